@@ -1,0 +1,38 @@
+import { ArmError } from "../http/arm-error.js";
+
+/** Stable api-versions whose online-endpoint shapes the local workspace serves (reference §2). */
+export const SUPPORTED_API_VERSIONS = [
+  "2022-10-01",
+  "2023-04-01",
+  "2023-10-01",
+  "2024-04-01",
+  "2024-10-01",
+  "2025-09-01",
+  "2025-12-01",
+] as const;
+
+/** `mirrorTraffic` exists from this version on. */
+const MIRROR_TRAFFIC_SINCE = "2023-04-01";
+
+export function requireApiVersion(value: string | null, resourceType: string): string {
+  if (!value) {
+    throw new ArmError(
+      400,
+      "MissingApiVersionParameter",
+      "The api-version query parameter (?api-version=) is required for all requests.",
+    );
+  }
+  if (!(SUPPORTED_API_VERSIONS as readonly string[]).includes(value)) {
+    throw new ArmError(
+      400,
+      "NoRegisteredProviderFound",
+      `No registered resource provider found for API version '${value}' and type '${resourceType}'. ` +
+        `The supported api-versions are '${SUPPORTED_API_VERSIONS.join(", ")}'.`,
+    );
+  }
+  return value;
+}
+
+export function hasMirrorTraffic(apiVersion: string): boolean {
+  return apiVersion >= MIRROR_TRAFFIC_SINCE;
+}

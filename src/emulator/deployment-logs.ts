@@ -1,0 +1,69 @@
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, type WriteStream } from "node:fs";
+import { join } from "node:path";
+
+export type ContainerType = "StorageInitializer" | "InferenceServer";
+
+const MAX_TAIL = 10_000;
+
+/**
+ * Each deployment's container logs, one file per container under `<dataDir>/logs/<endpoint>/<deployment>/`,
+ * so `getLogs` shows the real lines across restarts.
+ */
+export class DeploymentLogs {
+  private readonly streams = new Map<string, WriteStream>();
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly now: () => Date,
+  ) {}
+
+  append(endpoint: string, deployment: string, container: ContainerType, line: string): void {
+    const path = this.path(endpoint, deployment, container);
+    let stream = this.streams.get(path);
+    if (!stream) {
+      mkdirSync(this.folder(endpoint, deployment), { recursive: true });
+      stream = createWriteStream(path, { flags: "a" });
+      this.streams.set(path, stream);
+    }
+    stream.write(`${this.now().toISOString()} ${line.replace(/\r?\n/g, "\n    ")}\n`);
+  }
+
+  /** The last `tail` lines (all when absent), after pending writes reach the file. */
+  async read(endpoint: string, deployment: string, container: ContainerType, tail?: number): Promise<string> {
+    const path = this.path(endpoint, deployment, container);
+    const stream = this.streams.get(path);
+    if (stream && stream.writableLength > 0) await new Promise<void>((resolve) => stream.write("", () => resolve()));
+    if (!existsSync(path)) return "";
+    const lines = readFileSync(path, "utf8").split("\n");
+    if (lines.at(-1) === "") lines.pop();
+    const count = Math.min(tail ?? MAX_TAIL, MAX_TAIL);
+    return lines.slice(Math.max(0, lines.length - count)).join("\n") + (lines.length > 0 && count > 0 ? "\n" : "");
+  }
+
+  async remove(endpoint: string, deployment: string): Promise<void> {
+    for (const container of ["StorageInitializer", "InferenceServer"] as const) {
+      const path = this.path(endpoint, deployment, container);
+      const stream = this.streams.get(path);
+      if (stream) {
+        this.streams.delete(path);
+        await new Promise<void>((resolve) => stream.end(() => resolve()));
+      }
+    }
+    rmSync(this.folder(endpoint, deployment), { recursive: true, force: true });
+  }
+
+  async close(): Promise<void> {
+    const streams = [...this.streams.values()];
+    this.streams.clear();
+    await Promise.all(streams.map((s) => new Promise<void>((resolve) => s.end(() => resolve()))));
+  }
+
+  private folder(endpoint: string, deployment: string): string {
+    return join(this.dataDir, "logs", endpoint.toLowerCase(), deployment.toLowerCase());
+  }
+
+  private path(endpoint: string, deployment: string, container: ContainerType): string {
+    const file = container === "StorageInitializer" ? "storage-initializer.log" : "inference-server.log";
+    return join(this.folder(endpoint, deployment), file);
+  }
+}

@@ -1,0 +1,84 @@
+import { z } from "zod";
+
+/** Faults a test or a demo can inject through the admin route (`POST /_emulator/faults`). */
+export const faultSchema = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("provisioningFailure"),
+    endpoint: z.string(),
+    deployment: z.string(),
+    message: z.string().default("The container failed its readiness probe (injected fault)."),
+  }),
+  z.object({
+    kind: z.literal("scoringDelay"),
+    endpoint: z.string(),
+    deployment: z.string(),
+    delayMs: z.number().int().min(0).max(600_000),
+  }),
+  z.object({
+    kind: z.literal("scoringFailure"),
+    endpoint: z.string(),
+    deployment: z.string(),
+    /** Share of requests that fail, 0..1. */
+    rate: z.number().min(0).max(1).default(1),
+  }),
+  z.object({
+    kind: z.literal("controlPlane"),
+    status: z.union([z.literal(429), z.literal(500)]),
+    count: z.number().int().min(1).max(1000),
+  }),
+]);
+export type Fault = z.infer<typeof faultSchema>;
+
+const key = (endpoint: string, deployment: string): string => `${endpoint}/${deployment}`.toLowerCase();
+
+/** The faults in force. Scoring faults last until cleared; control-plane faults count down. */
+export class Faults {
+  private readonly provisioning = new Map<string, string>();
+  private readonly delays = new Map<string, number>();
+  private readonly failures = new Map<string, number>();
+  private controlPlane: { status: 429 | 500; remaining: number } | undefined;
+
+  add(fault: Fault): void {
+    switch (fault.kind) {
+      case "provisioningFailure":
+        this.provisioning.set(key(fault.endpoint, fault.deployment), fault.message);
+        break;
+      case "scoringDelay":
+        this.delays.set(key(fault.endpoint, fault.deployment), fault.delayMs);
+        break;
+      case "scoringFailure":
+        this.failures.set(key(fault.endpoint, fault.deployment), fault.rate);
+        break;
+      case "controlPlane":
+        this.controlPlane = { status: fault.status, remaining: fault.count };
+        break;
+    }
+  }
+
+  clear(): void {
+    this.provisioning.clear();
+    this.delays.clear();
+    this.failures.clear();
+    this.controlPlane = undefined;
+  }
+
+  provisioningFailure(endpoint: string, deployment: string): string | undefined {
+    return this.provisioning.get(key(endpoint, deployment));
+  }
+
+  scoringDelayMs(endpoint: string, deployment: string): number {
+    return this.delays.get(key(endpoint, deployment)) ?? 0;
+  }
+
+  scoringFails(endpoint: string, deployment: string, random: number): boolean {
+    const rate = this.failures.get(key(endpoint, deployment));
+    return rate !== undefined && random < rate;
+  }
+
+  /** Takes one control-plane fault, if any are left. */
+  takeControlPlaneFault(): 429 | 500 | undefined {
+    if (!this.controlPlane || this.controlPlane.remaining <= 0) return undefined;
+    this.controlPlane.remaining -= 1;
+    return this.controlPlane.status;
+  }
+}

@@ -1,0 +1,157 @@
+/** What the local workspace keeps about each resource. Wire shapes are built from these in control-plane/. */
+
+export type ProvisioningState = "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled";
+
+export interface SystemData {
+  createdAt: string;
+  createdBy: string;
+  createdByType: "User";
+  lastModifiedAt: string;
+  lastModifiedBy: string;
+  lastModifiedByType: "User";
+}
+
+export type AuthMode = "Key" | "AMLToken" | "AADToken";
+
+export interface StoredEndpoint {
+  name: string;
+  location: string;
+  tags: Record<string, string>;
+  identity: { type: string; principalId?: string; tenantId?: string };
+  authMode: AuthMode;
+  description?: string;
+  /** Free-form property dictionary; the service adds keys, never removes them. */
+  properties: Record<string, string>;
+  traffic: Record<string, number>;
+  mirrorTraffic: Record<string, number>;
+  publicNetworkAccess: string;
+  provisioningState: ProvisioningState;
+  /** Never returned by GET; only by listKeys. */
+  keys: { primaryKey: string; secondaryKey: string };
+  /** AML tokens issued by `token`, valid until `expiresAt` (epoch seconds). */
+  tokens: { token: string; expiresAt: number }[];
+  createdAt: string;
+  systemData: SystemData;
+}
+
+export interface StoredDeployment {
+  endpointName: string;
+  name: string;
+  location: string;
+  tags: Record<string, string>;
+  kind: string;
+  sku: { name: string; capacity: number; tier?: string; size?: string; family?: string };
+  /** The deployment's properties as the service keeps them (defaults applied, server fields excluded). */
+  properties: DeploymentProperties;
+  provisioningState: ProvisioningState;
+  /** Why the last provisioning failed, for the operation error and the logs. */
+  failure?: string;
+  systemData: SystemData;
+}
+
+export interface DeploymentProperties {
+  endpointComputeType: "Managed";
+  description?: string;
+  properties: Record<string, string>;
+  environmentVariables: Record<string, string>;
+  model: string;
+  modelMountPath?: string;
+  environmentId?: string;
+  codeConfiguration?: { codeId: string; scoringScript: string };
+  instanceType: string;
+  scaleSettings: Record<string, unknown>;
+  requestSettings: { requestTimeout: string; maxConcurrentRequestsPerInstance: number; maxQueueWait: string };
+  livenessProbe: ProbeSettings;
+  readinessProbe: ProbeSettings;
+  appInsightsEnabled: boolean;
+  egressPublicNetworkAccess: string;
+}
+
+export interface ProbeSettings {
+  failureThreshold: number;
+  successThreshold: number;
+  timeout: string;
+  period: string;
+  initialDelay: string;
+}
+
+export interface StoredModelContainer {
+  name: string;
+  description?: string;
+  tags: Record<string, string>;
+  properties: Record<string, string>;
+  isArchived: boolean;
+  systemData: SystemData;
+}
+
+export interface StoredModelVersion {
+  name: string;
+  version: string;
+  description?: string;
+  tags: Record<string, string>;
+  properties: Record<string, string>;
+  isArchived: boolean;
+  isAnonymous: boolean;
+  modelType: string;
+  /** Where the files are: an absolute folder, or a path relative to the data folder. */
+  modelUri: string;
+  flavors: Record<string, { data: Record<string, string> }>;
+  jobName?: string;
+  systemData: SystemData;
+}
+
+export interface StoredCodeVersion {
+  name: string;
+  version: string;
+  description?: string;
+  tags: Record<string, string>;
+  properties: Record<string, string>;
+  isArchived: boolean;
+  isAnonymous: boolean;
+  /** A local folder: absolute, or relative to the data folder. */
+  codeUri: string;
+  systemData: SystemData;
+}
+
+export interface StoredEnvironmentVersion {
+  name: string;
+  version: string;
+  description?: string;
+  tags: Record<string, string>;
+  properties: Record<string, string>;
+  isArchived: boolean;
+  isAnonymous: boolean;
+  image?: string;
+  osType: string;
+  systemData: SystemData;
+}
+
+export type OperationStatus = "InProgress" | "Succeeded" | "Failed" | "Canceled";
+
+/** A long-running ARM operation, answered by `mfeOperationsStatus` and `mfeOperationResults`. */
+export interface StoredOperation {
+  id: string;
+  status: OperationStatus;
+  startTime: string;
+  endTime?: string;
+  error?: { code: string; message: string };
+  /** ARM path of the resource it acts on (for the final answer of `mfeOperationResults`). */
+  resourcePath: string;
+  method: "PUT" | "PATCH" | "DELETE" | "POST";
+}
+
+export interface WorkspaceState {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  location: string;
+  workspaceGuid: string;
+  createdAt: string;
+  endpoints: Record<string, StoredEndpoint>;
+  /** Keyed by lower-case endpoint name, then lower-case deployment name. */
+  deployments: Record<string, Record<string, StoredDeployment>>;
+  models: Record<string, { container: StoredModelContainer; versions: Record<string, StoredModelVersion> }>;
+  codes: Record<string, { versions: Record<string, StoredCodeVersion> }>;
+  environments: Record<string, { versions: Record<string, StoredEnvironmentVersion> }>;
+  operations: Record<string, StoredOperation>;
+}
