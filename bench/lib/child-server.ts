@@ -1,0 +1,36 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+
+/** A server started in its own process, which prints one JSON line `{"ready": …}` when it listens. */
+export interface ChildServer<T> {
+  info: T;
+  stop(): Promise<void>;
+}
+
+export async function startChildServer<T>(script: string, env: Record<string, string> = {}): Promise<ChildServer<T>> {
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", script], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const info = await new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} did not start within 60 s`)), 60_000);
+    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
+    lines.on("line", (line) => {
+      if (!line.startsWith("{")) return;
+      const parsed = JSON.parse(line) as { ready?: T };
+      if (parsed.ready) {
+        clearTimeout(timer);
+        resolve(parsed.ready);
+      }
+    });
+  });
+  return {
+    info,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
