@@ -23,7 +23,7 @@ export async function startCustomScriptRuntime(
   spec: RuntimeSpec,
   code: { dir: string; scoringScript: string },
 ): Promise<DeploymentRuntime> {
-  const { log } = spec;
+  const log = (line: string): void => spec.log(line);
   const scriptPath = resolve(code.dir, code.scoringScript);
   const isFile = await stat(scriptPath).then(
     (s) => s.isFile(),
@@ -82,7 +82,10 @@ export async function startCustomScriptRuntime(
       rejectReady(new DeploymentLoadError(`The scoring script crashed while loading: ${error.message}`));
     });
     worker.on("exit", (exitCode) => {
-      stopped ??= `the scoring worker exited with code ${exitCode}`;
+      if (stopped === undefined) {
+        stopped = `the scoring worker exited with code ${exitCode}`;
+        log(`Inference server stopped: ${stopped}`);
+      }
       rejectReady(new DeploymentLoadError(`The scoring script stopped before init() completed (${stopped}).`));
       for (const settle of pending.values()) settle(scoringFailed(0));
       pending.clear();

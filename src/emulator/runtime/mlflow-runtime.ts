@@ -12,7 +12,7 @@ import { badRequest, DeploymentLoadError, describeError, scored, scoringFailed }
  * scoring path for benchmarks that compare the emulator's router against a bare HTTP server.
  */
 export async function startMlflowRuntime(spec: Pick<RuntimeSpec, "modelDir" | "log">): Promise<DeploymentRuntime> {
-  const { log } = spec;
+  const log = (line: string): void => spec.log(line);
   log(`Loading model from ${spec.modelDir}`);
   const model = await readMlmodel(spec.modelDir);
   const session = await createSession(model.onnxPath);
