@@ -21,6 +21,8 @@ import type { StateFile } from "./state/state-file.js";
 export const PROVIDER = "Microsoft.MachineLearningServices";
 const TERMINAL: ProvisioningState[] = ["Succeeded", "Failed", "Canceled"];
 const KEPT_OPERATIONS = 500;
+/** A scoring script whose init() never returns must not leave the deployment Creating forever. */
+const STARTUP_TIMEOUT_MS = 120_000;
 
 export interface WorkspaceTiming {
   provisioningDelayMs: number;
@@ -226,12 +228,14 @@ export class LocalWorkspace {
       storageLog(`Code ${stored.name}:${stored.version} downloaded`);
     }
     try {
-      const runtime = await startDeploymentRuntime({
-        modelDir,
-        ...(code ? { code } : {}),
-        environmentVariables: deployment.properties.environmentVariables,
-        log: serverLog,
-      });
+      const runtime = await withStartupTimeout(
+        startDeploymentRuntime({
+          modelDir,
+          ...(code ? { code } : {}),
+          environmentVariables: deployment.properties.environmentVariables,
+          log: serverLog,
+        }),
+      );
       const key = `${endpointName}/${name}`.toLowerCase();
       const previous = this.runtimes.get(key);
       this.runtimes.set(key, runtime);
@@ -259,5 +263,21 @@ export class LocalWorkspace {
     await Promise.allSettled([...this.runtimes.values()].map((r) => r.close()));
     this.runtimes.clear();
     await this.logs.close();
+  }
+}
+
+async function withStartupTimeout(starting: Promise<DeploymentRuntime>): Promise<DeploymentRuntime> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      // Whatever finishes starting after we gave up is closed, not leaked.
+      void starting.then((late) => late.close()).catch(() => {});
+      reject(new Error(`The inference server did not become ready within ${STARTUP_TIMEOUT_MS / 1000} s.`));
+    }, STARTUP_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([starting, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

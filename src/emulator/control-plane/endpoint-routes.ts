@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { ArmError, badArgument } from "../http/arm-error.js";
 import type { LocalWorkspace } from "../local-workspace.js";
@@ -91,7 +92,7 @@ export function endpointRoutes(ws: LocalWorkspace) {
         name: existing?.name ?? name,
         location: body.location,
         tags: body.tags ?? {},
-        identity: identityOf(ws, body.identity?.type),
+        identity: identityOf(ws, body.identity?.type, existing?.identity),
         authMode: authMode(body.properties.authMode),
         ...(body.properties.description != null ? { description: body.properties.description } : {}),
         properties: {
@@ -131,7 +132,7 @@ export function endpointRoutes(ws: LocalWorkspace) {
       const body = parseBody(patchBody, req.body);
       const op = ws.startOperation("PATCH", endpointId(ws, endpoint.name), "oeidp");
       if (body.tags) endpoint.tags = body.tags;
-      if (body.identity) endpoint.identity = identityOf(ws, body.identity.type);
+      if (body.identity) endpoint.identity = identityOf(ws, body.identity.type, endpoint.identity);
       endpoint.provisioningState = "Updating";
       endpoint.systemData = ws.systemData(endpoint.systemData);
       ws.save();
@@ -220,9 +221,13 @@ function requireAuthMode(endpoint: StoredEndpoint, mode: AuthMode, action: strin
   }
 }
 
-function identityOf(ws: LocalWorkspace, type: string | undefined): StoredEndpoint["identity"] {
+function identityOf(
+  ws: LocalWorkspace,
+  type: string | undefined,
+  previous?: StoredEndpoint["identity"],
+): StoredEndpoint["identity"] {
   const t = type ?? "SystemAssigned";
-  return /systemassigned/i.test(t)
-    ? { type: t, principalId: ws.newKey(), tenantId: ws.state.workspaceGuid }
-    : { type: t };
+  if (!/systemassigned/i.test(t)) return { type: t };
+  // A system-assigned identity keeps its principal across updates, as Entra does.
+  return { type: t, principalId: previous?.principalId ?? randomUUID(), tenantId: ws.state.workspaceGuid };
 }

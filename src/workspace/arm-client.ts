@@ -1,0 +1,87 @@
+import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
+import type { AzureMachineLearningWorkspacesOptionalParams } from "@azure/arm-machinelearning";
+import type { AccessToken, TokenCredential } from "@azure/identity";
+import { createHttpHeaders, createPipelineRequest } from "@azure/core-rest-pipeline";
+import type { HttpMethods } from "@azure/core-rest-pipeline";
+
+/** Options for {@link createArmClient}. */
+export interface ArmClientOptions {
+  subscriptionId: string;
+  credential: TokenCredential;
+  /** ARM base URL; Azure's public cloud when omitted. */
+  endpoint?: string;
+  /** PEM of a CA to trust for this client only (the emulator's); the system trust store is replaced, not extended. */
+  caCertPem?: string;
+}
+
+const AZURE_PUBLIC_ARM = "https://management.azure.com";
+
+// ServiceClient keeps its base URL private; remember it so raw requests can resolve ARM paths.
+const endpoints = new WeakMap<AzureMachineLearningWorkspaces, string>();
+
+/** Builds the Azure ML ARM client, for Azure or (with `endpoint` and `caCertPem`) for the local emulator. */
+export function createArmClient(options: ArmClientOptions): AzureMachineLearningWorkspaces {
+  const endpoint = (options.endpoint ?? AZURE_PUBLIC_ARM).replace(/\/+$/, "");
+  // `endpoint`, not `$host`: 2.1.1 ignores `$host` for routing (reference §1.1).
+  // `tlsOptions` reaches core-rest-pipeline's tlsPolicy through ServiceClient's default pipeline, which sets
+  // `request.tlsSettings` on every request, raw ones included (createPipelineFromOptions.js).
+  const clientOptions: AzureMachineLearningWorkspacesOptionalParams = { endpoint };
+  if (options.caCertPem !== undefined) clientOptions.tlsOptions = { ca: options.caCertPem };
+  const client = new AzureMachineLearningWorkspaces(options.credential, options.subscriptionId, clientOptions);
+  endpoints.set(client, endpoint);
+  return client;
+}
+
+/** A fixed token credential for the emulator, which only checks that a Bearer token is present. */
+export function localCredential(): TokenCredential {
+  return {
+    getToken: (): Promise<AccessToken> =>
+      Promise.resolve({ token: "greenlight-local-emulator", expiresOnTimestamp: Date.now() + 60 * 60 * 1000 }),
+  };
+}
+
+/** A request sent with {@link sendRaw}. */
+export interface RawRequest {
+  method: HttpMethods;
+  /** Absolute URL, or an ARM path (`/subscriptions/…`) resolved against the client's endpoint. */
+  url: string;
+  /** Serialised as JSON. */
+  body?: unknown;
+  /** Replaces any `api-version` already in `url`. */
+  apiVersion: string;
+}
+
+/** What came back from {@link sendRaw}; non-2xx statuses are returned, not thrown. */
+export interface RawResponse {
+  status: number;
+  /** Parsed JSON, or undefined for an empty body. */
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+/** Sends a request through the client's own pipeline (auth, TLS, retries), for fields the 2.1.1 serializer drops. */
+export async function sendRaw(client: AzureMachineLearningWorkspaces, request: RawRequest): Promise<RawResponse> {
+  const url = new URL(
+    request.url.startsWith("/") ? `${endpoints.get(client) ?? AZURE_PUBLIC_ARM}${request.url}` : request.url,
+  );
+  url.searchParams.set("api-version", request.apiVersion);
+  const headers = createHttpHeaders({ accept: "application/json" });
+  if (request.body !== undefined) headers.set("content-type", "application/json");
+  const pipelineRequest = createPipelineRequest({ url: url.toString(), method: request.method, headers });
+  if (request.body !== undefined) pipelineRequest.body = JSON.stringify(request.body);
+  const response = await client.sendRequest(pipelineRequest);
+  const text = response.bodyAsText ?? "";
+  return {
+    status: response.status,
+    body: text === "" ? undefined : parseJson(text),
+    headers: response.headers.toJSON(),
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
