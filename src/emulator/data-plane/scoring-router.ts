@@ -9,6 +9,8 @@ import { DeploymentCounters } from "./deployment-counters.js";
 import { isAuthorized } from "./endpoint-auth.js";
 
 const MODEL_DEPLOYMENT_HEADER = "azureml-model-deployment";
+// azmlinfsrv answers 431 to a longer x-request-id (reference §6).
+const MAX_REQUEST_ID_LENGTH = 100;
 
 /**
  * The scoring front door of every endpoint: auth, routing by traffic or by header, mirror traffic, the
@@ -26,7 +28,8 @@ export class ScoringRouter {
 
   async score(req: IncomingMessage, res: ServerResponse, endpointName: string): Promise<void> {
     const started = performance.now();
-    const requestId = headerValue(req, "x-request-id")?.slice(0, 100) ?? randomUUID();
+    const clientRequestId = headerValue(req, "x-request-id");
+    const requestId = clientRequestId ?? randomUUID();
     const reply = (status: number, body: string, headers: Record<string, string> = {}): void => {
       res.writeHead(status, {
         "content-type": "application/json",
@@ -40,6 +43,10 @@ export class ScoringRouter {
     };
     const message = (text: string): string => JSON.stringify({ message: text });
 
+    if (requestId.length > MAX_REQUEST_ID_LENGTH) {
+      req.resume();
+      return reply(431, message(`x-request-id must be at most ${MAX_REQUEST_ID_LENGTH} characters.`));
+    }
     const endpoint = this.ws.findEndpoint(endpointName);
     if (!endpoint || endpoint.provisioningState === "Deleting") {
       return reply(404, message(`Endpoint ${endpointName} not found.`));
@@ -120,7 +127,8 @@ export class ScoringRouter {
   ): Promise<{ status: number; body: string; headers: Record<string, string> }> {
     const message = (text: string): string => JSON.stringify({ message: text });
     const runtime = this.ws.runtimeOf(endpoint.name, deployment.name);
-    if (!runtime || deployment.provisioningState === "Failed" || deployment.provisioningState === "Deleting") {
+    // A failed update keeps the previous runtime serving; only a deployment that never started has none.
+    if (!runtime || deployment.provisioningState === "Deleting") {
       return {
         status: 503,
         body: message(
