@@ -1,7 +1,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", ".data/", "devTools/", "src/emulator/seed/code/**"] },
+  { ignores: ["eslint.config.js", "node_modules/", "dist/", ".data/", "devTools/", "src/emulator/seed/code/**"] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

@@ -67,7 +67,7 @@ function versionRoutes<T extends Versioned>(
     return found;
   };
   return {
-    list(req: ArmRequest): ArmResponse {
+    list: (req: ArmRequest): ArmResponse => {
       const versions = versionsOf(req.params.name ?? "");
       if (!versions) throw notFound(`${kind} ${req.params.name} not found in workspace ${ws.state.name}.`);
       const sorted = Object.values(versions).sort(
@@ -75,10 +75,10 @@ function versionRoutes<T extends Versioned>(
       );
       return { status: 200, body: page(sorted.map(toWire), req) };
     },
-    get(req: ArmRequest): ArmResponse {
+    get: (req: ArmRequest): ArmResponse => {
       return { status: 200, body: toWire(find(req)) };
     },
-    put(req: ArmRequest): ArmResponse {
+    put: (req: ArmRequest): ArmResponse => {
       const name = req.params.name ?? "";
       const version = req.params.version ?? "";
       validateAssetName(kind, name);
@@ -90,7 +90,7 @@ function versionRoutes<T extends Versioned>(
       ws.save();
       return { status: existing ? 200 : 201, body: toWire(stored) };
     },
-    delete(req: ArmRequest): ArmResponse {
+    delete: (req: ArmRequest): ArmResponse => {
       const versions = versionsOf(req.params.name ?? "");
       const version = req.params.version ?? "";
       if (!versions?.[version]) return { status: 204 };
@@ -180,16 +180,16 @@ export function assetRoutes(ws: LocalWorkspace) {
   );
 
   const modelContainers = {
-    list(req: ArmRequest): ArmResponse {
+    list: (req: ArmRequest): ArmResponse => {
       const items = Object.values(models).map((m) => modelContainerToWire(ws, m.container.name));
       return { status: 200, body: page(items, req) };
     },
-    get(req: ArmRequest): ArmResponse {
+    get: (req: ArmRequest): ArmResponse => {
       const body = modelContainerToWire(ws, req.params.name ?? "");
       if (!body) throw notFound(`Model ${req.params.name} not found in workspace ${ws.state.name}.`);
       return { status: 200, body };
     },
-    put(req: ArmRequest): ArmResponse {
+    put: (req: ArmRequest): ArmResponse => {
       const name = req.params.name ?? "";
       validateAssetName("Model", name);
       const p = parseBody(containerBody, req.body).properties ?? {};
@@ -206,7 +206,7 @@ export function assetRoutes(ws: LocalWorkspace) {
       ws.save();
       return { status: existing ? 200 : 201, body: modelContainerToWire(ws, name) };
     },
-    delete(req: ArmRequest): ArmResponse {
+    delete: (req: ArmRequest): ArmResponse => {
       const name = req.params.name ?? "";
       const entry = models[name.toLowerCase()];
       if (!entry) return { status: 204 };

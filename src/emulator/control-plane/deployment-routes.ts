@@ -102,18 +102,18 @@ export function deploymentRoutes(ws: LocalWorkspace) {
   return {
     provision,
 
-    list(req: ArmRequest): ArmResponse {
+    list: (req: ArmRequest): ArmResponse => {
       const endpoint = ws.endpoint(req.params.endpoint ?? "");
       const items = ws.deploymentsOf(endpoint.name).map((d) => deploymentToWire(ws, d));
       return { status: 200, body: page(items, req) };
     },
 
-    get(req: ArmRequest): ArmResponse {
+    get: (req: ArmRequest): ArmResponse => {
       const endpoint = ws.endpoint(req.params.endpoint ?? "");
       return { status: 200, body: deploymentToWire(ws, ws.deployment(endpoint.name, req.params.deployment ?? "")) };
     },
 
-    put(req: ArmRequest): ArmResponse {
+    put: (req: ArmRequest): ArmResponse => {
       const endpoint = ws.endpoint(req.params.endpoint ?? "");
       const name = req.params.deployment ?? "";
       validateResourceName("deployment", name);
@@ -157,7 +157,7 @@ export function deploymentRoutes(ws: LocalWorkspace) {
       };
     },
 
-    patch(req: ArmRequest): ArmResponse {
+    patch: (req: ArmRequest): ArmResponse => {
       const endpoint = ws.endpoint(req.params.endpoint ?? "");
       const deployment = ws.deployment(endpoint.name, req.params.deployment ?? "");
       ws.assertNoOperationInFlight(endpoint.name);
@@ -177,7 +177,7 @@ export function deploymentRoutes(ws: LocalWorkspace) {
       return { status: 202, headers: locationHeaders(ws, req, op) };
     },
 
-    delete(req: ArmRequest): ArmResponse {
+    delete: (req: ArmRequest): ArmResponse => {
       const endpoint = ws.endpoint(req.params.endpoint ?? "");
       const deployment = ws.findDeployment(endpoint.name, req.params.deployment ?? "");
       if (!deployment) return { status: 204 };
@@ -206,7 +206,7 @@ export function deploymentRoutes(ws: LocalWorkspace) {
       return { status: 202, headers: locationHeaders(ws, req, op) };
     },
 
-    async getLogs(req: ArmRequest): Promise<ArmResponse> {
+    getLogs: async (req: ArmRequest): Promise<ArmResponse> => {
       const endpoint = ws.endpoint(req.params.endpoint ?? "");
       const deployment = ws.deployment(endpoint.name, req.params.deployment ?? "");
       const body = parseBody(logsBody, req.body);
@@ -222,7 +222,7 @@ export function deploymentRoutes(ws: LocalWorkspace) {
       return { status: 200, body: { content } };
     },
 
-    skus(req: ArmRequest): ArmResponse {
+    skus: (req: ArmRequest): ArmResponse => {
       const endpoint = ws.endpoint(req.params.endpoint ?? "");
       ws.deployment(endpoint.name, req.params.deployment ?? "");
       const sku = {

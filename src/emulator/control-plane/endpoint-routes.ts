@@ -58,7 +58,7 @@ function authMode(value: string): AuthMode {
 /** Online endpoint routes: list, get, PUT, PATCH, DELETE, listKeys, regenerateKeys, token. */
 export function endpointRoutes(ws: LocalWorkspace) {
   return {
-    list(req: ArmRequest): ArmResponse {
+    list: (req: ArmRequest): ArmResponse => {
       const nameFilter = req.url.searchParams.get("name")?.toLowerCase();
       const endpoints = Object.values(ws.state.endpoints)
         .filter((e) => !nameFilter || e.name.toLowerCase().includes(nameFilter))
@@ -72,11 +72,11 @@ export function endpointRoutes(ws: LocalWorkspace) {
       };
     },
 
-    get(req: ArmRequest): ArmResponse {
+    get: (req: ArmRequest): ArmResponse => {
       return { status: 200, body: endpointToWire(ws, ws.endpoint(req.params.endpoint ?? ""), req) };
     },
 
-    put(req: ArmRequest): ArmResponse {
+    put: (req: ArmRequest): ArmResponse => {
       const name = req.params.endpoint ?? "";
       validateResourceName("endpoint", name);
       const body = parseBody(endpointBody, req.body);
@@ -125,7 +125,7 @@ export function endpointRoutes(ws: LocalWorkspace) {
       };
     },
 
-    patch(req: ArmRequest): ArmResponse {
+    patch: (req: ArmRequest): ArmResponse => {
       const name = req.params.endpoint ?? "";
       const endpoint = ws.endpoint(name);
       ws.assertNoOperationInFlight(name);
@@ -144,7 +144,7 @@ export function endpointRoutes(ws: LocalWorkspace) {
       return { status: 202, headers: locationHeaders(ws, req, op) };
     },
 
-    delete(req: ArmRequest): ArmResponse {
+    delete: (req: ArmRequest): ArmResponse => {
       const name = req.params.endpoint ?? "";
       const endpoint = ws.findEndpoint(name);
       if (!endpoint) return { status: 204 };
@@ -167,13 +167,13 @@ export function endpointRoutes(ws: LocalWorkspace) {
       return { status: 202, headers: locationHeaders(ws, req, op) };
     },
 
-    listKeys(req: ArmRequest): ArmResponse {
+    listKeys: (req: ArmRequest): ArmResponse => {
       const endpoint = ws.endpoint(req.params.endpoint ?? "");
       requireAuthMode(endpoint, "Key", "listKeys");
       return { status: 200, body: { ...endpoint.keys } };
     },
 
-    regenerateKeys(req: ArmRequest): ArmResponse {
+    regenerateKeys: (req: ArmRequest): ArmResponse => {
       const endpoint = ws.endpoint(req.params.endpoint ?? "");
       requireAuthMode(endpoint, "Key", "regenerateKeys");
       const body = parseBody(regenerateBody, req.body);
@@ -191,7 +191,7 @@ export function endpointRoutes(ws: LocalWorkspace) {
       return { status: 202, headers: locationHeaders(ws, req, op) };
     },
 
-    token(req: ArmRequest): ArmResponse {
+    token: (req: ArmRequest): ArmResponse => {
       const endpoint = ws.endpoint(req.params.endpoint ?? "");
       requireAuthMode(endpoint, "AMLToken", "token");
       const nowS = Math.floor(ws.now().getTime() / 1000);

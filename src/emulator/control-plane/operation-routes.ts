@@ -15,7 +15,7 @@ export function operationRoutes(ws: LocalWorkspace) {
     ws.timing.retryAfterSeconds > 0 ? { "Retry-After": String(ws.timing.retryAfterSeconds) } : {};
 
   return {
-    status(req: ArmRequest): ArmResponse {
+    status: (req: ArmRequest): ArmResponse => {
       const op = find(req);
       return {
         status: 200,
@@ -31,7 +31,7 @@ export function operationRoutes(ws: LocalWorkspace) {
       };
     },
 
-    result(req: ArmRequest): ArmResponse {
+    result: (req: ArmRequest): ArmResponse => {
       const op = find(req);
       if (op.status === "InProgress") {
         return { status: 202, headers: { Location: req.url.toString(), ...retryAfter() } };

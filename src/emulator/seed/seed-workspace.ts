@@ -15,17 +15,6 @@ export const SEED = {
   model: "diabetes",
 } as const;
 
-const FEATURES = [
-  "Pregnancies",
-  "PlasmaGlucose",
-  "DiastolicBloodPressure",
-  "TricepsThickness",
-  "SerumInsulin",
-  "BMI",
-  "DiabetesPedigree",
-  "Age",
-];
-
 export interface SeedSample {
   name: string;
   description: string;
@@ -54,7 +43,6 @@ export function seedWorkspace(now: Date): WorkspaceState {
   };
   const workspaceGuid = randomUUID();
   const workspaceId = `/subscriptions/${SEED.subscriptionId}/resourceGroups/${SEED.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${SEED.workspace}`;
-  const signature = JSON.stringify(FEATURES.map((name) => ({ name, type: "double" })));
   const versions = [
     ["1", "Logistic regression on the diabetes features."],
     ["2", "Retrained on more data; decides differently on borderline patients."],

@@ -1,0 +1,58 @@
+import type { Action } from "../access/policy.js";
+
+/** Every chat command: its usage (also used in error messages), what it does, and an example. */
+export interface CommandInfo {
+  action: Action;
+  usage: string;
+  summary: string;
+  example: string;
+}
+
+export const COMMANDS: readonly CommandInfo[] = [
+  { action: "help", usage: "help", summary: "The commands you can use", example: "help" },
+  {
+    action: "endpoints",
+    usage: "endpoints [filter]",
+    summary: "Endpoints with their traffic and models",
+    example: "endpoints diabetes",
+  },
+  { action: "show", usage: "show <endpoint>", summary: "One endpoint in detail", example: "show diabetes-prod" },
+  {
+    action: "models",
+    usage: "models [name]",
+    summary: "Registered models and their versions",
+    example: "models diabetes",
+  },
+  {
+    action: "samples",
+    usage: "samples <endpoint>",
+    summary: "Sample payloads stored for an endpoint",
+    example: "samples diabetes-prod",
+  },
+  {
+    action: "sample.add",
+    usage: "sample add <endpoint> <name> + a JSON code block or .json file",
+    summary: "Store a sample payload",
+    example: 'sample add diabetes-prod older-patient ```{"input_data": …}```',
+  },
+  {
+    action: "invoke",
+    usage: "invoke <endpoint> [deployment] [sample <name> | JSON code block | .json file]",
+    summary: "Score a request and show the answer",
+    example: "invoke diabetes-prod blue sample typical-patient",
+  },
+  {
+    action: "logs",
+    usage: "logs <endpoint> <deployment> [tail N]",
+    summary: "A deployment's log tail",
+    example: "logs diabetes-prod blue tail 50",
+  },
+  { action: "whoami", usage: "whoami", summary: "Your identity and roles", example: "whoami" },
+  { action: "audit", usage: "audit [endpoint]", summary: "The latest audit entries", example: "audit diabetes-prod" },
+];
+
+export function commandInfo(action: Action): CommandInfo {
+  const info = COMMANDS.find((c) => c.action === action);
+  if (!info) throw new Error(`No command table entry for ${action}`);
+  return info;
+}

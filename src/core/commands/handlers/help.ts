@@ -1,0 +1,20 @@
+import { isAllowed } from "../../access/policy.js";
+import type { Reply } from "../../views/views.js";
+import type { CommandContext } from "../command-context.js";
+import { COMMANDS } from "../command-table.js";
+
+/** `help`: the commands this caller may run, with examples. */
+export function help(ctx: CommandContext): Reply {
+  return {
+    kind: "card",
+    card: "help",
+    data: {
+      roles: ctx.roles.length ? ctx.roles.join(", ") : "none",
+      commands: COMMANDS.filter((c) => isAllowed(c.action, ctx.roles)).map((c) => ({
+        usage: c.usage,
+        summary: c.summary,
+        example: c.example,
+      })),
+    },
+  };
+}

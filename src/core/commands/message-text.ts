@@ -1,0 +1,76 @@
+/** What a chat message says once Teams' markup is taken off: its text and any code blocks. */
+export interface MessageText {
+  /** The words of the message, code blocks removed, whitespace collapsed. */
+  text: string;
+  /** Contents of fenced (```) or <pre>/<code> blocks, in order. */
+  codeBlocks: string[];
+}
+
+const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " };
+
+function decodeEntities(s: string): string {
+  return s.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
+    if (name.startsWith("#x") || name.startsWith("#X")) return String.fromCodePoint(parseInt(name.slice(2), 16));
+    if (name.startsWith("#")) return String.fromCodePoint(parseInt(name.slice(1), 10));
+    return ENTITIES[name.toLowerCase()] ?? whole;
+  });
+}
+
+/**
+ * Reads message text as Teams sends it: plain, Markdown, or HTML (`<p>`, `<br>`, `<pre><code>`, `&nbsp;`), with any
+ * `<at>…</at>` mention of the bot already removed or still present.
+ */
+export function readMessageText(raw: string): MessageText {
+  const codeBlocks: string[] = [];
+  let s = raw.replace(/<at>[^<]*<\/at>/gi, " ");
+  s = s.replace(/<pre[^>]*>([\s\S]*?)<\/pre>/gi, (_, inner: string) => {
+    codeBlocks.push(decodeEntities(inner.replace(/<br\s*\/?>/gi, "\n").replace(/<[^>]+>/g, "")).trim());
+    return " ";
+  });
+  s = s.replace(/<br\s*\/?>/gi, "\n").replace(/<\/(p|div)>/gi, "\n");
+  s = s.replace(/<code[^>]*>([\s\S]*?)<\/code>/gi, (_, inner: string) => {
+    const text = decodeEntities(inner.replace(/<[^>]+>/g, "")).trim();
+    // Inline code that holds JSON is a payload; other inline code (`show x`) is just words.
+    if (/^[[{]/.test(text)) {
+      codeBlocks.push(text);
+      return " ";
+    }
+    return ` ${text} `;
+  });
+  s = decodeEntities(s.replace(/<[^>]+>/g, " "));
+  s = s.replace(/```[a-zA-Z]*\s*\n?([\s\S]*?)```/g, (_, inner: string) => {
+    codeBlocks.push(inner.trim());
+    return " ";
+  });
+  return { text: s.replace(/\s+/g, " ").trim(), codeBlocks };
+}
+
+/** Levenshtein distance, for "did you mean". */
+export function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = prev[0] ?? 0;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = prev[j] ?? 0;
+      prev[j] = Math.min(above + 1, (prev[j - 1] ?? 0) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return prev[b.length] ?? 0;
+}
+
+/** The candidates close enough to `input` to suggest, best first. */
+export function closest(input: string, candidates: readonly string[], max = 3): string[] {
+  const needle = input.toLowerCase();
+  const limit = Math.max(2, Math.floor(needle.length / 3));
+  return candidates
+    .map((c) => ({
+      c,
+      d: c.toLowerCase().includes(needle) && needle.length >= 3 ? 1 : editDistance(needle, c.toLowerCase()),
+    }))
+    .filter((x) => x.d <= limit)
+    .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c))
+    .slice(0, max)
+    .map((x) => x.c);
+}

@@ -1,0 +1,87 @@
+import type { Role } from "./access/roles.js";
+
+/** Failures of the Azure ML workspace that a user can act on (the Workspace port returns these). */
+export type WorkspaceError =
+  | { code: "endpoint_not_found"; endpoint: string; suggestions?: string[] }
+  | { code: "deployment_not_found"; endpoint: string; deployment: string; known: string[] }
+  | { code: "workspace_unreachable"; detail: string }
+  | { code: "workspace_throttled"; retryAfterSeconds?: number }
+  | { code: "workspace_auth_failed"; detail: string }
+  | { code: "workspace_rejected"; status: number; message: string }
+  | { code: "invoke_timeout"; endpoint: string; timeoutMs: number };
+
+/** Every failure a user can act on. Wording lives in `describeError`, one place. */
+export type UserError =
+  | WorkspaceError
+  | { code: "unknown_command"; input: string; suggestion?: string }
+  | { code: "usage"; command: string; usage: string; problem: string }
+  | { code: "forbidden"; action: string; needed: readonly Role[]; holders: string[] }
+  | { code: "invalid_json"; detail: string }
+  | { code: "payload_too_large"; bytes: number; limitBytes: number }
+  | { code: "sample_not_found"; endpoint: string; sample: string; known: string[] }
+  | { code: "no_payload"; endpoint: string; samples: string[] }
+  | { code: "attachment_unreadable"; name: string; detail: string }
+  | { code: "invalid_card_action"; detail: string };
+
+export type ErrorCode = UserError["code"];
+
+const list = (items: readonly string[]): string => (items.length === 0 ? "none" : items.join(", "));
+const quote = (items: readonly string[]): string => items.map((i) => `'${i}'`).join(", ");
+
+/** The message a user sees for each error: what was wrong and what to do instead. */
+export function describeError(error: UserError): string {
+  switch (error.code) {
+    case "endpoint_not_found":
+      return (
+        `There is no endpoint named '${error.endpoint}'.` +
+        (error.suggestions?.length ? ` Did you mean ${quote(error.suggestions)}?` : "") +
+        " Type `endpoints` to list them."
+      );
+    case "deployment_not_found":
+      return (
+        `Endpoint ${error.endpoint} has no deployment named '${error.deployment}'. ` +
+        `Its deployments: ${list(error.known)}.`
+      );
+    case "workspace_unreachable":
+      return `The Azure ML workspace did not answer (${error.detail}). Try again in a minute; if it persists, tell the platform team.`;
+    case "workspace_throttled":
+      return `Azure ML is throttling requests right now. Try again${error.retryAfterSeconds ? ` in ${error.retryAfterSeconds} s` : " shortly"}.`;
+    case "workspace_auth_failed":
+      return `GreenLight could not authenticate to the Azure ML workspace (${error.detail}). Ask the platform team to check the bot's identity and its role on the workspace.`;
+    case "workspace_rejected":
+      return `Azure ML refused the request: ${error.message}`;
+    case "invoke_timeout":
+      return `Endpoint ${error.endpoint} did not answer within ${Math.round(error.timeoutMs / 1000)} s. Check its logs with \`logs ${error.endpoint} <deployment>\`.`;
+    case "unknown_command":
+      return (
+        `I don't know the command '${error.input}'.` +
+        (error.suggestion ? ` Did you mean \`${error.suggestion}\`?` : "") +
+        " Type `help` for the commands you can use."
+      );
+    case "usage":
+      return `${error.problem} Usage: \`${error.usage}\``;
+    case "forbidden":
+      return (
+        `You need the ${error.needed.join(" or ")} role to ${error.action}.` +
+        (error.holders.length
+          ? ` People who hold it: ${list(error.holders)}.`
+          : " Nobody holds it yet; ask the platform team.")
+      );
+    case "invalid_json":
+      return `That payload is not valid JSON (${error.detail}). Put the JSON in a code block, or attach a .json file.`;
+    case "payload_too_large":
+      return `That payload is ${Math.ceil(error.bytes / 1024)} KB; the most GreenLight sends is ${Math.floor(error.limitBytes / 1024)} KB. Send a smaller sample.`;
+    case "sample_not_found":
+      return `Endpoint ${error.endpoint} has no sample named '${error.sample}'. Its samples: ${list(error.known)}. Add one with \`sample add ${error.endpoint} <name>\` and a JSON code block.`;
+    case "no_payload":
+      return (
+        `Say what to send to ${error.endpoint}: ` +
+        (error.samples.length ? `\`invoke ${error.endpoint} sample ${error.samples[0]}\`, ` : "") +
+        "a JSON code block, or an attached .json file."
+      );
+    case "attachment_unreadable":
+      return `I could not read the attached file '${error.name}' (${error.detail}). Attach a UTF-8 .json file, or paste the JSON in a code block.`;
+    case "invalid_card_action":
+      return `That card action is not valid (${error.detail}). Run the command again to get a fresh card.`;
+  }
+}

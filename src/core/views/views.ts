@@ -1,0 +1,111 @@
+import type { UserError } from "../errors.js";
+
+/** What a command answers with. The Teams edge renders cards from `cards/<card>.card.json`. */
+export type Reply =
+  | { kind: "card"; card: "endpoint-list"; data: EndpointListView }
+  | { kind: "card"; card: "endpoint-details"; data: EndpointDetailsView }
+  | { kind: "card"; card: "invoke-result"; data: InvokeResultView }
+  | { kind: "card"; card: "models"; data: ModelsView }
+  | { kind: "card"; card: "samples"; data: SamplesView }
+  | { kind: "card"; card: "logs"; data: LogsView }
+  | { kind: "card"; card: "audit"; data: AuditView }
+  | { kind: "card"; card: "whoami"; data: WhoamiView }
+  | { kind: "card"; card: "help"; data: HelpView }
+  | { kind: "text"; text: string }
+  | { kind: "error"; error: UserError };
+
+export type CardName = Extract<Reply, { kind: "card" }>["card"];
+
+export interface DeploymentRow {
+  name: string;
+  model: string;
+  traffic: number;
+  mirror: number;
+  state: string;
+}
+
+export interface EndpointListView {
+  filter: string;
+  /** "Matching 'x' · 3 endpoint(s) · page 1 of 1". */
+  summary: string;
+  total: number;
+  page: number;
+  pageCount: number;
+  endpoints: { name: string; state: string; authMode: string; trafficText: string; deployments: DeploymentRow[] }[];
+  /** Set when another page exists: the card's "Next" button asks for it. */
+  nextPage?: number;
+  previousPage?: number;
+}
+
+export interface EndpointDetailsView {
+  name: string;
+  state: string;
+  authMode: string;
+  scoringUri: string;
+  description: string;
+  trafficText: string;
+  mirrorText: string;
+  readOnly: boolean;
+  deployments: (DeploymentRow & { instanceType: string; instanceCount: number })[];
+  samples: string[];
+  /** Buttons the caller may use (the server checks again on click). */
+  canInvoke: boolean;
+  canReadLogs: boolean;
+}
+
+export interface InvokeResultView {
+  endpoint: string;
+  /** The deployment that answered (or the one asked for, when none answered). */
+  deployment: string;
+  targeted: boolean;
+  status: number;
+  ok: boolean;
+  statusText: string;
+  latencyMs: number;
+  payloadSource: string;
+  response: string;
+  truncatedNote: string;
+  predictions: { row: number; label: string; probability: string }[];
+}
+
+export interface ModelsView {
+  filter: string;
+  models: {
+    name: string;
+    description: string;
+    versions: { version: string; description: string; modelType: string }[];
+  }[];
+}
+
+export interface SamplesView {
+  endpoint: string;
+  samples: { name: string; description: string; size: string; createdBy: string }[];
+}
+
+export interface LogsView {
+  endpoint: string;
+  deployment: string;
+  tail: number;
+  lineCount: number;
+  text: string;
+  truncatedNote: string;
+}
+
+export interface AuditView {
+  target: string;
+  entries: { at: string; actor: string; action: string; target: string; outcome: string; detail: string }[];
+}
+
+export interface WhoamiView {
+  name: string;
+  id: string;
+  aadObjectId: string;
+  upn: string;
+  roles: string;
+  known: boolean;
+}
+
+export interface HelpView {
+  roles: string;
+  commands: { usage: string; summary: string; example: string }[];
+}

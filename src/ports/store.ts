@@ -1,0 +1,61 @@
+/** A named sample payload stored for an endpoint. */
+export interface Sample {
+  endpoint: string;
+  name: string;
+  /** JSON text, exactly as it will be sent. */
+  payload: string;
+  description?: string;
+  createdBy: string;
+  createdAt: Date;
+}
+
+/** One decision GreenLight made: a command or card action, allowed or denied. Never holds secrets. */
+export interface AuditEntry {
+  at: Date;
+  /** Who: display name and their Entra object id / Teams id. */
+  actor: { id: string; name: string; aadObjectId?: string };
+  /** What: the command or card-action name (`invoke`, `sample.add`, `card:invoke`). */
+  action: string;
+  /** The endpoint (or other target) it concerned, when there is one. */
+  target?: string;
+  /** `ok`, `denied`, or the error code it ended with. */
+  outcome: string;
+  /** Short, secret-free facts (deployment, sample name, status code). */
+  detail?: string;
+  /** Correlates with log lines. */
+  correlationId: string;
+}
+
+/** Where a conversation is, so GreenLight can post to it later (a Bot Framework conversation reference as JSON). */
+export interface ConversationRecord {
+  conversationId: string;
+  /** `personal`, `groupChat` or `channel`. */
+  kind: string;
+  /** The reference JSON, as the Teams edge captured it. */
+  reference: unknown;
+  updatedAt: Date;
+}
+
+/** GreenLight's persistent state. PGlite embedded by default, PostgreSQL when DATABASE_URL is set. */
+export interface Store {
+  /** Samples of one endpoint, by name. */
+  listSamples(endpoint: string): Promise<Sample[]>;
+  getSample(endpoint: string, name: string): Promise<Sample | undefined>;
+  /** Adds or replaces a sample; resolves to true when it replaced one. */
+  putSample(sample: Sample): Promise<boolean>;
+
+  appendAudit(entry: AuditEntry): Promise<void>;
+  /** Newest first. */
+  latestAudit(options: { target?: string; limit: number }): Promise<AuditEntry[]>;
+
+  saveConversation(record: ConversationRecord): Promise<void>;
+  getConversation(conversationId: string): Promise<ConversationRecord | undefined>;
+
+  /**
+   * Records an incoming activity id; resolves to false when it was seen before, so a redelivered activity is not
+   * executed twice. Atomic across bot instances.
+   */
+  markActivityProcessed(activityId: string, at: Date): Promise<boolean>;
+
+  close(): Promise<void>;
+}

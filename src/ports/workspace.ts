@@ -1,0 +1,70 @@
+import type { Result } from "../core/result.js";
+import type { WorkspaceError } from "../core/errors.js";
+
+/** An online endpoint as GreenLight shows it: its traffic and what each deployment serves. */
+export interface EndpointView {
+  name: string;
+  /** Azure's provisioningState. */
+  state: string;
+  authMode: "Key" | "AMLToken" | "AADToken";
+  /** `Managed` endpoints are managed by GreenLight; Kubernetes ones are shown read-only. */
+  computeType: "Managed" | "Kubernetes";
+  description?: string;
+  scoringUri?: string;
+  /** Live traffic per deployment, percent. */
+  traffic: Record<string, number>;
+  /** Mirror (shadow) traffic per deployment, percent. */
+  mirrorTraffic: Record<string, number>;
+  deployments: DeploymentView[];
+}
+
+export interface DeploymentView {
+  name: string;
+  state: string;
+  /** The registered model it serves, or the raw reference when it is not a workspace model id. */
+  model: { name: string; version: string } | { reference: string };
+  instanceType: string;
+  instanceCount: number;
+  requestTimeoutMs?: number;
+}
+
+export interface ModelView {
+  name: string;
+  description?: string;
+  /** Newest first. */
+  versions: { version: string; description?: string; modelType?: string; createdAt?: string }[];
+}
+
+export interface InvokeRequest {
+  endpoint: string;
+  /** Targets one deployment (header `azureml-model-deployment`); traffic decides when absent. */
+  deployment?: string;
+  /** The JSON request body, as text. */
+  body: string;
+}
+
+export interface InvokeResult {
+  /** HTTP status from the scoring URI. */
+  status: number;
+  latencyMs: number;
+  /** The deployment that answered (response header `azureml-model-deployment`). */
+  deployment?: string;
+  /** Response body text (may be large; the caller truncates for display). */
+  body: string;
+  /** For a 424: the status the model container returned. */
+  modelErrorStatus?: string;
+}
+
+/** An Azure ML workspace: the one port GreenLight manages endpoints through. */
+export interface Workspace {
+  /** Every online endpoint with its deployments. */
+  listEndpoints(): Promise<Result<EndpointView[], WorkspaceError>>;
+  /** One endpoint with its deployments; `endpoint_not_found` when absent. */
+  getEndpoint(name: string): Promise<Result<EndpointView, WorkspaceError>>;
+  /** Registered models and their versions, optionally one model only. */
+  listModels(name?: string): Promise<Result<ModelView[], WorkspaceError>>;
+  /** The last `tail` lines of a deployment's inference-server log. */
+  getLogs(endpoint: string, deployment: string, tail: number): Promise<Result<string, WorkspaceError>>;
+  /** Scores a request through the endpoint's scoring URI, authenticated with its key or an Entra token. */
+  invoke(request: InvokeRequest): Promise<Result<InvokeResult, WorkspaceError>>;
+}
