@@ -1,0 +1,95 @@
+import { z } from "zod";
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v?.trim() ? v.trim() : undefined));
+
+/** GreenLight's environment, parsed once at start. Every variable is documented in `.env.example`. */
+const envSchema = z.object({
+  /** Where the bot listens: `POST /api/messages`. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3978),
+  BOT_HOST: z.string().default("127.0.0.1"),
+  /** Bot registration. Empty app id = local mode: no Bot Framework auth (the Agents Playground). */
+  MicrosoftAppId: optionalString,
+  MicrosoftAppPassword: optionalString,
+  MicrosoftAppTenantId: optionalString,
+  MicrosoftAppType: z.enum(["MultiTenant", "SingleTenant", "UserAssignedMSI"]).optional(),
+  /** Azure ML workspace. All three set = Azure mode; none = the local workspace. */
+  AZURE_SUBSCRIPTION_ID: optionalString,
+  AZURE_RESOURCE_GROUP: optionalString,
+  AZURE_ML_WORKSPACE: optionalString,
+  /** ARM endpoint for sovereign clouds. */
+  AZURE_ARM_ENDPOINT: z.url().default("https://management.azure.com"),
+  /** The local workspace (emulator) the bot talks to in local mode. */
+  LOCAL_WORKSPACE_URL: z.url().default("https://127.0.0.1:8443"),
+  EMULATOR_DATA_DIR: z.string().min(1).default(".data/emulator"),
+  /** PostgreSQL connection string; PGlite in DATA_DIR when empty. */
+  DATABASE_URL: optionalString,
+  DATA_DIR: z.string().min(1).default(".data"),
+  /** Roles file (JSON): users by Entra object id or UPN, and the roles of unknown users. */
+  ROLES_FILE: optionalString,
+  /** How long GreenLight waits for a scoring answer. */
+  INVOKE_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
+  /** Largest JSON payload GreenLight stores or sends. */
+  MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
+  /** Parallel ARM calls per command. */
+  ARM_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+});
+
+export type Env = z.output<typeof envSchema>;
+
+export type WorkspaceConfig =
+  | { mode: "azure"; subscriptionId: string; resourceGroup: string; workspace: string; armEndpoint: string }
+  | { mode: "local"; url: string; caCertPath: string };
+
+export interface Config {
+  env: Env;
+  workspace: WorkspaceConfig;
+  rolesFile: string;
+  auth: { appId?: string; enabled: boolean };
+}
+
+/** Thrown with a message that names the variable to fix. */
+export class ConfigError extends Error {}
+
+export function loadConfig(source: NodeJS.ProcessEnv): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = issue?.path.join(".") ?? "?";
+    throw new ConfigError(`Environment variable ${name} is invalid: ${issue?.message}. See .env.example.`);
+  }
+  const env = parsed.data;
+  const azure = {
+    AZURE_SUBSCRIPTION_ID: env.AZURE_SUBSCRIPTION_ID,
+    AZURE_RESOURCE_GROUP: env.AZURE_RESOURCE_GROUP,
+    AZURE_ML_WORKSPACE: env.AZURE_ML_WORKSPACE,
+  };
+  const missing = Object.entries(azure).filter(([, v]) => !v).map(([k]) => k);
+  if (missing.length > 0 && missing.length < 3) {
+    throw new ConfigError(
+      `Azure mode needs AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP and AZURE_ML_WORKSPACE; missing ${missing.join(", ")}. ` +
+        `Set them all, or none for the local workspace.`,
+    );
+  }
+  const workspace: WorkspaceConfig =
+    missing.length === 0
+      ? {
+          mode: "azure",
+          subscriptionId: env.AZURE_SUBSCRIPTION_ID ?? "",
+          resourceGroup: env.AZURE_RESOURCE_GROUP ?? "",
+          workspace: env.AZURE_ML_WORKSPACE ?? "",
+          armEndpoint: env.AZURE_ARM_ENDPOINT,
+        }
+      : { mode: "local", url: env.LOCAL_WORKSPACE_URL, caCertPath: `${env.EMULATOR_DATA_DIR}/tls/ca.pem` };
+  if (workspace.mode === "azure" && !env.ROLES_FILE) {
+    throw new ConfigError("ROLES_FILE is required in Azure mode: the JSON file that gives users their roles.");
+  }
+  return {
+    env,
+    workspace,
+    rolesFile: env.ROLES_FILE ?? "config/roles.local.json",
+    auth: { ...(env.MicrosoftAppId ? { appId: env.MicrosoftAppId } : {}), enabled: Boolean(env.MicrosoftAppId) },
+  };
+}
