@@ -2,7 +2,7 @@ import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import type { AzureMachineLearningWorkspacesOptionalParams } from "@azure/arm-machinelearning";
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import { createHttpHeaders, createPipelineRequest } from "@azure/core-rest-pipeline";
-import type { HttpMethods } from "@azure/core-rest-pipeline";
+import type { HttpMethods, PipelinePolicy, PipelineRetryOptions } from "@azure/core-rest-pipeline";
 
 /** Options for {@link createArmClient}. */
 export interface ArmClientOptions {
@@ -12,6 +12,8 @@ export interface ArmClientOptions {
   endpoint?: string;
   /** PEM of a CA to trust for this client only (the emulator's); the system trust store is replaced, not extended. */
   caCertPem?: string;
+  /** Transport retries (the SDK's default is 3, with exponential back-off from 1 s). */
+  retryOptions?: PipelineRetryOptions;
 }
 
 const AZURE_PUBLIC_ARM = "https://management.azure.com";
@@ -27,9 +29,47 @@ export function createArmClient(options: ArmClientOptions): AzureMachineLearning
   // `request.tlsSettings` on every request, raw ones included (createPipelineFromOptions.js).
   const clientOptions: AzureMachineLearningWorkspacesOptionalParams = { endpoint };
   if (options.caCertPem !== undefined) clientOptions.tlsOptions = { ca: options.caCertPem };
+  if (options.retryOptions !== undefined) clientOptions.retryOptions = options.retryOptions;
   const client = new AzureMachineLearningWorkspaces(options.credential, options.subscriptionId, clientOptions);
   endpoints.set(client, endpoint);
+  ensurePolicy(client, apiVersionPolicy);
   return client;
+}
+
+const API_VERSION_HEADER = "x-greenlight-api-version";
+
+/**
+ * Options that send one SDK call at another api-version than the client's 2022-10-01, e.g. a GET at 2023-04-01 so
+ * the answer carries `mirrorTraffic` (2.1.1 keeps unknown response fields, reference §1.2). Only for reads: the
+ * 2022-10-01 serializer would drop the newer fields of a body. Needs {@link ensurePolicy} with the client's policy.
+ */
+export function atApiVersion(apiVersion: string): { requestOptions: { customHeaders: Record<string, string> } } {
+  return { requestOptions: { customHeaders: { [API_VERSION_HEADER]: apiVersion } } };
+}
+
+/** Moves the api-version that {@link atApiVersion} put in a header into the query; runs after serialization. */
+export const apiVersionPolicy: PipelinePolicy = {
+  name: "greenlightApiVersionOverride",
+  sendRequest(request, next) {
+    const apiVersion = request.headers.get(API_VERSION_HEADER);
+    if (apiVersion !== undefined) {
+      request.headers.delete(API_VERSION_HEADER);
+      const url = new URL(request.url);
+      url.searchParams.set("api-version", apiVersion);
+      request.url = url.toString();
+    }
+    return next(request);
+  },
+};
+
+/** Adds `policy` to the client's pipeline unless one of that name is there already. */
+export function ensurePolicy(
+  client: AzureMachineLearningWorkspaces,
+  policy: PipelinePolicy,
+  options: Parameters<AzureMachineLearningWorkspaces["pipeline"]["addPolicy"]>[1] = {},
+): void {
+  if (client.pipeline.getOrderedPolicies().some((p) => p.name === policy.name)) return;
+  client.pipeline.addPolicy(policy, options);
 }
 
 /** A fixed token credential for the emulator, which only checks that a Bearer token is present. */

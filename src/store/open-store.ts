@@ -1,0 +1,19 @@
+import { join } from "node:path";
+import type { Store } from "../ports/store.js";
+import { PgliteClient } from "./pglite-client.js";
+import { PostgresClient } from "./postgres-client.js";
+import { openSqlStore, type SqlStoreOptions } from "./sql-store.js";
+
+export interface OpenStoreOptions extends SqlStoreOptions {
+  /** PostgreSQL connection string (DATABASE_URL); when empty or absent, PGlite is used. */
+  databaseUrl?: string | undefined;
+  /** GreenLight's data folder; PGlite keeps its database in `<dataDir>/pglite`. */
+  dataDir: string;
+}
+
+/** Opens the configured database and brings its schema up to date. */
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const { databaseUrl, dataDir, ...storeOptions } = options;
+  const client = databaseUrl ? new PostgresClient(databaseUrl) : await PgliteClient.open(join(dataDir, "pglite"));
+  return openSqlStore(client, storeOptions);
+}

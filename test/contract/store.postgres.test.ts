@@ -1,0 +1,35 @@
+// The Store contract against PostgreSQL. Skipped unless TEST_DATABASE_URL names a database the test may create and
+// drop schemas in (`.ci/run` starts a throwaway server and sets it). Each case gets its own schema, reached through
+// the connection's search_path, so cases and parallel test files never see each other's rows.
+import pg from "pg";
+import { describe } from "vitest";
+import { openStore } from "../../src/store/open-store.js";
+import { uniqueName } from "../support/unique-name.js";
+import { describeStoreContract, type StoreDatabase } from "./store.contract.js";
+
+const databaseUrl = process.env["TEST_DATABASE_URL"];
+
+describe.runIf(databaseUrl)("PostgreSQL (TEST_DATABASE_URL set)", () => {
+  describeStoreContract("Store: PostgreSQL", () => inNewSchema(databaseUrl ?? ""));
+});
+
+async function inNewSchema(url: string): Promise<StoreDatabase> {
+  const schema = uniqueName("store_ct").replace("-", "_");
+  await withAdmin(url, (admin) => admin.query(`CREATE SCHEMA ${schema}`));
+  const schemaUrl = new URL(url);
+  schemaUrl.searchParams.set("options", `-c search_path=${schema}`);
+  return {
+    open: () => openStore({ databaseUrl: schemaUrl.toString(), dataDir: "unused-with-postgres" }),
+    dispose: () => withAdmin(url, (admin) => admin.query(`DROP SCHEMA ${schema} CASCADE`)),
+  };
+}
+
+async function withAdmin(url: string, fn: (admin: pg.Client) => Promise<unknown>): Promise<void> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await fn(admin);
+  } finally {
+    await admin.end();
+  }
+}
