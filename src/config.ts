@@ -23,6 +23,13 @@ const envSchema = z.object({
   AZURE_ARM_ENDPOINT: z.url().default("https://management.azure.com"),
   /** The local workspace (emulator) the bot talks to in local mode. */
   LOCAL_WORKSPACE_URL: z.url().default("https://127.0.0.1:8443"),
+  /** The local workspace's ARM id (the emulator seeds this one). */
+  LOCAL_WORKSPACE_ID: z
+    .string()
+    .regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+$/i)
+    .default(
+      "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/greenlight-local/providers/Microsoft.MachineLearningServices/workspaces/local",
+    ),
   EMULATOR_DATA_DIR: z.string().min(1).default(".data/emulator"),
   /** PostgreSQL connection string; PGlite in DATA_DIR when empty. */
   DATABASE_URL: optionalString,
@@ -41,7 +48,7 @@ export type Env = z.output<typeof envSchema>;
 
 export type WorkspaceConfig =
   | { mode: "azure"; subscriptionId: string; resourceGroup: string; workspace: string; armEndpoint: string }
-  | { mode: "local"; url: string; caCertPath: string };
+  | { mode: "local"; subscriptionId: string; resourceGroup: string; workspace: string; url: string; caCertPath: string };
 
 export interface Config {
   env: Env;
@@ -82,7 +89,7 @@ export function loadConfig(source: NodeJS.ProcessEnv): Config {
           workspace: env.AZURE_ML_WORKSPACE ?? "",
           armEndpoint: env.AZURE_ARM_ENDPOINT,
         }
-      : { mode: "local", url: env.LOCAL_WORKSPACE_URL, caCertPath: `${env.EMULATOR_DATA_DIR}/tls/ca.pem` };
+      : { mode: "local", ...workspaceIdParts(env.LOCAL_WORKSPACE_ID), url: env.LOCAL_WORKSPACE_URL, caCertPath: `${env.EMULATOR_DATA_DIR}/tls/ca.pem` };
   if (workspace.mode === "azure" && !env.ROLES_FILE) {
     throw new ConfigError("ROLES_FILE is required in Azure mode: the JSON file that gives users their roles.");
   }
@@ -92,4 +99,9 @@ export function loadConfig(source: NodeJS.ProcessEnv): Config {
     rolesFile: env.ROLES_FILE ?? "config/roles.local.json",
     auth: { ...(env.MicrosoftAppId ? { appId: env.MicrosoftAppId } : {}), enabled: Boolean(env.MicrosoftAppId) },
   };
+}
+
+function workspaceIdParts(id: string): { subscriptionId: string; resourceGroup: string; workspace: string } {
+  const [, , subscriptionId = "", , resourceGroup = "", , , , workspace = ""] = id.split("/");
+  return { subscriptionId, resourceGroup, workspace };
 }

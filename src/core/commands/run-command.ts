@@ -12,10 +12,46 @@ import { readLogs } from "./handlers/read-logs.js";
 import { showAudit } from "./handlers/show-audit.js";
 import { showEndpoint } from "./handlers/show-endpoint.js";
 import { whoami } from "./handlers/whoami.js";
-import type { Command } from "./parse-command.js";
+import type { UserError } from "../errors.js";
+import type { MessageText } from "./message-text.js";
+import { parseCardAction } from "./parse-card-action.js";
+import { parseCommand, type AttachedFile, type Command } from "./parse-command.js";
 
 /** How a command arrived: typed in chat, or a button on a card. */
 export type Origin = "chat" | "card";
+
+/** A chat message: parse it, then run it. A message that is not a command is audited too. */
+export async function handleChat(message: MessageText, attachment: AttachedFile | undefined, ctx: CommandContext): Promise<Reply> {
+  const parsed = parseCommand(message, attachment);
+  if (!parsed.ok) return rejectInput(ctx, "chat", parsed.error);
+  return runCommand(parsed.value, ctx, "chat");
+}
+
+/** An Action.Execute from a card: validate its data (it may be forged), then run it like a chat command. */
+export async function handleCardAction(verb: string, data: unknown, ctx: CommandContext): Promise<Reply> {
+  const parsed = parseCardAction(verb, data);
+  if (!parsed.ok) return rejectInput(ctx, `card:${verb.slice(0, 40)}`, parsed.error);
+  return runCommand(parsed.value, ctx, "card");
+}
+
+async function rejectInput(ctx: CommandContext, action: string, error: UserError): Promise<Reply> {
+  await ctx.store.appendAudit({
+    at: ctx.clock.now(),
+    actor: actorOf(ctx),
+    action: action === "chat" ? "unparsed" : action,
+    outcome: error.code,
+    correlationId: ctx.correlationId,
+  });
+  return { kind: "error", error };
+}
+
+function actorOf(ctx: CommandContext): { id: string; name: string; aadObjectId?: string } {
+  return {
+    id: ctx.caller.id,
+    name: ctx.caller.name,
+    ...(ctx.caller.aadObjectId ? { aadObjectId: ctx.caller.aadObjectId } : {}),
+  };
+}
 
 /**
  * Runs one command for one caller: checks the policy on the server, runs the handler, and writes the audit row
@@ -28,11 +64,7 @@ export async function runCommand(command: Command, ctx: CommandContext, origin: 
   const audit = (outcome: string): Promise<void> =>
     ctx.store.appendAudit({
       at: ctx.clock.now(),
-      actor: {
-        id: ctx.caller.id,
-        name: ctx.caller.name,
-        ...(ctx.caller.aadObjectId ? { aadObjectId: ctx.caller.aadObjectId } : {}),
-      },
+      actor: actorOf(ctx),
       action,
       ...(target ? { target } : {}),
       outcome,

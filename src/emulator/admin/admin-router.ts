@@ -31,6 +31,13 @@ export function createAdminRouter(ws: LocalWorkspace, scoring: ScoringRouter, sa
       ws.faults.clear();
       return sendJson(res, 204, undefined);
     }
+    if (first === "samples" && !second && method === "GET") {
+      const value = Object.entries(samples).flatMap(([endpoint, list]) => {
+        const stored = ws.findEndpoint(endpoint);
+        return stored ? list.map((sample) => ({ endpoint: stored.name, ...sample })) : [];
+      });
+      return sendJson(res, 200, { value });
+    }
     if (first === "endpoints" && second && method === "GET") {
       if (!ws.findEndpoint(second)) return sendJson(res, 404, { message: `Endpoint ${second} not found.` });
       if (third === "metrics") return sendJson(res, 200, { endpoint: second, deployments: scoring.metrics(second) });

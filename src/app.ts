@@ -1,0 +1,131 @@
+import { readFileSync } from "node:fs";
+import https from "node:https";
+import { DefaultAzureCredential } from "@azure/identity";
+import type { Config } from "./config.js";
+import { DEFAULT_LIMITS, type Limits } from "./core/commands/command-context.js";
+import { consoleLogger, type Logger } from "./logger.js";
+import { systemClock, type Clock } from "./ports/clock.js";
+import type { Store } from "./ports/store.js";
+import type { Workspace } from "./ports/workspace.js";
+import { loadRoleBook } from "./roles-file.js";
+import { openStore } from "./store/open-store.js";
+import { CardRenderer } from "./teams/cards/render-card.js";
+import { startBotServer, type RunningBot } from "./teams/bot-server.js";
+import { createArmClient, localCredential } from "./workspace/arm-client.js";
+import { ArmWorkspace } from "./workspace/arm-workspace.js";
+
+export interface GreenLight {
+  bot: RunningBot;
+  store: Store;
+  workspace: Workspace;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  clock?: Clock;
+  /** Overrides the store (tests pass an in-memory PGlite). */
+  store?: Store;
+  /** Observes every ARM request (benchmarks count them). */
+  onArmRequest?: (method: string, url: string) => void;
+}
+
+/**
+ * The composition root: the one place that knows both sides. Local mode differs from Azure mode only in the ARM
+ * base URL, the credential and the CA trusted for TLS.
+ */
+export async function startGreenLight(config: Config, options: StartOptions = {}): Promise<GreenLight> {
+  const log = options.log ?? consoleLogger("bot");
+  const clock = options.clock ?? systemClock;
+  const env = config.env;
+  const roleBook = loadRoleBook(config.rolesFile);
+  const store = options.store ?? (await openStore({ dataDir: env.DATA_DIR, ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}) }));
+  const limits: Limits = { ...DEFAULT_LIMITS, maxPayloadBytes: env.MAX_PAYLOAD_BYTES };
+
+  const ws = config.workspace;
+  const local = ws.mode === "local" ? { caCertPem: readCa(ws.caCertPath) } : undefined;
+  const credential = ws.mode === "local" ? localCredential() : new DefaultAzureCredential();
+  const client = createArmClient({
+    subscriptionId: ws.subscriptionId,
+    credential,
+    endpoint: ws.mode === "local" ? ws.url : ws.armEndpoint,
+    ...(local ? { caCertPem: local.caCertPem } : {}),
+    ...(options.onArmRequest ? { onRequest: options.onArmRequest } : {}),
+  });
+  const workspace = new ArmWorkspace({
+    client,
+    resourceGroup: ws.resourceGroup,
+    workspaceName: ws.workspace,
+    credential,
+    invokeTimeoutMs: env.INVOKE_TIMEOUT_MS,
+    maxConcurrency: env.ARM_CONCURRENCY,
+    ...(local ? { caCertPem: local.caCertPem } : {}),
+  });
+  if (ws.mode === "local" && local) await seedLocalSamples(ws.url, local.caCertPem, store, clock, log);
+
+  const bot = await startBotServer(
+    { workspace, store, roleBook, clock, cards: new CardRenderer(), log, appId: env.MicrosoftAppId ?? "", limits },
+    {
+      MicrosoftAppId: env.MicrosoftAppId,
+      MicrosoftAppPassword: env.MicrosoftAppPassword,
+      MicrosoftAppTenantId: env.MicrosoftAppTenantId,
+      MicrosoftAppType: env.MicrosoftAppType,
+    },
+    { host: env.BOT_HOST, port: env.PORT },
+  );
+  log.info("GreenLight is listening", {
+    url: `${bot.url}/api/messages`,
+    workspace: ws.mode === "local" ? `local (${ws.url})` : `${ws.subscriptionId}/${ws.resourceGroup}/${ws.workspace}`,
+    auth: config.auth.enabled ? "Bot Framework tokens required" : "off (local mode)",
+  });
+  return {
+    bot,
+    store,
+    workspace,
+    close: async () => {
+      await bot.close();
+      if (!options.store) await store.close();
+    },
+  };
+}
+
+function readCa(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    throw new Error(`The local workspace's CA certificate is missing at ${path}. Start the emulator first (npm run emulator).`);
+  }
+}
+
+/** Copies the local workspace's shipped sample payloads into the store, without overwriting anything there. */
+async function seedLocalSamples(url: string, ca: string, store: Store, clock: Clock, log: Logger): Promise<void> {
+  const body = await new Promise<string>((resolve, reject) => {
+    https
+      .get(`${url}/_emulator/samples`, { ca }, (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (text += c));
+        res.on("end", () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`status ${res.statusCode}`))));
+      })
+      .on("error", reject);
+  }).catch((error: unknown) => {
+    log.warn("could not read the local workspace's samples", { error: String(error) });
+    return undefined;
+  });
+  if (!body) return;
+  const samples = (JSON.parse(body) as { value: { endpoint: string; name: string; description: string; payload: unknown }[] }).value;
+  let added = 0;
+  for (const s of samples) {
+    if (await store.getSample(s.endpoint, s.name)) continue;
+    await store.putSample({
+      endpoint: s.endpoint,
+      name: s.name,
+      description: s.description,
+      payload: JSON.stringify(s.payload),
+      createdBy: "local workspace",
+      createdAt: clock.now(),
+    });
+    added += 1;
+  }
+  if (added > 0) log.info("seeded sample payloads from the local workspace", { added });
+}

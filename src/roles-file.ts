@@ -1,0 +1,35 @@
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { ROLES, RoleBook } from "./core/access/roles.js";
+
+const rolesFileSchema = z.object({
+  /** Roles of users the file does not name: `["viewer"]` by default, `[]` to give them none. */
+  defaultRoles: z.array(z.enum(ROLES)).default(["viewer"]),
+  users: z.array(
+    z.object({
+      /** Entra object id or UPN. */
+      user: z.string().min(1),
+      name: z.string().min(1).optional(),
+      roles: z.array(z.enum(ROLES)),
+    }),
+  ),
+});
+
+/** Reads the roles file named by ROLES_FILE; a bad file stops the bot with a message naming the problem. */
+export function loadRoleBook(path: string): RoleBook {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new Error(`Cannot read the roles file ${path} (ROLES_FILE): ${(error as Error).message}`);
+  }
+  const parsed = rolesFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`The roles file ${path} is invalid at ${issue?.path.join(".") || "top level"}: ${issue?.message}`);
+  }
+  return new RoleBook(
+    parsed.data.users.map((u) => ({ user: u.user, roles: u.roles, ...(u.name ? { name: u.name } : {}) })),
+    parsed.data.defaultRoles,
+  );
+}

@@ -1,0 +1,63 @@
+import { randomUUID } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from "botbuilder";
+import restify from "restify";
+import type { Logger } from "../logger.js";
+import { errorText, GreenLightBot, type BotDependencies } from "./greenlight-bot.js";
+
+/** botbuilder's configuration keys (MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppTenantId, MicrosoftAppType). */
+export type BotAuthSettings = Record<string, string | undefined>;
+
+export interface RunningBot {
+  url: string;
+  bot: GreenLightBot;
+  close(): Promise<void>;
+}
+
+const MAX_ACTIVITY_BYTES = 1024 * 1024;
+
+/**
+ * `POST /api/messages` through botbuilder's CloudAdapter. With `MicrosoftAppId` set every request must carry a valid
+ * Bot Framework token (401 otherwise); without it auth is off, for the local Playground.
+ */
+export async function startBotServer(
+  deps: BotDependencies,
+  auth: BotAuthSettings,
+  listen: { host: string; port: number },
+): Promise<RunningBot> {
+  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication(auth));
+  const bot = new GreenLightBot(deps, adapter);
+  adapter.onTurnError = (ctx, error) => onTurnError(ctx, error, deps.log);
+
+  const server = restify.createServer({ name: "greenlight" });
+  server.use(restify.plugins.bodyParser({ maxBodySize: MAX_ACTIVITY_BYTES, mapParams: false }));
+  server.post("/api/messages", async (req, res) => {
+    // restify's request satisfies the adapter's minimal Request; the types differ only in optionality.
+    await adapter.process(req as Parameters<CloudAdapter["process"]>[0], res, (ctx) => bot.run(ctx));
+  });
+  server.get("/healthz", (_req, res, next) => {
+    res.send(200, { status: "ok" });
+    next();
+  });
+  await new Promise<void>((resolve) => server.listen(listen.port, listen.host, () => resolve()));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${listen.host}:${port}`,
+    bot,
+    close: async () => {
+      await bot.idle();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** The one place unexpected failures end: logged with a reference the user can quote, never a stack in chat. */
+async function onTurnError(ctx: TurnContext, error: Error, log: Logger): Promise<void> {
+  const ref = randomUUID().slice(0, 8);
+  log.error("turn failed", { ref, activityType: ctx.activity.type, error: errorText(error), stack: error.stack });
+  try {
+    await ctx.sendActivity(`Something went wrong (ref ${ref}). Try again; if it keeps happening, give the platform team this ref.`);
+  } catch (sendError) {
+    log.error("could not tell the user about a failure", { ref, error: errorText(sendError) });
+  }
+}

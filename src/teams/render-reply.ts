@@ -1,0 +1,71 @@
+import { CardFactory, MessageFactory, type Activity } from "botbuilder";
+import { describeError, type UserError } from "../core/errors.js";
+import type { Reply } from "../core/views/views.js";
+import type { CardRenderer } from "./cards/render-card.js";
+
+/** Teams renders cards up to about 28 KB everywhere (reference: teams-bot §1.8); stay under it. */
+export const MAX_CARD_BYTES = 28 * 1024;
+
+/** Renders a core reply as the activity to send. */
+export function renderReply(reply: Reply, cards: CardRenderer): Partial<Activity> {
+  switch (reply.kind) {
+    case "text":
+      return MessageFactory.text(reply.text);
+    case "error":
+      return cardActivity(cards.render("error", errorView(reply.error)), describeError(reply.error));
+    case "card":
+      return cardActivity(cards.render(reply.card, reply.data), undefined);
+  }
+}
+
+/** The Adaptive Card JSON of a reply, for an invoke response that replaces the clicked card. */
+export function renderCard(reply: Reply, cards: CardRenderer): Record<string, unknown> {
+  switch (reply.kind) {
+    case "text":
+      return cards.render("error", { title: "GreenLight", message: reply.text });
+    case "error":
+      return cards.render("error", errorView(reply.error));
+    case "card":
+      return cards.render(reply.card, reply.data);
+  }
+}
+
+function cardActivity(card: Record<string, unknown>, summary: string | undefined): Partial<Activity> {
+  const size = Buffer.byteLength(JSON.stringify(card));
+  if (size > MAX_CARD_BYTES) {
+    // Handlers page and truncate, so this is a backstop, not a path users should meet.
+    return MessageFactory.text("That answer is too large for a Teams card. Narrow it down (a filter, a smaller tail).");
+  }
+  const activity = MessageFactory.attachment(CardFactory.adaptiveCard(card));
+  if (summary) activity.summary = summary;
+  return activity;
+}
+
+function errorView(error: UserError): { title: string; message: string } {
+  return { title: titleOf(error), message: describeError(error) };
+}
+
+function titleOf(error: UserError): string {
+  switch (error.code) {
+    case "forbidden":
+      return "Not allowed";
+    case "endpoint_not_found":
+    case "deployment_not_found":
+    case "sample_not_found":
+      return "Not found";
+    case "workspace_unreachable":
+    case "workspace_throttled":
+    case "workspace_auth_failed":
+    case "workspace_rejected":
+    case "invoke_timeout":
+      return "Azure ML problem";
+    case "unknown_command":
+    case "usage":
+    case "invalid_json":
+    case "payload_too_large":
+    case "no_payload":
+    case "attachment_unreadable":
+    case "invalid_card_action":
+      return "Check the command";
+  }
+}
