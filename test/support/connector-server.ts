@@ -1,0 +1,111 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** An activity the bot sent to the connector. */
+export interface SentActivity {
+  conversationId: string;
+  /** `send` (new message or reply) or `update` (updateActivity). */
+  kind: "send" | "update";
+  activity: Record<string, unknown>;
+}
+
+export interface Member {
+  id: string;
+  name: string;
+  aadObjectId?: string;
+  userPrincipalName?: string;
+}
+
+/**
+ * A local Bot Framework connector (the `serviceUrl` of test activities): records what the bot sends, answers
+ * roster look-ups, and serves attached files.
+ */
+export class ConnectorServer {
+  readonly sent: SentActivity[] = [];
+  readonly members = new Map<string, Member>();
+  readonly files = new Map<string, string>();
+  private server: Server | undefined;
+  private waiters: { check: () => void }[] = [];
+  url = "";
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      void this.handle(req).then(({ status, body }) => {
+        const text = body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body);
+        res.writeHead(status, {
+          "content-type": typeof body === "string" ? "application/octet-stream" : "application/json",
+        });
+        res.end(text);
+      });
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", () => resolve()));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+
+  /** URL at which `name` is served, for attachments. */
+  fileUrl(name: string): string {
+    return `${this.url}/files/${encodeURIComponent(name)}`;
+  }
+
+  /** Resolves with the activities sent to `conversationId` after index `from`, once `count` have arrived. */
+  async waitForSent(conversationId: string, from: number, count = 1, timeoutMs = 15_000): Promise<SentActivity[]> {
+    const matching = (): SentActivity[] => this.sent.slice(from).filter((s) => s.conversationId === conversationId);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`expected ${count} activities in ${conversationId}, got ${matching().length}`));
+      }, timeoutMs);
+      const waiter = {
+        check: () => {
+          const found = matching();
+          if (found.length >= count) {
+            clearTimeout(timer);
+            this.waiters = this.waiters.filter((w) => w !== waiter);
+            resolve(found);
+          }
+        },
+      };
+      this.waiters.push(waiter);
+      waiter.check();
+    });
+  }
+
+  private async handle(req: IncomingMessage): Promise<{ status: number; body?: unknown }> {
+    const url = new URL(req.url ?? "/", this.url);
+    const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    if (parts[0] === "files" && parts[1] !== undefined) {
+      const file = this.files.get(parts[1]);
+      return file === undefined ? { status: 404, body: { error: "no such file" } } : { status: 200, body: file };
+    }
+    if (parts[0] === "v3" && parts[1] === "conversations" && parts[2] !== undefined) {
+      const conversationId = parts[2];
+      if (parts[3] === "members" && parts[4] !== undefined && req.method === "GET") {
+        const member = this.members.get(parts[4]);
+        return member ? { status: 200, body: member } : { status: 404, body: { error: { code: "MemberNotFound" } } };
+      }
+      if (parts[3] === "activities" && (req.method === "POST" || req.method === "PUT")) {
+        const activity = JSON.parse(await readAll(req)) as Record<string, unknown>;
+        this.sent.push({ conversationId, kind: req.method === "PUT" ? "update" : "send", activity });
+        for (const w of [...this.waiters]) w.check();
+        return {
+          status: req.method === "PUT" ? 200 : 201,
+          body: { id: parts[4] && req.method === "PUT" ? parts[4] : randomUUID() },
+        };
+      }
+    }
+    return { status: 404, body: { error: `no connector route for ${req.method} ${url.pathname}` } };
+  }
+}
+
+async function readAll(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req as AsyncIterable<Buffer>) chunks.push(c);
+  return Buffer.concat(chunks).toString("utf8");
+}
