@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config.js";
+
+describe("configuration from the environment", () => {
+  it("runs against the local workspace when no Azure workspace is set", () => {
+    const config = loadConfig({});
+    expect(config.workspace).toMatchObject({ mode: "local", workspace: "local", resourceGroup: "greenlight-local" });
+    expect(config.auth.enabled).toBe(false);
+  });
+
+  it("uses Azure when subscription, resource group and workspace are all set, and then needs a roles file", () => {
+    const azure = { AZURE_SUBSCRIPTION_ID: "sub", AZURE_RESOURCE_GROUP: "rg", AZURE_ML_WORKSPACE: "ws" };
+    expect(() => loadConfig(azure)).toThrow(/ROLES_FILE/);
+    expect(loadConfig({ ...azure, ROLES_FILE: "roles.json" }).workspace).toMatchObject({
+      mode: "azure",
+      workspace: "ws",
+    });
+  });
+
+  it("names the missing Azure variables when only some are set", () => {
+    expect(() => loadConfig({ AZURE_SUBSCRIPTION_ID: "sub" })).toThrow(
+      /missing AZURE_RESOURCE_GROUP, AZURE_ML_WORKSPACE/,
+    );
+  });
+
+  it("names a malformed variable", () => {
+    expect(() => loadConfig({ PORT: "eighty" })).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: "eighty" })).toThrow(/PORT/);
+    expect(() => loadConfig({ INVOKE_TIMEOUT_MS: "5" })).toThrow(/INVOKE_TIMEOUT_MS/);
+  });
+
+  it("turns Bot Framework auth on with an app id", () => {
+    expect(loadConfig({ MicrosoftAppId: "11111111-2222-3333-4444-555555555555" }).auth).toEqual({
+      appId: "11111111-2222-3333-4444-555555555555",
+      enabled: true,
+    });
+  });
+});
