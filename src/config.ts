@@ -46,6 +46,9 @@ const envSchema = z.object({
 
 export type Env = z.output<typeof envSchema>;
 
+/** Every variable the bot reads (`.env.example` documents each). */
+export const ENV_VARIABLES = Object.keys(envSchema.shape);
+
 export type WorkspaceConfig =
   | { mode: "azure"; subscriptionId: string; resourceGroup: string; workspace: string; armEndpoint: string }
   | { mode: "local"; subscriptionId: string; resourceGroup: string; workspace: string; url: string; caCertPath: string };

@@ -36,3 +36,12 @@ describe("configuration from the environment", () => {
     });
   });
 });
+
+describe(".env.example", () => {
+  it("documents every variable the bot reads", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { ENV_VARIABLES } = await import("../../src/config.js");
+    const example = readFileSync(".env.example", "utf8");
+    for (const name of ENV_VARIABLES) expect(example, name).toMatch(new RegExp(`^${name}=`, "m"));
+  });
+});
