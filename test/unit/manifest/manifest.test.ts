@@ -1,0 +1,59 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AppManifestUtils } from "@microsoft/app-manifest";
+import { describe, expect, it } from "vitest";
+import { COMMANDS } from "../../../src/core/commands/command-table.js";
+import { fillManifest, zip } from "../../../scripts/package-manifest.js";
+
+const schema = createRequire(import.meta.url)(
+  "@microsoft/app-manifest/build/json-schemas/teams/v1.22/MicrosoftTeams.schema.json",
+) as object;
+const manifest = fillManifest({
+  MicrosoftAppId: "11111111-2222-3333-4444-555555555555",
+  TEAMS_APP_ID: "66666666-7777-8888-9999-000000000000",
+  WEBSITE_URL: "https://greenlight.example",
+});
+
+describe("the Teams app manifest", () => {
+  it("is valid against the Teams v1.22 schema", async () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const errors = await AppManifestUtils.validateAgainstSchema(manifest as any, schema as any);
+    expect(errors).toEqual([]);
+  });
+
+  it("lists every chat command in its command menu", () => {
+    const bots = manifest.bots as { commandLists: { commands: { title: string }[] }[] }[];
+    const titles = bots[0]?.commandLists[0]?.commands.map((c) => c.title) ?? [];
+    expect(titles.sort()).toEqual(COMMANDS.map((c) => c.action.replace(".", " ")).sort());
+  });
+
+  it("packages manifest and icons into a zip that unzip can read", () => {
+    const dir = mkdtempSync(join(tmpdir(), "greenlight-manifest-"));
+    try {
+      const file = join(dir, "app.zip");
+      writeFileSync(
+        file,
+        zip([
+          { name: "manifest.json", data: Buffer.from(JSON.stringify(manifest)) },
+          { name: "color.png", data: readFileSync("manifest/color.png") },
+        ]),
+      );
+      const listing = execFileSync(
+        "python3",
+        [
+          "-c",
+          `import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); print(z.testzip()); print(sorted(z.namelist()))`,
+          file,
+        ],
+        { encoding: "utf8" },
+      );
+      expect(listing).toContain("None");
+      expect(listing).toContain("'color.png', 'manifest.json'");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
