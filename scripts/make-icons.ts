@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { deflateSync } from "node:zlib";
+import { crc32 } from "./lib/crc32.js";
 
 /** Draws the Teams app icons (192×192 colour, 32×32 white outline on transparent) as PNG files. */
 type Pixel = [number, number, number, number];
@@ -28,15 +29,6 @@ function png(size: number, pixel: (x: number, y: number) => Pixel): Buffer {
     chunk("IDAT", deflateSync(raw)),
     chunk("IEND", Buffer.alloc(0)),
   ]);
-}
-
-function crc32(data: Buffer): number {
-  let c = 0xffffffff;
-  for (const byte of data) {
-    c ^= byte;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  }
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 // A traffic light's green lamp: a ring and a dot.

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { deflateRawSync } from "node:zlib";
+import { crc32 } from "./lib/crc32.js";
 
 /**
  * Builds the Teams app package: manifest/manifest.template.json filled from the environment, plus the two icons,
@@ -54,15 +55,6 @@ export function zip(files: { name: string; data: Buffer }[]): Buffer {
   end.writeUInt32LE(centralSize, 12);
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, ...centrals, end]);
-}
-
-function crc32(data: Buffer): number {
-  let c = 0xffffffff;
-  for (const byte of data) {
-    c ^= byte;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  }
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -3,6 +3,7 @@ import type { AzureMachineLearningWorkspaces, OnlineDeployment, OnlineEndpoint }
 import type { TokenCredential } from "@azure/identity";
 import { isRestError } from "@azure/core-rest-pipeline";
 import type { WorkspaceError } from "../core/errors.js";
+import { closest } from "../core/commands/closest.js";
 import { err, ok, type Result } from "../core/result.js";
 import type { EndpointView, InvokeRequest, InvokeResult, ModelView, Workspace } from "../ports/workspace.js";
 import { apiVersionPolicy, atApiVersion, ensurePolicy } from "./arm-client.js";
@@ -277,13 +278,7 @@ export class ArmWorkspace implements Workspace {
       await toWorkspaceError(error, () => ({ code: "endpoint_not_found", endpoint: name }));
       return [];
     }
-    const wanted = name.toLowerCase();
-    return names
-      .map((n) => ({ n, d: editDistance(wanted, n.toLowerCase()) }))
-      .filter(({ n, d }) => d <= 2 || (wanted.length >= 3 && n.toLowerCase().includes(wanted)))
-      .sort((a, b) => a.d - b.d)
-      .slice(0, 3)
-      .map(({ n }) => n);
+    return closest(name, names);
   }
 
   private endpointNamed(name: string): Promise<OnlineEndpoint> {
@@ -326,17 +321,4 @@ function isNotFound(error: unknown): boolean {
 
 function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

@@ -1,7 +1,8 @@
 import type { UserError } from "../errors.js";
 import { err, ok, type Result } from "../result.js";
 import { commandInfo } from "./command-table.js";
-import { closest, type MessageText } from "./message-text.js";
+import { type MessageText } from "./message-text.js";
+import { closest } from "./closest.js";
 
 /** Where an invoke or a new sample gets its JSON from. */
 export type PayloadSource =

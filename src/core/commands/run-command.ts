@@ -21,7 +21,11 @@ import { parseCommand, type AttachedFile, type Command } from "./parse-command.j
 export type Origin = "chat" | "card";
 
 /** A chat message: parse it, then run it. A message that is not a command is audited too. */
-export async function handleChat(message: MessageText, attachment: AttachedFile | undefined, ctx: CommandContext): Promise<Reply> {
+export async function handleChat(
+  message: MessageText,
+  attachment: AttachedFile | undefined,
+  ctx: CommandContext,
+): Promise<Reply> {
   const parsed = parseCommand(message, attachment);
   if (!parsed.ok) return rejectInput(ctx, "chat", parsed.error);
   return runCommand(parsed.value, ctx, "chat");

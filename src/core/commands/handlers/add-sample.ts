@@ -1,7 +1,6 @@
 import type { PayloadSource } from "../parse-command.js";
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
-import { withEndpointSuggestions } from "./endpoint-suggestions.js";
 import { checkPayload } from "./payload.js";
 
 /** `sample add <endpoint> <name>` + JSON: stores (or replaces) a sample payload. */
@@ -25,7 +24,7 @@ export async function addSample(
   const checked = checkPayload(payload.text, ctx.limits.maxPayloadBytes);
   if (!checked.ok) return { kind: "error", error: checked.error };
   const found = await ctx.workspace.getEndpoint(endpoint);
-  if (!found.ok) return { kind: "error", error: await withEndpointSuggestions(ctx, found.error) };
+  if (!found.ok) return { kind: "error", error: found.error };
   const replaced = await ctx.store.putSample({
     endpoint: found.value.name,
     name,

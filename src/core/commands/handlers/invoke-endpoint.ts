@@ -2,7 +2,6 @@ import type { InvokeResult } from "../../../ports/workspace.js";
 import type { InvokeResultView, Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
 import type { PayloadSource } from "../parse-command.js";
-import { withEndpointSuggestions } from "./endpoint-suggestions.js";
 import { checkPayload } from "./payload.js";
 
 const MAX_PREDICTIONS = 10;
@@ -15,7 +14,7 @@ export async function invokeEndpoint(
   source: PayloadSource | undefined,
 ): Promise<Reply> {
   const found = await ctx.workspace.getEndpoint(endpointName);
-  if (!found.ok) return { kind: "error", error: await withEndpointSuggestions(ctx, found.error) };
+  if (!found.ok) return { kind: "error", error: found.error };
   const endpoint = found.value;
   const deployment = deploymentName
     ? endpoint.deployments.find((d) => d.name.toLowerCase() === deploymentName.toLowerCase())

@@ -1,6 +1,6 @@
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
-import { modelText, trafficText } from "./endpoint-suggestions.js";
+import { deploymentRow, trafficText } from "./endpoint-rows.js";
 
 /** `endpoints [filter]`: every endpoint with state, auth mode, traffic and model per deployment, paged. */
 export async function listEndpoints(ctx: CommandContext, filter: string | undefined, page: number): Promise<Reply> {
@@ -29,13 +29,7 @@ export async function listEndpoints(ctx: CommandContext, filter: string | undefi
         state: e.state,
         authMode: e.authMode,
         trafficText: trafficText(e.traffic),
-        deployments: e.deployments.map((d) => ({
-          name: d.name,
-          model: modelText(d.model),
-          traffic: e.traffic[d.name] ?? 0,
-          mirror: e.mirrorTraffic[d.name] ?? 0,
-          state: d.state,
-        })),
+        deployments: e.deployments.map((d) => deploymentRow(e, d)),
       })),
     },
   };

@@ -1,11 +1,10 @@
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
-import { withEndpointSuggestions } from "./endpoint-suggestions.js";
 
 /** `samples <endpoint>`: the sample payloads stored for an endpoint. */
 export async function listSamples(ctx: CommandContext, endpoint: string): Promise<Reply> {
   const found = await ctx.workspace.getEndpoint(endpoint);
-  if (!found.ok) return { kind: "error", error: await withEndpointSuggestions(ctx, found.error) };
+  if (!found.ok) return { kind: "error", error: found.error };
   const samples = await ctx.store.listSamples(found.value.name);
   if (samples.length === 0) {
     return {

@@ -1,6 +1,5 @@
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
-import { withEndpointSuggestions } from "./endpoint-suggestions.js";
 
 /** `logs <endpoint> <deployment> [tail N]`: the deployment's inference-server log tail. */
 export async function readLogs(
@@ -10,7 +9,7 @@ export async function readLogs(
   tail: number,
 ): Promise<Reply> {
   const result = await ctx.workspace.getLogs(endpoint, deployment, tail);
-  if (!result.ok) return { kind: "error", error: await withEndpointSuggestions(ctx, result.error) };
+  if (!result.ok) return { kind: "error", error: result.error };
   const text = result.value.replace(/\s+$/, "");
   const limit = ctx.limits.logPreviewChars;
   // Keep the newest lines when the tail is too long for a card.

@@ -1,12 +1,12 @@
 import { isAllowed } from "../../access/policy.js";
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
-import { modelText, trafficText, withEndpointSuggestions } from "./endpoint-suggestions.js";
+import { deploymentRow, trafficText } from "./endpoint-rows.js";
 
 /** `show <endpoint>`: scoring URI, auth, traffic and mirror traffic, each deployment, and buttons. */
 export async function showEndpoint(ctx: CommandContext, name: string): Promise<Reply> {
   const result = await ctx.workspace.getEndpoint(name);
-  if (!result.ok) return { kind: "error", error: await withEndpointSuggestions(ctx, result.error) };
+  if (!result.ok) return { kind: "error", error: result.error };
   const e = result.value;
   const samples = await ctx.store.listSamples(e.name);
   const mirror = Object.entries(e.mirrorTraffic).filter(([, v]) => v > 0);
@@ -23,11 +23,7 @@ export async function showEndpoint(ctx: CommandContext, name: string): Promise<R
       mirrorText: mirror.length ? mirror.map(([k, v]) => `${k} ${v}%`).join(" · ") : "none",
       readOnly: e.computeType !== "Managed",
       deployments: e.deployments.map((d) => ({
-        name: d.name,
-        model: modelText(d.model),
-        traffic: e.traffic[d.name] ?? 0,
-        mirror: e.mirrorTraffic[d.name] ?? 0,
-        state: d.state,
+        ...deploymentRow(e, d),
         instanceType: d.instanceType,
         instanceCount: d.instanceCount,
       })),
