@@ -1,5 +1,5 @@
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, type WriteStream } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 export type ContainerType = "StorageInitializer" | "InferenceServer";
 
@@ -11,6 +11,8 @@ const MAX_TAIL = 10_000;
  */
 export class DeploymentLogs {
   private readonly streams = new Map<string, WriteStream>();
+  private readonly pending = new Map<string, string[]>();
+  private flushScheduled = false;
 
   constructor(
     private readonly dataDir: string,
@@ -19,20 +21,40 @@ export class DeploymentLogs {
 
   append(endpoint: string, deployment: string, container: ContainerType, line: string): void {
     const path = this.path(endpoint, deployment, container);
-    let stream = this.streams.get(path);
-    if (!stream) {
-      mkdirSync(this.folder(endpoint, deployment), { recursive: true });
-      stream = createWriteStream(path, { flags: "a" });
-      this.streams.set(path, stream);
+    let pending = this.pending.get(path);
+    if (!pending) {
+      pending = [];
+      this.pending.set(path, pending);
     }
-    stream.write(`${this.now().toISOString()} ${line.replace(/\r?\n/g, "\n    ")}\n`);
+    pending.push(`${this.now().toISOString()} ${line.replace(/\r?\n/g, "\n    ")}\n`);
+    // One write per file per tick: a busy deployment logs every request, and a write each costs more than scoring.
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    for (const [path, lines] of this.pending) {
+      if (lines.length === 0) continue;
+      this.pending.set(path, []);
+      let stream = this.streams.get(path);
+      if (!stream) {
+        mkdirSync(dirname(path), { recursive: true });
+        stream = createWriteStream(path, { flags: "a" });
+        this.streams.set(path, stream);
+      }
+      stream.write(lines.join(""));
+    }
   }
 
   /** The last `tail` lines (all when absent), after pending writes reach the file. */
   async read(endpoint: string, deployment: string, container: ContainerType, tail?: number): Promise<string> {
     const path = this.path(endpoint, deployment, container);
+    this.flush();
     const stream = this.streams.get(path);
-    if (stream && stream.writableLength > 0) await new Promise<void>((resolve) => stream.write("", () => resolve()));
+    if (stream) await new Promise<void>((resolve) => stream.write("", () => resolve()));
     if (!existsSync(path)) return "";
     const lines = readFileSync(path, "utf8").split("\n");
     if (lines.at(-1) === "") lines.pop();
@@ -43,6 +65,7 @@ export class DeploymentLogs {
   async remove(endpoint: string, deployment: string): Promise<void> {
     for (const container of ["StorageInitializer", "InferenceServer"] as const) {
       const path = this.path(endpoint, deployment, container);
+      this.pending.delete(path);
       const stream = this.streams.get(path);
       if (stream) {
         this.streams.delete(path);
@@ -53,6 +76,7 @@ export class DeploymentLogs {
   }
 
   async close(): Promise<void> {
+    this.flush();
     const streams = [...this.streams.values()];
     this.streams.clear();
     await Promise.all(streams.map((s) => new Promise<void>((resolve) => s.end(() => resolve()))));

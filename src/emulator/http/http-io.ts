@@ -4,15 +4,24 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 export class PayloadTooLargeError extends Error {}
 
 /** Reads the whole request body as text, refusing more than `limitBytes`. */
-export async function readBody(req: IncomingMessage, limitBytes: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limitBytes) throw new PayloadTooLargeError(`Request body is larger than ${limitBytes} bytes.`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+export function readBody(req: IncomingMessage, limitBytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const tooLarge = (): void => {
+      req.removeAllListeners("data");
+      req.resume();
+      reject(new PayloadTooLargeError(`Request body is larger than ${limitBytes} bytes.`));
+    };
+    if (Number(req.headers["content-length"] ?? 0) > limitBytes) return tooLarge();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limitBytes) return tooLarge();
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
 }
 
 export function sendJson(
