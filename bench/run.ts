@@ -1,5 +1,22 @@
+import { benchBotTurn } from "./bot-turn.bench.js";
 import { benchScoring } from "./scoring.bench.js";
 
 /** `npm run bench`: every benchmark in one run, reported as ratios measured side by side on this machine. */
+const started = performance.now();
 const scoring = await benchScoring();
 console.log(scoring.lines.join("\n"));
+console.log("");
+const bot = await benchBotTurn();
+console.log(bot.lines.join("\n"));
+console.log("");
+console.log(
+  [
+    `Summary (one run, ${((performance.now() - started) / 1000).toFixed(0)} s)`,
+    `  scoring: router / bare throughput          ${scoring.ratio.toFixed(2)}   (target ≥ 0.80)`,
+    `  bot turn \`endpoints\`: bot / raw SDK p50    ${bot.ratioP50.toFixed(2)}`,
+    `  bot turn \`endpoints\`: bot / raw SDK p99    ${bot.ratioP99.toFixed(2)}`,
+    `  ARM calls per \`endpoints\` (100 endpoints)  ${bot.armCalls}`,
+    `  endpoints card                             ${bot.cardBytes} bytes   (limit 28672)`,
+    `  card action ack p99 during an operation    ${bot.ackP99.toFixed(1)} ms   (target < 1000 ms)`,
+  ].join("\n"),
+);

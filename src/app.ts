@@ -39,7 +39,9 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
   const clock = options.clock ?? systemClock;
   const env = config.env;
   const roleBook = loadRoleBook(config.rolesFile);
-  const store = options.store ?? (await openStore({ dataDir: env.DATA_DIR, ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}) }));
+  const store =
+    options.store ??
+    (await openStore({ dataDir: env.DATA_DIR, ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}) }));
   const limits: Limits = { ...DEFAULT_LIMITS, maxPayloadBytes: env.MAX_PAYLOAD_BYTES };
 
   const ws = config.workspace;
@@ -93,7 +95,9 @@ function readCa(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch {
-    throw new Error(`The local workspace's CA certificate is missing at ${path}. Start the emulator first (npm run emulator).`);
+    throw new Error(
+      `The local workspace's CA certificate is missing at ${path}. Start the emulator first (npm run emulator).`,
+    );
   }
 }
 
@@ -113,7 +117,9 @@ async function seedLocalSamples(url: string, ca: string, store: Store, clock: Cl
     return undefined;
   });
   if (!body) return;
-  const samples = (JSON.parse(body) as { value: { endpoint: string; name: string; description: string; payload: unknown }[] }).value;
+  const samples = (
+    JSON.parse(body) as { value: { endpoint: string; name: string; description: string; payload: unknown }[] }
+  ).value;
   let added = 0;
   for (const s of samples) {
     if (await store.getSample(s.endpoint, s.name)) continue;

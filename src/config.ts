@@ -26,7 +26,9 @@ const envSchema = z.object({
   /** The local workspace's ARM id (the emulator seeds this one). */
   LOCAL_WORKSPACE_ID: z
     .string()
-    .regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+$/i)
+    .regex(
+      /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+$/i,
+    )
     .default(
       "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/greenlight-local/providers/Microsoft.MachineLearningServices/workspaces/local",
     ),
@@ -39,7 +41,12 @@ const envSchema = z.object({
   /** How long GreenLight waits for a scoring answer. */
   INVOKE_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
   /** Largest JSON payload GreenLight stores or sends. */
-  MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
+  MAX_PAYLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(10 * 1024 * 1024)
+    .default(256 * 1024),
   /** Parallel ARM calls per command. */
   ARM_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
 });
@@ -51,7 +58,14 @@ export const ENV_VARIABLES = Object.keys(envSchema.shape);
 
 export type WorkspaceConfig =
   | { mode: "azure"; subscriptionId: string; resourceGroup: string; workspace: string; armEndpoint: string }
-  | { mode: "local"; subscriptionId: string; resourceGroup: string; workspace: string; url: string; caCertPath: string };
+  | {
+      mode: "local";
+      subscriptionId: string;
+      resourceGroup: string;
+      workspace: string;
+      url: string;
+      caCertPath: string;
+    };
 
 export interface Config {
   env: Env;
@@ -76,7 +90,9 @@ export function loadConfig(source: NodeJS.ProcessEnv): Config {
     AZURE_RESOURCE_GROUP: env.AZURE_RESOURCE_GROUP,
     AZURE_ML_WORKSPACE: env.AZURE_ML_WORKSPACE,
   };
-  const missing = Object.entries(azure).filter(([, v]) => !v).map(([k]) => k);
+  const missing = Object.entries(azure)
+    .filter(([, v]) => !v)
+    .map(([k]) => k);
   if (missing.length > 0 && missing.length < 3) {
     throw new ConfigError(
       `Azure mode needs AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP and AZURE_ML_WORKSPACE; missing ${missing.join(", ")}. ` +
@@ -92,7 +108,12 @@ export function loadConfig(source: NodeJS.ProcessEnv): Config {
           workspace: env.AZURE_ML_WORKSPACE ?? "",
           armEndpoint: env.AZURE_ARM_ENDPOINT,
         }
-      : { mode: "local", ...workspaceIdParts(env.LOCAL_WORKSPACE_ID), url: env.LOCAL_WORKSPACE_URL, caCertPath: `${env.EMULATOR_DATA_DIR}/tls/ca.pem` };
+      : {
+          mode: "local",
+          ...workspaceIdParts(env.LOCAL_WORKSPACE_ID),
+          url: env.LOCAL_WORKSPACE_URL,
+          caCertPath: `${env.EMULATOR_DATA_DIR}/tls/ca.pem`,
+        };
   if (workspace.mode === "azure" && !env.ROLES_FILE) {
     throw new ConfigError("ROLES_FILE is required in Azure mode: the JSON file that gives users their roles.");
   }

@@ -37,6 +37,9 @@ export async function readAttachedJson(
     }
     return { name, text: Buffer.concat(chunks).toString("utf8") };
   } catch (error) {
-    return { name, error: error instanceof Error && error.name === "TimeoutError" ? "the download timed out" : "the download failed" };
+    return {
+      name,
+      error: error instanceof Error && error.name === "TimeoutError" ? "the download timed out" : "the download failed",
+    };
   }
 }

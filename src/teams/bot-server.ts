@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from "botbuilder";
+import { CloudAdapter, type TurnContext } from "botbuilder";
 import restify from "restify";
 import type { Logger } from "../logger.js";
+import { BotAuthentication } from "./bot-auth.js";
 import { errorText, GreenLightBot, type BotDependencies } from "./greenlight-bot.js";
 
 /** botbuilder's configuration keys (MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppTenantId, MicrosoftAppType). */
@@ -25,7 +26,7 @@ export async function startBotServer(
   auth: BotAuthSettings,
   listen: { host: string; port: number },
 ): Promise<RunningBot> {
-  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication(auth));
+  const adapter = new CloudAdapter(new BotAuthentication(auth));
   const bot = new GreenLightBot(deps, adapter);
   adapter.onTurnError = (ctx, error) => onTurnError(ctx, error, deps.log);
 
@@ -56,7 +57,9 @@ async function onTurnError(ctx: TurnContext, error: Error, log: Logger): Promise
   const ref = randomUUID().slice(0, 8);
   log.error("turn failed", { ref, activityType: ctx.activity.type, error: errorText(error), stack: error.stack });
   try {
-    await ctx.sendActivity(`Something went wrong (ref ${ref}). Try again; if it keeps happening, give the platform team this ref.`);
+    await ctx.sendActivity(
+      `Something went wrong (ref ${ref}). Try again; if it keeps happening, give the platform team this ref.`,
+    );
   } catch (sendError) {
     log.error("could not tell the user about a failure", { ref, error: errorText(sendError) });
   }

@@ -73,7 +73,11 @@ export class GreenLightBot extends TeamsActivityHandler {
     const text = readMessageText(ctx.activity.text ?? "");
     const attachment = await readAttachedJson(ctx.activity.attachments, this.limits.maxPayloadBytes);
     const reply = await handleChat(text, attachment, command);
-    this.deps.log.info("command", { correlationId: command.correlationId, user: command.caller.id, outcome: reply.kind });
+    this.deps.log.info("command", {
+      correlationId: command.correlationId,
+      user: command.caller.id,
+      outcome: reply.kind,
+    });
     await ctx.sendActivity(renderReply(reply, this.deps.cards));
   }
 
@@ -82,7 +86,11 @@ export class GreenLightBot extends TeamsActivityHandler {
     invoke: AdaptiveCardInvokeValue,
   ): Promise<AdaptiveCardInvokeResponse> {
     if (!(await this.firstDelivery(ctx))) {
-      return { statusCode: 200, type: MESSAGE, value: "That action was already handled." as unknown as Record<string, unknown> };
+      return {
+        statusCode: 200,
+        type: MESSAGE,
+        value: "That action was already handled." as unknown as Record<string, unknown>,
+      };
     }
     await this.remember(ctx);
     const command = await this.commandContext(ctx);
@@ -111,13 +119,18 @@ export class GreenLightBot extends TeamsActivityHandler {
         activity = await work();
       } catch (error) {
         this.deps.log.error("card action failed", { correlationId, error: errorText(error) });
-        activity = { type: "message", text: `Something went wrong (ref ${correlationId.slice(0, 8)}). The team has the details.` };
+        activity = {
+          type: "message",
+          text: `Something went wrong (ref ${correlationId.slice(0, 8)}). The team has the details.`,
+        };
       }
       await this.adapter.continueConversationAsync(this.deps.appId, reference, async (proactive) => {
         await proactive.sendActivity(activity);
       });
     })()
-      .catch((error: unknown) => this.deps.log.error("could not deliver a reply", { correlationId, error: errorText(error) }))
+      .catch((error: unknown) =>
+        this.deps.log.error("could not deliver a reply", { correlationId, error: errorText(error) }),
+      )
       .finally(() => this.background.delete(task));
     this.background.add(task);
   }
@@ -126,7 +139,10 @@ export class GreenLightBot extends TeamsActivityHandler {
   private async firstDelivery(ctx: TurnContext): Promise<boolean> {
     const id = ctx.activity.id;
     if (!id) return true;
-    const first = await this.deps.store.markActivityProcessed(`${ctx.activity.conversation.id}|${id}`, this.deps.clock.now());
+    const first = await this.deps.store.markActivityProcessed(
+      `${ctx.activity.conversation.id}|${id}`,
+      this.deps.clock.now(),
+    );
     if (!first) this.deps.log.warn("duplicate activity ignored", { activityId: id });
     return first;
   }

@@ -42,5 +42,14 @@ export function readMessageText(raw: string): MessageText {
     codeBlocks.push(inner.trim());
     return " ";
   });
+  // Markdown inline code (the Playground sends text as typed): JSON in it is a payload, like <code> above.
+  s = s.replace(/`([^`\n]+)`/g, (_, inner: string) => {
+    const text = inner.trim();
+    if (/^[[{]/.test(text)) {
+      codeBlocks.push(text);
+      return " ";
+    }
+    return ` ${text} `;
+  });
   return { text: s.replace(/\s+/g, " ").trim(), codeBlocks };
 }

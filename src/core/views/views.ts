@@ -73,7 +73,8 @@ export interface ModelsView {
   models: {
     name: string;
     description: string;
-    versions: { version: string; description: string; modelType: string }[];
+    /** `name` repeats the model's: a card template inside `$data` sees only the version's own fields. */
+    versions: { name: string; version: string; description: string; modelType: string }[];
   }[];
 }
 

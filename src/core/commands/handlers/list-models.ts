@@ -17,6 +17,7 @@ export async function listModels(ctx: CommandContext, name: string | undefined):
         name: m.name,
         description: m.description ?? "",
         versions: m.versions.map((v) => ({
+          name: m.name,
           version: v.version,
           description: v.description ?? "",
           modelType: v.modelType ?? "",

@@ -1,0 +1,194 @@
+// Helpers for the bot suite (test/bot): the SDK client beside the bot, card readers, audit look-ups, forged tokens.
+import { randomUUID } from "node:crypto";
+import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
+import type { AuditEntry } from "../../src/ports/store.js";
+import { createArmClient, localCredential } from "../../src/workspace/arm-client.js";
+import type { BotHarness } from "./bot-harness.js";
+import { cardOf, visibleText } from "./bot-harness.js";
+import type { SentActivity } from "./connector-server.js";
+
+const LRO = { updateIntervalInMs: 10 };
+
+/** The real SDK client, pointed at the harness's emulator: how a test changes Azure behind the bot's back. */
+export class WorkspaceAdmin {
+  readonly client: AzureMachineLearningWorkspaces;
+
+  constructor(private readonly h: BotHarness) {
+    this.client = createArmClient({
+      subscriptionId: h.emulator.subscriptionId,
+      credential: localCredential(),
+      endpoint: h.emulator.armBaseUrl,
+      caCertPem: h.emulator.caCertPem,
+    });
+  }
+
+  private get rg(): string {
+    return this.h.emulator.resourceGroup;
+  }
+
+  private get ws(): string {
+    return this.h.emulator.workspaceName;
+  }
+
+  modelId(version: number): string {
+    return `${this.h.emulator.workspaceId}/models/diabetes/versions/${version}`;
+  }
+
+  async createEndpoint(name: string): Promise<void> {
+    await this.client.onlineEndpoints.beginCreateOrUpdateAndWait(
+      this.rg,
+      this.ws,
+      name,
+      { location: this.h.emulator.location, properties: { authMode: "Key" } },
+      LRO,
+    );
+  }
+
+  async createDeployment(endpoint: string, name: string, modelVersion: number): Promise<void> {
+    await this.client.onlineDeployments.beginCreateOrUpdateAndWait(
+      this.rg,
+      this.ws,
+      endpoint,
+      name,
+      {
+        location: this.h.emulator.location,
+        sku: { name: "Default", capacity: 1 },
+        properties: {
+          endpointComputeType: "Managed",
+          model: this.modelId(modelVersion),
+          instanceType: "Standard_DS2_v2",
+        },
+      },
+      LRO,
+    );
+  }
+
+  /** GET + full PUT (2.1.1's PATCH cannot change traffic). */
+  async setTraffic(endpoint: string, traffic: Record<string, number>): Promise<void> {
+    const current = await this.client.onlineEndpoints.get(this.rg, this.ws, endpoint);
+    await this.client.onlineEndpoints.beginCreateOrUpdateAndWait(
+      this.rg,
+      this.ws,
+      endpoint,
+      { ...current, properties: { ...current.properties, traffic } },
+      LRO,
+    );
+  }
+
+  async keys(endpoint: string): Promise<string[]> {
+    const k = await this.client.onlineEndpoints.listKeys(this.rg, this.ws, endpoint);
+    return [k.primaryKey, k.secondaryKey].filter((x): x is string => typeof x === "string" && x.length > 0);
+  }
+
+  async regenerateKey(endpoint: string, keyType: "Primary" | "Secondary"): Promise<void> {
+    await this.client.onlineEndpoints.beginRegenerateKeysAndWait(this.rg, this.ws, endpoint, { keyType }, LRO);
+  }
+}
+
+/** The newest audit row (the bot suite runs one turn at a time, so it is the last turn's). */
+export async function lastAudit(h: BotHarness): Promise<AuditEntry | undefined> {
+  return (await h.store.latestAudit({ limit: 1 }))[0];
+}
+
+/** How many audit rows there are (up to 10 000). */
+export async function auditCount(h: BotHarness): Promise<number> {
+  return (await h.store.latestAudit({ limit: 10_000 })).length;
+}
+
+/** The single activity of a turn that must answer with exactly one message. */
+export function only(sent: SentActivity[]): SentActivity {
+  if (sent.length !== 1) throw new Error(`expected one reply, got ${sent.length}: ${visibleText(sent).slice(0, 400)}`);
+  return sent[0] as SentActivity;
+}
+
+/** Every fact (title → value) on a card, in document order, FactSets inside containers included. */
+export function factsOf(card: Record<string, unknown>): { title: string; value: string }[] {
+  const facts: { title: string; value: string }[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === "object") {
+      const o = v as Record<string, unknown>;
+      if (o.type === "FactSet" && Array.isArray(o.facts)) {
+        for (const f of o.facts as { title: string; value: string }[]) facts.push({ title: f.title, value: f.value });
+      }
+      for (const [k, x] of Object.entries(o)) if (k !== "facts") walk(x);
+    }
+  };
+  walk(card);
+  return facts;
+}
+
+/** The value of the first fact titled `title`. */
+export function fact(card: Record<string, unknown>, title: string): string | undefined {
+  return factsOf(card).find((f) => f.title === title)?.value;
+}
+
+/** The Action.Execute buttons on a card (its `actions`), by title. */
+export function buttonsOf(
+  card: Record<string, unknown>,
+): { title: string; verb: string; data: Record<string, unknown> }[] {
+  return ((card.actions ?? []) as { type: string; title: string; verb: string; data?: Record<string, unknown> }[])
+    .filter((a) => a.type === "Action.Execute")
+    .map((a) => ({ title: a.title, verb: a.verb, data: a.data ?? {} }));
+}
+
+/** The text of every TextBlock and TextRun on a card, joined by newlines (what a reader sees, no layout words). */
+export function cardText(card: Record<string, unknown>): string {
+  const parts: string[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === "object") {
+      const o = v as Record<string, unknown>;
+      if ((o.type === "TextBlock" || o.type === "TextRun") && typeof o.text === "string") parts.push(o.text);
+      if (o.type === "FactSet" && Array.isArray(o.facts)) {
+        for (const f of o.facts as { title: string; value: string }[]) parts.push(`${f.title}: ${f.value}`);
+      }
+      for (const x of Object.values(o)) walk(x);
+    }
+  };
+  walk(card);
+  return parts.join("\n");
+}
+
+/** What a user reads in one reply: its text, or its card's text. */
+export function readReply(sent: SentActivity): string {
+  const text = typeof sent.activity.text === "string" ? sent.activity.text : "";
+  const attachments = sent.activity.attachments as { contentType: string }[] | undefined;
+  return attachments?.[0]?.contentType === "application/vnd.microsoft.card.adaptive"
+    ? [text, cardText(cardOf(sent))].filter(Boolean).join("\n")
+    : text;
+}
+
+/** Teams' file-download attachment for a file the connector serves. */
+export function teamsFile(h: BotHarness, name: string, fileType = "json", url = h.connector.fileUrl(name)): unknown {
+  return {
+    contentType: "application/vnd.microsoft.teams.file.download.info",
+    name,
+    content: { downloadUrl: url, uniqueId: randomUUID(), fileType },
+  };
+}
+
+/** The MLflow payload for one patient in the models' feature order. */
+export function patientPayload(row: number[] = [1, 85, 66, 29, 20, 26.6, 0.351, 31]): string {
+  return JSON.stringify({
+    input_data: {
+      columns: [
+        "Pregnancies",
+        "PlasmaGlucose",
+        "DiastolicBloodPressure",
+        "TricepsThickness",
+        "SerumInsulin",
+        "BMI",
+        "DiabetesPedigree",
+        "Age",
+      ],
+      index: [0],
+      data: [row],
+    },
+  });
+}
+
+/** No stack trace or internal error text in what a user sees. */
+export function looksLikeStackTrace(text: string): boolean {
+  return /\n\s+at [\w.<>]+ \(|node_modules|\.ts:\d+|TypeError|ReferenceError/.test(text);
+}
