@@ -85,7 +85,6 @@ export async function benchBotTurn(): Promise<BotTurnResult> {
       warn: (m, f) => problems.push(`warn ${m} ${JSON.stringify(f ?? {})}`),
       error: (m, f) => problems.push(`error ${m} ${JSON.stringify(f ?? {})}`),
     };
-    let armRequests = 0;
     const config = loadConfig({
       PORT: "0",
       LOCAL_WORKSPACE_URL: emu.info.armBaseUrl,
@@ -95,7 +94,7 @@ export async function benchBotTurn(): Promise<BotTurnResult> {
       ROLES_FILE: "config/roles.local.json",
       ARM_CONCURRENCY: String(ARM_CONCURRENCY),
     });
-    app = await startGreenLight(config, { log, onArmRequest: () => (armRequests += 1) });
+    app = await startGreenLight(config, { log });
     const bot = app;
     const samples = JSON.parse(readFileSync(new URL("../src/emulator/seed/samples.json", import.meta.url), "utf8")) as {
       name: string;
@@ -137,13 +136,11 @@ export async function benchBotTurn(): Promise<BotTurnResult> {
       await rawCalls();
     }
 
-    // ARM calls of one `endpoints` command, counted twice: by the workspace's own counter and on the client.
+    // ARM calls of one `endpoints` command, by the workspace's own counter.
     const workspace = bot.workspace instanceof ArmWorkspace ? bot.workspace : undefined;
     const countedBefore = workspace?.armCallCount ?? 0;
-    const requestsBefore = armRequests;
     const { reply } = await endpointsTurn();
     const armCalls = (workspace?.armCallCount ?? 0) - countedBefore;
-    const observedRequests = armRequests - requestsBefore;
     const pages = Math.ceil(ENDPOINTS / 50); // the emulator lists 50 per page
     const expectedCalls = pages + ENDPOINTS;
     const card = (reply.activity.attachments as { content?: unknown }[] | undefined)?.[0]?.content;
@@ -232,10 +229,7 @@ export async function benchBotTurn(): Promise<BotTurnResult> {
       row(`raw SDK calls (list + deployments, conc. ${ARM_CONCURRENCY})`, r),
       `  bot / raw: p50 ${ratioP50.toFixed(2)}   p99 ${ratioP99.toFixed(2)}   (bot's own cost at p50: ${ms(b.p50 - r.p50)})`,
       `  ARM calls for one \`endpoints\`: ${armCalls} (ArmWorkspace.armCallCount; expected ${expectedCalls} = ` +
-        `${pages} endpoint list page(s) + ${ENDPOINTS} deployment lists)${armCalls === expectedCalls ? "" : "  UNEXPECTED"}; ` +
-        (observedRequests === armCalls
-          ? `onArmRequest agrees`
-          : `onArmRequest saw ${observedRequests}${observedRequests === 0 ? " (not wired to the client yet)" : ""}`),
+        `${pages} endpoint list page(s) + ${ENDPOINTS} deployment lists)${armCalls === expectedCalls ? "" : "  UNEXPECTED"}`,
       `  reply card: ${cardBytes} bytes (activity ${activityBytes} bytes; limit ${CARD_LIMIT_BYTES})${cardBytes < CARD_LIMIT_BYTES ? "" : "  OVER THE LIMIT"}`,
       `Card action ack (verb invoke → "Working on it…", provisioning delay ${CLICK_DELAY_MS} ms, one click every ${CLICK_INTERVAL_MS} ms)`,
       `  while in flight: ${operations.endpoints} endpoint create(s) and ${operations.deployments} deployment create(s) completed, polled every 250 ms in-process; ` +

@@ -26,8 +26,6 @@ export interface StartOptions {
   clock?: Clock;
   /** Overrides the store (tests pass an in-memory PGlite). */
   store?: Store;
-  /** Observes every ARM request (benchmarks count them). */
-  onArmRequest?: (method: string, url: string) => void;
 }
 
 /**
@@ -52,7 +50,6 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
     credential,
     endpoint: ws.mode === "local" ? ws.url : ws.armEndpoint,
     ...(local ? { caCertPem: local.caCertPem } : {}),
-    ...(options.onArmRequest ? { onRequest: options.onArmRequest } : {}),
   });
   const workspace = new ArmWorkspace({
     client,
