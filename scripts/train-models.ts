@@ -17,19 +17,11 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import onnxProto from "onnx-proto";
 import { Scalar, stringify } from "yaml";
+import { DIABETES_FEATURES } from "../src/emulator/seed/diabetes-features.js";
 
 const { onnx } = onnxProto;
 
-const FEATURES = [
-  "Pregnancies",
-  "PlasmaGlucose",
-  "DiastolicBloodPressure",
-  "TricepsThickness",
-  "SerumInsulin",
-  "BMI",
-  "DiabetesPedigree",
-  "Age",
-] as const;
+const FEATURES = DIABETES_FEATURES;
 
 const PREGNANCY_BUCKETS = 10;
 const OUTPUT_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "emulator", "seed", "models", "diabetes");

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import type { AddressInfo } from "node:net";
 import { CloudAdapter, type TurnContext } from "botbuilder";
 import restify from "restify";
 import type { Logger } from "../logger.js";
@@ -40,14 +39,18 @@ export async function startBotServer(
     res.send(200, { status: "ok" });
     next();
   });
-  await new Promise<void>((resolve) => server.listen(listen.port, listen.host, () => resolve()));
-  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => {
+    server.listen(listen.port, listen.host, () => resolve());
+  });
+  const port = server.address().port;
   return {
     url: `http://${listen.host}:${port}`,
     bot,
     close: async () => {
       await bot.idle();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+      });
     },
   };
 }

@@ -11,6 +11,7 @@ import type { Fault } from "../../src/emulator/faults.js";
 import { startLocalWorkspace } from "../support/local-workspace.js";
 import { httpsClient } from "../support/https-request.js";
 import type { HttpsAnswer, HttpsClient } from "../support/https-request.js";
+import { DIABETES_FEATURES } from "../../src/emulator/seed/diabetes-features.js";
 
 /** The seeded sample payloads, by name (`typical-patient`, `borderline`, `many-pregnancies`, …). */
 export const samples: Record<string, unknown> = Object.fromEntries(
@@ -28,17 +29,8 @@ export function sample(name: string): unknown {
   return payload;
 }
 
-/** The Pima diabetes features in the order the models were trained on. */
-export const FEATURES = [
-  "Pregnancies",
-  "PlasmaGlucose",
-  "DiastolicBloodPressure",
-  "TricepsThickness",
-  "SerumInsulin",
-  "BMI",
-  "DiabetesPedigree",
-  "Age",
-] as const;
+/** The diabetes features in the order the models were trained on. */
+export const FEATURES = DIABETES_FEATURES;
 
 /** An MLflow `input_data` (pandas split) payload for rows in {@link FEATURES} order. */
 export function mlflowPayload(rows: number[][], columns: readonly string[] = FEATURES): unknown {

@@ -6,6 +6,7 @@ import { createArmClient, localCredential } from "../../src/workspace/arm-client
 import type { BotHarness } from "./bot-harness.js";
 import { cardOf, visibleText } from "./bot-harness.js";
 import type { SentActivity } from "./connector-server.js";
+import { DIABETES_FEATURES } from "../../src/emulator/seed/diabetes-features.js";
 
 const LRO = { updateIntervalInMs: 10 };
 
@@ -172,16 +173,7 @@ export function teamsFile(h: BotHarness, name: string, fileType = "json", url = 
 export function patientPayload(row: number[] = [1, 85, 66, 29, 20, 26.6, 0.351, 31]): string {
   return JSON.stringify({
     input_data: {
-      columns: [
-        "Pregnancies",
-        "PlasmaGlucose",
-        "DiastolicBloodPressure",
-        "TricepsThickness",
-        "SerumInsulin",
-        "BMI",
-        "DiabetesPedigree",
-        "Age",
-      ],
+      columns: [...DIABETES_FEATURES],
       index: [0],
       data: [row],
     },

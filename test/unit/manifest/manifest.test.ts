@@ -19,8 +19,8 @@ const manifest = fillManifest({
 
 describe("the Teams app manifest", () => {
   it("is valid against the Teams v1.22 schema", async () => {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const errors = await AppManifestUtils.validateAgainstSchema(manifest as any, schema as any);
+    type Args = Parameters<typeof AppManifestUtils.validateAgainstSchema>;
+    const errors = await AppManifestUtils.validateAgainstSchema(manifest as unknown as Args[0], schema as Args[1]);
     expect(errors).toEqual([]);
   });
 

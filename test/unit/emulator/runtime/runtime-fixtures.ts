@@ -6,22 +6,14 @@ import type {
   ScoringOutcome,
 } from "../../../../src/emulator/runtime/deployment-runtime.js";
 import { startDeploymentRuntime } from "../../../../src/emulator/runtime/start-deployment-runtime.js";
+import { DIABETES_FEATURES } from "../../../../src/emulator/seed/diabetes-features.js";
 
 const seed = (path: string): string => fileURLToPath(new URL(`../../../../src/emulator/seed/${path}`, import.meta.url));
 
 export const diabetesModelDir = (version: 1 | 2 | 3): string => seed(`models/diabetes/${version}`);
 export const diabetesScoreCode = { dir: seed("code/diabetes-score"), scoringScript: "score.js" };
 
-export const FEATURES = [
-  "Pregnancies",
-  "PlasmaGlucose",
-  "DiastolicBloodPressure",
-  "TricepsThickness",
-  "SerumInsulin",
-  "BMI",
-  "DiabetesPedigree",
-  "Age",
-];
+export const FEATURES: string[] = [...DIABETES_FEATURES];
 
 interface Sample {
   name: string;

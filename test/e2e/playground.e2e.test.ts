@@ -1,0 +1,243 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+/**
+ * `npm start` end to end: the local workspace, the bot and both Agents Playgrounds, driven in headless Chromium the
+ * way a developer uses them. Needs /usr/bin/chromium (Debian package `chromium`; .ci/run installs it). Never runs
+ * `npx playwright install`. Screenshots go to E2E_SCREENSHOT_DIR when set, else into the test's temp folder.
+ */
+const CHROMIUM = "/usr/bin/chromium";
+const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const START_TIMEOUT_MS = 60_000;
+const UI_TIMEOUT_MS = 20_000;
+
+describe.skipIf(!existsSync(CHROMIUM))(
+  `npm start + Agents Playground in headless Chromium (skipped without ${CHROMIUM}: apt-get install chromium; CI installs it)`,
+  () => {
+    let tmp: string;
+    let screenshotDir: string;
+    let stack: ChildProcess | undefined;
+    let stackExited: Promise<number | null> | undefined;
+    let output = "";
+    let urls: { operator: string; approver: string };
+    let context: BrowserContext | undefined;
+
+    beforeAll(async () => {
+      tmp = mkdtempSync(join(tmpdir(), "greenlight-e2e-"));
+      screenshotDir = process.env.E2E_SCREENSHOT_DIR ?? join(tmp, "screenshots");
+      mkdirSync(screenshotDir, { recursive: true });
+      const [bot, emulator, operator, approver] = await freePorts(4);
+      stack = spawn(process.execPath, ["--import", "tsx", "src/dev/start-local.ts"], {
+        cwd: PROJECT_ROOT,
+        env: {
+          ...process.env,
+          PORT: String(bot),
+          EMULATOR_PORT: String(emulator),
+          LOCAL_WORKSPACE_URL: `https://127.0.0.1:${emulator}`,
+          PLAYGROUND_OPERATOR_PORT: String(operator),
+          PLAYGROUND_APPROVER_PORT: String(approver),
+          EMULATOR_DATA_DIR: join(tmp, "emulator"),
+          DATA_DIR: join(tmp, "data"),
+          // Local mode whatever a developer's .env says (set-but-empty wins over .env).
+          DATABASE_URL: "",
+          AZURE_SUBSCRIPTION_ID: "",
+          AZURE_RESOURCE_GROUP: "",
+          AZURE_ML_WORKSPACE: "",
+          MicrosoftAppId: "",
+          ROLES_FILE: "",
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+      });
+      stack.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+      stack.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+      const child = stack;
+      stackExited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+
+      urls = await waitForBanner(() => output, stackExited, START_TIMEOUT_MS);
+      context = await chromium.launchPersistentContext(join(tmp, "chromium-profile"), {
+        executablePath: CHROMIUM,
+        headless: true,
+        args: [
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+        ],
+        viewport: { width: 1400, height: 900 },
+      });
+    }, START_TIMEOUT_MS + 15_000);
+
+    afterAll(async () => {
+      await context?.close().catch(() => undefined);
+      const leftovers = await stopStack(stack, stackExited, output);
+      if (!process.env.E2E_SCREENSHOT_DIR) rmSync(tmp, { recursive: true, force: true });
+      expect(leftovers, `processes left running by npm start:\n${output}`).toEqual([]);
+    }, 30_000);
+
+    it("shows the endpoint list and details to the operator, and the approver's roles to the approver", async () => {
+      expect(output).toMatch(/Operator \(Alex Wilber\): http:\/\/localhost:\d+/);
+      expect(output).toMatch(/Approver \(Megan Bowen\): http:\/\/localhost:\d+/);
+      const ctx = context!;
+
+      const operator = await openPersonalChat(ctx, urls.operator);
+      try {
+        await send(operator, "endpoints");
+        const list = operator.locator(".ac-adaptiveCard").filter({ hasText: "Online endpoints" }).last();
+        await waitForText(list, ["diabetes-prod", "blue", "100%"]);
+        await operator.screenshot({ path: join(screenshotDir, "operator-endpoints.png") });
+
+        // The endpoint row's selectAction (Action.Execute "show"): the card is replaced by the endpoint's details.
+        await list.getByText("diabetes-prod", { exact: true }).click();
+        const details = operator.locator(".ac-adaptiveCard").filter({ hasText: "Scoring URI" }).last();
+        await waitForText(details, [
+          "diabetes-prod",
+          "Auth mode",
+          "/endpoints/diabetes-prod/score",
+          "blue",
+          "diabetes:1",
+        ]);
+        await operator.screenshot({ path: join(screenshotDir, "operator-show.png") });
+      } catch (error) {
+        await operator.screenshot({ path: join(screenshotDir, "operator-failure.png") }).catch(() => undefined);
+        throw withScreenshots(error, screenshotDir);
+      }
+
+      const approver = await openPersonalChat(ctx, urls.approver);
+      try {
+        await send(approver, "whoami");
+        const card = approver.locator(".ac-adaptiveCard").filter({ hasText: "Megan Bowen" }).last();
+        await waitForText(card, ["Roles", "approver", "8f6c4a52-0b1e-4c3d-9a7e-1a2b3c4d5e02"]);
+        await approver.screenshot({ path: join(screenshotDir, "approver-whoami.png") });
+      } catch (error) {
+        await approver.screenshot({ path: join(screenshotDir, "approver-failure.png") }).catch(() => undefined);
+        throw withScreenshots(error, screenshotDir);
+      }
+    }, 60_000);
+  },
+);
+
+async function openPersonalChat(context: BrowserContext, url: string): Promise<Page> {
+  const page = await context.newPage();
+  page.setDefaultTimeout(UI_TIMEOUT_MS);
+  await page.goto(url);
+  await page.getByRole("treeitem", { name: "Personal Chat" }).click();
+  return page;
+}
+
+/** Types into the compose box (a contenteditable div) and sends with Enter. */
+async function send(page: Page, text: string): Promise<void> {
+  const box = page.getByRole("textbox").first();
+  await box.click();
+  await box.pressSequentially(text);
+  await page.keyboard.press("Enter");
+}
+
+/** Waits until `locator` exists and its text contains every one of `texts`. */
+async function waitForText(locator: Locator, texts: string[]): Promise<void> {
+  await locator.waitFor({ state: "visible" });
+  const deadline = Date.now() + UI_TIMEOUT_MS;
+  let last = "";
+  while (Date.now() < deadline) {
+    last = (await locator.innerText().catch(() => "")) ?? "";
+    if (texts.every((t) => last.includes(t))) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`expected the card to contain ${JSON.stringify(texts)}; it shows:\n${last}`);
+}
+
+function withScreenshots(error: unknown, dir: string): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  return new Error(`${message}\n(screenshots in ${dir}; set E2E_SCREENSHOT_DIR to keep them)`, { cause: error });
+}
+
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<net.Server>((resolve, reject) => {
+          const server = net.createServer();
+          server.once("error", reject);
+          server.listen(0, () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
+async function waitForBanner(
+  output: () => string,
+  exited: Promise<number | null>,
+  timeoutMs: number,
+): Promise<{ operator: string; approver: string }> {
+  let ended: number | null | undefined;
+  void exited.then((code) => (ended = code));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const text = output();
+    const operator = /Operator \([^)]*\):\s+(http:\/\/\S+)/.exec(text)?.[1];
+    const approver = /Approver \([^)]*\):\s+(http:\/\/\S+)/.exec(text)?.[1];
+    if (operator && approver && text.includes("Press Ctrl-C to stop.")) return { operator, approver };
+    if (ended !== undefined) throw new Error(`npm start exited with ${String(ended)} before it was up:\n${text}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`npm start did not print the Playground URLs within ${timeoutMs / 1000} s:\n${output()}`);
+}
+
+/**
+ * SIGTERM to npm start (it stops its children), then checks that none of the process groups it reported starting
+ * ("started <name> (pid N)") is left; any that is, is killed and returned.
+ */
+async function stopStack(
+  stack: ChildProcess | undefined,
+  exited: Promise<number | null> | undefined,
+  output: string,
+): Promise<string[]> {
+  if (!stack?.pid || !exited) return [];
+  const pid = stack.pid;
+  if (stack.exitCode === null && stack.signalCode === null) stack.kill("SIGTERM");
+  const timer = setTimeout(() => killGroup(pid, "SIGKILL"), 20_000);
+  const code = await exited;
+  clearTimeout(timer);
+  const leftovers: string[] = [];
+  for (const match of output.matchAll(/started (\S+) \(pid (\d+)\)/g)) {
+    const childPid = Number(match[2]);
+    if (groupAlive(childPid)) {
+      leftovers.push(`${match[1]} (pid ${childPid})`);
+      killGroup(childPid, "SIGKILL");
+    }
+  }
+  killGroup(pid, "SIGKILL");
+  if (code !== 0) leftovers.push(`npm start exited with ${String(code)}`);
+  return leftovers;
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function killGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // already gone
+  }
+}
