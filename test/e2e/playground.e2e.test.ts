@@ -80,9 +80,9 @@ describe.skipIf(!existsSync(CHROMIUM))(
 
     afterAll(async () => {
       await context?.close().catch(() => undefined);
-      const leftovers = await stopStack(stack, stackExited, output);
+      const problems = await stopStack(stack, stackExited, output);
       if (!process.env.E2E_SCREENSHOT_DIR) rmSync(tmp, { recursive: true, force: true });
-      expect(leftovers, `processes left running by npm start:\n${output}`).toEqual([]);
+      expect(problems, `npm start did not stop cleanly:\n${output}`).toEqual([]);
     }, 30_000);
 
     it("shows the endpoint list and details to the operator, and the approver's roles to the approver", async () => {
@@ -198,8 +198,8 @@ async function waitForBanner(
 }
 
 /**
- * SIGTERM to npm start (it stops its children), then checks that none of the process groups it reported starting
- * ("started <name> (pid N)") is left; any that is, is killed and returned.
+ * SIGTERM to npm start (it stops its children). Returns what went wrong: a non-zero exit, or a process group it
+ * reported starting ("started <name> (pid N)") that is still there (and is then killed).
  */
 async function stopStack(
   stack: ChildProcess | undefined,
@@ -212,17 +212,17 @@ async function stopStack(
   const timer = setTimeout(() => killGroup(pid, "SIGKILL"), 20_000);
   const code = await exited;
   clearTimeout(timer);
-  const leftovers: string[] = [];
+  const problems: string[] = [];
   for (const match of output.matchAll(/started (\S+) \(pid (\d+)\)/g)) {
     const childPid = Number(match[2]);
     if (groupAlive(childPid)) {
-      leftovers.push(`${match[1]} (pid ${childPid})`);
+      problems.push(`${match[1]} (pid ${childPid}) is still running`);
       killGroup(childPid, "SIGKILL");
     }
   }
   killGroup(pid, "SIGKILL");
-  if (code !== 0) leftovers.push(`npm start exited with ${String(code)}`);
-  return leftovers;
+  if (code !== 0) problems.push(`npm start exited with ${String(code)}`);
+  return problems;
 }
 
 function groupAlive(pgid: number): boolean {

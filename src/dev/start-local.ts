@@ -1,0 +1,300 @@
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { ConfigError, loadConfig, type Config } from "../config.js";
+import { loadEmulatorSettings } from "../emulator/settings.js";
+import { Child, describeExit, type ChildSpec } from "./child.js";
+import { isPortFree, waitForHttp } from "./net.js";
+
+/**
+ * `npm start`. Azure mode: the bot alone. Local mode: the local Azure ML workspace (emulator), the bot, and two
+ * Microsoft 365 Agents Playgrounds (operator and approver tenants), each a child process in its own process group.
+ * Ctrl-C / SIGTERM stops them all; if one dies, the others are stopped and we exit non-zero.
+ */
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const PLAYGROUND_BIN = resolve(ROOT, "node_modules/.bin/agentsplayground");
+const START_TIMEOUT_MS = 90_000;
+
+const devSchema = z.object({
+  PLAYGROUND_OPERATOR_PORT: z.coerce.number().int().min(1).max(65535).default(56150),
+  PLAYGROUND_APPROVER_PORT: z.coerce.number().int().min(1).max(65535).default(56151),
+});
+
+interface Tenant {
+  name: "operator" | "approver";
+  title: string;
+  configPath: string;
+  port: number;
+  /** The Playground's current user (from its config). */
+  user: string;
+}
+
+async function runLocal(config: Config): Promise<void> {
+  const env = config.env;
+  const dev = devSchema.safeParse(process.env);
+  if (!dev.success)
+    fatal(`Environment variable ${dev.error.issues[0]?.path.join(".")} is invalid: ${dev.error.issues[0]?.message}.`);
+  let emulatorPort: number;
+  try {
+    emulatorPort = loadEmulatorSettings(process.env).EMULATOR_PORT;
+  } catch (error) {
+    fatal(error instanceof Error ? error.message : String(error));
+  }
+  if (env.PORT === 0) fatal("npm start needs a fixed bot port: PORT=0 is not supported.");
+  const tenants: Tenant[] = [
+    tenant("operator", "Operator", "playground/operator.yml", dev.data.PLAYGROUND_OPERATOR_PORT),
+    tenant("approver", "Approver", "playground/approver.yml", dev.data.PLAYGROUND_APPROVER_PORT),
+  ];
+  if (config.auth.enabled) {
+    say(
+      "Note: MicrosoftAppId is set, so the bot requires Bot Framework tokens and the Agents Playground will get 401s.",
+    );
+  }
+
+  const botHost = env.BOT_HOST === "0.0.0.0" || env.BOT_HOST === "::" ? "127.0.0.1" : env.BOT_HOST;
+  await checkPorts([
+    { port: emulatorPort, host: "127.0.0.1", what: "the local workspace (EMULATOR_PORT)" },
+    { port: env.PORT, host: env.BOT_HOST, what: "the bot (PORT)" },
+    ...tenants.map((t) => ({
+      port: t.port,
+      what: `the ${t.name} Playground (PLAYGROUND_${t.name.toUpperCase()}_PORT)`,
+    })),
+  ]);
+  mkdirSync(env.DATA_DIR, { recursive: true });
+
+  const supervisor = new Supervisor();
+  process.on("SIGINT", () => void supervisor.shutdown(0, "Stopping (Ctrl-C)…"));
+  process.on("SIGTERM", () => void supervisor.shutdown(0, "Stopping (SIGTERM)…"));
+
+  let waitingOn: Child | undefined;
+  try {
+    const node = (script: string): Pick<ChildSpec, "command" | "args"> => ({
+      command: process.execPath,
+      args: ["--import", "tsx", script],
+    });
+
+    const emulator = supervisor.start({
+      name: "emulator",
+      ...node("src/emulator/main.ts"),
+      env: { ...process.env, EMULATOR_PORT: String(emulatorPort) },
+    });
+    waitingOn = emulator;
+    const up = emulator.waitForLine(/ARM base URL:\s+(\S+)/, START_TIMEOUT_MS, supervisor.signal);
+    const workspaceUrl = (await up)[1] ?? `https://127.0.0.1:${emulatorPort}`;
+    const configured = process.env.LOCAL_WORKSPACE_URL?.trim();
+    if (configured && configured.replace(/\/$/, "") !== workspaceUrl) {
+      say(
+        `LOCAL_WORKSPACE_URL=${configured} is ignored by npm start: the bot uses the local workspace it started, ${workspaceUrl}.`,
+      );
+    }
+
+    const bot = supervisor.start({
+      name: "bot",
+      ...node("src/main.ts"),
+      env: { ...process.env, LOCAL_WORKSPACE_URL: workspaceUrl },
+    });
+    waitingOn = bot;
+    const botUrl = `http://${botHost.includes(":") ? `[${botHost}]` : botHost}:${env.PORT}`;
+    await waitForHttp(`${botUrl}/healthz`, {
+      timeoutMs: START_TIMEOUT_MS,
+      signal: supervisor.signal,
+      accept: (status) => status === 200,
+      what: "the bot",
+    });
+
+    const playgrounds = tenants.map((t) => {
+      const child = supervisor.start({
+        name: t.name,
+        command: process.execPath,
+        args: [
+          PLAYGROUND_BIN,
+          "-e",
+          `${botUrl}/api/messages`,
+          "-c",
+          "msteams",
+          "--disable-telemetry",
+          "-p",
+          String(t.port),
+        ],
+        env: {
+          ...process.env,
+          TEAMSAPPTESTER_BROWSER: "none",
+          M365_AGENTS_PLAYGROUND_CONFIG_PATH: t.configPath,
+          M365_AGENTS_PLAYGROUND_LOGFILE: resolve(env.DATA_DIR, `playground-${t.name}.log`),
+        },
+      });
+      return { tenant: t, child };
+    });
+    for (const { tenant: t, child } of playgrounds) {
+      waitingOn = child;
+      await waitForHttp(`http://127.0.0.1:${t.port}/`, {
+        timeoutMs: START_TIMEOUT_MS,
+        signal: supervisor.signal,
+        what: `the ${t.name} Playground`,
+      });
+    }
+    waitingOn = undefined;
+
+    const width = Math.max(...tenants.map((t) => `${t.title} (${t.user}):`.length));
+    console.log(
+      [
+        "",
+        "GreenLight is running locally.",
+        ...tenants.map((t) => `  ${`${t.title} (${t.user}):`.padEnd(width)} http://localhost:${t.port}`),
+        "",
+        'Open a URL, choose "Personal Chat" and type:  endpoints',
+        "(help lists every command; whoami shows your roles.)",
+        `Local workspace: ${workspaceUrl}   Bot: ${botUrl}/api/messages   Playground logs: ${env.DATA_DIR}/playground-*.log`,
+        "The Playgrounds listen on all network interfaces, without authentication.",
+        "Press Ctrl-C to stop.",
+        "",
+      ].join("\n"),
+    );
+  } catch (error) {
+    if (supervisor.stopping) return;
+    const lines = waitingOn ? `\nLast lines from ${waitingOn.name}:\n${indent(waitingOn.lastLines())}` : "";
+    await supervisor.shutdown(1, `npm start failed: ${error instanceof Error ? error.message : String(error)}${lines}`);
+  }
+
+  function tenant(name: Tenant["name"], title: string, path: string, port: number): Tenant {
+    const configPath = resolve(ROOT, path);
+    return { name, title, configPath, port, user: playgroundUser(configPath) ?? name };
+  }
+}
+
+/** Starts children, and stops them all (newest first) on Ctrl-C, on SIGTERM, or when one of them ends on its own. */
+class Supervisor {
+  private readonly children: Child[] = [];
+  private readonly abort = new AbortController();
+  private stoppingPromise: Promise<never> | undefined;
+  private stoppingSince = 0;
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  get stopping(): boolean {
+    return this.stoppingPromise !== undefined;
+  }
+
+  start(spec: Omit<ChildSpec, "cwd">): Child {
+    if (this.stopping) throw new Error(`not starting ${spec.name}: stopping`);
+    const child = new Child({ ...spec, cwd: ROOT }, writeLine);
+    this.children.push(child);
+    say(`started ${child.name} (pid ${child.pid ?? "?"})`);
+    void child.exited.then((exit) => {
+      if (this.stopping) return;
+      void this.shutdown(
+        1,
+        `The ${child.name} process ended unexpectedly: it ${describeExit(exit)}. Its last lines:\n${indent(child.lastLines())}`,
+      );
+    });
+    return child;
+  }
+
+  shutdown(code: number, message: string): Promise<never> {
+    if (this.stoppingPromise) {
+      // Ctrl-C reaches us twice (from the terminal and relayed by tsx / npm): only a later one is worth a word.
+      if (Date.now() - this.stoppingSince > 1000) say("Still stopping…");
+      return this.stoppingPromise;
+    }
+    this.stoppingSince = Date.now();
+    (code === 0 ? say : sayError)(message);
+    this.abort.abort();
+    this.stoppingPromise = this.stopAll().then(() => process.exit(code));
+    return this.stoppingPromise;
+  }
+
+  private async stopAll(): Promise<void> {
+    // The Playgrounds and the bot together, then the local workspace the bot may still be talking to.
+    const [first, ...rest] = this.children;
+    await Promise.all(rest.reverse().map((c) => this.stopOne(c)));
+    if (first) await this.stopOne(first);
+    say("All stopped.");
+  }
+
+  private async stopOne(child: Child): Promise<void> {
+    const wasRunning = child.running;
+    const exit = await child.stop();
+    if (wasRunning && exit.code !== 0 && exit.signal !== "SIGTERM" && exit.signal !== "SIGINT")
+      say(`${child.name} ${describeExit(exit)}`);
+  }
+}
+
+async function checkPorts(wanted: { port: number; host?: string; what: string }[]): Promise<void> {
+  const problems: string[] = [];
+  const seen = new Map<number, string>();
+  for (const w of wanted) {
+    if (w.port === 0) continue;
+    const other = seen.get(w.port);
+    if (other) problems.push(`Port ${w.port} is set for both ${other} and ${w.what}.`);
+    else if (!(await isPortFree(w.port, w.host))) {
+      problems.push(`Port ${w.port} for ${w.what} is already in use (another npm start or npm run emulator?).`);
+    }
+    seen.set(w.port, w.what);
+  }
+  if (problems.length > 0) fatal(`${problems.join("\n")}\nStop the other process, or choose other ports in .env.`);
+}
+
+function playgroundUser(configPath: string): string | undefined {
+  try {
+    const parsed = parseYaml(readFileSync(configPath, "utf8")) as { currentUser?: { name?: unknown } } | null;
+    return typeof parsed?.currentUser?.name === "string" ? parsed.currentUser.name : undefined;
+  } catch (error) {
+    fatal(`Cannot read the Playground config ${configPath}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+const COLORS = [36, 33, 35, 32, 34];
+const NAME_WIDTH = 8;
+const colorOf = new Map<string, number>();
+
+function writeLine(name: string, line: string, stream: "stdout" | "stderr"): void {
+  const out = stream === "stdout" ? process.stdout : process.stderr;
+  let prefix = `${name.padEnd(NAME_WIDTH)} |`;
+  if (out.isTTY) {
+    if (!colorOf.has(name)) colorOf.set(name, COLORS[colorOf.size % COLORS.length] ?? 36);
+    prefix = `\u001b[${colorOf.get(name)}m${prefix}\u001b[0m`;
+  }
+  out.write(`${prefix} ${line}\n`);
+}
+
+function say(message: string): void {
+  writeLine("start", message, "stdout");
+}
+
+function sayError(message: string): void {
+  for (const line of message.split("\n")) writeLine("start", line, "stderr");
+}
+
+function fatal(message: string): never {
+  sayError(message);
+  process.exit(1);
+}
+
+function indent(lines: string[]): string {
+  return lines.length > 0 ? lines.map((l) => `    ${l}`).join("\n") : "    (no output)";
+}
+
+// Last, so that every class and constant above is initialised before the top-level await runs.
+process.chdir(ROOT);
+if (existsSync(".env")) process.loadEnvFile(".env");
+
+let config: Config;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
+
+if (config.workspace.mode === "azure") {
+  say("Azure mode: starting the bot only (the local workspace and the Agents Playground are for local mode).");
+  await import("../main.js");
+} else {
+  await runLocal(config);
+}
