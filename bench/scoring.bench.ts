@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
-import { median, runLoad, type LoadResult } from "./lib/load.js";
 import { startChildServer } from "./lib/child-server.js";
+import { canPin, pinLoadGenerator } from "./lib/cpu-pinning.js";
+import { median, runLoad, type LoadTarget } from "./lib/load.js";
+import { processCpuSeconds } from "./lib/process-cpu.js";
 
 interface EmulatorInfo {
   httpUrl: string;
@@ -9,62 +11,92 @@ interface EmulatorInfo {
   ca: string;
 }
 
-const ROUNDS = 5;
-const REQUESTS_PER_ROUND = 3000;
+interface Round {
+  throughput: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  /** Server CPU per request, µs. */
+  cpuUs: number;
+}
+
+const ROUNDS = 11;
+const REQUESTS_PER_ROUND = 4000;
 const CONCURRENCY = 8;
 
 /**
  * Scoring through the emulator's router versus a bare node:http server running the same ONNX session, measured in
  * alternating rounds in one run. Target: router ≥ 0.8 × bare throughput.
+ *
+ * Two measures of throughput, both paired per round: requests per second as the load generator saw them, and the
+ * server's capacity (requests per CPU-second of the server process). On a 2-core machine the load generator shares
+ * the machine with the server and often saturates first, so the first is bounded by the client; the second is the
+ * server's own cost and is the one the target is judged on.
  */
 export async function benchScoring(): Promise<{ ratio: number; lines: string[] }> {
   const samples = JSON.parse(readFileSync(new URL("../src/emulator/seed/samples.json", import.meta.url), "utf8")) as {
     payload: unknown;
   }[];
   const body = JSON.stringify(samples[0]?.payload);
-  const bare = await startChildServer<{ url: string }>("bench/servers/bare-scoring-server.ts");
-  const emu = await startChildServer<EmulatorInfo>("bench/servers/emulator-scoring-server.ts");
+  const bare = await startChildServer<{ url: string }>(
+    "bench/servers/bare-scoring-server.ts",
+    {},
+    { serverCore: true },
+  );
+  const emu = await startChildServer<EmulatorInfo>(
+    "bench/servers/emulator-scoring-server.ts",
+    {},
+    { serverCore: true },
+  );
+  const pinned = pinLoadGenerator();
   try {
-    const targets = {
-      bare: { url: bare.info.url, headers: {}, body },
-      router: { url: emu.info.httpUrl, headers: { authorization: `Bearer ${emu.info.key}` }, body },
-      routerTls: {
-        url: emu.info.httpsUrl,
-        headers: { authorization: `Bearer ${emu.info.key}` },
-        body,
-        ca: emu.info.ca,
-      },
+    const auth = { authorization: `Bearer ${emu.info.key}` };
+    const targets: Record<"bare" | "router" | "routerTls", { target: LoadTarget; pid: number }> = {
+      bare: { target: { url: bare.info.url, headers: {}, body }, pid: bare.pid },
+      router: { target: { url: emu.info.httpUrl, headers: auth, body }, pid: emu.pid },
+      routerTls: { target: { url: emu.info.httpsUrl, headers: auth, body, ca: emu.info.ca }, pid: emu.pid },
     };
-    for (const target of Object.values(targets)) await runLoad(target, 500, CONCURRENCY); // warm-up
-    const results: Record<keyof typeof targets, LoadResult[]> = { bare: [], router: [], routerTls: [] };
+    const names = Object.keys(targets) as (keyof typeof targets)[];
+    for (const name of names) await runLoad(targets[name].target, 1000, CONCURRENCY); // warm-up
+    const rounds: Record<keyof typeof targets, Round[]> = { bare: [], router: [], routerTls: [] };
     for (let round = 0; round < ROUNDS; round++) {
-      for (const name of Object.keys(targets) as (keyof typeof targets)[]) {
-        results[name].push(await runLoad(targets[name], REQUESTS_PER_ROUND, CONCURRENCY));
+      for (const name of names) {
+        const { target, pid } = targets[name];
+        const cpuBefore = processCpuSeconds(pid) ?? 0;
+        const load = await runLoad(target, REQUESTS_PER_ROUND, CONCURRENCY);
+        const cpuUs = (((processCpuSeconds(pid) ?? 0) - cpuBefore) * 1e6) / REQUESTS_PER_ROUND;
+        rounds[name].push({ ...load, cpuUs });
       }
     }
     const summary = (name: keyof typeof targets) => ({
-      throughput: median(results[name].map((r) => r.throughput)),
-      p50: median(results[name].map((r) => r.p50)),
-      p99: median(results[name].map((r) => r.p99)),
-      errors: results[name].reduce((n, r) => n + r.errors, 0),
+      throughput: median(rounds[name].map((r) => r.throughput)),
+      p50: median(rounds[name].map((r) => r.p50)),
+      p99: median(rounds[name].map((r) => r.p99)),
+      cpuUs: median(rounds[name].map((r) => r.cpuUs)),
+      errors: rounds[name].reduce((n, r) => n + r.errors, 0),
     });
-    const b = summary("bare");
-    const r = summary("router");
-    const t = summary("routerTls");
-    const ratio = r.throughput / b.throughput;
+    // Each round measures the servers back to back; the median of those paired ratios shrugs off a noisy round.
+    const paired = (of: (r: Round) => number): number =>
+      median(rounds.router.map((r, i) => of(r) / of(rounds.bare[i] ?? r)));
+    const throughputRatio = paired((r) => r.throughput);
+    const capacityRatio = paired((r) => 1 / r.cpuUs);
     const row = (label: string, s: ReturnType<typeof summary>): string =>
-      `  ${label.padEnd(34)} ${s.throughput.toFixed(0).padStart(7)} req/s   p50 ${s.p50.toFixed(2)} ms   p99 ${s.p99.toFixed(2)} ms   errors ${s.errors}`;
+      `  ${label.padEnd(34)} ${s.throughput.toFixed(0).padStart(6)} req/s   p50 ${s.p50.toFixed(2)} ms   ` +
+      `p99 ${s.p99.toFixed(2)} ms   server CPU ${s.cpuUs.toFixed(1)} µs/req (${(1e6 / s.cpuUs).toFixed(0)} req/CPU-s)   errors ${s.errors}`;
     return {
-      ratio,
+      ratio: capacityRatio,
       lines: [
-        `Scoring (diabetes:1, ${ROUNDS} rounds × ${REQUESTS_PER_ROUND} requests, concurrency ${CONCURRENCY}, medians)`,
-        row("bare node:http + ONNX session", b),
-        row("emulator router (node:http)", r),
-        row("emulator router (HTTPS, as served)", t),
-        `  router / bare throughput: ${ratio.toFixed(2)} (target ≥ 0.80)`,
+        `Scoring (diabetes:1, ${ROUNDS} rounds × ${REQUESTS_PER_ROUND} requests, concurrency ${CONCURRENCY}, medians; ` +
+          `${canPin ? "servers on core 1, load generator on core 0" : "not pinned to cores"})`,
+        row("bare node:http + ONNX session", summary("bare")),
+        row("emulator router (node:http)", summary("router")),
+        row("emulator router (HTTPS, as served)", summary("routerTls")),
+        `  router / bare, server capacity (req per CPU-second): ${capacityRatio.toFixed(2)}   (target ≥ 0.80)`,
+        `  router / bare, throughput seen by the load generator: ${throughputRatio.toFixed(2)}   (client-bound on 2 cores)`,
       ],
     };
   } finally {
+    pinned.release();
     await Promise.all([bare.stop(), emu.stop()]);
   }
 }

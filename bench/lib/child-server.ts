@@ -1,14 +1,23 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
+import { onServerCore } from "./cpu-pinning.js";
 
 /** A server started in its own process, which prints one JSON line `{"ready": …}` when it listens. */
 export interface ChildServer<T> {
   info: T;
+  pid: number;
   stop(): Promise<void>;
 }
 
-export async function startChildServer<T>(script: string, env: Record<string, string> = {}): Promise<ChildServer<T>> {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", script], {
+export async function startChildServer<T>(
+  script: string,
+  env: Record<string, string> = {},
+  options: { serverCore?: boolean } = {},
+): Promise<ChildServer<T>> {
+  const [command, args] = options.serverCore
+    ? onServerCore(process.execPath, ["--import", "tsx", script])
+    : [process.execPath, ["--import", "tsx", script]];
+  const child: ChildProcess = spawn(command, args, {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -27,6 +36,7 @@ export async function startChildServer<T>(script: string, env: Record<string, st
   });
   return {
     info,
+    pid: child.pid ?? 0,
     stop: () =>
       new Promise<void>((resolve) => {
         child.once("exit", () => resolve());

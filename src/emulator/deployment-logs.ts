@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 export type ContainerType = "StorageInitializer" | "InferenceServer";
 
 const MAX_TAIL = 10_000;
+const FLUSH_INTERVAL_MS = 50;
 
 /**
  * Each deployment's container logs, one file per container under `<dataDir>/logs/<endpoint>/<deployment>/`,
@@ -11,42 +12,55 @@ const MAX_TAIL = 10_000;
  */
 export class DeploymentLogs {
   private readonly streams = new Map<string, WriteStream>();
-  private readonly pending = new Map<string, string[]>();
-  private flushScheduled = false;
+  /** Lines not yet written, per file. */
+  private readonly pending = new Map<string, string>();
+  private stampMs = -1;
+  private stamp = "";
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly dataDir: string,
-    private readonly now: () => Date,
+    private readonly nowMs: () => number = Date.now,
   ) {}
 
   append(endpoint: string, deployment: string, container: ContainerType, line: string): void {
+    this.writer(endpoint, deployment, container)(line);
+  }
+
+  /** A log function for one container, with its file resolved once (the runtime logs every request). */
+  writer(endpoint: string, deployment: string, container: ContainerType): (line: string) => void {
     const path = this.path(endpoint, deployment, container);
-    let pending = this.pending.get(path);
-    if (!pending) {
-      pending = [];
-      this.pending.set(path, pending);
+    return (line) => {
+      const text = line.includes("\n") ? line.replace(/\r?\n/g, "\n    ") : line;
+      this.pending.set(path, `${this.pending.get(path) ?? ""}${this.timestamp()} ${text}\n`);
+      // Batched: a busy deployment logs every request, and a file write each would cost more than the scoring.
+      this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_INTERVAL_MS).unref();
+    };
+  }
+
+  /** ISO time of the current millisecond, formatted once per millisecond however many lines it has. */
+  private timestamp(): string {
+    const ms = this.nowMs();
+    if (ms !== this.stampMs) {
+      this.stampMs = ms;
+      this.stamp = new Date(ms).toISOString();
     }
-    pending.push(`${this.now().toISOString()} ${line.replace(/\r?\n/g, "\n    ")}\n`);
-    // One write per file per tick: a busy deployment logs every request, and a write each costs more than scoring.
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
+    return this.stamp;
   }
 
   private flush(): void {
-    this.flushScheduled = false;
-    for (const [path, lines] of this.pending) {
-      if (lines.length === 0) continue;
-      this.pending.set(path, []);
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    for (const [path, text] of this.pending) {
       let stream = this.streams.get(path);
       if (!stream) {
         mkdirSync(dirname(path), { recursive: true });
         stream = createWriteStream(path, { flags: "a" });
         this.streams.set(path, stream);
       }
-      stream.write(lines.join(""));
+      stream.write(text);
     }
+    this.pending.clear();
   }
 
   /** The last `tail` lines (all when absent), after pending writes reach the file. */

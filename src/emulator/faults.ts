@@ -38,6 +38,11 @@ export class Faults {
   private readonly failures = new Map<string, number>();
   private controlPlane: { status: 429 | 500; remaining: number } | undefined;
 
+  /** False while no scoring fault is set, so the scoring path can skip every look-up. */
+  get affectsScoring(): boolean {
+    return this.delays.size > 0 || this.failures.size > 0;
+  }
+
   add(fault: Fault): void {
     switch (fault.kind) {
       case "provisioningFailure":

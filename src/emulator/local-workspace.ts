@@ -49,7 +49,7 @@ export class LocalWorkspace {
     readonly log: (line: string) => void,
     readonly now: () => Date = () => new Date(),
   ) {
-    this.logs = new DeploymentLogs(dataDir, now);
+    this.logs = new DeploymentLogs(dataDir);
   }
 
   get workspaceId(): string {
@@ -206,8 +206,8 @@ export class LocalWorkspace {
    */
   async startRuntime(deployment: StoredDeployment): Promise<string | undefined> {
     const { endpointName, name } = deployment;
-    const storageLog = (line: string): void => this.logs.append(endpointName, name, "StorageInitializer", line);
-    const serverLog = (line: string): void => this.logs.append(endpointName, name, "InferenceServer", line);
+    const storageLog = this.logs.writer(endpointName, name, "StorageInitializer");
+    const serverLog = this.logs.writer(endpointName, name, "InferenceServer");
     const injected = this.faults.provisioningFailure(endpointName, name);
     if (injected) {
       serverLog(`Container failed to start: ${injected}`);

@@ -197,9 +197,10 @@ export function deploymentRoutes(ws: LocalWorkspace) {
         await ws.stopRuntime(endpoint.name, deployment.name);
         await ws.logs.remove(endpoint.name, deployment.name);
         delete ws.state.deployments[endpoint.name.toLowerCase()]?.[deployment.name.toLowerCase()];
-        // A traffic entry of 0 for a deleted deployment would name a deployment that no longer exists.
-        delete endpoint.traffic[deployment.name];
-        delete endpoint.mirrorTraffic[deployment.name];
+        // A traffic entry of 0 for a deleted deployment would name a deployment that no longer exists. The maps are
+        // replaced, not edited: the scoring router caches by map.
+        endpoint.traffic = withoutKey(endpoint.traffic, deployment.name);
+        endpoint.mirrorTraffic = withoutKey(endpoint.mirrorTraffic, deployment.name);
         ws.finishOperation(op);
         ws.save();
       });
@@ -342,4 +343,8 @@ function probeWithDefaults(p: z.output<typeof probe> | null | undefined): ProbeS
     period: p?.period ?? "PT10S",
     initialDelay: p?.initialDelay ?? "PT10S",
   };
+}
+
+function withoutKey(map: Record<string, number>, key: string): Record<string, number> {
+  return Object.fromEntries(Object.entries(map).filter(([k]) => k !== key));
 }

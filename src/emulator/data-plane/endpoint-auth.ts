@@ -7,8 +7,11 @@ export function isAuthorized(endpoint: StoredEndpoint, authorization: string | u
   const presented = match?.[1];
   if (!presented) return false;
   switch (endpoint.authMode) {
-    case "Key":
-      return safeEqual(presented, endpoint.keys.primaryKey) || safeEqual(presented, endpoint.keys.secondaryKey);
+    case "Key": {
+      const keys = keyBuffers(endpoint.keys);
+      const given = Buffer.from(presented);
+      return keys.some((k) => k.length === given.length && timingSafeEqual(k, given));
+    }
     case "AMLToken":
       return endpoint.tokens.some((t) => t.expiresAt > nowS && safeEqual(presented, t.token));
     case "AADToken":
@@ -17,10 +20,21 @@ export function isAuthorized(endpoint: StoredEndpoint, authorization: string | u
   }
 }
 
+// Keyed by the keys object, which regenerateKeys replaces: a rotated key never matches from a stale cache.
+const keyCache = new WeakMap<StoredEndpoint["keys"], Buffer[]>();
+
+function keyBuffers(keys: StoredEndpoint["keys"]): Buffer[] {
+  let buffers = keyCache.get(keys);
+  if (!buffers) {
+    buffers = [Buffer.from(keys.primaryKey), Buffer.from(keys.secondaryKey)];
+    keyCache.set(keys, buffers);
+  }
+  return buffers;
+}
+
 function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+  // Keys are ASCII, so string length is byte length: a length mismatch needs no buffers (and leaks only the length).
+  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 }
 
 function isMlAudienceJwt(token: string, nowS: number): boolean {

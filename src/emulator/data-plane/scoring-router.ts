@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { durationMs } from "../control-plane/validation.js";
 import { PayloadTooLargeError, readBody } from "../http/http-io.js";
@@ -17,8 +17,9 @@ const MAX_REQUEST_ID_LENGTH = 100;
  * concurrency limit (429), the request timeout (408) and the container's failures (424), as reference §6 lists.
  */
 export class ScoringRouter {
-  private readonly counters = new Map<string, DeploymentCounters>();
-  private readonly inFlight = new Map<string, number>();
+  private readonly lanes = new Map<string, Lane>();
+  private readonly timeouts = new Map<string, number>();
+  private readonly requestIds = new RequestIds();
 
   constructor(
     private readonly ws: LocalWorkspace,
@@ -29,37 +30,36 @@ export class ScoringRouter {
   async score(req: IncomingMessage, res: ServerResponse, endpointName: string): Promise<void> {
     const started = performance.now();
     const clientRequestId = headerValue(req, "x-request-id");
-    const requestId = clientRequestId ?? randomUUID();
-    const reply = (status: number, body: string, headers: Record<string, string> = {}): void => {
-      res.writeHead(status, {
-        "content-type": "application/json",
-        "content-length": Buffer.byteLength(body),
-        "x-request-id": requestId,
-        "x-ms-request-id": requestId,
-        server: "azureml-frontdoor",
-        ...headers,
-      });
-      res.end(body);
-    };
-    const message = (text: string): string => JSON.stringify({ message: text });
-
+    const requestId = clientRequestId ?? this.requestIds.next();
     if (requestId.length > MAX_REQUEST_ID_LENGTH) {
       req.resume();
-      return reply(431, message(`x-request-id must be at most ${MAX_REQUEST_ID_LENGTH} characters.`));
+      return writeAnswer(
+        res,
+        requestId,
+        431,
+        message(`x-request-id must be at most ${MAX_REQUEST_ID_LENGTH} characters.`),
+      );
     }
     const endpoint = this.ws.findEndpoint(endpointName);
     if (!endpoint || endpoint.provisioningState === "Deleting") {
-      return reply(404, message(`Endpoint ${endpointName} not found.`));
+      return writeAnswer(res, requestId, 404, message(`Endpoint ${endpointName} not found.`));
     }
     if (!isAuthorized(endpoint, req.headers.authorization, Math.floor(Date.now() / 1000))) {
       req.resume();
-      return reply(401, message("Unauthorized: send 'Authorization: Bearer <endpoint key or token>'."));
+      return writeAnswer(
+        res,
+        requestId,
+        401,
+        message("Unauthorized: send 'Authorization: Bearer <endpoint key or token>'."),
+      );
     }
     const named = headerValue(req, MODEL_DEPLOYMENT_HEADER);
     const target = named ? this.ws.findDeployment(endpoint.name, named) : this.pickByTraffic(endpoint);
     if (!target) {
       req.resume();
-      return reply(
+      return writeAnswer(
+        res,
+        requestId,
         404,
         message(
           named
@@ -72,38 +72,41 @@ export class ScoringRouter {
     try {
       body = await readBody(req, this.maxRequestBytes);
     } catch (error) {
-      if (error instanceof PayloadTooLargeError) return reply(413, message(error.message));
+      if (error instanceof PayloadTooLargeError) return writeAnswer(res, requestId, 413, message(error.message));
       throw error;
     }
     if (!named) this.mirror(endpoint, body);
 
     const result = await this.run(endpoint, target, body);
     const latency = performance.now() - started;
-    this.countersOf(endpoint.name, target.name).record(result.status, latency);
-    reply(result.status, result.body, { [MODEL_DEPLOYMENT_HEADER]: target.name, ...result.headers });
+    this.laneOf(endpoint.name, target.name).counters.record(result.status, latency);
+    writeAnswer(res, requestId, result.status, result.body, {
+      [MODEL_DEPLOYMENT_HEADER]: target.name,
+      ...result.headers,
+    });
   }
 
   /** Per-deployment counters of one endpoint. */
   metrics(endpointName: string): Record<string, ReturnType<DeploymentCounters["snapshot"]>> {
     const out: Record<string, ReturnType<DeploymentCounters["snapshot"]>> = {};
-    for (const d of this.ws.deploymentsOf(endpointName)) out[d.name] = this.countersOf(endpointName, d.name).snapshot();
+    for (const d of this.ws.deploymentsOf(endpointName))
+      out[d.name] = this.laneOf(endpointName, d.name).counters.snapshot();
     return out;
   }
 
   resetMetrics(): void {
-    this.counters.clear();
+    for (const lane of this.lanes.values()) lane.counters = new DeploymentCounters();
   }
 
   private pickByTraffic(endpoint: StoredEndpoint): StoredDeployment | undefined {
-    const weighted = Object.entries(endpoint.traffic).filter(([, w]) => w > 0);
-    const total = weighted.reduce((sum, [, w]) => sum + w, 0);
-    if (total <= 0) return undefined;
-    let point = this.random() * total;
-    for (const [name, weight] of weighted) {
+    const weights = positiveWeights(endpoint.traffic);
+    if (weights.total <= 0) return undefined;
+    let point = this.random() * weights.total;
+    for (const [name, weight] of weights.entries) {
       point -= weight;
       if (point < 0) return this.ws.findDeployment(endpoint.name, name);
     }
-    const last = weighted.at(-1);
+    const last = weights.entries.at(-1);
     return last && this.ws.findDeployment(endpoint.name, last[0]);
   }
 
@@ -115,65 +118,74 @@ export class ScoringRouter {
       if (!deployment) continue;
       const started = performance.now();
       void this.run(endpoint, deployment, body).then((r) =>
-        this.countersOf(endpoint.name, name).record(r.status, performance.now() - started),
+        this.laneOf(endpoint.name, name).counters.record(r.status, performance.now() - started),
       );
     }
   }
 
-  private async run(
+  private run(
     endpoint: StoredEndpoint,
     deployment: StoredDeployment,
     body: string,
   ): Promise<{ status: number; body: string; headers: Record<string, string> }> {
-    const message = (text: string): string => JSON.stringify({ message: text });
     const runtime = this.ws.runtimeOf(endpoint.name, deployment.name);
     // A failed update keeps the previous runtime serving; only a deployment that never started has none.
     if (!runtime || deployment.provisioningState === "Deleting") {
-      return {
+      return Promise.resolve({
         status: 503,
         body: message(
           `Deployment ${deployment.name} is not ready (provisioningState ${deployment.provisioningState}).`,
         ),
         headers: {},
-      };
+      });
     }
-    const key = `${endpoint.name}/${deployment.name}`.toLowerCase();
+    const lane = this.laneOf(endpoint.name, deployment.name);
     const settings = deployment.properties.requestSettings;
     const limit = 2 * settings.maxConcurrentRequestsPerInstance * deployment.sku.capacity;
-    const current = this.inFlight.get(key) ?? 0;
-    if (current >= limit) {
-      return { status: 429, body: message("Too many pending requests."), headers: {} };
+    if (lane.inFlight >= limit) {
+      return Promise.resolve({ status: 429, body: message("Too many pending requests."), headers: {} });
     }
-    this.inFlight.set(key, current + 1);
-    const timeoutMs = durationMs(settings.requestTimeout) ?? 5000;
-    const container = this.container(endpoint.name, deployment.name, body, runtime).finally(() =>
-      this.inFlight.set(key, (this.inFlight.get(key) ?? 1) - 1),
-    );
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), timeoutMs);
+    lane.inFlight += 1;
+    const timeoutMs = this.timeoutOf(settings.requestTimeout);
+    // One timer per request, settled by whichever comes first; the container keeps its slot until it really ends.
+    return new Promise((resolve) => {
+      const timer = setTimeout(
+        () =>
+          resolve({
+            status: 408,
+            body: message(`Request timed out after ${timeoutMs} ms (requestTimeout).`),
+            headers: {},
+          }),
+        timeoutMs,
+      );
+      // Inline callbacks: named closures per request cost more than the routing itself under tsx.
+      this.container(endpoint.name, deployment.name, body, runtime).then(
+        (outcome) => {
+          lane.inFlight -= 1;
+          clearTimeout(timer);
+          resolve(frontDoorAnswer(outcome));
+        },
+        (error: unknown) => {
+          lane.inFlight -= 1;
+          clearTimeout(timer);
+          this.ws.log(`scoring failed unexpectedly: ${String(error)}`);
+          resolve({ status: 500, body: message("Internal error in the local workspace."), headers: {} });
+        },
+      );
     });
-    const outcome = await Promise.race([container, timedOut]);
-    clearTimeout(timer);
-    if (outcome === "timeout") {
-      return { status: 408, body: message(`Request timed out after ${timeoutMs} ms (requestTimeout).`), headers: {} };
-    }
-    const timing = { "x-ms-run-fn-exec-ms": outcome.execMs.toFixed(3) };
-    if (outcome.status === 200) return { status: 200, body: outcome.body, headers: timing };
-    // The front door turns a container's non-200 answer into 424 and says why in these headers.
-    return {
-      status: 424,
-      body: outcome.body,
-      headers: {
-        ...timing,
-        "ms-azureml-model-error-statuscode": String(outcome.status),
-        "ms-azureml-model-error-reason": outcome.runFunctionFailed ? "model_error" : "bad_request",
-        "x-ms-run-function-failed": outcome.runFunctionFailed ? "True" : "False",
-      },
-    };
   }
 
-  private async container(
+  private container(
+    endpoint: string,
+    deployment: string,
+    body: string,
+    runtime: { score(raw: string): Promise<ScoringOutcome> },
+  ): Promise<ScoringOutcome> {
+    if (!this.ws.faults.affectsScoring) return runtime.score(body);
+    return this.faultyContainer(endpoint, deployment, body, runtime);
+  }
+
+  private async faultyContainer(
     endpoint: string,
     deployment: string,
     body: string,
@@ -195,14 +207,23 @@ export class ScoringRouter {
     return runtime.score(body);
   }
 
-  private countersOf(endpoint: string, deployment: string): DeploymentCounters {
-    const key = `${endpoint}/${deployment}`.toLowerCase();
-    let counters = this.counters.get(key);
-    if (!counters) {
-      counters = new DeploymentCounters();
-      this.counters.set(key, counters);
+  private timeoutOf(requestTimeout: string): number {
+    let ms = this.timeouts.get(requestTimeout);
+    if (ms === undefined) {
+      ms = durationMs(requestTimeout) ?? 5000;
+      this.timeouts.set(requestTimeout, ms);
     }
-    return counters;
+    return ms;
+  }
+
+  private laneOf(endpoint: string, deployment: string): Lane {
+    const key = `${endpoint}/${deployment}`.toLowerCase();
+    let lane = this.lanes.get(key);
+    if (!lane) {
+      lane = { counters: new DeploymentCounters(), inFlight: 0 };
+      this.lanes.set(key, lane);
+    }
+    return lane;
   }
 }
 
@@ -210,4 +231,75 @@ function headerValue(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   const first = Array.isArray(value) ? value[0] : value;
   return first?.trim() || undefined;
+}
+
+/** One deployment's share of the front door: its counters and the requests it is serving now. */
+interface Lane {
+  counters: DeploymentCounters;
+  inFlight: number;
+}
+
+/** The front door turns a container's non-200 answer into 424 and says why in these headers. */
+function frontDoorAnswer(outcome: ScoringOutcome): { status: number; body: string; headers: Record<string, string> } {
+  const timing = { "x-ms-run-fn-exec-ms": outcome.execMs.toFixed(3) };
+  if (outcome.status === 200) return { status: 200, body: outcome.body, headers: timing };
+  return {
+    status: 424,
+    body: outcome.body,
+    headers: {
+      ...timing,
+      "ms-azureml-model-error-statuscode": String(outcome.status),
+      "ms-azureml-model-error-reason": outcome.runFunctionFailed ? "model_error" : "bad_request",
+      "x-ms-run-function-failed": outcome.runFunctionFailed ? "True" : "False",
+    },
+  };
+}
+
+const message = (text: string): string => JSON.stringify({ message: text });
+
+function writeAnswer(
+  res: ServerResponse,
+  requestId: string,
+  status: number,
+  body: string,
+  headers?: Record<string, string>,
+): void {
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    "x-request-id": requestId,
+    "x-ms-request-id": requestId,
+    server: "azureml-frontdoor",
+    ...headers,
+  });
+  res.end(body);
+}
+
+/**
+ * Request ids shaped like the UUIDs Azure sends: a random per-process prefix and a counter, unique without drawing
+ * fresh randomness for every request.
+ */
+class RequestIds {
+  private readonly prefix = randomBytes(10)
+    .toString("hex")
+    .replace(/^(.{8})(.{4})(.{4})(.{4})$/, "$1-$2-$3-$4-");
+  private counter = 0;
+
+  next(): string {
+    this.counter += 1;
+    return this.prefix + this.counter.toString(16).padStart(12, "0");
+  }
+}
+
+// Traffic maps are replaced (never edited) when an endpoint changes, so the map object itself is the cache key.
+const weightCache = new WeakMap<Record<string, number>, { entries: [string, number][]; total: number }>();
+
+function positiveWeights(traffic: Record<string, number>): { entries: [string, number][]; total: number } {
+  let weights = weightCache.get(traffic);
+  if (!weights) {
+    const entries = Object.entries(traffic).filter(([, w]) => w > 0);
+    weights = { entries, total: entries.reduce((sum, [, w]) => sum + w, 0) };
+    weightCache.set(traffic, weights);
+  }
+  return weights;
 }

@@ -6,22 +6,25 @@ export class PayloadTooLargeError extends Error {}
 /** Reads the whole request body as text, refusing more than `limitBytes`. */
 export function readBody(req: IncomingMessage, limitBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const tooLarge = (): void => {
-      req.removeAllListeners("data");
-      req.resume();
-      reject(new PayloadTooLargeError(`Request body is larger than ${limitBytes} bytes.`));
-    };
-    if (Number(req.headers["content-length"] ?? 0) > limitBytes) return tooLarge();
+    if (Number(req.headers["content-length"] ?? 0) > limitBytes) return refuse(req, limitBytes, reject);
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limitBytes) return tooLarge();
+      if (size > limitBytes) return refuse(req, limitBytes, reject);
       chunks.push(chunk);
     });
-    req.on("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () =>
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks).toString("utf8")),
+    );
     req.on("error", reject);
   });
+}
+
+function refuse(req: IncomingMessage, limitBytes: number, reject: (error: Error) => void): void {
+  req.removeAllListeners("data");
+  req.resume();
+  reject(new PayloadTooLargeError(`Request body is larger than ${limitBytes} bytes.`));
 }
 
 export function sendJson(
