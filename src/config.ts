@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ChannelAddress } from "./ports/notifier.js";
 
 const optionalString = z
   .string()
@@ -38,6 +39,10 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).default(".data"),
   /** Roles file (JSON): users by Entra object id or UPN, and the roles of unknown users. */
   ROLES_FILE: optionalString,
+  /** The release channel: where approvals and rollout notifications go until `subscribe` names others. */
+  RELEASE_CHANNEL_ID: optionalString,
+  RELEASE_CHANNEL_SERVICE_URL: optionalString,
+  RELEASE_CHANNEL_TENANT_ID: optionalString,
   /** How long GreenLight waits for a scoring answer. */
   INVOKE_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
   /** Largest JSON payload GreenLight stores or sends. */
@@ -70,6 +75,7 @@ export type WorkspaceConfig =
 export interface Config {
   env: Env;
   workspace: WorkspaceConfig;
+  releaseChannel?: ChannelAddress;
   rolesFile: string;
   auth: { appId?: string; enabled: boolean };
 }
@@ -117,9 +123,21 @@ export function loadConfig(source: NodeJS.ProcessEnv): Config {
   if (workspace.mode === "azure" && !env.ROLES_FILE) {
     throw new ConfigError("ROLES_FILE is required in Azure mode: the JSON file that gives users their roles.");
   }
+  if (Boolean(env.RELEASE_CHANNEL_ID) !== Boolean(env.RELEASE_CHANNEL_SERVICE_URL)) {
+    throw new ConfigError("Set RELEASE_CHANNEL_ID and RELEASE_CHANNEL_SERVICE_URL together (or neither).");
+  }
+  const releaseChannel: ChannelAddress | undefined =
+    env.RELEASE_CHANNEL_ID && env.RELEASE_CHANNEL_SERVICE_URL
+      ? {
+          channelId: env.RELEASE_CHANNEL_ID,
+          serviceUrl: env.RELEASE_CHANNEL_SERVICE_URL,
+          ...(env.RELEASE_CHANNEL_TENANT_ID ? { tenantId: env.RELEASE_CHANNEL_TENANT_ID } : {}),
+        }
+      : undefined;
   return {
     env,
     workspace,
+    ...(releaseChannel ? { releaseChannel } : {}),
     rolesFile: env.ROLES_FILE ?? "config/roles.local.json",
     auth: { ...(env.MicrosoftAppId ? { appId: env.MicrosoftAppId } : {}), enabled: Boolean(env.MicrosoftAppId) },
   };

@@ -91,20 +91,8 @@ async function runLocal(config: Config): Promise<void> {
       );
     }
 
-    const bot = supervisor.start({
-      name: "bot",
-      ...node("src/main.ts"),
-      env: { ...process.env, LOCAL_WORKSPACE_URL: workspaceUrl },
-    });
-    waitingOn = bot;
+    // The Playgrounds first: the bot posts to the approver's Releases channel as soon as it starts.
     const botUrl = `http://${botHost.includes(":") ? `[${botHost}]` : botHost}:${env.PORT}`;
-    await waitForHttp(`${botUrl}/healthz`, {
-      timeoutMs: START_TIMEOUT_MS,
-      signal: supervisor.signal,
-      accept: (status) => status === 200,
-      what: "the bot",
-    });
-
     const playgrounds = tenants.map((t) => {
       const child = supervisor.start({
         name: t.name,
@@ -136,6 +124,23 @@ async function runLocal(config: Config): Promise<void> {
         what: `the ${t.name} Playground`,
       });
     }
+    const bot = supervisor.start({
+      name: "bot",
+      ...node("src/main.ts"),
+      env: {
+        ...process.env,
+        LOCAL_WORKSPACE_URL: workspaceUrl,
+        ...releaseChannelOf(tenants.find((t) => t.name === "approver")),
+      },
+    });
+    waitingOn = bot;
+    await waitForHttp(`${botUrl}/healthz`, {
+      timeoutMs: START_TIMEOUT_MS,
+      signal: supervisor.signal,
+      accept: (status) => status === 200,
+      what: "the bot",
+    });
+
     waitingOn = undefined;
 
     const width = Math.max(...tenants.map((t) => `${t.title} (${t.user}):`.length));
@@ -237,6 +242,25 @@ async function checkPorts(wanted: { port: number; host?: string; what: string }[
     seen.set(w.port, w.what);
   }
   if (problems.length > 0) fatal(`${problems.join("\n")}\nStop the other process, or choose other ports in .env.`);
+}
+
+/**
+ * In local mode the approver's Playground plays the team's release channel, so the two-person flow runs on one
+ * machine: its Releases channel, served by its own connector.
+ */
+function releaseChannelOf(t: { configPath: string; port: number } | undefined): Record<string, string> {
+  if (!t) return {};
+  const parsed = parseYaml(readFileSync(t.configPath, "utf8")) as {
+    tenantId?: string;
+    team?: { channels?: { id?: string }[] };
+  };
+  const channelId = parsed.team?.channels?.[0]?.id;
+  if (!channelId) return {};
+  return {
+    RELEASE_CHANNEL_ID: channelId,
+    RELEASE_CHANNEL_SERVICE_URL: `http://localhost:${t.port}/_connector`,
+    ...(parsed.tenantId ? { RELEASE_CHANNEL_TENANT_ID: String(parsed.tenantId) } : {}),
+  };
 }
 
 function playgroundUser(configPath: string): string | undefined {

@@ -3,7 +3,9 @@ import { CloudAdapter, type TurnContext } from "botbuilder";
 import restify from "restify";
 import type { Logger } from "../logger.js";
 import { BotAuthentication } from "./bot-auth.js";
+import type { Notifier } from "../ports/notifier.js";
 import { errorText, GreenLightBot, type BotDependencies } from "./greenlight-bot.js";
+import { TeamsNotifier } from "./teams-notifier.js";
 
 /** botbuilder's configuration keys (MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppTenantId, MicrosoftAppType). */
 export type BotAuthSettings = Record<string, string | undefined>;
@@ -11,6 +13,8 @@ export type BotAuthSettings = Record<string, string | undefined>;
 export interface RunningBot {
   url: string;
   bot: GreenLightBot;
+  /** Proactive posts through this bot's adapter. */
+  notifier: Notifier;
   close(): Promise<void>;
 }
 
@@ -46,6 +50,7 @@ export async function startBotServer(
   return {
     url: `http://${listen.host}:${port}`,
     bot,
+    notifier: new TeamsNotifier(adapter, deps.appId, deps.cards),
     close: async () => {
       await bot.idle();
       await new Promise<void>((resolve) => {

@@ -85,7 +85,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
       expect(problems, `npm start did not stop cleanly:\n${output}`).toEqual([]);
     }, 30_000);
 
-    it("shows the endpoint list and details to the operator, and the approver's roles to the approver", async () => {
+    it("shows the endpoint list and details to the operator, and the approver her roles and the release channel", async () => {
       expect(output).toMatch(/Operator \(Alex Wilber\): http:\/\/localhost:\d+/);
       expect(output).toMatch(/Approver \(Megan Bowen\): http:\/\/localhost:\d+/);
       const ctx = context!;
@@ -119,6 +119,14 @@ describe.skipIf(!existsSync(CHROMIUM))(
         const card = approver.locator(".ac-adaptiveCard").filter({ hasText: "Megan Bowen" }).last();
         await waitForText(card, ["Roles", "approver", "8f6c4a52-0b1e-4c3d-9a7e-1a2b3c4d5e02"]);
         await approver.screenshot({ path: join(screenshotDir, "approver-whoami.png") });
+
+        // The approver's Releases channel is the local release channel: GreenLight said hello there when it started.
+        await approver.getByRole("treeitem", { name: "ML Platform 0002 - Releases" }).click();
+        await approver
+          .getByText(/GreenLight is online, managing the local workspace/)
+          .first()
+          .waitFor({ state: "visible" });
+        await approver.screenshot({ path: join(screenshotDir, "approver-releases.png") });
       } catch (error) {
         await approver.screenshot({ path: join(screenshotDir, "approver-failure.png") }).catch(() => undefined);
         throw withScreenshots(error, screenshotDir);

@@ -5,9 +5,11 @@ import type { AddressInfo } from "node:net";
 /** An activity the bot sent to the connector. */
 export interface SentActivity {
   conversationId: string;
-  /** `send` (new message or reply) or `update` (updateActivity). */
-  kind: "send" | "update";
+  /** `send` (new message or reply), `update` (updateActivity), or `create` (a new channel thread). */
+  kind: "send" | "update" | "create";
   activity: Record<string, unknown>;
+  /** For `create`: the conversation parameters (channel, tenant). */
+  parameters?: Record<string, unknown>;
 }
 
 export interface Member {
@@ -83,6 +85,19 @@ export class ConnectorServer {
     if (parts[0] === "files" && parts[1] !== undefined) {
       const file = this.files.get(parts[1]);
       return file === undefined ? { status: 404, body: { error: "no such file" } } : { status: 200, body: file };
+    }
+    if (parts[0] === "v3" && parts[1] === "conversations" && parts.length === 2 && req.method === "POST") {
+      const parameters = JSON.parse(await readAll(req)) as Record<string, unknown>;
+      const channel = (parameters.channelData as { channel?: { id?: string } } | undefined)?.channel?.id ?? "chat";
+      const conversationId = `${channel};messageid=${randomUUID()}`;
+      this.sent.push({
+        conversationId,
+        kind: "create",
+        activity: (parameters.activity ?? {}) as Record<string, unknown>,
+        parameters,
+      });
+      for (const w of [...this.waiters]) w.check();
+      return { status: 201, body: { id: conversationId, activityId: randomUUID() } };
     }
     if (parts[0] === "v3" && parts[1] === "conversations" && parts[2] !== undefined) {
       const conversationId = parts[2];

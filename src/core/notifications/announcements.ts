@@ -1,0 +1,11 @@
+import type { Reply } from "../views/views.js";
+
+/** What GreenLight says in the release channel when it starts, so people know where its notifications will appear. */
+export function onlineAnnouncement(workspace: string): Reply {
+  return {
+    kind: "text",
+    text:
+      `GreenLight is online, managing ${workspace}. Approval requests and rollout status for its endpoints ` +
+      `will be posted in this channel. @mention GreenLight with \`help\` to see what you can do.`,
+  };
+}
