@@ -1,5 +1,6 @@
 import { type LocalWorkspace, PROVIDER } from "../local-workspace.js";
 import type {
+  StoredAssetVersion,
   StoredCodeVersion,
   StoredDeployment,
   StoredEndpoint,
@@ -60,26 +61,47 @@ export function deploymentToWire(ws: LocalWorkspace, d: StoredDeployment): unkno
   };
 }
 
-export function modelVersionToWire(ws: LocalWorkspace, m: StoredModelVersion): unknown {
+/** A model, code or environment version: the fields they share, then each kind's own. */
+function assetVersionToWire(
+  ws: LocalWorkspace,
+  kind: "models" | "codes" | "environments",
+  v: StoredAssetVersion,
+  own: Record<string, unknown>,
+): unknown {
   return {
-    id: `${ws.workspaceId}/models/${m.name}/versions/${m.version}`,
-    name: m.version,
-    type: `${PROVIDER}/workspaces/models/versions`,
-    systemData: m.systemData,
+    id: `${ws.workspaceId}/${kind}/${v.name}/versions/${v.version}`,
+    name: v.version,
+    type: `${PROVIDER}/workspaces/${kind}/versions`,
+    systemData: v.systemData,
     properties: {
-      ...(m.description !== undefined ? { description: m.description } : {}),
-      tags: m.tags,
-      properties: m.properties,
-      isArchived: m.isArchived,
-      isAnonymous: m.isAnonymous,
-      flavors: m.flavors,
-      modelType: m.modelType,
-      modelUri: m.modelUri,
-      ...(m.jobName !== undefined ? { jobName: m.jobName } : {}),
+      ...(v.description !== undefined ? { description: v.description } : {}),
+      tags: v.tags,
+      properties: v.properties,
+      isArchived: v.isArchived,
+      isAnonymous: v.isAnonymous,
+      ...own,
       provisioningState: "Succeeded",
     },
   };
 }
+
+export const modelVersionToWire = (ws: LocalWorkspace, m: StoredModelVersion): unknown =>
+  assetVersionToWire(ws, "models", m, {
+    flavors: m.flavors,
+    modelType: m.modelType,
+    modelUri: m.modelUri,
+    ...(m.jobName !== undefined ? { jobName: m.jobName } : {}),
+  });
+
+export const codeVersionToWire = (ws: LocalWorkspace, c: StoredCodeVersion): unknown =>
+  assetVersionToWire(ws, "codes", c, { codeUri: c.codeUri });
+
+export const environmentVersionToWire = (ws: LocalWorkspace, e: StoredEnvironmentVersion): unknown =>
+  assetVersionToWire(ws, "environments", e, {
+    ...(e.image !== undefined ? { image: e.image } : {}),
+    osType: e.osType,
+    environmentType: "UserCreated",
+  });
 
 export function modelContainerToWire(ws: LocalWorkspace, name: string): unknown {
   const entry = ws.state.models[name.toLowerCase()];
@@ -100,44 +122,6 @@ export function modelContainerToWire(ws: LocalWorkspace, name: string): unknown 
       properties: c.properties,
       isArchived: c.isArchived,
       ...(latest !== undefined ? { latestVersion: String(latest), nextVersion: String(latest + 1) } : {}),
-      provisioningState: "Succeeded",
-    },
-  };
-}
-
-export function codeVersionToWire(ws: LocalWorkspace, c: StoredCodeVersion): unknown {
-  return {
-    id: `${ws.workspaceId}/codes/${c.name}/versions/${c.version}`,
-    name: c.version,
-    type: `${PROVIDER}/workspaces/codes/versions`,
-    systemData: c.systemData,
-    properties: {
-      ...(c.description !== undefined ? { description: c.description } : {}),
-      tags: c.tags,
-      properties: c.properties,
-      isArchived: c.isArchived,
-      isAnonymous: c.isAnonymous,
-      codeUri: c.codeUri,
-      provisioningState: "Succeeded",
-    },
-  };
-}
-
-export function environmentVersionToWire(ws: LocalWorkspace, e: StoredEnvironmentVersion): unknown {
-  return {
-    id: `${ws.workspaceId}/environments/${e.name}/versions/${e.version}`,
-    name: e.version,
-    type: `${PROVIDER}/workspaces/environments/versions`,
-    systemData: e.systemData,
-    properties: {
-      ...(e.description !== undefined ? { description: e.description } : {}),
-      tags: e.tags,
-      properties: e.properties,
-      isArchived: e.isArchived,
-      isAnonymous: e.isAnonymous,
-      ...(e.image !== undefined ? { image: e.image } : {}),
-      osType: e.osType,
-      environmentType: "UserCreated",
       provisioningState: "Succeeded",
     },
   };

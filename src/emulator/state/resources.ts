@@ -84,7 +84,8 @@ export interface StoredModelContainer {
   systemData: SystemData;
 }
 
-export interface StoredModelVersion {
+/** What every registered asset version (model, code, environment) has. */
+export interface StoredAssetVersion {
   name: string;
   version: string;
   description?: string;
@@ -92,38 +93,25 @@ export interface StoredModelVersion {
   properties: Record<string, string>;
   isArchived: boolean;
   isAnonymous: boolean;
+  systemData: SystemData;
+}
+
+export interface StoredModelVersion extends StoredAssetVersion {
   modelType: string;
-  /** Where the files are: an absolute folder, or a path relative to the data folder. */
+  /** Where the files are: a folder (absolute, `file:`, or relative to the data folder) or `seed:<path>`. */
   modelUri: string;
   flavors: Record<string, { data: Record<string, string> }>;
   jobName?: string;
-  systemData: SystemData;
 }
 
-export interface StoredCodeVersion {
-  name: string;
-  version: string;
-  description?: string;
-  tags: Record<string, string>;
-  properties: Record<string, string>;
-  isArchived: boolean;
-  isAnonymous: boolean;
-  /** A local folder: absolute, or relative to the data folder. */
+export interface StoredCodeVersion extends StoredAssetVersion {
+  /** A folder: absolute, `file:`, relative to the data folder, or `seed:<path>`. */
   codeUri: string;
-  systemData: SystemData;
 }
 
-export interface StoredEnvironmentVersion {
-  name: string;
-  version: string;
-  description?: string;
-  tags: Record<string, string>;
-  properties: Record<string, string>;
-  isArchived: boolean;
-  isAnonymous: boolean;
+export interface StoredEnvironmentVersion extends StoredAssetVersion {
   image?: string;
   osType: string;
-  systemData: SystemData;
 }
 
 export type OperationStatus = "InProgress" | "Succeeded" | "Failed" | "Canceled";
