@@ -11,7 +11,6 @@ import type { RoleBook } from "../core/access/roles.js";
 import { DEFAULT_LIMITS, type CommandContext, type Limits } from "../core/commands/command-context.js";
 import { readMessageText } from "../core/commands/message-text.js";
 import { handleCardAction, handleChat } from "../core/commands/run-command.js";
-import { describeError } from "../core/errors.js";
 import type { Logger } from "../logger.js";
 import type { Clock } from "../ports/clock.js";
 import type { Store } from "../ports/store.js";
@@ -86,11 +85,7 @@ export class GreenLightBot extends TeamsActivityHandler {
     invoke: AdaptiveCardInvokeValue,
   ): Promise<AdaptiveCardInvokeResponse> {
     if (!(await this.firstDelivery(ctx))) {
-      return {
-        statusCode: 200,
-        type: MESSAGE,
-        value: "That action was already handled." as unknown as Record<string, unknown>,
-      };
+      return messageResponse("That action was already handled.");
     }
     await this.remember(ctx);
     const command = await this.commandContext(ctx);
@@ -105,7 +100,7 @@ export class GreenLightBot extends TeamsActivityHandler {
       const reply = await handleCardAction(verb, invoke.action.data, command);
       return renderReply(reply, this.deps.cards);
     });
-    return { statusCode: 200, type: MESSAGE, value: "Working on it…" as unknown as Record<string, unknown> };
+    return messageResponse("Working on it…");
   }
 
   private runInBackground(
@@ -176,8 +171,12 @@ export class GreenLightBot extends TeamsActivityHandler {
   }
 }
 
+/** An invoke response that shows a message; the protocol's value is a string here, botbuilder's type says object. */
+function messageResponse(text: string): AdaptiveCardInvokeResponse {
+  return { statusCode: 200, type: MESSAGE, value: text as unknown as Record<string, unknown> };
+}
+
 export function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
-export { describeError };
