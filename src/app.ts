@@ -4,10 +4,8 @@ import { DefaultAzureCredential } from "@azure/identity";
 import type { Config } from "./config.js";
 import { DEFAULT_LIMITS, type Limits } from "./core/commands/command-context.js";
 import { onlineAnnouncement } from "./core/notifications/announcements.js";
-import type { Reply } from "./core/views/views.js";
 import { consoleLogger, type Logger } from "./logger.js";
 import { systemClock, type Clock } from "./ports/clock.js";
-import type { ChannelAddress, Notifier } from "./ports/notifier.js";
 import type { Store } from "./ports/store.js";
 import type { Workspace } from "./ports/workspace.js";
 import { loadRoleBook } from "./roles-file.js";
@@ -66,7 +64,24 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
   if (ws.mode === "local" && local) await seedLocalSamples(ws.url, local.caCertPem, store, clock, log);
 
   const bot = await startBotServer(
-    { workspace, store, roleBook, clock, cards: new CardRenderer(), log, appId: env.MicrosoftAppId ?? "", limits },
+    {
+      workspace,
+      store,
+      roleBook,
+      clock,
+      cards: new CardRenderer(),
+      log,
+      appId: env.MicrosoftAppId ?? "",
+      limits,
+      ...(config.releaseChannel
+        ? {
+            releaseChannel: {
+              address: config.releaseChannel,
+              greeting: onlineAnnouncement(ws.mode === "local" ? "the local workspace" : `workspace ${ws.workspace}`),
+            },
+          }
+        : {}),
+    },
     {
       MicrosoftAppId: env.MicrosoftAppId,
       MicrosoftAppPassword: env.MicrosoftAppPassword,
@@ -75,10 +90,6 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
     },
     { host: env.BOT_HOST, port: env.PORT },
   );
-  if (config.releaseChannel) {
-    const label = ws.mode === "local" ? "the local workspace" : `workspace ${ws.workspace}`;
-    void announce(bot.notifier, config.releaseChannel, onlineAnnouncement(label), log);
-  }
   log.info("GreenLight is listening", {
     url: `${bot.url}/api/messages`,
     workspace: ws.mode === "local" ? `local (${ws.url})` : `${ws.subscriptionId}/${ws.resourceGroup}/${ws.workspace}`,
@@ -93,21 +104,6 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
       if (!options.store) await store.close();
     },
   };
-}
-
-/** Posts to the release channel, retrying a few times: its connector may still be starting. */
-async function announce(notifier: Notifier, channel: ChannelAddress, reply: Reply, log: Logger): Promise<void> {
-  for (let attempt = 1; attempt <= 5; attempt++) {
-    try {
-      await notifier.postToChannel(channel, reply);
-      log.info("announced in the release channel", { channelId: channel.channelId });
-      return;
-    } catch (error) {
-      if (attempt === 5)
-        log.warn("could not post to the release channel", { channelId: channel.channelId, error: String(error) });
-      else await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
-    }
-  }
 }
 
 function readCa(path: string): string {

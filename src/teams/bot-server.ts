@@ -5,7 +5,6 @@ import type { Logger } from "../logger.js";
 import { BotAuthentication } from "./bot-auth.js";
 import type { Notifier } from "../ports/notifier.js";
 import { errorText, GreenLightBot, type BotDependencies } from "./greenlight-bot.js";
-import { TeamsNotifier } from "./teams-notifier.js";
 
 /** botbuilder's configuration keys (MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppTenantId, MicrosoftAppType). */
 export type BotAuthSettings = Record<string, string | undefined>;
@@ -50,7 +49,7 @@ export async function startBotServer(
   return {
     url: `http://${listen.host}:${port}`,
     bot,
-    notifier: new TeamsNotifier(adapter, deps.appId, deps.cards),
+    notifier: bot.notifier,
     close: async () => {
       await bot.idle();
       await new Promise<void>((resolve) => {

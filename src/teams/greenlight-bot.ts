@@ -12,13 +12,16 @@ import { DEFAULT_LIMITS, type CommandContext, type Limits } from "../core/comman
 import { readMessageText } from "../core/commands/message-text.js";
 import { handleCardAction, handleChat } from "../core/commands/run-command.js";
 import type { Logger } from "../logger.js";
+import type { Reply } from "../core/views/views.js";
 import type { Clock } from "../ports/clock.js";
+import type { ChannelAddress } from "../ports/notifier.js";
 import type { Store } from "../ports/store.js";
 import type { Workspace } from "../ports/workspace.js";
 import { readAttachedJson } from "./attachments.js";
 import { CallerDirectory } from "./caller-directory.js";
 import type { CardRenderer } from "./cards/render-card.js";
 import { renderCard, renderReply } from "./render-reply.js";
+import { TeamsNotifier } from "./teams-notifier.js";
 
 export interface BotDependencies {
   workspace: Workspace;
@@ -29,6 +32,8 @@ export interface BotDependencies {
   log: Logger;
   /** The bot's app id ('' in local mode), for proactive messages. */
   appId: string;
+  /** Where approvals and notifications go, and what GreenLight says there when it is installed in that tenant. */
+  releaseChannel?: { address: ChannelAddress; greeting: Reply };
   limits?: Limits;
 }
 
@@ -46,6 +51,7 @@ export class GreenLightBot extends TeamsActivityHandler {
   private readonly background = new Set<Promise<void>>();
   private readonly knownConversations = new Set<string>();
   private readonly limits: Limits;
+  readonly notifier: TeamsNotifier;
 
   constructor(
     private readonly deps: BotDependencies,
@@ -54,8 +60,13 @@ export class GreenLightBot extends TeamsActivityHandler {
     super();
     this.callers = new CallerDirectory(deps.roleBook);
     this.limits = deps.limits ?? DEFAULT_LIMITS;
+    this.notifier = new TeamsNotifier(adapter, deps.appId, deps.cards);
     this.onMessage(async (ctx, next) => {
       await this.handleMessage(ctx);
+      await next();
+    });
+    this.onInstallationUpdateAdd(async (ctx, next) => {
+      await this.greetReleaseChannel(ctx);
       await next();
     });
   }
@@ -130,6 +141,24 @@ export class GreenLightBot extends TeamsActivityHandler {
     this.background.add(task);
   }
 
+  /**
+   * Says hello in the release channel when GreenLight is installed in its tenant (the Agents Playground installs on
+   * every page load, and shows only what arrives while a page is open), so people know where notifications appear.
+   */
+  private async greetReleaseChannel(ctx: TurnContext): Promise<void> {
+    const release = this.deps.releaseChannel;
+    if (!release || !sameConnector(ctx.activity.serviceUrl, release.address.serviceUrl)) return;
+    const tenant =
+      ctx.activity.conversation.tenantId ??
+      (ctx.activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id;
+    if (release.address.tenantId && tenant && tenant !== release.address.tenantId) return;
+    try {
+      await this.notifier.postToChannel(release.address, release.greeting);
+    } catch (error) {
+      this.deps.log.warn("could not post to the release channel", { error: errorText(error) });
+    }
+  }
+
   /** False when this activity id was handled before (a redelivery): it must not run twice. */
   private async firstDelivery(ctx: TurnContext): Promise<boolean> {
     const id = ctx.activity.id;
@@ -171,6 +200,11 @@ export class GreenLightBot extends TeamsActivityHandler {
   }
 }
 
+function sameConnector(a: string | undefined, b: string): boolean {
+  const normal = (url: string): string => url.replace(/\/+$/, "").toLowerCase();
+  return a !== undefined && normal(a) === normal(b);
+}
+
 /** An invoke response that shows a message; the protocol's value is a string here, botbuilder's type says object. */
 function messageResponse(text: string): AdaptiveCardInvokeResponse {
   return { statusCode: 200, type: MESSAGE, value: text as unknown as Record<string, unknown> };
@@ -179,4 +213,3 @@ function messageResponse(text: string): AdaptiveCardInvokeResponse {
 export function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
-

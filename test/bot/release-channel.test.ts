@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BotHarness, visibleText } from "../support/bot-harness.js";
+import { BotHarness, personalMessage, USERS, visibleText } from "../support/bot-harness.js";
 import { ConnectorServer } from "../support/connector-server.js";
 
 describe("the release channel", () => {
@@ -22,13 +22,37 @@ describe("the release channel", () => {
     await releases.close();
   });
 
-  it("starts a thread in the configured channel, through that channel's own connector, when the bot starts", async () => {
+  it("greets the release channel, through that tenant's own connector, when GreenLight is installed there", async () => {
+    const install = {
+      ...personalMessage(releases.url, USERS.approver, ""),
+      type: "installationUpdate",
+      action: "add",
+      conversation: {
+        id: "personal-chat-0002",
+        conversationType: "personal",
+        tenantId: "7d3c2b1a-0000-4000-8000-000000000002",
+      },
+    };
+    delete (install as { text?: string }).text;
+    expect((await h.post(install)).status).toBe(200);
     const [created] = await waitForCreate(releases);
     expect(created?.parameters).toMatchObject({
       isGroup: true,
       channelData: { channel: { id: "channel-releases-0002" }, tenant: { id: "7d3c2b1a-0000-4000-8000-000000000002" } },
     });
     expect(visibleText(created!)).toMatch(/GreenLight is online, managing the local workspace\. Approval requests/);
+    expect(h.connector.sent.filter((s) => s.kind === "create")).toHaveLength(0);
+  });
+
+  it("stays quiet when it is installed in another tenant", async () => {
+    const before = releases.sent.length;
+    await h.post({
+      ...personalMessage(h.connector.url, USERS.operator, ""),
+      type: "installationUpdate",
+      action: "add",
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(releases.sent.length).toBe(before);
     expect(h.connector.sent.filter((s) => s.kind === "create")).toHaveLength(0);
   });
 });

@@ -120,7 +120,8 @@ describe.skipIf(!existsSync(CHROMIUM))(
         await waitForText(card, ["Roles", "approver", "8f6c4a52-0b1e-4c3d-9a7e-1a2b3c4d5e02"]);
         await approver.screenshot({ path: join(screenshotDir, "approver-whoami.png") });
 
-        // The approver's Releases channel is the local release channel: GreenLight said hello there when it started.
+        // The approver's Releases channel is the local release channel: GreenLight says hello there when the page
+        // (the Playground) installs it.
         await openChannelUntil(
           approver,
           "ML Platform 0002 - Releases",
@@ -144,8 +145,8 @@ async function openPersonalChat(context: BrowserContext, url: string): Promise<P
 }
 
 /**
- * Opens a channel and waits for a post. Once, in a full CI run on a loaded machine, the channel came up without a post
- * the bot had made (the connector had accepted it); a reload gets a second and third look.
+ * Opens a channel and waits for a post. The Playground shows only what arrives while a page is open; a reload
+ * installs the app again (and so brings a fresh greeting) should the first one have been missed.
  */
 async function openChannelUntil(page: Page, channel: string, text: RegExp): Promise<void> {
   for (let attempt = 1; ; attempt++) {
