@@ -116,9 +116,28 @@ export class Child {
     if (this.running) this.signalGroup("SIGTERM");
     const timer = setTimeout(() => this.signalGroup("SIGKILL"), graceMs);
     try {
-      return await this.exited;
+      const exit = await this.exited;
+      await this.groupGone(graceMs);
+      return exit;
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Waits for the rest of the process group: tsx's esbuild service outlives node by a moment, and "all stopped"
+   * must mean all. Whatever is still there after `graceMs` is killed.
+   */
+  private async groupGone(graceMs: number): Promise<void> {
+    const pid = this.child.pid;
+    if (pid === undefined) return;
+    const deadline = Date.now() + graceMs;
+    while (groupAlive(pid)) {
+      if (Date.now() > deadline) {
+        this.signalGroup("SIGKILL");
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 
@@ -143,4 +162,13 @@ export function describeExit(exit: ChildExit): string {
   if (exit.signal) return `was killed by ${exit.signal}`;
   if (exit.code === null) return "could not be started";
   return `exited with code ${exit.code}`;
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
