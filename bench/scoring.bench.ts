@@ -3,11 +3,16 @@ import { startChildServer } from "./lib/child-server.js";
 import { canPin, pinLoadGenerator } from "./lib/cpu-pinning.js";
 import { median, runLoad, type LoadTarget } from "./lib/load.js";
 import { processCpuSeconds } from "./lib/process-cpu.js";
+import { createArmClient, localCredential } from "../src/workspace/arm-client.js";
 
 interface EmulatorInfo {
   httpUrl: string;
-  httpsUrl: string;
-  key: string;
+  armBaseUrl: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  workspaceName: string;
+  workspaceId: string;
+  location: string;
   ca: string;
 }
 
@@ -50,11 +55,12 @@ export async function benchScoring(): Promise<{ ratio: number; lines: string[] }
   );
   const pinned = pinLoadGenerator();
   try {
-    const auth = { authorization: `Bearer ${emu.info.key}` };
+    const bench = await createBenchEndpoint(emu.info);
+    const auth = { authorization: `Bearer ${bench.key}` };
     const targets: Record<"bare" | "router" | "routerTls", { target: LoadTarget; pid: number }> = {
       bare: { target: { url: bare.info.url, headers: {}, body }, pid: bare.pid },
       router: { target: { url: emu.info.httpUrl, headers: auth, body }, pid: emu.pid },
-      routerTls: { target: { url: emu.info.httpsUrl, headers: auth, body, ca: emu.info.ca }, pid: emu.pid },
+      routerTls: { target: { url: bench.scoringUri, headers: auth, body, ca: emu.info.ca }, pid: emu.pid },
     };
     const names = Object.keys(targets) as (keyof typeof targets)[];
     for (const name of names) await runLoad(targets[name].target, 1000, CONCURRENCY); // warm-up
@@ -99,4 +105,45 @@ export async function benchScoring(): Promise<{ ratio: number; lines: string[] }
     pinned.release();
     await Promise.all([bare.stop(), emu.stop()]);
   }
+}
+
+/** Endpoint `bench` with one deployment of diabetes:1 at 100 %, made through the SDK like any client would. */
+async function createBenchEndpoint(info: EmulatorInfo): Promise<{ key: string; scoringUri: string }> {
+  const client = createArmClient({
+    subscriptionId: info.subscriptionId,
+    credential: localCredential(),
+    endpoint: info.armBaseUrl,
+    caCertPem: info.ca,
+  });
+  const { resourceGroup: rg, workspaceName: ws, location } = info;
+  const poll = { updateIntervalInMs: 10 };
+  await client.onlineEndpoints.beginCreateOrUpdateAndWait(
+    rg,
+    ws,
+    "bench",
+    { location, properties: { authMode: "Key" } },
+    poll,
+  );
+  await client.onlineDeployments.beginCreateOrUpdateAndWait(
+    rg,
+    ws,
+    "bench",
+    "blue",
+    {
+      location,
+      // Room for the load generator's concurrency: the limit is 2 × per-instance concurrency × instances.
+      sku: { name: "Default", capacity: 4 },
+      properties: {
+        endpointComputeType: "Managed",
+        model: `${info.workspaceId}/models/diabetes/versions/1`,
+        requestSettings: { maxConcurrentRequestsPerInstance: 8 },
+      },
+    },
+    poll,
+  );
+  const endpoint = await client.onlineEndpoints.get(rg, ws, "bench");
+  endpoint.properties.traffic = { blue: 100 };
+  await client.onlineEndpoints.beginCreateOrUpdateAndWait(rg, ws, "bench", endpoint, poll);
+  const keys = await client.onlineEndpoints.listKeys(rg, ws, "bench");
+  return { key: keys.primaryKey ?? "", scoringUri: endpoint.properties.scoringUri ?? "" };
 }

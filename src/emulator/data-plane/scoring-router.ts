@@ -77,13 +77,10 @@ export class ScoringRouter {
     }
     if (!named) this.mirror(endpoint, body);
 
-    const result = await this.run(endpoint, target, body);
-    const latency = performance.now() - started;
-    this.laneOf(endpoint.name, target.name).counters.record(result.status, latency);
-    writeAnswer(res, requestId, result.status, result.body, {
-      [MODEL_DEPLOYMENT_HEADER]: target.name,
-      ...result.headers,
-    });
+    const lane = this.laneOf(endpoint.name, target.name);
+    const result = await this.run(endpoint, target, lane, body);
+    lane.counters.record(result.status, performance.now() - started);
+    writeAnswer(res, requestId, result.status, result.body, result.headers, target.name);
   }
 
   /** Per-deployment counters of one endpoint. */
@@ -117,8 +114,9 @@ export class ScoringRouter {
       const deployment = this.ws.findDeployment(endpoint.name, name);
       if (!deployment) continue;
       const started = performance.now();
-      void this.run(endpoint, deployment, body).then((r) =>
-        this.laneOf(endpoint.name, name).counters.record(r.status, performance.now() - started),
+      const lane = this.laneOf(endpoint.name, name);
+      void this.run(endpoint, deployment, lane, body).then((r) =>
+        lane.counters.record(r.status, performance.now() - started),
       );
     }
   }
@@ -126,6 +124,7 @@ export class ScoringRouter {
   private run(
     endpoint: StoredEndpoint,
     deployment: StoredDeployment,
+    lane: Lane,
     body: string,
   ): Promise<{ status: number; body: string; headers: Record<string, string> }> {
     const runtime = this.ws.runtimeOf(endpoint.name, deployment.name);
@@ -139,7 +138,6 @@ export class ScoringRouter {
         headers: {},
       });
     }
-    const lane = this.laneOf(endpoint.name, deployment.name);
     const settings = deployment.properties.requestSettings;
     const limit = 2 * settings.maxConcurrentRequestsPerInstance * deployment.sku.capacity;
     if (lane.inFlight >= limit) {
@@ -263,15 +261,24 @@ function writeAnswer(
   status: number,
   body: string,
   headers?: Record<string, string>,
+  deployment?: string,
 ): void {
-  res.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(body),
-    "x-request-id": requestId,
-    "x-ms-request-id": requestId,
-    server: "azureml-frontdoor",
-    ...headers,
-  });
+  // The flat-array form skips building a header object per request.
+  const raw: (string | number)[] = [
+    "content-type",
+    "application/json",
+    "content-length",
+    Buffer.byteLength(body),
+    "x-request-id",
+    requestId,
+    "x-ms-request-id",
+    requestId,
+    "server",
+    "azureml-frontdoor",
+  ];
+  if (deployment !== undefined) raw.push(MODEL_DEPLOYMENT_HEADER, deployment);
+  if (headers) for (const name in headers) raw.push(name, headers[name] as string);
+  res.writeHead(status, raw as unknown as string[]);
   res.end(body);
 }
 
