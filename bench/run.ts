@@ -12,7 +12,8 @@ console.log("");
 console.log(
   [
     `Summary (one run, ${((performance.now() - started) / 1000).toFixed(0)} s)`,
-    `  scoring: router / bare throughput          ${scoring.ratio.toFixed(2)}   (target ≥ 0.80)`,
+    `  scoring: router / bare server capacity     ${scoring.ratio.toFixed(2)}   (target ≥ 0.80)`,
+    `  scoring: router / bare client throughput   ${scoring.throughputRatio.toFixed(2)}`,
     `  bot turn \`endpoints\`: bot / raw SDK p50    ${bot.ratioP50.toFixed(2)}`,
     `  bot turn \`endpoints\`: bot / raw SDK p99    ${bot.ratioP99.toFixed(2)}`,
     `  ARM calls per \`endpoints\` (100 endpoints)  ${bot.armCalls}`,

@@ -38,7 +38,7 @@ const CONCURRENCY = 8;
  * the machine with the server and often saturates first, so the first is bounded by the client; the second is the
  * server's own cost and is the one the target is judged on.
  */
-export async function benchScoring(): Promise<{ ratio: number; lines: string[] }> {
+export async function benchScoring(): Promise<{ ratio: number; throughputRatio: number; lines: string[] }> {
   const samples = JSON.parse(readFileSync(new URL("../src/emulator/seed/samples.json", import.meta.url), "utf8")) as {
     payload: unknown;
   }[];
@@ -91,6 +91,7 @@ export async function benchScoring(): Promise<{ ratio: number; lines: string[] }
       `p99 ${s.p99.toFixed(2)} ms   server CPU ${s.cpuUs.toFixed(1)} µs/req (${(1e6 / s.cpuUs).toFixed(0)} req/CPU-s)   errors ${s.errors}`;
     return {
       ratio: capacityRatio,
+      throughputRatio,
       lines: [
         `Scoring (diabetes:1, ${ROUNDS} rounds × ${REQUESTS_PER_ROUND} requests, concurrency ${CONCURRENCY}, medians; ` +
           `${canPin ? "servers on core 1, load generator on core 0" : "not pinned to cores"})`,
