@@ -146,10 +146,18 @@ async function startDeployments(ws: LocalWorkspace): Promise<void> {
         delete ws.state.deployments[deployment.endpointName.toLowerCase()]?.[deployment.name.toLowerCase()];
         return;
       }
-      if (deployment.provisioningState === "Failed") return;
-      const failure = await ws.startRuntime(deployment);
-      deployment.provisioningState = failure ? "Failed" : "Succeeded";
-      if (failure) deployment.failure = failure;
+      if (deployment.provisioningState !== "Failed") {
+        const failure = await ws.startRuntime(deployment);
+        if (!failure) {
+          deployment.provisioningState = "Succeeded";
+          delete deployment.serving;
+          return;
+        }
+        deployment.provisioningState = "Failed";
+        deployment.failure = failure;
+      }
+      // A failed update left the previous model serving; bring that back.
+      if (deployment.serving) await ws.startRuntime({ ...deployment, properties: deployment.serving });
     }),
   );
   for (const op of Object.values(ws.state.operations)) {

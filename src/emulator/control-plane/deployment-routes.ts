@@ -93,6 +93,7 @@ export function deploymentRoutes(ws: LocalWorkspace) {
         });
       } else {
         delete deployment.failure;
+        delete deployment.serving;
         ws.finishOperation(op);
       }
       ws.save();
@@ -145,6 +146,7 @@ export function deploymentRoutes(ws: LocalWorkspace) {
         },
         properties,
         provisioningState: existing ? "Updating" : "Creating",
+        ...servingOf(existing),
         systemData: ws.systemData(existing?.systemData),
       };
       (ws.state.deployments[endpoint.name.toLowerCase()] ??= {})[name.toLowerCase()] = deployment;
@@ -234,6 +236,12 @@ export function deploymentRoutes(ws: LocalWorkspace) {
       return { status: 200, body: page([sku], req) };
     },
   };
+}
+
+/** What serves while `existing` is replaced: its current model if it was running, else whatever it kept serving. */
+function servingOf(existing: StoredDeployment | undefined): { serving?: DeploymentProperties } {
+  const serving = existing?.provisioningState === "Succeeded" ? existing.properties : existing?.serving;
+  return serving ? { serving } : {};
 }
 
 function checkCapacity(capacity: number): void {

@@ -46,6 +46,11 @@ export interface StoredDeployment {
   provisioningState: ProvisioningState;
   /** Why the last provisioning failed, for the operation error and the logs. */
   failure?: string;
+  /**
+   * The properties of the model that keeps serving while an update is under way or after it failed (Azure keeps the
+   * old containers until new ones are ready), so a restart can bring that model back too.
+   */
+  serving?: DeploymentProperties;
   systemData: SystemData;
 }
 
