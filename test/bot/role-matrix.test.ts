@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POLICY, type Action } from "../../src/core/access/policy.js";
+import { EVERYONE, POLICY, type Action } from "../../src/core/access/policy.js";
 import type { Role } from "../../src/core/access/roles.js";
 import { BotHarness, USERS } from "../support/bot-harness.js";
 import { lastAudit, only, patientPayload, readReply } from "../support/bot-fixtures.js";
@@ -104,12 +104,15 @@ const SPOT_CHECKS: [label: string, action: Action, allowed: boolean][] = [
   ["unknown user", "invoke", false],
 ];
 
-const allowedBy = (roles: readonly Role[], action: Action): boolean =>
-  (POLICY[action] as readonly Role[]).some((r) => roles.includes(r));
+const allowedBy = (roles: readonly Role[], action: Action): boolean => {
+  const rule: readonly Role[] | typeof EVERYONE = POLICY[action];
+  return rule === EVERYONE || rule.some((r) => roles.includes(r));
+};
 
 /** What a denial must say: the roles needed and the people (from the roles file) who hold one. */
 function denialText(action: Action): { roles: string; holders: string[] } {
-  const needed = POLICY[action] as readonly Role[];
+  const rule: readonly Role[] | typeof EVERYONE = POLICY[action];
+  const needed = rule === EVERYONE ? [] : rule;
   const holders = ROLES_FILE.users.filter((u) => u.roles.some((r) => needed.includes(r as Role))).map((u) => u.name);
   return { roles: needed.join(" or "), holders };
 }

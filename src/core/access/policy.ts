@@ -1,12 +1,15 @@
 import type { Role } from "./roles.js";
 
+/** Anyone, even a user with no roles: they must be able to find out who they are and what they may do. */
+export const EVERYONE = "everyone";
+
 /**
- * Who may do what. Each action names the roles that allow it (any one suffices); the table is the single place the
- * rules live, and every command and card action is checked against it on the server.
+ * Who may do what. Each action names the roles that allow it (any one suffices), or EVERYONE; the table is the single
+ * place the rules live, and every command and card action is checked against it on the server.
  */
 export const POLICY = {
-  help: ["viewer", "operator", "approver", "admin"],
-  whoami: ["viewer", "operator", "approver", "admin"],
+  help: EVERYONE,
+  whoami: EVERYONE,
   endpoints: ["viewer", "operator", "approver", "admin"],
   show: ["viewer", "operator", "approver", "admin"],
   models: ["viewer", "operator", "approver", "admin"],
@@ -15,14 +18,17 @@ export const POLICY = {
   "sample.add": ["operator", "admin"],
   invoke: ["operator", "admin"],
   logs: ["operator", "admin"],
-} as const satisfies Record<string, readonly Role[]>;
+} as const satisfies Record<string, readonly Role[] | typeof EVERYONE>;
 
 export type Action = keyof typeof POLICY;
 
+/** The roles that allow an action; empty when everyone may. */
 export function allowedRoles(action: Action): readonly Role[] {
-  return POLICY[action];
+  const rule = POLICY[action];
+  return rule === EVERYONE ? [] : rule;
 }
 
 export function isAllowed(action: Action, roles: readonly Role[]): boolean {
-  return POLICY[action].some((r) => roles.includes(r));
+  const rule: readonly Role[] | typeof EVERYONE = POLICY[action];
+  return rule === EVERYONE || rule.some((r) => roles.includes(r));
 }

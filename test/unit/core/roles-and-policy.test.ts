@@ -29,6 +29,12 @@ describe("roles and the policy table", () => {
     expect(Object.keys(POLICY).length).toBeGreaterThanOrEqual(10);
   });
 
+  it("lets a user with no roles at all ask for help and see who they are, and nothing else", () => {
+    expect(isAllowed("help", [])).toBe(true);
+    expect(isAllowed("whoami", [])).toBe(true);
+    expect(isAllowed("show", [])).toBe(false);
+  });
+
   it("says who holds a role", () => {
     expect(book.holdersOf("approver")).toEqual(["Megan"]);
   });
