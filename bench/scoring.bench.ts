@@ -3,18 +3,14 @@ import { startChildServer } from "./lib/child-server.js";
 import { canPin, pinLoadGenerator } from "./lib/cpu-pinning.js";
 import { median, runLoad, type LoadTarget } from "./lib/load.js";
 import { processCpuSeconds } from "./lib/process-cpu.js";
+import type { RunningEmulator } from "../src/emulator/emulator.js";
 import { createArmClient, localCredential } from "../src/workspace/arm-client.js";
 
-interface EmulatorInfo {
-  httpUrl: string;
-  armBaseUrl: string;
-  subscriptionId: string;
-  resourceGroup: string;
-  workspaceName: string;
-  workspaceId: string;
-  location: string;
-  ca: string;
-}
+/** What bench/servers/emulator-scoring-server.ts prints when it is ready. */
+type EmulatorInfo = Pick<
+  RunningEmulator,
+  "armBaseUrl" | "subscriptionId" | "resourceGroup" | "workspaceName" | "workspaceId" | "location"
+> & { httpUrl: string; ca: string };
 
 interface Round {
   throughput: number;
