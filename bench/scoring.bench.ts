@@ -1,16 +1,10 @@
 import { readFileSync } from "node:fs";
 import { startChildServer } from "./lib/child-server.js";
+import type { EmulatorServerInfo } from "./servers/emulator-server.js";
 import { canPin, pinLoadGenerator } from "./lib/cpu-pinning.js";
 import { median, runLoad, type LoadTarget } from "./lib/load.js";
 import { processCpuSeconds } from "./lib/process-cpu.js";
-import type { RunningEmulator } from "../src/emulator/emulator.js";
 import { createArmClient, localCredential } from "../src/workspace/arm-client.js";
-
-/** What bench/servers/emulator-scoring-server.ts prints when it is ready. */
-type EmulatorInfo = Pick<
-  RunningEmulator,
-  "armBaseUrl" | "subscriptionId" | "resourceGroup" | "workspaceName" | "workspaceId" | "location"
-> & { httpUrl: string; ca: string };
 
 interface Round {
   throughput: number;
@@ -44,19 +38,15 @@ export async function benchScoring(): Promise<{ ratio: number; throughputRatio: 
     {},
     { serverCore: true },
   );
-  const emu = await startChildServer<EmulatorInfo>(
-    "bench/servers/emulator-scoring-server.ts",
-    {},
-    { serverCore: true },
-  );
+  const emu = await startChildServer<EmulatorServerInfo>("bench/servers/emulator-server.ts", {}, { serverCore: true });
   const pinned = pinLoadGenerator();
   try {
     const bench = await createBenchEndpoint(emu.info);
     const auth = { authorization: `Bearer ${bench.key}` };
     const targets: Record<"bare" | "router" | "routerTls", { target: LoadTarget; pid: number }> = {
       bare: { target: { url: bare.info.url, headers: {}, body }, pid: bare.pid },
-      router: { target: { url: emu.info.httpUrl, headers: auth, body }, pid: emu.pid },
-      routerTls: { target: { url: bench.scoringUri, headers: auth, body, ca: emu.info.ca }, pid: emu.pid },
+      router: { target: { url: emu.info.scoreUrl, headers: auth, body }, pid: emu.pid },
+      routerTls: { target: { url: bench.scoringUri, headers: auth, body, ca: emu.info.caCertPem }, pid: emu.pid },
     };
     const names = Object.keys(targets) as (keyof typeof targets)[];
     for (const name of names) await runLoad(targets[name].target, 1000, CONCURRENCY); // warm-up
@@ -105,12 +95,12 @@ export async function benchScoring(): Promise<{ ratio: number; throughputRatio: 
 }
 
 /** Endpoint `bench` with one deployment of diabetes:1 at 100 %, made through the SDK like any client would. */
-async function createBenchEndpoint(info: EmulatorInfo): Promise<{ key: string; scoringUri: string }> {
+async function createBenchEndpoint(info: EmulatorServerInfo): Promise<{ key: string; scoringUri: string }> {
   const client = createArmClient({
     subscriptionId: info.subscriptionId,
     credential: localCredential(),
     endpoint: info.armBaseUrl,
-    caCertPem: info.ca,
+    caCertPem: info.caCertPem,
   });
   const { resourceGroup: rg, workspaceName: ws, location } = info;
   const poll = { updateIntervalInMs: 10 };

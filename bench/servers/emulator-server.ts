@@ -3,30 +3,31 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startEmulator } from "../../src/emulator/emulator.js";
+import { startEmulator, type RunningEmulator } from "../../src/emulator/emulator.js";
 
 /**
- * The emulator alone in its own process (so its CPU is not the bot's), with a fresh workspace and provisioning delay
- * 0 for set-up. A plain node:http control port on 127.0.0.1 lets the benchmark change the provisioning delay later:
- * `POST /provisioning-delay?ms=3000`.
+ * The emulator alone in its own process (so its CPU is not the bot's or the load generator's), fresh workspace,
+ * provisioning delay 0 for set-up. The SDK is not loaded here, as it is not in the real emulator process: benchmarks
+ * create what they need through the SDK from their own process. A plain node:http port on 127.0.0.1 serves
+ * - `POST /score`: the emulator's scoring router for endpoint `bench`, over the same transport as the bare baseline;
+ * - `POST /provisioning-delay?ms=3000`: changes the provisioning delay later.
  */
-export interface EmulatorServerInfo {
-  armBaseUrl: string;
-  subscriptionId: string;
-  resourceGroup: string;
-  workspaceName: string;
-  workspaceId: string;
-  location: string;
-  caCertPem: string;
+export type EmulatorServerInfo = Pick<
+  RunningEmulator,
+  "armBaseUrl" | "subscriptionId" | "resourceGroup" | "workspaceName" | "workspaceId" | "location" | "caCertPem"
+> & {
   /** The emulator's data folder (`EMULATOR_DATA_DIR` for the bot: its CA is at `tls/ca.pem`). */
   dataDir: string;
   controlUrl: string;
-}
+  /** Endpoint `bench`'s scoring router on plain HTTP. */
+  scoreUrl: string;
+};
 
 const dataDir = mkdtempSync(join(tmpdir(), "greenlight-bench-emulator-"));
 const emulator = await startEmulator({ dataDir, port: 0, provisioningDelayMs: 0, retryAfterSeconds: 0 });
 
 const control = createServer((req, res) => {
+  if (req.url === "/score") return void emulator.scoring.score(req, res, "bench");
   const url = new URL(req.url ?? "/", "http://127.0.0.1");
   const ms = Number(url.searchParams.get("ms"));
   if (req.method === "POST" && url.pathname === "/provisioning-delay" && Number.isInteger(ms) && ms >= 0) {
@@ -36,7 +37,9 @@ const control = createServer((req, res) => {
   }
   res.writeHead(404).end();
 });
+control.keepAliveTimeout = 60_000;
 control.listen(0, "127.0.0.1", () => {
+  const base = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
   const info: EmulatorServerInfo = {
     armBaseUrl: emulator.armBaseUrl,
     subscriptionId: emulator.subscriptionId,
@@ -46,7 +49,8 @@ control.listen(0, "127.0.0.1", () => {
     location: emulator.location,
     caCertPem: emulator.caCertPem,
     dataDir,
-    controlUrl: `http://127.0.0.1:${(control.address() as AddressInfo).port}`,
+    controlUrl: base,
+    scoreUrl: `${base}/score`,
   };
   console.log(JSON.stringify({ ready: info }));
 });

@@ -9,6 +9,12 @@ const TYPICAL = [1, 85, 66, 29, 20, 26.6, 0.351, 31];
 const HIGH_RISK = [8, 183, 64, 28, 200, 40.1, 1.2, 52];
 const BORDERLINE = [4, 128, 74, 31, 110, 33.5, 0.55, 40];
 
+/** The seeded code asset's scoring script, as a custom deployment names it. */
+const scoreJs = (w: ScoringWorkspace) => ({
+  codeId: `${w.emulator.workspaceId}/codes/diabetes-score/versions/1`,
+  scoringScript: "score.js",
+});
+
 describe("emulator data plane: payloads", () => {
   let w: ScoringWorkspace;
 
@@ -54,10 +60,7 @@ describe("emulator data plane: payloads", () => {
       {
         custom: {
           modelVersion: 1,
-          codeConfiguration: {
-            codeId: `${w.emulator.workspaceId}/codes/diabetes-score/versions/1`,
-            scoringScript: "score.js",
-          },
+          codeConfiguration: scoreJs(w),
         },
         mlflow: { modelVersion: 1 },
       },
@@ -88,10 +91,7 @@ describe("emulator data plane: payloads", () => {
       {
         custom: {
           modelVersion: 1,
-          codeConfiguration: {
-            codeId: `${w.emulator.workspaceId}/codes/diabetes-score/versions/1`,
-            scoringScript: "score.js",
-          },
+          codeConfiguration: scoreJs(w),
         },
       },
       { custom: 100 },

@@ -12,10 +12,9 @@ import {
   predictions,
   sample,
   startRuntime,
+  SCORING_FAILED,
   type RunningRuntime,
 } from "./runtime-fixtures.js";
-
-const SCORING_FAILED = "An unexpected error occurred in scoring script. Check the logs for more info.";
 
 /** The classic custom-deployment payload: {"data": [[8 numbers], ...]}. */
 const classicPayload = (name: string): string => JSON.stringify({ data: sample(name).payload.input_data.data });

@@ -7,10 +7,9 @@ import {
   predictions,
   sample,
   startRuntime,
+  SCORING_FAILED,
   type RunningRuntime,
 } from "./runtime-fixtures.js";
-
-const SCORING_FAILED = "An unexpected error occurred in scoring script. Check the logs for more info.";
 
 const body = (value: unknown): string => JSON.stringify(value);
 const payloadOf = (name: string): string => body(sample(name).payload);

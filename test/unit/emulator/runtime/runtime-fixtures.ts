@@ -76,3 +76,6 @@ export const labels = (outcome: ScoringOutcome): number[] => predictions(outcome
 export function message(outcome: ScoringOutcome): string {
   return (JSON.parse(outcome.body) as { message: string }).message;
 }
+
+/** Azure's inference server answers a failing scoring function with exactly this (reference §6). */
+export const SCORING_FAILED = "An unexpected error occurred in scoring script. Check the logs for more info.";
