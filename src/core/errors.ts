@@ -1,14 +1,6 @@
+import type { WorkspaceError } from "../ports/workspace.js";
 import type { Role } from "./access/roles.js";
-
-/** Failures of the Azure ML workspace that a user can act on (the Workspace port returns these). */
-export type WorkspaceError =
-  | { code: "endpoint_not_found"; endpoint: string; suggestions?: string[] }
-  | { code: "deployment_not_found"; endpoint: string; deployment: string; known: string[] }
-  | { code: "workspace_unreachable"; detail: string }
-  | { code: "workspace_throttled"; retryAfterSeconds?: number }
-  | { code: "workspace_auth_failed"; detail: string }
-  | { code: "workspace_rejected"; status: number; message: string }
-  | { code: "invoke_timeout"; endpoint: string; timeoutMs: number };
+import { closest } from "./commands/closest.js";
 
 /** Every failure a user can act on. Wording lives in `describeError`, one place. */
 export type UserError =
@@ -27,6 +19,7 @@ export type ErrorCode = UserError["code"];
 
 const list = (items: readonly string[]): string => (items.length === 0 ? "none" : items.join(", "));
 const quote = (items: readonly string[]): string => items.map((i) => `'${i}'`).join(", ");
+const didYouMean = (names: readonly string[]): string => (names.length ? ` Did you mean ${quote(names)}?` : "");
 
 /** The message a user sees for each error: what was wrong and what to do instead. */
 export function describeError(error: UserError): string {
@@ -34,7 +27,7 @@ export function describeError(error: UserError): string {
     case "endpoint_not_found":
       return (
         `There is no endpoint named '${error.endpoint}'.` +
-        (error.suggestions?.length ? ` Did you mean ${quote(error.suggestions)}?` : "") +
+        didYouMean(closest(error.endpoint, error.known ?? [])) +
         " Type `endpoints` to list them."
       );
     case "deployment_not_found":

@@ -1,5 +1,3 @@
-import type { Reply } from "../core/views/views.js";
-
 /** A Teams channel GreenLight can post to without being spoken to first. */
 export interface ChannelAddress {
   /** The Bot Framework connector that serves the channel's tenant. */
@@ -9,8 +7,11 @@ export interface ChannelAddress {
   tenantId?: string;
 }
 
+/** What a proactive message says: plain text, or a card template (`cards/<card>.card.json`) filled with data. */
+export type Notice = { kind: "text"; text: string } | { kind: "card"; card: string; data: object };
+
 /** Proactive messages: approvals and rollout notifications reach people through this. */
 export interface Notifier {
-  /** Starts a new thread in the channel with the reply. */
-  postToChannel(channel: ChannelAddress, reply: Reply): Promise<void>;
+  /** Starts a new thread in the channel with the notice. */
+  postToChannel(channel: ChannelAddress, notice: Notice): Promise<void>;
 }

@@ -1,5 +1,15 @@
-import type { Result } from "../core/result.js";
-import type { WorkspaceError } from "../core/errors.js";
+import type { Result } from "./result.js";
+
+/** Failures of the Azure ML workspace that a user can act on. Core words them (`describeError`). */
+export type WorkspaceError =
+  /** `known`: the workspace's endpoint names, when they could be listed (for "did you mean"). */
+  | { code: "endpoint_not_found"; endpoint: string; known?: string[] }
+  | { code: "deployment_not_found"; endpoint: string; deployment: string; known: string[] }
+  | { code: "workspace_unreachable"; detail: string }
+  | { code: "workspace_throttled"; retryAfterSeconds?: number }
+  | { code: "workspace_auth_failed"; detail: string }
+  | { code: "workspace_rejected"; status: number; message: string }
+  | { code: "invoke_timeout"; endpoint: string; timeoutMs: number };
 
 /** An online endpoint as GreenLight shows it: its traffic and what each deployment serves. */
 export interface EndpointView {

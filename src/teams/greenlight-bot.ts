@@ -12,9 +12,8 @@ import { DEFAULT_LIMITS, type CommandContext, type Limits } from "../core/comman
 import { readMessageText } from "../core/commands/message-text.js";
 import { handleCardAction, handleChat } from "../core/commands/run-command.js";
 import type { Logger } from "../logger.js";
-import type { Reply } from "../core/views/views.js";
 import type { Clock } from "../ports/clock.js";
-import type { ChannelAddress } from "../ports/notifier.js";
+import type { ChannelAddress, Notice } from "../ports/notifier.js";
 import type { Store } from "../ports/store.js";
 import type { Workspace } from "../ports/workspace.js";
 import { readAttachedJson } from "./attachments.js";
@@ -33,7 +32,7 @@ export interface BotDependencies {
   /** The bot's app id ('' in local mode), for proactive messages. */
   appId: string;
   /** Where approvals and notifications go, and what GreenLight says there when it is installed in that tenant. */
-  releaseChannel?: { address: ChannelAddress; greeting: Reply };
+  releaseChannel?: { address: ChannelAddress; greeting: Notice };
   limits?: Limits;
 }
 

@@ -1,13 +1,14 @@
 import { CardFactory, MessageFactory, type Activity } from "botbuilder";
 import { describeError, type UserError } from "../core/errors.js";
 import type { Reply } from "../core/views/views.js";
+import type { Notice } from "../ports/notifier.js";
 import type { CardRenderer } from "./cards/render-card.js";
 
 /** Teams renders cards up to about 28 KB everywhere (reference: teams-bot §1.8); stay under it. */
 export const MAX_CARD_BYTES = 28 * 1024;
 
-/** Renders a core reply as the activity to send. */
-export function renderReply(reply: Reply, cards: CardRenderer): Partial<Activity> {
+/** Renders a core reply (or a proactive notice) as the activity to send. */
+export function renderReply(reply: Reply | Notice, cards: CardRenderer): Partial<Activity> {
   switch (reply.kind) {
     case "text":
       return MessageFactory.text(reply.text);

@@ -1,6 +1,5 @@
 import type { CloudAdapter, ConversationParameters } from "botbuilder";
-import type { Reply } from "../core/views/views.js";
-import type { ChannelAddress, Notifier } from "../ports/notifier.js";
+import type { ChannelAddress, Notice, Notifier } from "../ports/notifier.js";
 import type { CardRenderer } from "./cards/render-card.js";
 import { renderReply } from "./render-reply.js";
 
@@ -15,14 +14,14 @@ export class TeamsNotifier implements Notifier {
     private readonly cards: CardRenderer,
   ) {}
 
-  async postToChannel(channel: ChannelAddress, reply: Reply): Promise<void> {
+  async postToChannel(channel: ChannelAddress, notice: Notice): Promise<void> {
     const parameters = {
       isGroup: true,
       channelData: {
         channel: { id: channel.channelId },
         ...(channel.tenantId ? { tenant: { id: channel.tenantId } } : {}),
       },
-      activity: renderReply(reply, this.cards),
+      activity: renderReply(notice, this.cards),
       ...(channel.tenantId ? { tenantId: channel.tenantId } : {}),
     } as ConversationParameters;
     // An undefined audience makes botbuilder use the bot's own default (it tests with ??, so "" would not do).

@@ -1,5 +1,5 @@
 import { isRestError } from "@azure/core-rest-pipeline";
-import type { WorkspaceError } from "../core/errors.js";
+import type { WorkspaceError } from "../ports/workspace.js";
 
 /**
  * The one place a failed call to Azure ML becomes a {@link WorkspaceError}: ARM answers (after the SDK's own

@@ -2,10 +2,15 @@ import { Agent } from "node:https";
 import type { AzureMachineLearningWorkspaces, OnlineDeployment, OnlineEndpoint } from "@azure/arm-machinelearning";
 import type { TokenCredential } from "@azure/identity";
 import { isRestError } from "@azure/core-rest-pipeline";
-import type { WorkspaceError } from "../core/errors.js";
-import { closest } from "../core/commands/closest.js";
-import { err, ok, type Result } from "../core/result.js";
-import type { EndpointView, InvokeRequest, InvokeResult, ModelView, Workspace } from "../ports/workspace.js";
+import { err, ok, type Result } from "../ports/result.js";
+import type {
+  EndpointView,
+  InvokeRequest,
+  InvokeResult,
+  ModelView,
+  Workspace,
+  WorkspaceError,
+} from "../ports/workspace.js";
 import { apiVersionPolicy, atApiVersion, ensurePolicy } from "./arm-client.js";
 import { ArmCallCounter } from "./arm-call-counter.js";
 import { toWorkspaceError } from "./arm-errors.js";
@@ -255,8 +260,8 @@ export class ArmWorkspace implements Workspace {
   }
 
   private async endpointNotFound(name: string): Promise<WorkspaceError> {
-    const suggestions = await this.similarEndpoints(name);
-    return { code: "endpoint_not_found", endpoint: name, ...(suggestions.length ? { suggestions } : {}) };
+    const known = await this.endpointNames();
+    return { code: "endpoint_not_found", endpoint: name, ...(known ? { known } : {}) };
   }
 
   /** A 404 from a deployment call: either the endpoint or the deployment is missing. */
@@ -269,16 +274,15 @@ export class ArmWorkspace implements Workspace {
     }
   }
 
-  /** Up to three endpoint names close to a mistyped one; none when they cannot be listed. */
-  private async similarEndpoints(name: string): Promise<string[]> {
-    let names: string[];
+  /** Every endpoint's name, for "did you mean"; undefined when they cannot be listed. */
+  private async endpointNames(): Promise<string[] | undefined> {
     try {
-      names = (await collect(this.endpointsApi.list(this.rg, this.ws))).map((e) => e.name ?? "");
+      return (await collect(this.endpointsApi.list(this.rg, this.ws))).map((e) => e.name ?? "");
     } catch (error) {
-      await toWorkspaceError(error, () => ({ code: "endpoint_not_found", endpoint: name }));
-      return [];
+      // Rethrows what is not Azure's failure (a bug); Azure's own failure just means no suggestions.
+      await toWorkspaceError(error, () => ({ code: "endpoint_not_found", endpoint: "" }));
+      return undefined;
     }
-    return closest(name, names);
   }
 
   private endpointNamed(name: string): Promise<OnlineEndpoint> {

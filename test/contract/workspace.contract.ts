@@ -4,9 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
-import type { WorkspaceError } from "../../src/core/errors.js";
-import type { Result } from "../../src/core/result.js";
-import type { EndpointView } from "../../src/ports/workspace.js";
+import type { Result } from "../../src/ports/result.js";
+import type { EndpointView, WorkspaceError } from "../../src/ports/workspace.js";
 import type { ArmWorkspace, ArmWorkspaceOptions } from "../../src/workspace/arm-workspace.js";
 import { sendRaw } from "../../src/workspace/arm-client.js";
 import { sendRawAndWait } from "../support/raw-lro.js";
@@ -166,7 +165,7 @@ export function describeWorkspaceContract(name: string, target: () => Promise<Wo
       const error = failure(await ws.getEndpoint(`${t.live.endpoint}x`));
 
       expect(error).toMatchObject({ code: "endpoint_not_found", endpoint: `${t.live.endpoint}x` });
-      expect(error.code === "endpoint_not_found" && error.suggestions).toContain(t.live.endpoint);
+      expect(error.code === "endpoint_not_found" && error.known).toContain(t.live.endpoint);
     });
 
     it("lists a model's versions newest first", async () => {

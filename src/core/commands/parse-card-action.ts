@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { UserError } from "../errors.js";
-import { err, ok, type Result } from "../result.js";
+import { err, ok, type Result } from "../../ports/result.js";
 import { DEFAULT_LOG_TAIL, MAX_LOG_TAIL, type Command } from "./parse-command.js";
 
 const name = z

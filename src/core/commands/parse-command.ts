@@ -1,5 +1,5 @@
 import type { UserError } from "../errors.js";
-import { err, ok, type Result } from "../result.js";
+import { err, ok, type Result } from "../../ports/result.js";
 import { commandInfo } from "./command-table.js";
 import { type MessageText } from "./message-text.js";
 import { closest } from "./closest.js";

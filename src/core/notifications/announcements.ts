@@ -1,7 +1,7 @@
-import type { Reply } from "../views/views.js";
+import type { Notice } from "../../ports/notifier.js";
 
 /** What GreenLight says in the release channel when it starts, so people know where its notifications will appear. */
-export function onlineAnnouncement(workspace: string): Reply {
+export function onlineAnnouncement(workspace: string): Notice {
   return {
     kind: "text",
     text:

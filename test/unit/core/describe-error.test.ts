@@ -3,7 +3,7 @@ import { describeError, type UserError } from "../../../src/core/errors.js";
 
 describe("error messages", () => {
   const samples: UserError[] = [
-    { code: "endpoint_not_found", endpoint: "diabetes-prd", suggestions: ["diabetes-prod"] },
+    { code: "endpoint_not_found", endpoint: "diabetes-prd", known: ["diabetes-prod", "fraud-scoring"] },
     { code: "deployment_not_found", endpoint: "e", deployment: "red", known: ["blue", "green"] },
     { code: "workspace_unreachable", detail: "connection refused" },
     { code: "workspace_throttled", retryAfterSeconds: 5 },

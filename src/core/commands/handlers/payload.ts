@@ -1,5 +1,5 @@
 import type { UserError } from "../../errors.js";
-import { err, ok, type Result } from "../../result.js";
+import { err, ok, type Result } from "../../../ports/result.js";
 
 /** Checks that a payload is JSON within the size limit; returns it compacted for sending. */
 export function checkPayload(text: string, maxBytes: number): Result<string, UserError> {
