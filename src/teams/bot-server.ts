@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { CloudAdapter, type TurnContext } from "botbuilder";
+import type { CloudAdapter, TurnContext } from "botbuilder";
 import restify from "restify";
 import type { Logger } from "../logger.js";
-import { BotAuthentication } from "./bot-auth.js";
+import { BotAdapter } from "./bot-auth.js";
 import type { Notifier } from "../ports/notifier.js";
 import { errorText, GreenLightBot, type BotDependencies } from "./greenlight-bot.js";
 
@@ -21,14 +21,15 @@ const MAX_ACTIVITY_BYTES = 1024 * 1024;
 
 /**
  * `POST /api/messages` through botbuilder's CloudAdapter. With `MicrosoftAppId` set every request must carry a valid
- * Bot Framework token (401 otherwise); without it auth is off, for the local Playground.
+ * Bot Framework token (401 otherwise, 503 when the signing keys cannot be loaded); without it auth is off, for the
+ * local Playground.
  */
 export async function startBotServer(
   deps: BotDependencies,
   auth: BotAuthSettings,
   listen: { host: string; port: number },
 ): Promise<RunningBot> {
-  const adapter = new CloudAdapter(new BotAuthentication(auth));
+  const adapter = new BotAdapter(auth, deps.log);
   const bot = new GreenLightBot(deps, adapter);
   adapter.onTurnError = (ctx, error) => onTurnError(ctx, error, deps.log);
 

@@ -10,6 +10,8 @@ export interface SentActivity {
   activity: Record<string, unknown>;
   /** For `create`: the conversation parameters (channel, tenant). */
   parameters?: Record<string, unknown>;
+  /** The request's Authorization header (the bot's token for the connector), when it sent one. */
+  authorization?: string;
 }
 
 export interface Member {
@@ -95,6 +97,7 @@ export class ConnectorServer {
         kind: "create",
         activity: (parameters.activity ?? {}) as Record<string, unknown>,
         parameters,
+        ...authorizationOf(req),
       });
       for (const w of [...this.waiters]) w.check();
       return { status: 201, body: { id: conversationId, activityId: randomUUID() } };
@@ -107,7 +110,12 @@ export class ConnectorServer {
       }
       if (parts[3] === "activities" && (req.method === "POST" || req.method === "PUT")) {
         const activity = JSON.parse(await readAll(req)) as Record<string, unknown>;
-        this.sent.push({ conversationId, kind: req.method === "PUT" ? "update" : "send", activity });
+        this.sent.push({
+          conversationId,
+          kind: req.method === "PUT" ? "update" : "send",
+          activity,
+          ...authorizationOf(req),
+        });
         for (const w of [...this.waiters]) w.check();
         return {
           status: req.method === "PUT" ? 200 : 201,
@@ -117,6 +125,10 @@ export class ConnectorServer {
     }
     return { status: 404, body: { error: `no connector route for ${req.method} ${url.pathname}` } };
   }
+}
+
+function authorizationOf(req: IncomingMessage): { authorization?: string } {
+  return req.headers.authorization === undefined ? {} : { authorization: req.headers.authorization };
 }
 
 async function readAll(req: IncomingMessage): Promise<string> {

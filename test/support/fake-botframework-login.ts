@@ -8,6 +8,15 @@ import type { AddressInfo } from "node:net";
 /** The URL botbuilder reads channel signing keys from (AuthenticationConstants.ToBotFromChannelOpenIdMetadataUrl). */
 const CHANNEL_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration";
 
+/**
+ * Where botbuilder reads the signing keys of tokens whose issuer is the Bot Framework Emulator's
+ * (AuthenticationConstants.ToBotFromEmulatorOpenIdMetadataUrl): a host a caller can make the bot contact by choosing
+ * the token's issuer.
+ */
+export const EMULATOR_METADATA_URL = "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration";
+/** One of the issuers botbuilder takes for an Emulator token (ToBotFromBotOrEmulatorTokenValidationParameters). */
+export const EMULATOR_ISSUER = "https://sts.windows.net/d6d49420-f39b-4df7-a1dc-d59a935871db/";
+
 interface MetadataCache {
   openIdMetadataCache: Map<string, unknown>;
 }
@@ -30,6 +39,7 @@ export class FakeBotFrameworkLogin {
   private readonly jwk: Record<string, unknown>;
   private server: Server | undefined;
   private previous: unknown;
+  private readonly cutOffUrls = new Map<string, unknown>();
 
   constructor() {
     const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -78,8 +88,37 @@ export class FakeBotFrameworkLogin {
     };
     if (this.previous) JwtTokenExtractor.openIdMetadataCache.set(CHANNEL_METADATA_URL, this.previous);
     else JwtTokenExtractor.openIdMetadataCache.delete(CHANNEL_METADATA_URL);
+    for (const [url, previous] of this.cutOffUrls) {
+      if (previous) JwtTokenExtractor.openIdMetadataCache.set(url, previous);
+      else JwtTokenExtractor.openIdMetadataCache.delete(url);
+    }
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /**
+   * Until uninstall, botbuilder's key look-up at `metadataUrl` fails as it does for a host that cannot be reached
+   * (it is pointed at a local port nobody listens on), whatever this machine's network allows.
+   */
+  async cutOff(metadataUrl: string): Promise<void> {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", () => resolve()));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const require = createRequire(import.meta.url);
+    const { JwtTokenExtractor } = require("botframework-connector/lib/auth/jwtTokenExtractor.js") as {
+      JwtTokenExtractor: MetadataCache;
+    };
+    const { OpenIdMetadata } = require("botframework-connector/lib/auth/openIdMetadata.js") as {
+      OpenIdMetadata: new (url: string) => unknown;
+    };
+    if (!this.cutOffUrls.has(metadataUrl)) {
+      this.cutOffUrls.set(metadataUrl, JwtTokenExtractor.openIdMetadataCache.get(metadataUrl));
+    }
+    JwtTokenExtractor.openIdMetadataCache.set(
+      metadataUrl,
+      new OpenIdMetadata(`http://127.0.0.1:${port}/common/v2.0/.well-known/openid-configuration`),
+    );
   }
 
   get url(): string {
