@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BotHarness, personalMessage, USERS, visibleText } from "../support/bot-harness.js";
 import { ConnectorServer } from "../support/connector-server.js";
 
+const RELEASE_TENANT = "7d3c2b1a-0000-4000-8000-000000000002";
+const OTHER_TENANT = "7d3c2b1a-0000-4000-8000-000000000003";
+
 describe("the release channel", () => {
   let releases: ConnectorServer;
   let h: BotHarness;
@@ -13,7 +16,7 @@ describe("the release channel", () => {
       env: {
         RELEASE_CHANNEL_ID: "channel-releases-0002",
         RELEASE_CHANNEL_SERVICE_URL: releases.url,
-        RELEASE_CHANNEL_TENANT_ID: "7d3c2b1a-0000-4000-8000-000000000002",
+        RELEASE_CHANNEL_TENANT_ID: RELEASE_TENANT,
       },
     });
   });
@@ -22,46 +25,48 @@ describe("the release channel", () => {
     await releases.close();
   });
 
-  it("greets the release channel, through that tenant's own connector, when GreenLight is installed there", async () => {
-    const install = {
-      ...personalMessage(releases.url, USERS.approver, ""),
+  /** GreenLight being installed in a personal chat, as Teams tells the bot (the greeting is sent within that turn). */
+  async function install(serviceUrl: string, tenantId: string): Promise<void> {
+    const activity = {
+      ...personalMessage(serviceUrl, USERS.approver, ""),
       type: "installationUpdate",
       action: "add",
-      conversation: {
-        id: "personal-chat-0002",
-        conversationType: "personal",
-        tenantId: "7d3c2b1a-0000-4000-8000-000000000002",
-      },
+      conversation: { id: `personal-chat-${tenantId.slice(-4)}`, conversationType: "personal", tenantId },
+      channelData: { tenant: { id: tenantId } },
     };
-    delete (install as { text?: string }).text;
-    expect((await h.post(install)).status).toBe(200);
-    const [created] = await waitForCreate(releases);
+    delete (activity as { text?: string }).text;
+    expect((await h.post(activity)).status).toBe(200);
+  }
+
+  const greetings = (connector: ConnectorServer) => connector.sent.filter((s) => s.kind === "create");
+
+  it("greets the release channel, through that tenant's own connector, when GreenLight is installed there", async () => {
+    const before = greetings(releases).length;
+    await install(releases.url, RELEASE_TENANT);
+
+    const [created, ...more] = greetings(releases).slice(before);
+    expect(more).toEqual([]);
     expect(created?.parameters).toMatchObject({
       isGroup: true,
-      channelData: { channel: { id: "channel-releases-0002" }, tenant: { id: "7d3c2b1a-0000-4000-8000-000000000002" } },
+      channelData: { channel: { id: "channel-releases-0002" }, tenant: { id: RELEASE_TENANT } },
     });
     expect(visibleText(created!)).toMatch(/GreenLight is online, managing the local workspace\. Approval requests/);
-    expect(h.connector.sent.filter((s) => s.kind === "create")).toHaveLength(0);
+    expect(greetings(h.connector)).toHaveLength(0);
   });
 
-  it("stays quiet when it is installed in another tenant", async () => {
-    const before = releases.sent.length;
-    await h.post({
-      ...personalMessage(h.connector.url, USERS.operator, ""),
-      type: "installationUpdate",
-      action: "add",
-    });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(releases.sent.length).toBe(before);
-    expect(h.connector.sent.filter((s) => s.kind === "create")).toHaveLength(0);
+  it("stays quiet when it is installed in another tenant that uses the same connector", async () => {
+    const before = greetings(releases).length;
+    await install(releases.url, OTHER_TENANT);
+
+    expect(greetings(releases)).toHaveLength(before);
+    expect(greetings(h.connector)).toHaveLength(0);
+  });
+
+  it("stays quiet when it is installed through another connector, even in the release channel's tenant", async () => {
+    const before = greetings(releases).length;
+    await install(h.connector.url, RELEASE_TENANT);
+
+    expect(greetings(releases)).toHaveLength(before);
+    expect(greetings(h.connector)).toHaveLength(0);
   });
 });
-
-async function waitForCreate(connector: ConnectorServer): Promise<ConnectorServer["sent"]> {
-  for (let i = 0; i < 100; i++) {
-    const created = connector.sent.filter((s) => s.kind === "create");
-    if (created.length > 0) return created;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("the bot posted nothing to the release channel");
-}
