@@ -40,7 +40,11 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
   const roleBook = loadRoleBook(config.rolesFile);
   const store =
     options.store ??
-    (await openStore({ dataDir: env.DATA_DIR, ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}) }));
+    (await openStore({
+      dataDir: env.DATA_DIR,
+      pgliteSharedBuffersMb: env.PGLITE_SHARED_BUFFERS_MB,
+      ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    }));
   const limits: Limits = { ...DEFAULT_LIMITS, maxPayloadBytes: env.MAX_PAYLOAD_BYTES };
 
   const ws = config.workspace;

@@ -9,11 +9,15 @@ export interface OpenStoreOptions extends SqlStoreOptions {
   databaseUrl?: string | undefined;
   /** GreenLight's data folder; PGlite keeps its database in `<dataDir>/pglite`. */
   dataDir: string;
+  /** PGlite's `shared_buffers` in MB (PGLITE_SHARED_BUFFERS_MB); PGlite's own default when absent. */
+  pgliteSharedBuffersMb?: number | undefined;
 }
 
 /** Opens the configured database and brings its schema up to date. */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
-  const { databaseUrl, dataDir, ...storeOptions } = options;
-  const client = databaseUrl ? new PostgresClient(databaseUrl) : await PgliteClient.open(join(dataDir, "pglite"));
+  const { databaseUrl, dataDir, pgliteSharedBuffersMb, ...storeOptions } = options;
+  const client = databaseUrl
+    ? new PostgresClient(databaseUrl)
+    : await PgliteClient.open(join(dataDir, "pglite"), { sharedBuffersMb: pgliteSharedBuffersMb });
   return openSqlStore(client, storeOptions);
 }

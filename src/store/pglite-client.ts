@@ -1,18 +1,33 @@
-import { mkdir } from "node:fs/promises";
-import { dirname } from "node:path";
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, readdir } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import type { SqlClient, SqlExecutor } from "./sql-client.js";
+
+export interface PgliteOptions {
+  /** PostgreSQL's `shared_buffers` in MB; PGlite's default (128) is allocated and touched when the database opens. */
+  sharedBuffersMb?: number | undefined;
+}
 
 /**
  * Embedded PostgreSQL (WASM) in one process. Only one process may open a data folder at a time: PGlite has no
  * cross-process locking, so several bot instances need PostgreSQL instead.
  */
 export class PgliteClient implements SqlClient {
-  /** Opens (creating it when missing) the database in `dataDir`, or an in-memory one when it is undefined. */
-  static async open(dataDir?: string): Promise<PgliteClient> {
-    // PGlite creates the folder itself, but not its parents.
-    if (dataDir !== undefined) await mkdir(dirname(dataDir), { recursive: true });
-    return new PgliteClient(await PGlite.create(dataDir));
+  /**
+   * Opens (creating it when missing) the database in `dataDir`, or an in-memory one when it is undefined. The folder
+   * is private to this user (0700, files 0600), including a folder that already exists.
+   */
+  static async open(dataDir?: string, options: PgliteOptions = {}): Promise<PgliteClient> {
+    if (dataDir !== undefined) await preparePrivateDataDir(dataDir);
+    const startParams =
+      options.sharedBuffersMb === undefined
+        ? undefined
+        : [...PGlite.defaultStartParams, "-c", `shared_buffers=${options.sharedBuffersMb}MB`];
+    return new PgliteClient(await PGlite.create(dataDir, startParams ? { startParams } : {}));
   }
 
   constructor(private readonly db: PGlite) {}
@@ -33,6 +48,29 @@ export class PgliteClient implements SqlClient {
   close(): Promise<void> {
     return this.db.close();
   }
+}
+
+async function preparePrivateDataDir(dataDir: string): Promise<void> {
+  await mkdir(dirname(dataDir), { recursive: true, mode: 0o700 });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await chmod(dataDir, 0o700);
+  if (!existsSync(join(dataDir, "PG_VERSION"))) await initDataDir(dataDir);
+  // initdb's files arrive world-writable (0666), and folders made before this version were 0755.
+  for (const entry of await readdir(dataDir, { recursive: true, withFileTypes: true })) {
+    if (entry.isSymbolicLink()) continue;
+    await chmod(join(entry.parentPath, entry.name), entry.isDirectory() ? 0o700 : 0o600);
+  }
+}
+
+/**
+ * PGlite's initdb runs in two extra WebAssembly instances whose ~500 MB V8 does not give back to the system, so a
+ * bot that created its database would idle at three times the RSS of one that reopened it. A short-lived process
+ * does it instead.
+ */
+async function initDataDir(dataDir: string): Promise<void> {
+  const pglite = createRequire(import.meta.url).resolve("@electric-sql/pglite");
+  const script = "require(process.argv[1]).PGlite.create(process.argv[2]).then((db) => db.close())";
+  await promisify(execFile)(process.execPath, ["-e", script, pglite, dataDir]);
 }
 
 function wrapTransaction(tx: Transaction): SqlExecutor {
