@@ -56,7 +56,8 @@ resource webApp 'Microsoft.Web/sites@2023-12-01' = {
     httpsOnly: true
     siteConfig: {
       linuxFxVersion: 'NODE|22-lts'
-      appCommandLine: 'node --import tsx src/main.ts'
+      // The deployment's build (SCM_DO_BUILD_DURING_DEPLOYMENT: npm install, then npm run build) compiles src/ to dist/.
+      appCommandLine: 'node dist/main.js'
       alwaysOn: true
       ftpsState: 'Disabled'
       minTlsVersion: '1.2'
