@@ -67,12 +67,13 @@ describe("chat", () => {
     expect(text).not.toContain("Did you mean");
   });
 
-  it("rejects malformed JSON in a code block", async () => {
+  it("rejects malformed JSON in a code block, without sending a scoring request", async () => {
+    const requests = blueRequests();
     await expectClearAnswer(
       await h.say(USERS.operator, 'invoke diabetes-prod ```{"input_data": [1,2```'),
       /That payload is not valid JSON \(.+\)\. Put the JSON in a code block, or attach a \.json file\./,
     );
-    expect(blueRequests()).toBe(0);
+    expect(blueRequests()).toBe(requests);
   });
 
   it("rejects malformed JSON in Markdown inline code, as the Playground sends it", async () => {
@@ -90,6 +91,7 @@ describe("chat", () => {
   });
 
   it("refuses a payload over MAX_PAYLOAD_BYTES, inline or as a sample", async () => {
+    const requests = blueRequests();
     await expectClearAnswer(
       await h.say(USERS.operator, `invoke diabetes-prod \`\`\`${oversized()}\`\`\``),
       /That payload is \d+ KB; the most GreenLight sends is 2 KB\. Send a smaller sample\./,
@@ -99,6 +101,7 @@ describe("chat", () => {
       "the most GreenLight sends is 2 KB",
     );
     expect(await h.store.getSample("diabetes-prod", "too-big")).toBeUndefined();
+    expect(blueRequests()).toBe(requests);
   });
 
   it("refuses an attached file over MAX_PAYLOAD_BYTES", async () => {
