@@ -25,7 +25,7 @@ export interface WorkspaceContractTarget {
   live: { endpoint: string; deployment: string; modelVersion: string };
   /** A registered model and some of its versions, newest first. */
   model: { name: string; versionsNewestFirst: string[] };
-  /** A request body (JSON text) the model's versions answer 200 to. */
+  /** An MLflow request (`{ input_data: { columns, index, data } }`, JSON text) the model's versions answer 200 to. */
   sample: string;
   /** A version that fails on `sample` (the container answers non-200), for the 424 case. */
   faulty?: { version: string; sample: string };
@@ -135,6 +135,9 @@ export function describeWorkspaceContract(name: string, target: () => Promise<Wo
     });
 
     const liveView = (endpoints: EndpointView[]) => endpoints.find((e) => e.name === t.live.endpoint);
+    const endpointPath = (endpoint: string) =>
+      `/subscriptions/${t.client.subscriptionId}/resourceGroups/${t.resourceGroup}` +
+      `/providers/Microsoft.MachineLearningServices/workspaces/${t.workspaceName}/onlineEndpoints/${endpoint}`;
 
     it("lists the live endpoint with its traffic and the model version each deployment serves", async () => {
       const endpoints = value(await ws.listEndpoints());
@@ -154,9 +157,19 @@ export function describeWorkspaceContract(name: string, target: () => Promise<Wo
     it("shows one endpoint with its deployments, mirror traffic and request timeout", async () => {
       const endpoint = value(await ws.getEndpoint(t.live.endpoint));
 
+      // ARM's own answer at the first api-version that carries mirror traffic: the port shows exactly that (or none).
+      const raw = await sendRaw(t.client, {
+        method: "GET",
+        url: endpointPath(t.live.endpoint),
+        apiVersion: "2023-04-01",
+      });
+      const armMirror = (raw.body as { properties?: { mirrorTraffic?: Record<string, number> } }).properties
+        ?.mirrorTraffic;
+
       expect(endpoint.name).toBe(t.live.endpoint);
       expect(endpoint.traffic[t.live.deployment]).toBe(100);
-      expect(endpoint.mirrorTraffic).toEqual(expect.any(Object));
+      expect(raw.status).toBe(200);
+      expect(endpoint.mirrorTraffic).toEqual(armMirror ?? {});
       const deployment = endpoint.deployments.find((d) => d.name === t.live.deployment);
       expect(deployment?.requestTimeoutMs).toBeGreaterThan(0);
     });
@@ -220,7 +233,10 @@ export function describeWorkspaceContract(name: string, target: () => Promise<Wo
       expect(ws.armCallCount - before).toBe(1);
       expect(result.deployment).toBe(t.live.deployment);
       expect(result.latencyMs).toBeGreaterThan(0);
-      expect(JSON.parse(result.body)).toEqual(expect.anything());
+      // MLflow answers one prediction per input row: a JSON array (pandas records or a list) or `{ predictions }`.
+      const answer: unknown = JSON.parse(result.body);
+      const predictions = Array.isArray(answer) ? answer : (answer as { predictions?: unknown }).predictions;
+      expect(predictions, result.body).toHaveLength(rowsIn(t.sample));
     });
 
     it("says endpoint_not_found when invoking an unknown endpoint", async () => {
@@ -331,9 +347,7 @@ export function describeWorkspaceContract(name: string, target: () => Promise<Wo
       it("shows mirror traffic, which only api-version 2023-04-01 and later return", async ({ skip }) => {
         if (!t.canCreate) skip("the target cannot create endpoints");
         // 2.1.1 cannot send mirrorTraffic, so it is set with a raw GET + full PUT at 2023-04-01 (reference §1.2).
-        const path =
-          `/subscriptions/${t.client.subscriptionId}/resourceGroups/${t.resourceGroup}` +
-          `/providers/Microsoft.MachineLearningServices/workspaces/${t.workspaceName}/onlineEndpoints/${own}`;
+        const path = endpointPath(own);
         const current = await sendRaw(t.client, { method: "GET", url: path, apiVersion: "2023-04-01" });
         const body = current.body as { properties: Record<string, unknown> };
         await sendRawAndWait(t.client, {
@@ -402,4 +416,11 @@ export function describeWorkspaceContract(name: string, target: () => Promise<Wo
       for (const key of keysSeen) expect(text.includes(key), "a key appears in a returned value").toBe(false);
     });
   });
+}
+
+/** How many rows an MLflow request scores. */
+function rowsIn(sample: string): number {
+  const rows = (JSON.parse(sample) as { input_data?: { data?: unknown } }).input_data?.data;
+  if (!Array.isArray(rows)) throw new Error("the target's sample is not an MLflow input_data request");
+  return rows.length;
 }
