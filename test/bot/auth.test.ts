@@ -2,7 +2,7 @@
 // signing keys come from a local OpenID metadata server and the bot's own tokens from a local managed identity
 // endpoint, both read by botbuilder's and @azure/identity's own code.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BotHarness, USERS, cardAction, personalMessage } from "../support/bot-harness.js";
+import { BotHarness, USERS, cardAction, channelMessage, personalMessage } from "../support/bot-harness.js";
 import { auditCount, lastAudit, only, readReply } from "../support/bot-fixtures.js";
 import type { SentActivity } from "../support/connector-server.js";
 import {
@@ -138,15 +138,21 @@ describe("Bot Framework auth with MicrosoftAppId set (a user-assigned managed id
     expect(await lastAudit(h)).toMatchObject({ action: "whoami", outcome: "ok", actor: { id: USERS.viewer.id } });
   });
 
-  it("delivers a card action's answer, sent after the invoke, with a token of the bot's managed identity", async () => {
-    const { status, sent } = await postSigned(
-      cardAction(h.connector.url, USERS.viewer, "show", { endpoint: "diabetes-prod" }),
-    );
+  it("delivers a card click's answer to everyone in a channel, with a token of the bot's managed identity", async () => {
+    // In a channel the answer reaches the others after the invoke, through a proactive turn (its own token request).
+    const channel = channelMessage(h.connector.url, USERS.viewer, "");
+    const click = {
+      ...cardAction(h.connector.url, USERS.viewer, "show", { endpoint: "diabetes-prod" }),
+      conversation: channel.conversation,
+      channelData: channel.channelData,
+      replyToId: "card-message-0001",
+    };
+
+    const { status, sent } = await postSigned(click);
 
     expect(status).toBe(200);
     const reply = only(sent);
     expect(readReply(reply)).toContain("diabetes-prod");
     expect(identity.issued.map((t) => `Bearer ${t}`)).toContain(reply.authorization);
-    expect(await lastAudit(h)).toMatchObject({ action: "card:show", outcome: "ok", target: "diabetes-prod" });
   });
 });
