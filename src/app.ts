@@ -43,6 +43,10 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
     (await openStore({
       dataDir: env.DATA_DIR,
       pgliteSharedBuffersMb: env.PGLITE_SHARED_BUFFERS_MB,
+      postgres: {
+        connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+        statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      },
       ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     }));
   const limits: Limits = { ...DEFAULT_LIMITS, maxPayloadBytes: env.MAX_PAYLOAD_BYTES };
@@ -54,6 +58,7 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
     subscriptionId: ws.subscriptionId,
     credential,
     endpoint: ws.mode === "local" ? ws.url : ws.armEndpoint,
+    timeoutMs: env.ARM_TIMEOUT_MS,
     ...(local ? { caCertPem: local.caCertPem } : {}),
   });
   const workspace = new ArmWorkspace({
@@ -77,6 +82,8 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
       log,
       appId: env.MicrosoftAppId ?? "",
       limits,
+      attachments: { hosts: env.ATTACHMENT_HOSTS, allowLoopbackConnector: ws.mode === "local" },
+      cardAnswerBudgetMs: env.CARD_ANSWER_BUDGET_MS,
       ...(config.releaseChannel
         ? {
             releaseChannel: {

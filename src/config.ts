@@ -56,7 +56,33 @@ const envSchema = z.object({
     .default(256 * 1024),
   /** Parallel ARM calls per command. */
   ARM_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  /** Longest one ARM request (with its retries) may take before the command says Azure did not answer. */
+  ARM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** How long a card click may work before Teams is answered and the card is finished in the background. */
+  CARD_ANSWER_BUDGET_MS: z.coerce.number().int().min(100).max(4500).default(2500),
+  /** Hosts attached files may be downloaded from (comma-separated; `*.` matches subdomains): where Teams stores files. */
+  ATTACHMENT_HOSTS: z
+    .string()
+    .default("*.sharepoint.com,*.sharepoint.us,*.sharepoint-mil.us,*.sharepoint.cn")
+    .transform((v) =>
+      v
+        .split(",")
+        .map((h) => h.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^(\*\.)?[a-z0-9.-]+$/i, "a host name, or *.domain for its subdomains"))),
+  /** PostgreSQL: how long to wait for a connection, and the longest one statement may run. */
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /**
+   * Azure mode without MicrosoftAppId would let anyone who reaches the port act as any user, admins included. GreenLight
+   * refuses to start that way unless this is exactly `yes-anyone-who-reaches-the-port-can-act-as-any-user`.
+   */
+  INSECURE_ALLOW_UNAUTHENTICATED_BOT: optionalString,
 });
+
+/** The only value of INSECURE_ALLOW_UNAUTHENTICATED_BOT that switches Bot Framework auth off in Azure mode. */
+export const UNAUTHENTICATED_OPT_OUT = "yes-anyone-who-reaches-the-port-can-act-as-any-user";
 
 export type Env = z.output<typeof envSchema>;
 
@@ -122,6 +148,17 @@ export function loadConfig(source: NodeJS.ProcessEnv): Config {
           url: env.LOCAL_WORKSPACE_URL,
           caCertPath: `${env.EMULATOR_DATA_DIR}/tls/ca.pem`,
         };
+  if (
+    workspace.mode === "azure" &&
+    !env.MicrosoftAppId &&
+    env.INSECURE_ALLOW_UNAUTHENTICATED_BOT !== UNAUTHENTICATED_OPT_OUT
+  ) {
+    throw new ConfigError(
+      "MicrosoftAppId is required in Azure mode: without it Bot Framework auth is off and anyone who reaches the port " +
+        "can act as any user, admins included. Set MicrosoftAppId (and the bot's credentials), or, only on a network " +
+        `nobody else reaches, INSECURE_ALLOW_UNAUTHENTICATED_BOT=${UNAUTHENTICATED_OPT_OUT}.`,
+    );
+  }
   if (workspace.mode === "azure" && !env.ROLES_FILE) {
     throw new ConfigError("ROLES_FILE is required in Azure mode: the JSON file that gives users their roles.");
   }

@@ -1,14 +1,19 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { ROLES, RoleBook } from "./core/access/roles.js";
+import { OBJECT_ID, ROLES, RoleBook } from "./core/access/roles.js";
 
 const rolesFileSchema = z.object({
   /** Roles of users the file does not name: `["viewer"]` by default, `[]` to give them none. */
   defaultRoles: z.array(z.enum(ROLES)).default(["viewer"]),
   users: z.array(
     z.object({
-      /** Entra object id or UPN. */
-      user: z.string().min(1),
+      /** Entra object id (a GUID) or UPN (name@domain); each matches only its own kind of id. */
+      user: z
+        .string()
+        .refine(
+          (u) => OBJECT_ID.test(u) || /^[^@\s]+@[^@\s]+$/.test(u),
+          "must be an Entra object id (a GUID) or a UPN (name@domain)",
+        ),
       name: z.string().min(1).optional(),
       roles: z.array(z.enum(ROLES)),
     }),

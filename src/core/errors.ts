@@ -1,15 +1,25 @@
 import type { WorkspaceError } from "../ports/workspace.js";
 import type { Role } from "./access/roles.js";
 import { closest } from "./commands/closest.js";
+import { escapedList, escapeMarkdown as md } from "./views/markdown.js";
 
 /** Every failure a user can act on. Wording lives in `describeError`, one place. */
 export type UserError =
   | WorkspaceError
   | { code: "unknown_command"; input: string; suggestion?: string }
+  /** `problem` is Markdown: whoever builds it escapes what the user typed. */
   | { code: "usage"; command: string; usage: string; problem: string }
-  | { code: "forbidden"; action: string; needed: readonly Role[]; holders: string[] }
+  | {
+      code: "forbidden";
+      action: string;
+      needed: readonly Role[];
+      holders: string[];
+      /** Why the caller's roles may be incomplete (the Teams roster could not be read). */
+      directoryProblem?: string;
+    }
   | { code: "invalid_json"; detail: string }
   | { code: "payload_too_large"; bytes: number; limitBytes: number }
+  | { code: "message_too_long"; chars: number; limitChars: number }
   | { code: "sample_not_found"; endpoint: string; sample: string; known: string[] }
   | { code: "no_payload"; endpoint: string; samples: string[] }
   | { code: "attachment_unreadable"; name: string; detail: string }
@@ -17,37 +27,45 @@ export type UserError =
 
 export type ErrorCode = UserError["code"];
 
-const list = (items: readonly string[]): string => (items.length === 0 ? "none" : items.join(", "));
-const quote = (items: readonly string[]): string => items.map((i) => `'${i}'`).join(", ");
+const list = (items: readonly string[]): string => (items.length === 0 ? "none" : escapedList(items));
+const quote = (items: readonly string[]): string => items.map((i) => `'${md(i)}'`).join(", ");
 const didYouMean = (names: readonly string[]): string => (names.length ? ` Did you mean ${quote(names)}?` : "");
 
-/** The message a user sees for each error: what was wrong and what to do instead. */
+/**
+ * The message a user sees for each error: what was wrong and what to do instead. It is Markdown (the error card's
+ * text): every value that came from a user or from Azure is escaped; only validated names go inside `code`.
+ */
 export function describeError(error: UserError): string {
   switch (error.code) {
     case "endpoint_not_found":
       return (
-        `There is no endpoint named '${error.endpoint}'.` +
+        `There is no endpoint named '${md(error.endpoint)}'.` +
         didYouMean(closest(error.endpoint, error.known ?? [])) +
         " Type `endpoints` to list them."
       );
     case "deployment_not_found":
       return (
-        `Endpoint ${error.endpoint} has no deployment named '${error.deployment}'. ` +
+        `Endpoint ${md(error.endpoint)} has no deployment named '${md(error.deployment)}'. ` +
         `Its deployments: ${list(error.known)}.`
       );
     case "workspace_unreachable":
-      return `The Azure ML workspace did not answer (${error.detail}). Try again in a minute; if it persists, tell the platform team.`;
+      return `The Azure ML workspace did not answer (${md(error.detail)}). Try again in a minute; if it persists, tell the platform team.`;
     case "workspace_throttled":
       return `Azure ML is throttling requests right now. Try again${error.retryAfterSeconds ? ` in ${error.retryAfterSeconds} s` : " shortly"}.`;
     case "workspace_auth_failed":
-      return `GreenLight could not authenticate to the Azure ML workspace (${error.detail}). Ask the platform team to check the bot's identity and its role on the workspace.`;
+      return `GreenLight could not authenticate to the Azure ML workspace (${md(error.detail)}). Ask the platform team to check the bot's identity and its role on the workspace.`;
     case "workspace_rejected":
-      return `Azure ML refused the request: ${error.message}`;
+      return `Azure ML refused the request (HTTP ${error.status})${error.message ? `: ${md(error.message)}` : "."}`;
     case "invoke_timeout":
-      return `Endpoint ${error.endpoint} did not answer within ${Math.round(error.timeoutMs / 1000)} s. Check its logs with \`logs ${error.endpoint} <deployment>\`.`;
+      return `Endpoint ${md(error.endpoint)} did not answer within ${Math.round(error.timeoutMs / 1000)} s. Check its logs with \`logs ${error.endpoint} <deployment>\`.`;
+    case "unsupported_auth_mode":
+      return (
+        `Endpoint ${md(error.endpoint)} uses auth mode '${md(error.authMode)}', which this version of GreenLight ` +
+        "cannot sign requests for. Test it in Azure ML studio, or ask the platform team to update GreenLight."
+      );
     case "unknown_command":
       return (
-        `I don't know the command '${error.input}'.` +
+        `I don't know the command '${md(error.input)}'.` +
         (error.suggestion ? ` Did you mean \`${error.suggestion}\`?` : "") +
         " Type `help` for the commands you can use."
       );
@@ -58,23 +76,54 @@ export function describeError(error: UserError): string {
         `You need the ${error.needed.join(" or ")} role to ${error.action}.` +
         (error.holders.length
           ? ` People who hold it: ${list(error.holders)}.`
-          : " Nobody holds it yet; ask the platform team.")
+          : " Nobody holds it yet; ask the platform team.") +
+        (error.directoryProblem ? ` ${md(error.directoryProblem)}` : "")
       );
     case "invalid_json":
-      return `That payload is not valid JSON (${error.detail}). Put the JSON in a code block, or attach a .json file.`;
+      return `That payload is not valid JSON (${md(error.detail)}). Put the JSON in a code block, or attach a .json file.`;
     case "payload_too_large":
       return `That payload is ${Math.ceil(error.bytes / 1024)} KB; the most GreenLight sends is ${Math.floor(error.limitBytes / 1024)} KB. Send a smaller sample.`;
+    case "message_too_long":
+      return `That message is ${Math.ceil(error.chars / 1024)} K characters long; GreenLight reads at most ${Math.floor(error.limitChars / 1024)} K. For a large payload, attach a .json file instead.`;
     case "sample_not_found":
-      return `Endpoint ${error.endpoint} has no sample named '${error.sample}'. Its samples: ${list(error.known)}. Add one with \`sample add ${error.endpoint} <name>\` and a JSON code block.`;
+      return `Endpoint ${md(error.endpoint)} has no sample named '${md(error.sample)}'. Its samples: ${list(error.known)}. Add one with \`sample add ${error.endpoint} <name>\` and a JSON code block.`;
     case "no_payload":
       return (
-        `Say what to send to ${error.endpoint}: ` +
+        `Say what to send to ${md(error.endpoint)}: ` +
         (error.samples.length ? `\`invoke ${error.endpoint} sample ${error.samples[0]}\`, ` : "") +
         "a JSON code block, or an attached .json file."
       );
     case "attachment_unreadable":
-      return `I could not read the attached file '${error.name}' (${error.detail}). Attach a UTF-8 .json file, or paste the JSON in a code block.`;
+      return `I could not read the attached file '${md(error.name)}' (${md(error.detail)}). Attach a UTF-8 .json file, or paste the JSON in a code block.`;
     case "invalid_card_action":
-      return `That card action is not valid (${error.detail}). Run the command again to get a fresh card.`;
+      return `That card action is not valid (${md(error.detail)}). Run the command again to get a fresh card.`;
+  }
+}
+
+/** The heading of an error card. */
+export function errorTitle(error: UserError): string {
+  switch (error.code) {
+    case "forbidden":
+      return "Not allowed";
+    case "endpoint_not_found":
+    case "deployment_not_found":
+    case "sample_not_found":
+      return "Not found";
+    case "workspace_unreachable":
+    case "workspace_throttled":
+    case "workspace_auth_failed":
+    case "workspace_rejected":
+    case "invoke_timeout":
+    case "unsupported_auth_mode":
+      return "Azure ML problem";
+    case "unknown_command":
+    case "usage":
+    case "invalid_json":
+    case "payload_too_large":
+    case "message_too_long":
+    case "no_payload":
+    case "attachment_unreadable":
+    case "invalid_card_action":
+      return "Check the command";
   }
 }

@@ -26,6 +26,12 @@ export const faultSchema = z.discriminatedUnion("kind", [
     status: z.union([z.literal(429), z.literal(500)]),
     count: z.number().int().min(1).max(1000),
   }),
+  /** The next `count` ARM requests answer only after `delayMs` (a slow or hung Azure). */
+  z.object({
+    kind: z.literal("controlPlaneDelay"),
+    delayMs: z.number().int().min(0).max(600_000),
+    count: z.number().int().min(1).max(1000),
+  }),
 ]);
 export type Fault = z.infer<typeof faultSchema>;
 
@@ -37,6 +43,7 @@ export class Faults {
   private readonly delays = new Map<string, number>();
   private readonly failures = new Map<string, number>();
   private controlPlane: { status: 429 | 500; remaining: number } | undefined;
+  private controlPlaneDelay: { delayMs: number; remaining: number } | undefined;
 
   /** False while no scoring fault is set, so the scoring path can skip every look-up. */
   get affectsScoring(): boolean {
@@ -57,6 +64,9 @@ export class Faults {
       case "controlPlane":
         this.controlPlane = { status: fault.status, remaining: fault.count };
         break;
+      case "controlPlaneDelay":
+        this.controlPlaneDelay = { delayMs: fault.delayMs, remaining: fault.count };
+        break;
     }
   }
 
@@ -65,6 +75,7 @@ export class Faults {
     this.delays.clear();
     this.failures.clear();
     this.controlPlane = undefined;
+    this.controlPlaneDelay = undefined;
   }
 
   provisioningFailure(endpoint: string, deployment: string): string | undefined {
@@ -78,6 +89,13 @@ export class Faults {
   scoringFails(endpoint: string, deployment: string, random: number): boolean {
     const rate = this.failures.get(key(endpoint, deployment));
     return rate !== undefined && random < rate;
+  }
+
+  /** Takes one control-plane delay (ms), or 0 when none is left. */
+  takeControlPlaneDelay(): number {
+    if (!this.controlPlaneDelay || this.controlPlaneDelay.remaining <= 0) return 0;
+    this.controlPlaneDelay.remaining -= 1;
+    return this.controlPlaneDelay.delayMs;
   }
 
   /** Takes one control-plane fault, if any are left. */

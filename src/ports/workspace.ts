@@ -9,14 +9,22 @@ export type WorkspaceError =
   | { code: "workspace_throttled"; retryAfterSeconds?: number }
   | { code: "workspace_auth_failed"; detail: string }
   | { code: "workspace_rejected"; status: number; message: string }
-  | { code: "invoke_timeout"; endpoint: string; timeoutMs: number };
+  | { code: "invoke_timeout"; endpoint: string; timeoutMs: number }
+  | { code: "unsupported_auth_mode"; endpoint: string; authMode: string };
+
+/** How clients authenticate to a scoring URI (SPEC22 EndpointAuthMode); `other` is a newer mode, named as Azure does. */
+export type AuthMode = "Key" | "AMLToken" | "AADToken" | { other: string };
+
+/** How many instances a deployment runs: a fixed count (`sku.capacity`), an autoscale range, or nothing Azure said. */
+export type InstanceScale =
+  { kind: "fixed"; count: number } | { kind: "autoscale"; min?: number; max?: number } | { kind: "unknown" };
 
 /** An online endpoint as GreenLight shows it: its traffic and what each deployment serves. */
 export interface EndpointView {
   name: string;
   /** Azure's provisioningState. */
   state: string;
-  authMode: "Key" | "AMLToken" | "AADToken";
+  authMode: AuthMode;
   /** `Managed` endpoints are managed by GreenLight; Kubernetes ones are shown read-only. */
   computeType: "Managed" | "Kubernetes";
   description?: string;
@@ -34,7 +42,7 @@ export interface DeploymentView {
   /** The registered model it serves, or the raw reference when it is not a workspace model id. */
   model: { name: string; version: string } | { reference: string };
   instanceType: string;
-  instanceCount: number;
+  scale: InstanceScale;
   requestTimeoutMs?: number;
 }
 

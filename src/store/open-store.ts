@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Store } from "../ports/store.js";
 import { PgliteClient } from "./pglite-client.js";
-import { PostgresClient } from "./postgres-client.js";
+import { PostgresClient, type PostgresTimeouts } from "./postgres-client.js";
 import { openSqlStore, type SqlStoreOptions } from "./sql-store.js";
 
 export interface OpenStoreOptions extends SqlStoreOptions {
@@ -11,13 +11,15 @@ export interface OpenStoreOptions extends SqlStoreOptions {
   dataDir: string;
   /** PGlite's `shared_buffers` in MB (PGLITE_SHARED_BUFFERS_MB); PGlite's own default when absent. */
   pgliteSharedBuffersMb?: number | undefined;
+  /** PostgreSQL's connect and statement time limits; the client's defaults when absent. */
+  postgres?: PostgresTimeouts;
 }
 
 /** Opens the configured database and brings its schema up to date. */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
-  const { databaseUrl, dataDir, pgliteSharedBuffersMb, ...storeOptions } = options;
+  const { databaseUrl, dataDir, pgliteSharedBuffersMb, postgres, ...storeOptions } = options;
   const client = databaseUrl
-    ? new PostgresClient(databaseUrl)
+    ? new PostgresClient(databaseUrl, postgres)
     : await PgliteClient.open(join(dataDir, "pglite"), { sharedBuffersMb: pgliteSharedBuffersMb });
   return openSqlStore(client, storeOptions);
 }

@@ -1,6 +1,16 @@
 import pg from "pg";
 import type { SqlClient, SqlExecutor } from "./sql-client.js";
 
+/** Time limits, so a database that stops answering fails a command instead of hanging it. */
+export interface PostgresTimeouts {
+  /** Waiting for a connection (TCP, TLS and the start-up handshake). */
+  connectTimeoutMs: number;
+  /** One statement, enforced by the server (statement_timeout) and, should the server hang, by the client. */
+  statementTimeoutMs: number;
+}
+
+const DEFAULT_TIMEOUTS: PostgresTimeouts = { connectTimeoutMs: 10_000, statementTimeoutMs: 30_000 };
+
 /** PostgreSQL through a node-postgres pool, for several bot instances sharing one database. */
 export class PostgresClient implements SqlClient {
   private readonly pool: pg.Pool;
@@ -11,8 +21,18 @@ export class PostgresClient implements SqlClient {
    * @param onIdleError called when an idle pooled connection breaks (server restart, network); the pool drops it and
    *   the next query reconnects. Without a listener node-postgres would crash the process.
    */
-  constructor(connectionString: string, onIdleError: (error: Error) => void = reportIdleError) {
-    this.pool = new pg.Pool({ connectionString });
+  constructor(
+    connectionString: string,
+    timeouts: PostgresTimeouts = DEFAULT_TIMEOUTS,
+    onIdleError: (error: Error) => void = reportIdleError,
+  ) {
+    this.pool = new pg.Pool({
+      connectionString,
+      connectionTimeoutMillis: timeouts.connectTimeoutMs,
+      statement_timeout: timeouts.statementTimeoutMs,
+      // The client-side limit is a little longer, so the server's clearer error wins when the server is alive.
+      query_timeout: timeouts.statementTimeoutMs + 1000,
+    });
     this.pool.on("error", onIdleError);
   }
 

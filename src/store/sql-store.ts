@@ -38,6 +38,14 @@ interface ConversationRow {
   updated_at: Date;
 }
 
+/**
+ * The longest each audit field is stored: whatever a caller (or an attacker's 25 KB argument) puts in a row, the
+ * audit card that shows twenty of them stays within Teams' card size.
+ */
+const AUDIT_FIELD_CHARS = { id: 128, name: 100, word: 64, target: 100, detail: 300 };
+
+const cut = (value: string, max: number): string => (value.length <= max ? value : `${value.slice(0, max - 1)}…`);
+
 const sampleColumns = "endpoint, name, payload, description, created_by, created_at";
 const auditColumns = "at, actor_id, actor_name, actor_aad_object_id, action, target, outcome, detail, correlation_id";
 
@@ -96,16 +104,17 @@ export class SqlStore implements Store {
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
+    const f = AUDIT_FIELD_CHARS;
     await this.db.query(`INSERT INTO audit (${auditColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
       entry.at,
-      entry.actor.id,
-      entry.actor.name,
-      entry.actor.aadObjectId ?? null,
-      entry.action,
-      entry.target ?? null,
-      entry.outcome,
-      entry.detail ?? null,
-      entry.correlationId,
+      cut(entry.actor.id, f.id),
+      cut(entry.actor.name, f.name),
+      entry.actor.aadObjectId === undefined ? null : cut(entry.actor.aadObjectId, f.id),
+      cut(entry.action, f.word),
+      entry.target === undefined ? null : cut(entry.target, f.target),
+      cut(entry.outcome, f.word),
+      entry.detail === undefined ? null : cut(entry.detail, f.detail),
+      cut(entry.correlationId, f.word),
     ]);
   }
 

@@ -5,6 +5,7 @@ import type { Logger } from "../logger.js";
 import { BotAdapter } from "./bot-auth.js";
 import type { Notifier } from "../ports/notifier.js";
 import { errorText, GreenLightBot, type BotDependencies } from "./greenlight-bot.js";
+import { checkActivity } from "./incoming-activity.js";
 
 /** botbuilder's configuration keys (MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppTenantId, MicrosoftAppType). */
 export type BotAuthSettings = Record<string, string | undefined>;
@@ -35,7 +36,19 @@ export async function startBotServer(
 
   const server = restify.createServer({ name: "greenlight" });
   server.use(restify.plugins.bodyParser({ maxBodySize: MAX_ACTIVITY_BYTES, mapParams: false }));
+  let accepting = true;
   server.post("/api/messages", async (req, res) => {
+    if (!accepting) {
+      // Shutting down: the Bot Framework retries a 503 elsewhere (or later), and nothing is half-done here.
+      res.send(503, { error: "GreenLight is shutting down; try again." });
+      return;
+    }
+    const checked = checkActivity(req.body);
+    if (!checked.ok) {
+      deps.log.warn("malformed activity refused", { problem: checked.problem });
+      res.send(400, { error: `Malformed activity (${checked.problem}).` });
+      return;
+    }
     // restify's request satisfies the adapter's minimal Request; the types differ only in optionality.
     await adapter.process(req as Parameters<CloudAdapter["process"]>[0], res, (ctx) => bot.run(ctx));
   });
@@ -52,10 +65,13 @@ export async function startBotServer(
     bot,
     notifier: bot.notifier,
     close: async () => {
-      await bot.idle();
-      await new Promise<void>((resolve) => {
+      // Stop taking new work first, then let the work already started (background card updates) finish.
+      accepting = false;
+      const closed = new Promise<void>((resolve) => {
         server.close(() => resolve());
       });
+      await bot.idle();
+      await closed;
     },
   };
 }

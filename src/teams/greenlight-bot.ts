@@ -1,24 +1,27 @@
 import { randomUUID } from "node:crypto";
 import {
-  type AdaptiveCardInvokeResponse,
-  type AdaptiveCardInvokeValue,
+  type Activity,
   type CloudAdapter,
   type ConversationReference,
+  type InvokeResponse,
   TeamsActivityHandler,
   TurnContext,
 } from "botbuilder";
 import type { RoleBook } from "../core/access/roles.js";
 import { DEFAULT_LIMITS, type CommandContext, type Limits } from "../core/commands/command-context.js";
-import { readMessageText } from "../core/commands/message-text.js";
 import { handleCardAction, handleChat } from "../core/commands/run-command.js";
+import { describeError } from "../core/errors.js";
+import type { Reply } from "../core/views/views.js";
 import type { Logger } from "../logger.js";
 import type { Clock } from "../ports/clock.js";
 import type { ChannelAddress, Notice } from "../ports/notifier.js";
 import type { Store } from "../ports/store.js";
 import type { Workspace } from "../ports/workspace.js";
-import { readAttachedJson } from "./attachments.js";
+import { attachedJson, type AttachmentPolicy } from "./attachments.js";
+import { BoundedCache } from "./bounded-cache.js";
 import { CallerDirectory } from "./caller-directory.js";
 import type { CardRenderer } from "./cards/render-card.js";
+import { cardActionOf } from "./incoming-activity.js";
 import { renderCard, renderReply } from "./render-reply.js";
 import { TeamsNotifier } from "./teams-notifier.js";
 
@@ -31,15 +34,23 @@ export interface BotDependencies {
   log: Logger;
   /** The bot's app id ('' in local mode), for proactive messages. */
   appId: string;
+  /** Where attached files may be downloaded from. */
+  attachments: AttachmentPolicy;
   /** Where approvals and notifications go, and what GreenLight says there when it is installed in that tenant. */
   releaseChannel?: { address: ChannelAddress; greeting: Notice };
   limits?: Limits;
+  /**
+   * How long a card click may work before its invoke is answered; slower work finishes in the background and updates
+   * the clicked card. Teams gives an invoke about 5 s (reference: teams-bot §1.7).
+   */
+  cardAnswerBudgetMs?: number;
 }
 
-const MESSAGE = "application/vnd.microsoft.activity.message";
 const CARD = "application/vnd.microsoft.card.adaptive";
-/** Card actions answered in the invoke itself (they replace the clicked card); the rest reply in the background. */
-const INLINE_VERBS = new Set(["endpoints"]);
+const ERROR = "application/vnd.microsoft.error";
+const MAX_CONVERSATIONS = 10_000;
+// The Playground installs the app on every page load, sometimes twice: greet a channel at most this often.
+const GREETING_INTERVAL_MS = 60_000;
 
 /**
  * The Teams edge: turns activities into core commands and core replies into messages and cards.
@@ -48,8 +59,9 @@ const INLINE_VERBS = new Set(["endpoints"]);
 export class GreenLightBot extends TeamsActivityHandler {
   private readonly callers: CallerDirectory;
   private readonly background = new Set<Promise<void>>();
-  private readonly knownConversations = new Set<string>();
+  private readonly knownConversations = new BoundedCache<string, true>(MAX_CONVERSATIONS);
   private readonly limits: Limits;
+  private lastGreetingAt = -Infinity;
   readonly notifier: TeamsNotifier;
 
   constructor(
@@ -57,7 +69,7 @@ export class GreenLightBot extends TeamsActivityHandler {
     private readonly adapter: CloudAdapter,
   ) {
     super();
-    this.callers = new CallerDirectory(deps.roleBook);
+    this.callers = new CallerDirectory(deps.roleBook, deps.log, () => deps.clock.now().getTime());
     this.limits = deps.limits ?? DEFAULT_LIMITS;
     this.notifier = new TeamsNotifier(adapter, deps.appId, deps.cards);
     this.onMessage(async (ctx, next) => {
@@ -79,49 +91,70 @@ export class GreenLightBot extends TeamsActivityHandler {
     if (!(await this.firstDelivery(ctx))) return;
     await this.remember(ctx);
     const command = await this.commandContext(ctx);
-    const text = readMessageText(ctx.activity.text ?? "");
-    const attachment = await readAttachedJson(ctx.activity.attachments, this.limits.maxPayloadBytes);
-    const reply = await handleChat(text, attachment, command);
+    const activity = ctx.activity;
+    const file = attachedJson(
+      activity.attachments,
+      activity.serviceUrl,
+      this.deps.attachments,
+      this.limits.maxPayloadBytes,
+    );
+    const reply = await handleChat(activity.text ?? "", file, command);
     this.deps.log.info("command", {
       correlationId: command.correlationId,
       user: command.caller.id,
-      outcome: reply.kind,
+      outcome: reply.kind === "error" ? reply.error.code : reply.kind,
     });
     await ctx.sendActivity(renderReply(reply, this.deps.cards));
   }
 
-  protected override async onAdaptiveCardInvoke(
-    ctx: TurnContext,
-    invoke: AdaptiveCardInvokeValue,
-  ): Promise<AdaptiveCardInvokeResponse> {
+  /**
+   * Every `adaptiveCard/action` comes here, whatever its shape (botbuilder's own parsing would answer some with 400
+   * before GreenLight could audit them). The click is answered with the redrawn card when the work is done within the
+   * budget; otherwise with a "working" card, and the clicked card is updated in place when the work ends.
+   */
+  protected override async onInvokeActivity(ctx: TurnContext): Promise<InvokeResponse> {
+    if (ctx.activity.name !== "adaptiveCard/action") return super.onInvokeActivity(ctx);
     if (!(await this.firstDelivery(ctx))) {
-      return messageResponse("That action was already handled.");
+      return cardMessage(this.deps.cards, "Already handled", "That click was already handled.");
     }
     await this.remember(ctx);
     const command = await this.commandContext(ctx);
-    const verb = invoke.action.verb ?? "";
-    if (INLINE_VERBS.has(verb)) {
-      const reply = await handleCardAction(verb, invoke.action.data, command);
-      return { statusCode: 200, type: CARD, value: renderCard(reply, this.deps.cards) };
-    }
-    // Teams gives an invoke a few seconds: acknowledge now, answer with a new message when the work is done.
+    const action = cardActionOf(ctx.activity.value);
+    const work = handleCardAction(action?.verb, action?.data, command);
     const reference = TurnContext.getConversationReference(ctx.activity);
-    this.runInBackground(reference, command.correlationId, async () => {
-      const reply = await handleCardAction(verb, invoke.action.data, command);
-      return renderReply(reply, this.deps.cards);
-    });
-    return messageResponse("Working on it…");
+    const replyToId = ctx.activity.replyToId;
+    const shared = ctx.activity.conversation.conversationType !== "personal";
+
+    const answered = await within(work, this.deps.cardAnswerBudgetMs ?? 2500);
+    if (answered.done) {
+      const reply = answered.value;
+      if (reply.kind === "error" && reply.error.code === "invalid_card_action") {
+        return {
+          status: 200,
+          body: { statusCode: 400, type: ERROR, value: { code: "BadRequest", message: describeError(reply.error) } },
+        };
+      }
+      const card = renderCard(reply, this.deps.cards);
+      // The invoke answer redraws the card for the person who clicked; in a chat or channel everyone else sees it too.
+      if (shared && replyToId)
+        this.updateInBackground(reference, replyToId, command.correlationId, Promise.resolve(reply));
+      return { status: 200, body: { statusCode: 200, type: CARD, value: card } };
+    }
+    this.updateInBackground(reference, replyToId, command.correlationId, work);
+    return cardMessage(this.deps.cards, "Working on it…", "This card updates itself when the answer is in.");
   }
 
-  private runInBackground(
+  /** Replaces the clicked card (or, without its id, posts a new message) with the reply once it is ready. */
+  private updateInBackground(
     reference: Partial<ConversationReference>,
+    replyToId: string | undefined,
     correlationId: string,
-    work: () => Promise<ReturnType<typeof renderReply>>,
+    work: Promise<Reply>,
   ): void {
     const task = (async () => {
-      let activity: ReturnType<typeof renderReply>;
+      let activity: Partial<Activity>;
       try {
-        activity = await work();
+        activity = renderReply(await work, this.deps.cards);
       } catch (error) {
         this.deps.log.error("card action failed", { correlationId, error: errorText(error) });
         activity = {
@@ -130,7 +163,8 @@ export class GreenLightBot extends TeamsActivityHandler {
         };
       }
       await this.adapter.continueConversationAsync(this.deps.appId, reference, async (proactive) => {
-        await proactive.sendActivity(activity);
+        if (replyToId) await proactive.updateActivity({ ...activity, id: replyToId });
+        else await proactive.sendActivity(activity);
       });
     })()
       .catch((error: unknown) =>
@@ -150,7 +184,10 @@ export class GreenLightBot extends TeamsActivityHandler {
     const tenant =
       ctx.activity.conversation.tenantId ??
       (ctx.activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id;
-    if (release.address.tenantId && tenant && tenant !== release.address.tenantId) return;
+    if (release.address.tenantId && tenant !== release.address.tenantId) return;
+    const now = this.deps.clock.now().getTime();
+    if (now - this.lastGreetingAt < GREETING_INTERVAL_MS) return;
+    this.lastGreetingAt = now;
     try {
       await this.notifier.postToChannel(release.address, release.greeting);
     } catch (error) {
@@ -174,18 +211,23 @@ export class GreenLightBot extends TeamsActivityHandler {
   private async remember(ctx: TurnContext): Promise<void> {
     const conversationId = ctx.activity.conversation.id;
     const key = `${conversationId}|${ctx.activity.serviceUrl}`;
-    if (this.knownConversations.has(key)) return;
+    if (this.knownConversations.get(key)) return;
     await this.deps.store.saveConversation({
       conversationId,
       kind: ctx.activity.conversation.conversationType ?? "personal",
       reference: TurnContext.getConversationReference(ctx.activity),
       updatedAt: this.deps.clock.now(),
     });
-    this.knownConversations.add(key);
+    this.knownConversations.set(key, true);
   }
 
   private async commandContext(ctx: TurnContext): Promise<CommandContext> {
-    const caller = await this.callers.resolve(ctx);
+    const from = ctx.activity.from;
+    const caller = await this.callers.resolve(ctx, {
+      id: from.id,
+      name: (from.name || from.id).slice(0, 200),
+      ...(from.aadObjectId ? { aadObjectId: from.aadObjectId } : {}),
+    });
     return {
       caller,
       roles: this.deps.roleBook.rolesOf(caller),
@@ -199,14 +241,27 @@ export class GreenLightBot extends TeamsActivityHandler {
   }
 }
 
+/** The promise's value if it settles within `ms`, without cancelling it otherwise. */
+async function within<T>(work: Promise<T>, ms: number): Promise<{ done: true; value: T } | { done: false }> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<{ done: false }>((resolve) => {
+    timer = setTimeout(() => resolve({ done: false }), ms);
+  });
+  try {
+    return await Promise.race([work.then((value) => ({ done: true as const, value })), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function sameConnector(a: string | undefined, b: string): boolean {
   const normal = (url: string): string => url.replace(/\/+$/, "").toLowerCase();
   return a !== undefined && normal(a) === normal(b);
 }
 
-/** An invoke response that shows a message; the protocol's value is a string here, botbuilder's type says object. */
-function messageResponse(text: string): AdaptiveCardInvokeResponse {
-  return { statusCode: 200, type: MESSAGE, value: text as unknown as Record<string, unknown> };
+/** An invoke answer that replaces the clicked card with a short message card (no lingering client banner). */
+function cardMessage(cards: CardRenderer, title: string, message: string): InvokeResponse {
+  return { status: 200, body: { statusCode: 200, type: CARD, value: cards.render("notice", { title, message }) } };
 }
 
 export function errorText(error: unknown): string {

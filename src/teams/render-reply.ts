@@ -1,5 +1,5 @@
 import { CardFactory, MessageFactory, type Activity } from "botbuilder";
-import { describeError, type UserError } from "../core/errors.js";
+import { describeError, errorTitle, type UserError } from "../core/errors.js";
 import type { Reply } from "../core/views/views.js";
 import type { Notice } from "../ports/notifier.js";
 import type { CardRenderer } from "./cards/render-card.js";
@@ -43,30 +43,5 @@ function cardActivity(card: Record<string, unknown>, summary: string | undefined
 }
 
 function errorView(error: UserError): { title: string; message: string } {
-  return { title: titleOf(error), message: describeError(error) };
-}
-
-function titleOf(error: UserError): string {
-  switch (error.code) {
-    case "forbidden":
-      return "Not allowed";
-    case "endpoint_not_found":
-    case "deployment_not_found":
-    case "sample_not_found":
-      return "Not found";
-    case "workspace_unreachable":
-    case "workspace_throttled":
-    case "workspace_auth_failed":
-    case "workspace_rejected":
-    case "invoke_timeout":
-      return "Azure ML problem";
-    case "unknown_command":
-    case "usage":
-    case "invalid_json":
-    case "payload_too_large":
-    case "no_payload":
-    case "attachment_unreadable":
-    case "invalid_card_action":
-      return "Check the command";
-  }
+  return { title: errorTitle(error), message: describeError(error) };
 }

@@ -14,6 +14,8 @@ export interface ArmClientOptions {
   caCertPem?: string;
   /** Transport retries (the SDK's default is 3, with exponential back-off from 1 s). */
   retryOptions?: PipelineRetryOptions;
+  /** Longest one request may take, its retries included; none when absent (a hung ARM call would hang the turn). */
+  timeoutMs?: number;
 }
 
 const AZURE_PUBLIC_ARM = "https://management.azure.com";
@@ -33,7 +35,25 @@ export function createArmClient(options: ArmClientOptions): AzureMachineLearning
   const client = new AzureMachineLearningWorkspaces(options.credential, options.subscriptionId, clientOptions);
   endpoints.set(client, endpoint);
   ensurePolicy(client, apiVersionPolicy);
+  if (options.timeoutMs !== undefined) ensurePolicy(client, deadlinePolicy(options.timeoutMs));
   return client;
+}
+
+/**
+ * Gives every request a deadline that covers its retries: a policy without a phase runs before the retry policy
+ * (core-rest-pipeline orders Serialize, none, Deserialize, Retry, Sign), so the retries share one abort signal.
+ */
+function deadlinePolicy(timeoutMs: number): PipelinePolicy {
+  return {
+    name: "greenlightArmDeadline",
+    sendRequest(request, next) {
+      const deadline = AbortSignal.timeout(timeoutMs);
+      request.abortSignal = request.abortSignal
+        ? AbortSignal.any([request.abortSignal as AbortSignal, deadline])
+        : deadline;
+      return next(request);
+    },
+  };
 }
 
 const API_VERSION_HEADER = "x-greenlight-api-version";

@@ -27,6 +27,10 @@ export async function toWorkspaceError(
     }
     return { code: "workspace_unreachable", detail: `Azure answered HTTP ${status}` };
   }
+  // The deadline of createArmClient's timeoutMs (core-rest-pipeline raises AbortError when the signal fires).
+  if (error instanceof Error && error.name === "AbortError") {
+    return { code: "workspace_unreachable", detail: "no answer in time" };
+  }
   const network = networkFailure(error);
   if (network !== undefined) return { code: "workspace_unreachable", detail: network };
   if (error instanceof Error && CREDENTIAL_ERRORS.has(error.name)) {

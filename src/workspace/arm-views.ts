@@ -1,5 +1,11 @@
-import type { ModelContainer, ModelVersion, OnlineDeployment, OnlineEndpoint } from "@azure/arm-machinelearning";
-import type { DeploymentView, EndpointView, ModelView } from "../ports/workspace.js";
+import type {
+  ModelContainer,
+  ModelVersion,
+  OnlineDeployment,
+  OnlineEndpoint,
+  TargetUtilizationScaleSettings,
+} from "@azure/arm-machinelearning";
+import type { AuthMode, DeploymentView, EndpointView, InstanceScale, ModelView } from "../ports/workspace.js";
 
 /** Where the views' model references resolve: a registered model is one of this workspace. */
 export interface WorkspaceRef {
@@ -44,7 +50,7 @@ export function toDeploymentView(deployment: OnlineDeployment, ws: WorkspaceRef)
     state: p.provisioningState ?? "Unknown",
     model: modelOf(p.model, ws),
     instanceType: p.instanceType ?? "",
-    instanceCount: deployment.sku?.capacity ?? 1,
+    scale: scaleOf(deployment),
     ...(timeoutMs !== undefined ? { requestTimeoutMs: timeoutMs } : {}),
   };
 }
@@ -92,11 +98,31 @@ function modelOf(reference: string | undefined, ws: WorkspaceRef): DeploymentVie
   return { name: model, version };
 }
 
-function authMode(value: string): EndpointView["authMode"] {
-  const known = AUTH_MODES.find((m) => m.toLowerCase() === value.toLowerCase());
-  // The spec's enum has exactly these three (SPEC22 EndpointAuthMode); anything else is a new Azure feature.
-  if (!known) throw new Error(`Azure returned an endpoint authMode GreenLight does not know: ${value}`);
-  return known;
+function authMode(value: string | undefined): AuthMode {
+  const known = AUTH_MODES.find((m) => m.toLowerCase() === value?.toLowerCase());
+  // The spec's enum has exactly these three (SPEC22 EndpointAuthMode); anything else is a newer Azure feature, shown
+  // as Azure names it rather than failing the whole listing.
+  return known ?? { other: value ?? "" };
+}
+
+/** How Azure names an auth mode. */
+export const authModeName = (mode: AuthMode): string => (typeof mode === "string" ? mode : mode.other);
+
+/**
+ * Managed deployments carry `sku.capacity`; Kubernetes ones may autoscale instead (`scaleSettings` TargetUtilization
+ * with min/max instances, SPEC22 TargetUtilizationScaleSettings) and have no sku. Only what Azure said is shown.
+ */
+function scaleOf(deployment: OnlineDeployment): InstanceScale {
+  if (typeof deployment.sku?.capacity === "number") return { kind: "fixed", count: deployment.sku.capacity };
+  const scale = deployment.properties.scaleSettings as TargetUtilizationScaleSettings | undefined;
+  if (scale?.scaleType === "TargetUtilization") {
+    return {
+      kind: "autoscale",
+      ...(typeof scale.minInstances === "number" ? { min: scale.minInstances } : {}),
+      ...(typeof scale.maxInstances === "number" ? { max: scale.maxInstances } : {}),
+    };
+  }
+  return { kind: "unknown" };
 }
 
 function numberRecord(value: unknown): Record<string, number> {

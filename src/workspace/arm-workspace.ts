@@ -14,7 +14,7 @@ import type {
 import { apiVersionPolicy, atApiVersion, ensurePolicy } from "./arm-client.js";
 import { ArmCallCounter } from "./arm-call-counter.js";
 import { toWorkspaceError } from "./arm-errors.js";
-import { toEndpointView, toModelView, type WorkspaceRef } from "./arm-views.js";
+import { authModeName, toEndpointView, toModelView, type WorkspaceRef } from "./arm-views.js";
 import { mapBounded } from "./bounded-map.js";
 import { EndpointCredentials } from "./endpoint-credentials.js";
 import { postScoring, ScoringTimeoutError, type ScoringAnswer } from "./scoring-client.js";
@@ -159,12 +159,20 @@ export class ArmWorkspace implements Workspace {
       async () => {
         const endpoint = await this.endpointNamed(request.endpoint);
         const view = toEndpointView(endpoint, [], this.ref);
-        return { view, secret: await this.credentials.get(view.name, view.authMode) };
+        const mode = view.authMode;
+        return {
+          view,
+          mode,
+          secret: typeof mode === "string" ? await this.credentials.get(view.name, mode) : undefined,
+        };
       },
       () => this.endpointNotFound(request.endpoint),
     );
     if (!prepared.ok) return prepared;
-    const { view } = prepared.value;
+    const { view, mode } = prepared.value;
+    if (typeof mode !== "string") {
+      return err({ code: "unsupported_auth_mode", endpoint: view.name, authMode: mode.other });
+    }
     let secret = prepared.value.secret;
     if (view.scoringUri === undefined) {
       return err({
@@ -180,7 +188,7 @@ export class ArmWorkspace implements Workspace {
       // The cached key may have been regenerated since: fetch it again and retry once.
       this.credentials.drop(view.name);
       const fresh = await this.attempt(
-        () => this.credentials.get(view.name, view.authMode),
+        () => this.credentials.get(view.name, mode),
         () => this.endpointNotFound(request.endpoint),
       );
       if (!fresh.ok) return fresh;
@@ -315,7 +323,7 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 function noSecret(view: EndpointView): WorkspaceError {
   return {
     code: "workspace_auth_failed",
-    detail: `Azure gave no ${view.authMode} credential for endpoint ${view.name}`,
+    detail: `Azure gave no ${authModeName(view.authMode)} credential for endpoint ${view.name}`,
   };
 }
 

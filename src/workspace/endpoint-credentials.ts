@@ -1,6 +1,5 @@
 import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import type { TokenCredential } from "@azure/identity";
-import type { EndpointView } from "../ports/workspace.js";
 
 /** The Entra scope of Azure ML scoring (`aud: https://ml.azure.com`, reference §6). */
 export const ML_SCOPE = "https://ml.azure.com/.default";
@@ -33,7 +32,7 @@ export class EndpointCredentials {
   ) {}
 
   /** Undefined when Azure or the credential gave no secret. */
-  async get(endpoint: string, authMode: EndpointView["authMode"]): Promise<ScoringSecret | undefined> {
+  async get(endpoint: string, authMode: "Key" | "AMLToken" | "AADToken"): Promise<ScoringSecret | undefined> {
     if (authMode === "AADToken") {
       // The credential caches and refreshes its own tokens.
       const token = await this.credential.getToken(ML_SCOPE);

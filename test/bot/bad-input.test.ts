@@ -1,9 +1,10 @@
 // Bad input of every kind gets a short message saying what was wrong — never a stack trace, never silence — and the
 // bot keeps serving.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BotHarness, USERS, cardOf } from "../support/bot-harness.js";
+import { BotHarness, USERS, cardAction, cardOf } from "../support/bot-harness.js";
 import {
   auditCount,
+  cardText,
   fact,
   lastAudit,
   looksLikeStackTrace,
@@ -152,7 +153,7 @@ describe("chat", () => {
       await h.say(USERS.operator, "invoke diabetes-prod", {
         attachments: [teamsFile(h, "gone.json", "json", h.connector.fileUrl("never-uploaded.json"))],
       }),
-      "I could not read the attached file 'gone.json' (download failed with status 404)",
+      "I could not read the attached file 'gone.json' (the download failed with status 404)",
     );
   });
 
@@ -167,26 +168,22 @@ describe("chat", () => {
     expect(await h.store.getSample("diabetes-prod", "from-csv")).toBeUndefined();
     expect(await lastAudit(h)).toMatchObject({ action: "help" });
     const [, rejected] = await h.store.latestAudit({ limit: 2 });
-    expect(rejected).toMatchObject({ action: "unparsed", outcome: "attachment_unreadable" });
+    expect(rejected).toMatchObject({ action: "sample.add", outcome: "attachment_unreadable" });
   });
 });
 
 describe("forged card actions", () => {
-  async function clickAndRead(verb: string, data: Record<string, unknown>): Promise<string> {
-    const { invoke, sent } = await h.click(USERS.operator, verb, data);
+  /** A forged click is refused in the invoke answer itself (Universal Actions' 400), and nothing is posted. */
+  async function clickAndRead(verb: unknown, data: unknown): Promise<string> {
+    const { invoke, sent } = await h.click(USERS.operator, verb as string, data as Record<string, unknown>);
     expect(invoke.status).toBe(200);
-    const body = invoke.body as { type: string; value: unknown };
-    const reply: SentActivity[] =
-      body.type === "application/vnd.microsoft.card.adaptive"
-        ? [
-            {
-              conversationId: "",
-              kind: "send",
-              activity: { attachments: [{ contentType: body.type, content: body.value }] },
-            },
-          ]
-        : sent;
-    return expectClearAnswer(reply, "That card action is not valid");
+    expect(invoke.body).toMatchObject({ statusCode: 400, type: "application/vnd.microsoft.error" });
+    expect(sent).toEqual([]);
+    const message = (invoke.body as { value: { message: string } }).value.message;
+    expect(message).toContain("That card action is not valid");
+    expect(looksLikeStackTrace(message), message).toBe(false);
+    expect(readReply(only(await h.say(USERS.operator, "help")))).toContain("GreenLight commands");
+    return message;
   }
 
   it("rejects a verb no card has", async () => {
@@ -197,6 +194,30 @@ describe("forged card actions", () => {
       outcome: "invalid_card_action",
       actor: { id: USERS.operator.id },
     });
+  });
+
+  it("refuses and audits a verb that is not a string, and keeps serving", async () => {
+    for (const verb of [123, {}, null, ["show"]]) {
+      const before = await auditCount(h);
+      expect(await clickAndRead(verb, { endpoint: "diabetes-prod" })).toContain("unknown action");
+      const [, rejected] = await h.store.latestAudit({ limit: 2 });
+      expect(await auditCount(h)).toBe(before + 2);
+      expect(rejected).toMatchObject({
+        action: "card:invalid",
+        outcome: "invalid_card_action",
+        actor: { id: USERS.operator.id },
+      });
+    }
+  });
+
+  it("refuses and audits card data that is not an object, or a click without an action", async () => {
+    expect(await clickAndRead("show", "diabetes-prod")).toContain("data");
+    const before = await auditCount(h);
+    const activity = cardAction(h.connector.url, USERS.operator, "show", {});
+    activity.value = { trigger: "manual" };
+    const answer = await h.post(activity);
+    expect(answer).toMatchObject({ status: 200, body: { statusCode: 400 } });
+    expect(await auditCount(h)).toBe(before + 1);
   });
 
   it("rejects data of the wrong type", async () => {
@@ -230,10 +251,12 @@ describe("redelivery", () => {
     const rows = await auditCount(h);
     const data = { endpoint: "diabetes-prod", sample: "typical-patient" };
     const first = await h.click(USERS.operator, "invoke", data, { id });
-    expect(readReply(only(first.sent))).toContain("200 OK");
+    expect(cardText((first.invoke.body as { value: Record<string, unknown> }).value)).toContain("200 OK");
     const second = await h.click(USERS.operator, "invoke", data, { id });
     expect(second.invoke.status).toBe(200);
-    expect(second.invoke.body).toMatchObject({ value: "That action was already handled." });
+    expect(cardText((second.invoke.body as { value: Record<string, unknown> }).value)).toContain(
+      "That click was already handled.",
+    );
     expect(second.sent).toEqual([]);
     expect(await auditCount(h)).toBe(rows + 1);
   });

@@ -224,7 +224,7 @@ describe("invoke", () => {
       action: "invoke",
       target: "diabetes-prod",
       outcome: "ok",
-      detail: "sample typical-patient",
+      detail: "sample typical-patient, status 200",
       actor: { id: USERS.operator.id, name: USERS.operator.name },
     });
   });
@@ -262,11 +262,15 @@ describe("invoke", () => {
     expect(text).toContain("424 Model error");
     expect(fact(card, "Answered by")).toBe("faulty (targeted)");
     expect(factsOf(card).some((f) => f.title === "Row 0")).toBe(false);
+    // The model's message, as text a person reads (not a JSON string with escaped quotes).
     expect(text.toLowerCase()).toMatch(/pregnanc/);
+    expect(text).not.toContain('\\"');
+    expect(text).not.toMatch(/^\{"message"/m);
+    // The audit log says the call failed, with its status.
     expect(await lastAudit(h)).toMatchObject({
       action: "invoke",
-      outcome: "ok",
-      detail: "deployment faulty, sample many-pregnancies",
+      outcome: "http_424",
+      detail: "deployment faulty, sample many-pregnancies, status 424",
     });
   });
 });
@@ -316,31 +320,94 @@ describe("logs, whoami, audit", () => {
 });
 
 describe("card actions", () => {
-  it("acknowledges Invoke at once, then posts the invoke result as a new message", async () => {
+  /** The card an invoke answer puts in place of the clicked one. */
+  const answerCard = (body: unknown): Record<string, unknown> => {
+    const answer = body as { statusCode: number; type: string; value: Record<string, unknown> };
+    expect(answer).toMatchObject({ statusCode: 200, type: "application/vnd.microsoft.card.adaptive" });
+    return answer.value;
+  };
+  /** The value an Input.ChoiceSet shows as picked. */
+  const picked = (card: Record<string, unknown>, id: string): unknown => {
+    let value: unknown;
+    JSON.stringify(card, (key, v: unknown) => {
+      if (v && typeof v === "object" && (v as { id?: unknown }).id === id) value = (v as { value?: unknown }).value;
+      return v;
+    });
+    return value;
+  };
+
+  it("answers Invoke on the details card itself, with the result and the inputs as they were", async () => {
     const { invoke, sent } = await h.click(USERS.operator, "invoke", {
       endpoint: "diabetes-prod",
-      deployment: "",
-      sample: "typical-patient",
+      deployment: "green",
+      sample: "borderline",
     });
     expect(invoke.status).toBe(200);
-    expect(invoke.body).toMatchObject({ statusCode: 200, value: "Working on it…" });
-    const card = cardOf(only(sent));
-    expect(cardText(card)).toContain("200 OK");
-    expect(fact(card, "Payload")).toBe("sample typical-patient");
+    const card = answerCard(invoke.body);
+    expect(cardText(card)).toContain("Invoke · 200 OK");
+    expect(fact(card, "Answered by")).toBe("green (targeted)");
+    expect(fact(card, "Payload")).toBe("sample borderline");
+    expect(picked(card, "deployment")).toBe("green");
+    expect(picked(card, "sample")).toBe("borderline");
+    expect(buttonsOf(card).map((b) => b.title)).toEqual(["Invoke", "Logs", "Refresh"]);
+    // Nothing new is posted in a personal chat: the clicked card is the answer.
+    expect(sent).toEqual([]);
     expect(await lastAudit(h)).toMatchObject({ action: "card:invoke", target: "diabetes-prod", outcome: "ok" });
   });
 
-  it("answers Refresh (show) with the endpoint's card", async () => {
+  it("keeps the picked deployment, so Logs after Invoke reads that deployment's log", async () => {
+    const first = answerCard(
+      (
+        await h.click(USERS.operator, "invoke", {
+          endpoint: "diabetes-prod",
+          deployment: "green",
+          sample: "borderline",
+        })
+      ).invoke.body,
+    );
+    // The client sends the inputs as the card shows them.
+    const logs = answerCard(
+      (
+        await h.click(USERS.operator, "logs", {
+          endpoint: "diabetes-prod",
+          deployment: picked(first, "deployment"),
+          sample: picked(first, "sample"),
+        })
+      ).invoke.body,
+    );
+    expect(cardText(logs)).toContain("Logs · green");
+    expect(cardText(logs)).not.toContain("No deployment was picked");
+    expect(picked(logs, "deployment")).toBe("green");
+  });
+
+  it("answers Refresh (show) with the endpoint's card in place of the clicked one", async () => {
     const { invoke, sent } = await h.click(USERS.viewer, "show", { endpoint: "diabetes-prod" });
     expect(invoke.status).toBe(200);
-    const card = cardOf(only(sent));
-    expect(fact(card, "Traffic")).toBe("blue 100%");
+    expect(fact(answerCard(invoke.body), "Traffic")).toBe("blue 100%");
+    expect(sent).toEqual([]);
     expect(await lastAudit(h)).toMatchObject({ action: "card:show", outcome: "ok", actor: { id: USERS.viewer.id } });
   });
 
-  it("reads logs for the deployment picked on the card", async () => {
-    const { sent } = await h.click(USERS.operator, "logs", { endpoint: "diabetes-prod", deployment: "blue" });
-    expect(readReply(only(sent))).toContain("Logs · diabetes-prod / blue");
+  it("asks for a deployment when Logs is clicked with none picked, on the same card", async () => {
+    const card = answerCard(
+      (await h.click(USERS.operator, "logs", { endpoint: "diabetes-prod", deployment: "" })).invoke.body,
+    );
+    expect(cardText(card)).toContain("Pick a deployment on the card");
+    expect(fact(card, "Traffic")).toBe("blue 100%");
+  });
+
+  it("updates the clicked card for everyone in a channel", async () => {
+    const { invoke, sent } = await h.click(
+      USERS.operator,
+      "logs",
+      { endpoint: "diabetes-prod", deployment: "blue" },
+      { channel: true },
+    );
+    expect(cardText(answerCard(invoke.body))).toContain("Logs · blue");
+    const update = only(sent);
+    expect(update.kind).toBe("update");
+    expect(update.activity.id).toBe(h.lastCardId);
+    expect(readReply(update)).toContain("Logs · blue");
   });
 });
 

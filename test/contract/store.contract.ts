@@ -161,6 +161,26 @@ export function describeStoreContract(
         expect(await store.latestAudit({ limit: 0 })).toEqual([]);
       });
 
+      it("keeps each field short, whatever a caller sends, so one entry cannot fill the audit card", async () => {
+        const huge = "x".repeat(25_000);
+        await store.appendAudit(
+          anAuditEntry({
+            actor: { id: huge, name: huge, aadObjectId: huge },
+            action: huge,
+            target: huge,
+            outcome: huge,
+            detail: huge,
+            correlationId: huge,
+          }),
+        );
+        const [entry] = await store.latestAudit({ limit: 1 });
+        const stored = JSON.stringify(entry);
+        expect(stored.length).toBeLessThan(2500);
+        expect(entry?.target).toMatch(/^x+…$/);
+        expect(entry?.detail).toMatch(/^x+…$/);
+        expect(entry?.actor.name).toMatch(/^x+…$/);
+      });
+
       it("filters by target whatever its case, newest first", async () => {
         await store.appendAudit(anAuditEntry({ at: atMinute(0), target: "diabetes-prod", correlationId: "d0" }));
         await store.appendAudit(anAuditEntry({ at: atMinute(1), target: "churn-prod", correlationId: "c1" }));

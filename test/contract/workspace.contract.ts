@@ -150,7 +150,8 @@ export function describeWorkspaceContract(name: string, target: () => Promise<Wo
       expect(live?.scoringUri).toMatch(/^https:\/\//);
       const deployment = live?.deployments.find((d) => d.name === t.live.deployment);
       expect(deployment?.model).toEqual({ name: t.model.name, version: t.live.modelVersion });
-      expect(deployment?.instanceCount).toBeGreaterThanOrEqual(1);
+      expect(deployment?.scale.kind).toBe("fixed");
+      expect(deployment?.scale.kind === "fixed" && deployment.scale.count).toBeGreaterThanOrEqual(1);
       expect(deployment?.state).toBe("Succeeded");
     });
 

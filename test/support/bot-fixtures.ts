@@ -7,12 +7,16 @@ import type { BotHarness } from "./bot-harness.js";
 import { cardOf, visibleText } from "./bot-harness.js";
 import type { SentActivity } from "./connector-server.js";
 import { DIABETES_FEATURES } from "../../src/emulator/seed/diabetes-features.js";
+import type { z } from "zod";
+import type { faultSchema } from "../../src/emulator/faults.js";
+import { httpsClient, type HttpsClient } from "./https-request.js";
 
 const LRO = { updateIntervalInMs: 10 };
 
 /** The real SDK client, pointed at the harness's emulator: how a test changes Azure behind the bot's back. */
 export class WorkspaceAdmin {
   readonly client: AzureMachineLearningWorkspaces;
+  private readonly https: HttpsClient;
 
   constructor(private readonly h: BotHarness) {
     this.client = createArmClient({
@@ -21,6 +25,7 @@ export class WorkspaceAdmin {
       endpoint: h.emulator.armBaseUrl,
       caCertPem: h.emulator.caCertPem,
     });
+    this.https = httpsClient(h.emulator.caCertPem);
   }
 
   private get rg(): string {
@@ -76,6 +81,24 @@ export class WorkspaceAdmin {
     );
   }
 
+  /** Injects an emulator fault (`POST /_emulator/faults`). */
+  async injectFault(fault: z.input<typeof faultSchema>): Promise<void> {
+    const answer = await this.https.send({
+      method: "POST",
+      url: `${this.h.emulator.adminBaseUrl}/faults`,
+      body: fault,
+    });
+    if (answer.status !== 204) throw new Error(`fault refused: ${answer.status} ${answer.text}`);
+  }
+
+  async clearFaults(): Promise<void> {
+    await this.https.send({ method: "DELETE", url: `${this.h.emulator.adminBaseUrl}/faults` });
+  }
+
+  close(): void {
+    this.https.close();
+  }
+
   async keys(endpoint: string): Promise<string[]> {
     const k = await this.client.onlineEndpoints.listKeys(this.rg, this.ws, endpoint);
     return [k.primaryKey, k.secondaryKey].filter((x): x is string => typeof x === "string" && x.length > 0);
@@ -102,7 +125,15 @@ export function only(sent: SentActivity[]): SentActivity {
   return sent[0] as SentActivity;
 }
 
-/** Every fact (title → value) on a card, in document order, FactSets inside containers included. */
+/**
+ * Card text as a person reads it: Teams renders TextBlocks and facts as Markdown, so `\_` shows as `_` (GreenLight
+ * escapes every value it did not write; see src/core/views/markdown.ts).
+ */
+export function unescapeMarkdown(text: string): string {
+  return text.replace(/\\([!-/:-@[-`{-~])/g, "$1");
+}
+
+/** Every fact (title → value) on a card, in document order, FactSets inside containers included, as rendered. */
 export function factsOf(card: Record<string, unknown>): { title: string; value: string }[] {
   const facts: { title: string; value: string }[] = [];
   const walk = (v: unknown): void => {
@@ -110,7 +141,9 @@ export function factsOf(card: Record<string, unknown>): { title: string; value: 
     else if (v && typeof v === "object") {
       const o = v as Record<string, unknown>;
       if (o.type === "FactSet" && Array.isArray(o.facts)) {
-        for (const f of o.facts as { title: string; value: string }[]) facts.push({ title: f.title, value: f.value });
+        for (const f of o.facts as { title: string; value: string }[]) {
+          facts.push({ title: unescapeMarkdown(f.title), value: unescapeMarkdown(f.value) });
+        }
       }
       for (const [k, x] of Object.entries(o)) if (k !== "facts") walk(x);
     }
@@ -140,9 +173,13 @@ export function cardText(card: Record<string, unknown>): string {
     if (Array.isArray(v)) v.forEach(walk);
     else if (v && typeof v === "object") {
       const o = v as Record<string, unknown>;
-      if ((o.type === "TextBlock" || o.type === "TextRun") && typeof o.text === "string") parts.push(o.text);
+      // TextRuns are not Markdown: their text shows as it is.
+      if (o.type === "TextBlock" && typeof o.text === "string") parts.push(unescapeMarkdown(o.text));
+      if (o.type === "TextRun" && typeof o.text === "string") parts.push(o.text);
       if (o.type === "FactSet" && Array.isArray(o.facts)) {
-        for (const f of o.facts as { title: string; value: string }[]) parts.push(`${f.title}: ${f.value}`);
+        for (const f of o.facts as { title: string; value: string }[]) {
+          parts.push(unescapeMarkdown(`${f.title}: ${f.value}`));
+        }
       }
       for (const x of Object.values(o)) walk(x);
     }

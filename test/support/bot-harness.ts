@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { startGreenLight, type GreenLight } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/emulator.js";
+import type { Clock } from "../../src/ports/clock.js";
 import type { Store } from "../../src/ports/store.js";
 import { PgliteClient } from "../../src/store/pglite-client.js";
 import { openSqlStore } from "../../src/store/sql-store.js";
@@ -60,6 +61,8 @@ export interface BotHarnessOptions {
   /** Extra environment for the bot's config. */
   env?: Record<string, string>;
   provisioningDelayMs?: number;
+  /** The bot's clock (a test moves it to expire caches). */
+  clock?: Clock;
 }
 
 export interface PostResult {
@@ -72,6 +75,9 @@ export interface PostResult {
  * the emulator behind the real ArmWorkspace, a real (in-memory PGlite) store.
  */
 export class BotHarness {
+  /** The card message id (`replyToId`) of the last click. */
+  lastCardId: string | undefined;
+
   private constructor(
     /** Every line the bot logged, as JSON. */
     readonly logLines: string[],
@@ -109,6 +115,7 @@ export class BotHarness {
       logLines.push(JSON.stringify({ level, message, ...fields }));
     const app = await startGreenLight(config, {
       store,
+      ...(options.clock ? { clock: options.clock } : {}),
       log: { info: log("info"), warn: log("warn"), error: log("error") },
     });
     return new BotHarness(logLines, emulator, connector, app, store, dataDir);
@@ -164,10 +171,11 @@ export class BotHarness {
     user: Member,
     verb: string,
     data: Record<string, unknown>,
-    options: { id?: string } = {},
+    options: { id?: string; channel?: boolean } = {},
   ): Promise<{ invoke: PostResult; sent: SentActivity[] }> {
-    const activity = cardAction(this.connector.url, user, verb, data);
+    const activity = cardAction(this.connector.url, user, verb, data, options.channel);
     if (options.id) activity.id = options.id;
+    this.lastCardId = activity.replyToId as string;
     const from = this.connector.sent.length;
     const invoke = await this.post(activity);
     await this.app.bot.bot.idle();
@@ -217,16 +225,22 @@ export function channelMessage(serviceUrl: string, user: Member, text: string): 
   };
 }
 
+/** A click on an Action.Execute button of the card message `replyToId` (a new card id each time by default). */
 export function cardAction(
   serviceUrl: string,
   user: Member,
-  verb: string,
-  data: Record<string, unknown>,
+  verb: unknown,
+  data: unknown,
+  channel = false,
 ): Record<string, unknown> {
+  const where = channel
+    ? { ...channelMessage(serviceUrl, user, ""), text: undefined, entities: undefined, textFormat: undefined }
+    : base(serviceUrl, user, { id: `personal-${user.id}`, conversationType: "personal" });
   return {
-    ...base(serviceUrl, user, { id: `personal-${user.id}`, conversationType: "personal" }),
+    ...where,
     type: "invoke",
     name: "adaptiveCard/action",
+    replyToId: `card-${randomUUID()}`,
     value: { action: { type: "Action.Execute", verb, data }, trigger: "manual" },
   };
 }

@@ -29,16 +29,23 @@ export class ConnectorServer {
   readonly sent: SentActivity[] = [];
   readonly members = new Map<string, Member>();
   readonly files = new Map<string, string>();
+  /** Every file download the connector answered (names as requested), to prove a download did not happen. */
+  readonly fileRequests: string[] = [];
+  /** Files whose download answers 302 to another URL. */
+  readonly redirects = new Map<string, string>();
+  /** When set, roster look-ups (GET …/members/:id) fail with 500, as a Teams outage would. */
+  failRoster = false;
   private server: Server | undefined;
   private waiters: { check: () => void }[] = [];
   url = "";
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
-      void this.handle(req).then(({ status, body }) => {
+      void this.handle(req).then(({ status, body, headers }) => {
         const text = body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body);
         res.writeHead(status, {
           "content-type": typeof body === "string" ? "application/octet-stream" : "application/json",
+          ...headers,
         });
         res.end(text);
       });
@@ -81,10 +88,15 @@ export class ConnectorServer {
     });
   }
 
-  private async handle(req: IncomingMessage): Promise<{ status: number; body?: unknown }> {
+  private async handle(
+    req: IncomingMessage,
+  ): Promise<{ status: number; body?: unknown; headers?: Record<string, string> }> {
     const url = new URL(req.url ?? "/", this.url);
     const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
     if (parts[0] === "files" && parts[1] !== undefined) {
+      this.fileRequests.push(parts[1]);
+      const location = this.redirects.get(parts[1]);
+      if (location !== undefined) return { status: 302, body: "", headers: { location } };
       const file = this.files.get(parts[1]);
       return file === undefined ? { status: 404, body: { error: "no such file" } } : { status: 200, body: file };
     }
@@ -105,6 +117,7 @@ export class ConnectorServer {
     if (parts[0] === "v3" && parts[1] === "conversations" && parts[2] !== undefined) {
       const conversationId = parts[2];
       if (parts[3] === "members" && parts[4] !== undefined && req.method === "GET") {
+        if (this.failRoster) return { status: 500, body: { error: { code: "ServiceError", message: "roster down" } } };
         const member = this.members.get(parts[4]);
         return member ? { status: 200, body: member } : { status: 404, body: { error: { code: "MemberNotFound" } } };
       }

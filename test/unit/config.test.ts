@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config.js";
+import { ConfigError, loadConfig, UNAUTHENTICATED_OPT_OUT } from "../../src/config.js";
 
 describe("configuration from the environment", () => {
   it("runs against the local workspace when no Azure workspace is set", () => {
@@ -9,12 +9,32 @@ describe("configuration from the environment", () => {
   });
 
   it("uses Azure when subscription, resource group and workspace are all set, and then needs a roles file", () => {
-    const azure = { AZURE_SUBSCRIPTION_ID: "sub", AZURE_RESOURCE_GROUP: "rg", AZURE_ML_WORKSPACE: "ws" };
+    const azure = {
+      AZURE_SUBSCRIPTION_ID: "sub",
+      AZURE_RESOURCE_GROUP: "rg",
+      AZURE_ML_WORKSPACE: "ws",
+      MicrosoftAppId: "11111111-2222-3333-4444-555555555555",
+    };
     expect(() => loadConfig(azure)).toThrow(/ROLES_FILE/);
     expect(loadConfig({ ...azure, ROLES_FILE: "roles.json" }).workspace).toMatchObject({
       mode: "azure",
       workspace: "ws",
     });
+  });
+
+  it("refuses Azure mode without Bot Framework auth unless the opt-out says exactly what it means", () => {
+    const azure = {
+      AZURE_SUBSCRIPTION_ID: "sub",
+      AZURE_RESOURCE_GROUP: "rg",
+      AZURE_ML_WORKSPACE: "ws",
+      ROLES_FILE: "r.json",
+    };
+    expect(() => loadConfig(azure)).toThrow(ConfigError);
+    expect(() => loadConfig(azure)).toThrow(/MicrosoftAppId is required in Azure mode.*anyone who reaches the port/);
+    expect(() => loadConfig({ ...azure, INSECURE_ALLOW_UNAUTHENTICATED_BOT: "true" })).toThrow(/MicrosoftAppId/);
+    const optedOut = loadConfig({ ...azure, INSECURE_ALLOW_UNAUTHENTICATED_BOT: UNAUTHENTICATED_OPT_OUT });
+    expect(optedOut.workspace.mode).toBe("azure");
+    expect(optedOut.auth.enabled).toBe(false);
   });
 
   it("names the missing Azure variables when only some are set", () => {

@@ -8,8 +8,10 @@ export interface Caller {
   id: string;
   name: string;
   aadObjectId?: string;
-  /** User principal name, when Teams told us. */
+  /** User principal name, from the Teams roster (never from the activity, which anyone could forge). */
   upn?: string;
+  /** Why the caller's roles may be incomplete: the roster could not be read, so UPN entries could not match. */
+  directoryProblem?: string;
 }
 
 /** One user's entry in the roles file. */
@@ -21,15 +23,28 @@ export interface RoleAssignment {
   roles: Role[];
 }
 
-/** Roles by user, as the roles file says; unknown users get `defaultRoles`. */
+/** An Entra object id: a GUID. Anything else in the roles file is a UPN. */
+export const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Roles by user, as the roles file says; unknown users get `defaultRoles`. Object ids and UPNs are kept apart: an
+ * activity's object id matches object-id entries only, and a UPN (from the roster) matches UPN entries only, so an
+ * object id of "adelev@contoso.com" is nobody.
+ */
 export class RoleBook {
-  private readonly byUser = new Map<string, RoleAssignment>();
+  private readonly byObjectId = new Map<string, RoleAssignment>();
+  private readonly byUpn = new Map<string, RoleAssignment>();
 
   constructor(
     assignments: readonly RoleAssignment[],
     private readonly defaultRoles: readonly Role[] = ["viewer"],
   ) {
-    for (const a of assignments) this.byUser.set(a.user.toLowerCase(), a);
+    for (const a of assignments) (OBJECT_ID.test(a.user) ? this.byObjectId : this.byUpn).set(a.user.toLowerCase(), a);
+  }
+
+  /** Whether a UPN could matter: some entries name users by UPN, and this caller is not named by object id. */
+  needsUpn(caller: Caller): boolean {
+    return this.byUpn.size > 0 && this.byObjectIdOf(caller) === undefined;
   }
 
   rolesOf(caller: Caller): Role[] {
@@ -44,14 +59,17 @@ export class RoleBook {
 
   /** Display names of the users who hold `role` (for "ask one of …"). */
   holdersOf(role: Role): string[] {
-    return [...this.byUser.values()].filter((a) => a.roles.includes(role)).map((a) => a.name ?? a.user);
+    return [...this.byObjectId.values(), ...this.byUpn.values()]
+      .filter((a) => a.roles.includes(role))
+      .map((a) => a.name ?? a.user);
   }
 
   private assignmentOf(caller: Caller): RoleAssignment | undefined {
-    for (const key of [caller.aadObjectId, caller.upn]) {
-      const found = key ? this.byUser.get(key.toLowerCase()) : undefined;
-      if (found) return found;
-    }
-    return undefined;
+    return this.byObjectIdOf(caller) ?? (caller.upn ? this.byUpn.get(caller.upn.toLowerCase()) : undefined);
+  }
+
+  private byObjectIdOf(caller: Caller): RoleAssignment | undefined {
+    const id = caller.aadObjectId;
+    return id && OBJECT_ID.test(id) ? this.byObjectId.get(id.toLowerCase()) : undefined;
   }
 }

@@ -5,6 +5,8 @@ import type { Caller, Role, RoleBook } from "../access/roles.js";
 
 /** Limits that keep messages small and payloads sane. */
 export interface Limits {
+  /** Longest chat message read; longer ones are refused before parsing (Teams' own message limit is about 28 KB). */
+  maxMessageChars: number;
   /** Largest JSON payload GreenLight stores or sends. */
   maxPayloadBytes: number;
   /** Endpoints per page of the list card. */
@@ -18,6 +20,7 @@ export interface Limits {
 }
 
 export const DEFAULT_LIMITS: Limits = {
+  maxMessageChars: 28 * 1024,
   maxPayloadBytes: 256 * 1024,
   pageSize: 10,
   responsePreviewChars: 3000,

@@ -1,82 +1,95 @@
 import { z } from "zod";
 import type { UserError } from "../errors.js";
 import { err, ok, type Result } from "../../ports/result.js";
-import { DEFAULT_LOG_TAIL, MAX_LOG_TAIL, type Command } from "./parse-command.js";
+import { nameSchema, shorten, type NameKind } from "./names.js";
+import { DEFAULT_LOG_TAIL, MAX_LOG_TAIL, type CardSelection, type Command } from "./parse-command.js";
 
-const name = z
-  .string()
-  .trim()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/);
 // Choice inputs send "" when nothing is picked.
-const optionalName = z
-  .string()
-  .trim()
-  .max(64)
-  .optional()
-  .transform((v) => (v ? v : undefined))
-  .pipe(name.optional());
+const picked = (kind: NameKind) =>
+  z
+    .string()
+    .max(300)
+    .optional()
+    .transform((v) => (v?.trim() ? v.trim() : undefined))
+    .pipe(nameSchema(kind).optional());
 
-const schemas = {
-  endpoints: z.object({ filter: z.string().max(100).optional(), page: z.coerce.number().int().min(1).max(10_000) }),
-  show: z.object({ endpoint: name }),
-  invoke: z.object({ endpoint: name, deployment: optionalName, sample: optionalName }),
-  logs: z.object({ endpoint: name, deployment: optionalName, tail: z.coerce.number().int().min(1).optional() }),
-};
+/** The details card's inputs, merged into every button's data. */
+const selection = { deployment: picked("deployment"), sample: picked("sample") };
+
+const selectionOf = (d: { deployment?: string | undefined; sample?: string | undefined }): CardSelection => ({
+  ...(d.deployment ? { deployment: d.deployment } : {}),
+  ...(d.sample ? { sample: d.sample } : {}),
+});
+
+interface CardActionSpec<S extends z.ZodType> {
+  schema: S;
+  /** The command the click runs; its data has passed `schema`. */
+  command(data: z.output<S>): Command;
+}
+
+const action = <S extends z.ZodType>(schema: S, command: (data: z.output<S>) => Command): CardActionSpec<S> => ({
+  schema,
+  command,
+});
 
 /**
- * Turns an Action.Execute verb and its data (the card's data merged with its inputs) into a command. Anything a
- * client could forge is validated here; what the caller may do is decided later by the policy, as for chat.
+ * Every Action.Execute verb GreenLight's cards send, with the schema of its data and the command it runs. A verb not
+ * in this table is refused; nothing falls through to another command.
  */
-export function parseCardAction(verb: string, data: unknown): Result<Command, UserError> {
-  const invalid = (detail: string): Result<Command, UserError> => err({ code: "invalid_card_action", detail });
-  if (!Object.hasOwn(schemas, verb)) return invalid(`unknown action '${verb.slice(0, 40)}'`);
-  const parsed = schemas[verb as keyof typeof schemas].safeParse(data ?? {});
+export const CARD_ACTIONS = {
+  endpoints: action(
+    z.object({ filter: z.string().max(100).optional(), page: z.coerce.number().int().min(1).max(10_000) }),
+    (d) => ({ name: "endpoints", page: d.page, ...(d.filter ? { filter: d.filter } : {}) }),
+  ),
+  show: action(z.object({ endpoint: nameSchema("endpoint"), ...selection }), (d) => ({
+    name: "show",
+    endpoint: d.endpoint,
+    onCard: selectionOf(d),
+  })),
+  invoke: action(z.object({ endpoint: nameSchema("endpoint"), ...selection }), (d) => ({
+    name: "invoke",
+    endpoint: d.endpoint,
+    ...(d.deployment ? { deployment: d.deployment } : {}),
+    ...(d.sample ? { payload: { kind: "sample", name: d.sample } } : {}),
+    onCard: selectionOf(d),
+  })),
+  logs: action(
+    z.object({
+      endpoint: nameSchema("endpoint"),
+      ...selection,
+      tail: z.coerce.number().int().min(1).optional(),
+    }),
+    (d) => ({
+      name: "logs",
+      endpoint: d.endpoint,
+      ...(d.deployment ? { deployment: d.deployment } : {}),
+      tail: Math.min(d.tail ?? DEFAULT_LOG_TAIL, MAX_LOG_TAIL),
+      onCard: selectionOf(d),
+    }),
+  ),
+} satisfies Record<string, CardActionSpec<z.ZodType>>;
+
+export type CardVerb = keyof typeof CARD_ACTIONS;
+
+const isCardVerb = (verb: unknown): verb is CardVerb => typeof verb === "string" && Object.hasOwn(CARD_ACTIONS, verb);
+
+/**
+ * Turns an Action.Execute verb and its data (the card's data merged with its inputs) into a command. Both come from
+ * the client and may be forged: any type, any size. What the caller may do is decided later by the policy, as for chat.
+ */
+export function parseCardAction(verb: unknown, data: unknown): Result<Command, UserError> {
+  if (!isCardVerb(verb)) {
+    const shown = typeof verb === "string" ? `'${shorten(verb)}'` : `of type ${verb === null ? "null" : typeof verb}`;
+    return err({ code: "invalid_card_action", detail: `unknown action ${shown}` });
+  }
+  const spec: CardActionSpec<z.ZodType> = CARD_ACTIONS[verb];
+  const parsed = spec.schema.safeParse(data ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return invalid(`${issue?.path.join(".") || "data"}: ${issue?.message ?? "invalid"}`);
+    return err({
+      code: "invalid_card_action",
+      detail: `${issue?.path.join(".") || "data"}: ${issue?.message ?? "invalid"}`,
+    });
   }
-  switch (verb) {
-    case "endpoints": {
-      const d = parsed.data as z.output<typeof schemas.endpoints>;
-      return ok({ name: "endpoints", page: d.page, ...(d.filter ? { filter: d.filter } : {}) });
-    }
-    case "show":
-      return ok({ name: "show", endpoint: (parsed.data as z.output<typeof schemas.show>).endpoint });
-    case "invoke": {
-      const d = parsed.data as z.output<typeof schemas.invoke>;
-      if (!d.sample) {
-        return err({
-          code: "usage",
-          command: "invoke",
-          usage: "Pick a sample on the card, then Invoke",
-          problem: "No sample was picked.",
-        });
-      }
-      return ok({
-        name: "invoke",
-        endpoint: d.endpoint,
-        ...(d.deployment ? { deployment: d.deployment } : {}),
-        payload: { kind: "sample", name: d.sample },
-      });
-    }
-    default: {
-      const d = parsed.data as z.output<typeof schemas.logs>;
-      if (!d.deployment) {
-        return err({
-          code: "usage",
-          command: "logs",
-          usage: "Pick a deployment on the card, then Logs",
-          problem: "No deployment was picked.",
-        });
-      }
-      return ok({
-        name: "logs",
-        endpoint: d.endpoint,
-        deployment: d.deployment,
-        tail: Math.min(d.tail ?? DEFAULT_LOG_TAIL, MAX_LOG_TAIL),
-      });
-    }
-  }
+  return ok(spec.command(parsed.data));
 }

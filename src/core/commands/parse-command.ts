@@ -3,29 +3,42 @@ import { err, ok, type Result } from "../../ports/result.js";
 import { commandInfo } from "./command-table.js";
 import { type MessageText } from "./message-text.js";
 import { closest } from "./closest.js";
+import { escapeMarkdown } from "../views/markdown.js";
+import { isValidName, NAME_RULES, shorten, type NameKind } from "./names.js";
+
+/**
+ * A file attached to a message. The edge reads it only when asked, so a file is downloaded for a command that takes a
+ * payload, after the policy has allowed the caller — never for parsing, never for someone without the role.
+ */
+export interface AttachedFile {
+  name: string;
+  /** The file's text, or a short reason it could not be read (never the file's content). */
+  read(): Promise<Result<string, string>>;
+}
 
 /** Where an invoke or a new sample gets its JSON from. */
 export type PayloadSource =
-  | { kind: "sample"; name: string }
-  | { kind: "inline"; text: string }
-  | { kind: "attachment"; name: string; text: string };
+  { kind: "sample"; name: string } | { kind: "inline"; text: string } | { kind: "attachment"; file: AttachedFile };
+
+/** The details card's own inputs, sent back with its buttons so the card keeps them when it is redrawn. */
+export interface CardSelection {
+  deployment?: string;
+  sample?: string;
+}
 
 export type Command =
   | { name: "help" }
   | { name: "whoami" }
   | { name: "endpoints"; filter?: string; page: number }
-  | { name: "show"; endpoint: string }
+  | { name: "show"; endpoint: string; onCard?: CardSelection }
   | { name: "models"; model?: string }
   | { name: "samples"; endpoint: string }
   | { name: "sample.add"; endpoint: string; sample: string; payload?: Exclude<PayloadSource, { kind: "sample" }> }
-  | { name: "invoke"; endpoint: string; deployment?: string; payload?: PayloadSource }
-  | { name: "logs"; endpoint: string; deployment: string; tail: number }
+  | { name: "invoke"; endpoint: string; deployment?: string; payload?: PayloadSource; onCard?: CardSelection }
+  | { name: "logs"; endpoint: string; deployment?: string; tail: number; onCard?: CardSelection }
   | { name: "audit"; endpoint?: string };
 
 export type CommandName = Command["name"];
-
-/** A file the user attached to the message, already read by the edge. */
-export type AttachedFile = { name: string; text: string } | { name: string; error: string };
 
 export const DEFAULT_LOG_TAIL = 50;
 export const MAX_LOG_TAIL = 500;
@@ -38,13 +51,25 @@ export function parseCommand(message: MessageText, attachment?: AttachedFile): R
   const args = words.slice(1);
   const usage = (action: Parameters<typeof commandInfo>[0], problem: string): Result<Command, UserError> =>
     err({ code: "usage", command: action, usage: commandInfo(action).usage, problem });
-  const inlinePayload = (): Result<Exclude<PayloadSource, { kind: "sample" }> | undefined, UserError> => {
-    if (attachment && "error" in attachment) {
-      return err({ code: "attachment_unreadable", name: attachment.name, detail: attachment.error });
-    }
-    if (attachment) return ok({ kind: "attachment", name: attachment.name, text: attachment.text });
+  const inlinePayload = (): Exclude<PayloadSource, { kind: "sample" }> | undefined => {
+    if (attachment) return { kind: "attachment", file: attachment };
     const block = message.codeBlocks[0];
-    return ok(block !== undefined ? { kind: "inline", text: block } : undefined);
+    return block !== undefined ? { kind: "inline", text: block } : undefined;
+  };
+  /** The first of `names` that is not a valid name of its kind, as a usage error. */
+  const invalidName = (
+    action: Parameters<typeof commandInfo>[0],
+    ...names: [NameKind, string | undefined][]
+  ): Result<Command, UserError> | undefined => {
+    for (const [kind, value] of names) {
+      if (value !== undefined && !isValidName(kind, value)) {
+        return usage(
+          action,
+          `'${escapeMarkdown(shorten(value))}' is not a valid ${kind} name (${NAME_RULES[kind].says}).`,
+        );
+      }
+    }
+    return undefined;
   };
 
   switch (verb) {
@@ -61,26 +86,23 @@ export function parseCommand(message: MessageText, attachment?: AttachedFile): R
     }
     case "show":
       if (!args[0]) return usage("show", "Say which endpoint to show.");
-      return ok({ name: "show", endpoint: args[0] });
+      return invalidName("show", ["endpoint", args[0]]) ?? ok({ name: "show", endpoint: args[0] });
     case "models":
-      return ok({ name: "models", ...(args[0] ? { model: args[0] } : {}) });
+      return (
+        invalidName("models", ["model", args[0]]) ?? ok({ name: "models", ...(args[0] ? { model: args[0] } : {}) })
+      );
     case "samples":
       if (!args[0]) return usage("samples", "Say whose samples to list.");
-      return ok({ name: "samples", endpoint: args[0] });
+      return invalidName("samples", ["endpoint", args[0]]) ?? ok({ name: "samples", endpoint: args[0] });
     case "sample": {
       if ((args[0] ?? "").toLowerCase() !== "add")
         return usage("sample.add", "To store a sample, start with `sample add`.");
       const [endpoint, sample] = [args[1], args[2]];
       if (!endpoint || !sample) return usage("sample.add", "Give the endpoint and a name for the sample.");
-      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(sample)) {
-        return usage(
-          "sample.add",
-          `'${sample}' is not a valid sample name (letters, digits, '.', '_', '-'; at most 64).`,
-        );
-      }
+      const invalid = invalidName("sample.add", ["endpoint", endpoint], ["sample", sample]);
+      if (invalid) return invalid;
       const payload = inlinePayload();
-      if (!payload.ok) return payload;
-      return ok({ name: "sample.add", endpoint, sample, ...(payload.value ? { payload: payload.value } : {}) });
+      return ok({ name: "sample.add", endpoint, sample, ...(payload ? { payload } : {}) });
     }
     case "invoke":
     case "score": {
@@ -89,24 +111,35 @@ export function parseCommand(message: MessageText, attachment?: AttachedFile): R
       let payload: PayloadSource | undefined;
       const sampleAt = rest.findIndex((w) => w.toLowerCase() === "sample");
       const positional = sampleAt >= 0 ? rest.slice(0, sampleAt) : rest;
-      if (positional.length > 1) return usage("invoke", `I didn't understand '${positional.slice(1).join(" ")}'.`);
+      if (positional.length > 1)
+        return usage("invoke", `I didn't understand '${escapeMarkdown(shorten(positional.slice(1).join(" ")))}'.`);
       const deployment = positional[0];
       if (sampleAt >= 0) {
         const name = rest[sampleAt + 1];
         if (!name) return usage("invoke", "Say which sample to send after `sample`.");
         if (rest.length > sampleAt + 2)
-          return usage("invoke", `I didn't understand '${rest.slice(sampleAt + 2).join(" ")}'.`);
+          return usage(
+            "invoke",
+            `I didn't understand '${escapeMarkdown(shorten(rest.slice(sampleAt + 2).join(" ")))}'.`,
+          );
         payload = { kind: "sample", name };
       } else {
-        const inline = inlinePayload();
-        if (!inline.ok) return inline;
-        payload = inline.value;
+        payload = inlinePayload();
       }
+      const invalid = invalidName(
+        "invoke",
+        ["endpoint", endpoint],
+        ["deployment", deployment],
+        ["sample", payload?.kind === "sample" ? payload.name : undefined],
+      );
+      if (invalid) return invalid;
       return ok({ name: "invoke", endpoint, ...(deployment ? { deployment } : {}), ...(payload ? { payload } : {}) });
     }
     case "logs": {
       const [endpoint, deployment, tailWord, tailValue, ...extra] = args;
       if (!endpoint || !deployment) return usage("logs", "Give the endpoint and the deployment.");
+      const invalid = invalidName("logs", ["endpoint", endpoint], ["deployment", deployment]);
+      if (invalid) return invalid;
       let tail = DEFAULT_LOG_TAIL;
       if (tailWord !== undefined) {
         const n = Number(tailValue);
@@ -118,10 +151,12 @@ export function parseCommand(message: MessageText, attachment?: AttachedFile): R
       return ok({ name: "logs", endpoint, deployment, tail });
     }
     case "audit":
-      return ok({ name: "audit", ...(args[0] ? { endpoint: args[0] } : {}) });
+      return (
+        invalidName("audit", ["endpoint", args[0]]) ?? ok({ name: "audit", ...(args[0] ? { endpoint: args[0] } : {}) })
+      );
     default: {
-      const suggestion = closest(verb, VERBS, 1)[0];
-      return err({ code: "unknown_command", input: words[0] ?? verb, ...(suggestion ? { suggestion } : {}) });
+      const suggestion = closest(verb.slice(0, 40), VERBS, 1)[0];
+      return err({ code: "unknown_command", input: shorten(words[0] ?? verb), ...(suggestion ? { suggestion } : {}) });
     }
   }
 }

@@ -1,5 +1,6 @@
 import { allowedRoles, isAllowed } from "../access/policy.js";
 import type { Role } from "../access/roles.js";
+import type { UserError } from "../errors.js";
 import type { Reply } from "../views/views.js";
 import type { CommandContext } from "./command-context.js";
 import { addSample } from "./handlers/add-sample.js";
@@ -12,29 +13,41 @@ import { readLogs } from "./handlers/read-logs.js";
 import { showAudit } from "./handlers/show-audit.js";
 import { showEndpoint } from "./handlers/show-endpoint.js";
 import { whoami } from "./handlers/whoami.js";
-import type { UserError } from "../errors.js";
-import type { MessageText } from "./message-text.js";
+import { readMessageText } from "./message-text.js";
 import { parseCardAction } from "./parse-card-action.js";
 import { parseCommand, type AttachedFile, type Command } from "./parse-command.js";
+import { shorten } from "./names.js";
 
 /** How a command arrived: typed in chat, or a button on a card. */
 export type Origin = "chat" | "card";
 
-/** A chat message: parse it, then run it. A message that is not a command is audited too. */
+/**
+ * A chat message as Teams sent it: capped, parsed, then run. The cap comes first, so no parsing work (and no
+ * download) is spent on a message GreenLight will not read. A message that is not a command is audited too.
+ */
 export async function handleChat(
-  message: MessageText,
+  rawText: string,
   attachment: AttachedFile | undefined,
   ctx: CommandContext,
 ): Promise<Reply> {
-  const parsed = parseCommand(message, attachment);
-  if (!parsed.ok) return rejectInput(ctx, "chat", parsed.error);
+  if (rawText.length > ctx.limits.maxMessageChars) {
+    return rejectInput(ctx, "unparsed", {
+      code: "message_too_long",
+      chars: rawText.length,
+      limitChars: ctx.limits.maxMessageChars,
+    });
+  }
+  const parsed = parseCommand(readMessageText(rawText), attachment);
+  if (!parsed.ok) return rejectInput(ctx, "unparsed", parsed.error);
   return runCommand(parsed.value, ctx, "chat");
 }
 
-/** An Action.Execute from a card: validate its data (it may be forged), then run it like a chat command. */
-export async function handleCardAction(verb: string, data: unknown, ctx: CommandContext): Promise<Reply> {
+/** An Action.Execute from a card: validate its verb and data (either may be forged), then run it like a chat command. */
+export async function handleCardAction(verb: unknown, data: unknown, ctx: CommandContext): Promise<Reply> {
   const parsed = parseCardAction(verb, data);
-  if (!parsed.ok) return rejectInput(ctx, `card:${verb.slice(0, 40)}`, parsed.error);
+  if (!parsed.ok) {
+    return rejectInput(ctx, typeof verb === "string" ? `card:${verb}` : "card:invalid", parsed.error);
+  }
   return runCommand(parsed.value, ctx, "card");
 }
 
@@ -42,7 +55,7 @@ async function rejectInput(ctx: CommandContext, action: string, error: UserError
   await ctx.store.appendAudit({
     at: ctx.clock.now(),
     actor: actorOf(ctx),
-    action: action === "chat" ? "unparsed" : action,
+    action: shorten(action, 60),
     outcome: error.code,
     correlationId: ctx.correlationId,
   });
@@ -64,8 +77,7 @@ function actorOf(ctx: CommandContext): { id: string; name: string; aadObjectId?:
 export async function runCommand(command: Command, ctx: CommandContext, origin: Origin): Promise<Reply> {
   const action = origin === "card" ? `card:${command.name}` : command.name;
   const target = targetOf(command);
-  const detail = detailOf(command);
-  const audit = (outcome: string): Promise<void> =>
+  const audit = (outcome: string, detail: string | undefined): Promise<void> =>
     ctx.store.appendAudit({
       at: ctx.clock.now(),
       actor: actorOf(ctx),
@@ -76,28 +88,37 @@ export async function runCommand(command: Command, ctx: CommandContext, origin: 
       correlationId: ctx.correlationId,
     });
 
-  if (!isAllowed(command.name, ctx.roles)) {
-    await audit("denied");
-    const needed = allowedRoles(command.name);
-    return {
-      kind: "error",
-      error: {
-        code: "forbidden",
-        action: `run \`${command.name.replace(".", " ")}\``,
-        needed,
-        holders: holders(ctx, needed),
-      },
-    };
-  }
   let reply: Reply;
-  try {
-    reply = await dispatch(command, ctx);
-  } catch (error) {
-    await audit("internal_error");
-    throw error;
+  if (!isAllowed(command.name, ctx.roles)) {
+    await audit("denied", detailOf(command));
+    reply = { kind: "error", error: forbidden(command, ctx) };
+  } else {
+    try {
+      reply = await dispatch(command, ctx);
+    } catch (error) {
+      await audit("internal_error", detailOf(command));
+      throw error;
+    }
+    const ended = outcomeOf(reply);
+    await audit(ended.outcome, [detailOf(command), ended.detail].filter(Boolean).join(", ") || undefined);
   }
-  await audit(reply.kind === "error" ? reply.error.code : "ok");
+  // A button on the details card answers on that card, keeping its inputs, so the next button still has them (the
+  // card is redrawn only for someone who may see it).
+  if ("onCard" in command && command.onCard && command.name !== "show" && isAllowed("show", ctx.roles)) {
+    return showEndpoint(ctx, command.endpoint, { selection: command.onCard, result: reply });
+  }
   return reply;
+}
+
+function forbidden(command: Command, ctx: CommandContext): UserError {
+  const needed = allowedRoles(command.name);
+  return {
+    code: "forbidden",
+    action: `run \`${command.name.replace(".", " ")}\``,
+    needed,
+    holders: holders(ctx, needed),
+    ...(ctx.caller.directoryProblem ? { directoryProblem: ctx.caller.directoryProblem } : {}),
+  };
 }
 
 function dispatch(command: Command, ctx: CommandContext): Promise<Reply> | Reply {
@@ -109,7 +130,7 @@ function dispatch(command: Command, ctx: CommandContext): Promise<Reply> | Reply
     case "endpoints":
       return listEndpoints(ctx, command.filter, command.page);
     case "show":
-      return showEndpoint(ctx, command.endpoint);
+      return showEndpoint(ctx, command.endpoint, command.onCard ? { selection: command.onCard } : {});
     case "models":
       return listModels(ctx, command.model);
     case "samples":
@@ -125,6 +146,16 @@ function dispatch(command: Command, ctx: CommandContext): Promise<Reply> | Reply
   }
 }
 
+/** How a command ended, for the audit row: a scoring answer other than 2xx is not `ok`, whatever the card shows. */
+function outcomeOf(reply: Reply): { outcome: string; detail?: string } {
+  if (reply.kind === "error") return { outcome: reply.error.code };
+  if (reply.kind === "card" && reply.card === "invoke-result") {
+    const status = reply.data.status;
+    return { outcome: reply.data.ok ? "ok" : `http_${status}`, detail: `status ${status}` };
+  }
+  return { outcome: "ok" };
+}
+
 function targetOf(command: Command): string | undefined {
   switch (command.name) {
     case "show":
@@ -137,7 +168,9 @@ function targetOf(command: Command): string | undefined {
       return command.endpoint;
     case "models":
       return command.model;
-    default:
+    case "help":
+    case "whoami":
+    case "endpoints":
       return undefined;
   }
 }
@@ -155,7 +188,9 @@ function detailOf(command: Command): string | undefined {
     case "sample.add":
       return `sample ${command.sample}`;
     case "logs":
-      return `deployment ${command.deployment}, tail ${command.tail}`;
+      return [command.deployment ? `deployment ${command.deployment}` : undefined, `tail ${command.tail}`]
+        .filter(Boolean)
+        .join(", ");
     case "endpoints":
       return command.filter ? `filter ${command.filter}` : undefined;
     default:

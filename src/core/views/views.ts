@@ -46,11 +46,19 @@ export interface EndpointDetailsView {
   trafficText: string;
   mirrorText: string;
   readOnly: boolean;
-  deployments: (DeploymentRow & { instanceType: string; instanceCount: number })[];
+  deployments: (DeploymentRow & { instances: string })[];
   samples: string[];
   /** Buttons the caller may use (the server checks again on click). */
   canInvoke: boolean;
   canReadLogs: boolean;
+  /** The card's inputs as the user left them ("" = by traffic / none), so a redrawn card keeps them. */
+  selectedDeployment: string;
+  selectedSample: string;
+  /** What the last button on this card did, shown under the endpoint: "" when nothing yet. */
+  resultKind: "" | "invoke" | "logs" | "message";
+  invoke?: InvokeResultView;
+  logs?: LogsView;
+  message?: { title: string; text: string };
 }
 
 export interface InvokeResultView {

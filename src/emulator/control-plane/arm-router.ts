@@ -111,6 +111,8 @@ export function createArmRouter(ws: LocalWorkspace) {
         "Authentication failed. The 'Authorization' header is missing or is not a Bearer token.",
       );
     }
+    const delayMs = ws.faults.takeControlPlaneDelay();
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     const injected = ws.faults.takeControlPlaneFault();
     if (injected === 429) {
       throw new ArmError(

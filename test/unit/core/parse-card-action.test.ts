@@ -6,7 +6,12 @@ describe("validating card actions", () => {
     expect(parseCardAction("invoke", { endpoint: "diabetes-prod", deployment: "", sample: "typical-patient" })).toEqual(
       {
         ok: true,
-        value: { name: "invoke", endpoint: "diabetes-prod", payload: { kind: "sample", name: "typical-patient" } },
+        value: {
+          name: "invoke",
+          endpoint: "diabetes-prod",
+          payload: { kind: "sample", name: "typical-patient" },
+          onCard: { sample: "typical-patient" },
+        },
       },
     );
   });
@@ -28,10 +33,28 @@ describe("validating card actions", () => {
     expect(parseCardAction("__proto__", {})).toMatchObject({ ok: false, error: { code: "invalid_card_action" } });
   });
 
-  it("asks for a deployment before reading logs from a card", () => {
-    expect(parseCardAction("logs", { endpoint: "diabetes-prod", deployment: "" })).toMatchObject({
+  it("refuses a verb that is not a string, or a prototype key, without crashing", () => {
+    for (const verb of [123, {}, null, undefined, ["show"], "toString", "constructor", "x".repeat(10_000)]) {
+      const result = parseCardAction(verb, { endpoint: "diabetes-prod" });
+      expect(result).toMatchObject({ ok: false, error: { code: "invalid_card_action" } });
+      expect(JSON.stringify(result).length).toBeLessThan(300);
+    }
+  });
+
+  it("keeps the details card's inputs with every button, and ignores inputs that are not names", () => {
+    expect(parseCardAction("logs", { endpoint: "diabetes-prod", deployment: "green", sample: "s1" })).toEqual({
+      ok: true,
+      value: {
+        name: "logs",
+        endpoint: "diabetes-prod",
+        deployment: "green",
+        tail: 50,
+        onCard: { deployment: "green", sample: "s1" },
+      },
+    });
+    expect(parseCardAction("logs", { endpoint: "diabetes-prod", deployment: "<b>x</b>" })).toMatchObject({
       ok: false,
-      error: { code: "usage", command: "logs" },
+      error: { code: "invalid_card_action" },
     });
   });
 });

@@ -54,15 +54,37 @@ describe("parsing chat text into commands", () => {
     expect(result).toMatchObject({ ok: false, error: { code: "usage", command: "invoke" } });
   });
 
-  it("uses an attached file and reports one it could not read", () => {
-    expect(parse("sample add diabetes-prod from-file", { name: "p.json", text: "{}" })).toMatchObject({
+  it("takes an attached file as the payload without reading it (it is read after the policy check)", () => {
+    let reads = 0;
+    const file = {
+      name: "p.json",
+      read: () => {
+        reads += 1;
+        return Promise.resolve({ ok: true as const, value: "{}" });
+      },
+    };
+    expect(parse("sample add diabetes-prod from-file", file)).toEqual({
       ok: true,
-      value: { name: "sample.add", payload: { kind: "attachment", name: "p.json" } },
+      value: {
+        name: "sample.add",
+        endpoint: "diabetes-prod",
+        sample: "from-file",
+        payload: { kind: "attachment", file },
+      },
     });
-    expect(parse("invoke diabetes-prod", { name: "p.json", error: "the download failed" })).toMatchObject({
-      ok: false,
-      error: { code: "attachment_unreadable", name: "p.json" },
-    });
+    expect(parse("invoke diabetes-prod", file)).toMatchObject({ ok: true, value: { payload: { kind: "attachment" } } });
+    expect(reads).toBe(0);
+  });
+
+  it("refuses an endpoint name that is not one, without echoing all of it", () => {
+    const long = "a".repeat(20_000);
+    const result = parse(`show ${long}`);
+    expect(result).toMatchObject({ ok: false, error: { code: "usage", command: "show" } });
+    const problem = !result.ok && result.error.code === "usage" ? result.error.problem : "";
+    expect(problem).toContain("is not a valid endpoint name");
+    expect(problem.length).toBeLessThan(200);
+    expect(parse("logs diabetes-prod ../etc")).toMatchObject({ ok: false, error: { code: "usage", command: "logs" } });
+    expect(parse("invoke diabetes-prod sample a/b")).toMatchObject({ ok: false, error: { code: "usage" } });
   });
 
   it("reads `logs <endpoint> <deployment> tail N` and refuses a tail that is not a number", () => {

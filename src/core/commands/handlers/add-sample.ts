@@ -1,7 +1,7 @@
 import type { PayloadSource } from "../parse-command.js";
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
-import { checkPayload } from "./payload.js";
+import { readPayload } from "./payload.js";
 
 /** `sample add <endpoint> <name>` + JSON: stores (or replaces) a sample payload. */
 export async function addSample(
@@ -21,15 +21,15 @@ export async function addSample(
       },
     };
   }
-  const checked = checkPayload(payload.text, ctx.limits.maxPayloadBytes);
-  if (!checked.ok) return { kind: "error", error: checked.error };
   const found = await ctx.workspace.getEndpoint(endpoint);
   if (!found.ok) return { kind: "error", error: found.error };
+  const checked = await readPayload(ctx, found.value.name, payload);
+  if (!checked.ok) return { kind: "error", error: checked.error };
   const replaced = await ctx.store.putSample({
     endpoint: found.value.name,
     name,
-    payload: checked.value,
-    ...(payload.kind === "attachment" ? { description: `From ${payload.name}` } : {}),
+    payload: checked.value.json,
+    ...(checked.value.fileName !== undefined ? { description: `From ${checked.value.fileName}` } : {}),
     createdBy: ctx.caller.name,
     createdAt: ctx.clock.now(),
   });
@@ -37,6 +37,6 @@ export async function addSample(
     kind: "text",
     text:
       `${replaced ? "Replaced" : "Stored"} sample '${name}' for ${found.value.name} ` +
-      `(${Buffer.byteLength(checked.value)} bytes). Send it with \`invoke ${found.value.name} sample ${name}\`.`,
+      `(${Buffer.byteLength(checked.value.json)} bytes). Send it with \`invoke ${found.value.name} sample ${name}\`.`,
   };
 }

@@ -1,22 +1,40 @@
-import type { DeploymentView, EndpointView } from "../../../ports/workspace.js";
+import type { AuthMode, DeploymentView, EndpointView, InstanceScale } from "../../../ports/workspace.js";
+import { escapeMarkdown } from "../../views/markdown.js";
 import type { DeploymentRow } from "../../views/views.js";
 
 /** How endpoints read on cards: "blue 90% · green 10%", "diabetes:2". */
 export const trafficText = (traffic: Record<string, number>): string =>
   Object.entries(traffic)
     .filter(([, v]) => v > 0)
-    .map(([k, v]) => `${k} ${v}%`)
+    .map(([k, v]) => `${escapeMarkdown(k)} ${v}%`)
     .join(" · ") || "no live traffic";
 
 /** One deployment's row on a card: its model, its share of live and mirror traffic, its state. */
 export function deploymentRow(endpoint: EndpointView, d: DeploymentView): DeploymentRow {
   return {
     name: d.name,
-    model: modelText(d.model),
+    model: escapeMarkdown(modelText(d.model)),
     traffic: endpoint.traffic[d.name] ?? 0,
     mirror: endpoint.mirrorTraffic[d.name] ?? 0,
-    state: d.state,
+    state: escapeMarkdown(d.state),
   };
+}
+
+/** "Key", or a mode newer than GreenLight as Azure names it. */
+export const authModeText = (mode: AuthMode): string =>
+  escapeMarkdown(typeof mode === "string" ? mode : `${mode.other || "(none)"} (not known to GreenLight)`);
+
+/** "2 × Standard_DS3_v2", "autoscale 1–5 × …": only what Azure said, never a count it did not send. */
+export function instancesText(scale: InstanceScale, instanceType: string): string {
+  const type = instanceType ? ` × ${escapeMarkdown(instanceType)}` : "";
+  switch (scale.kind) {
+    case "fixed":
+      return `${scale.count}${type}`;
+    case "autoscale":
+      return `autoscale ${scale.min ?? "?"}–${scale.max ?? "?"}${type}`;
+    case "unknown":
+      return `not reported${type}`;
+  }
 }
 
 export const modelText = (model: { name: string; version: string } | { reference: string }): string =>

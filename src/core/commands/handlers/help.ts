@@ -1,6 +1,7 @@
 import { isAllowed } from "../../access/policy.js";
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
+import { escapeMarkdown } from "../../views/markdown.js";
 import { COMMANDS } from "../command-table.js";
 
 /** `help`: the commands this caller may run, with examples. */
@@ -11,9 +12,9 @@ export function help(ctx: CommandContext): Reply {
     data: {
       roles: ctx.roles.length ? ctx.roles.join(", ") : "none",
       commands: COMMANDS.filter((c) => isAllowed(c.action, ctx.roles)).map((c) => ({
-        usage: c.usage,
-        summary: c.summary,
-        example: c.example,
+        usage: escapeMarkdown(c.usage),
+        summary: escapeMarkdown(c.summary),
+        example: escapeMarkdown(c.example),
       })),
     },
   };

@@ -2,7 +2,8 @@ import type { InvokeResult } from "../../../ports/workspace.js";
 import type { InvokeResultView, Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
 import type { PayloadSource } from "../parse-command.js";
-import { checkPayload } from "./payload.js";
+import { escapeMarkdown } from "../../views/markdown.js";
+import { readPayload } from "./payload.js";
 
 const MAX_PREDICTIONS = 10;
 
@@ -30,42 +31,32 @@ export async function invokeEndpoint(
       },
     };
   }
-  let payloadText: string;
-  let payloadSource: string;
   if (!source) {
     const samples = await ctx.store.listSamples(endpoint.name);
     return {
       kind: "error",
       error: { code: "no_payload", endpoint: endpoint.name, samples: samples.map((s) => s.name) },
     };
-  } else if (source.kind === "sample") {
-    const sample = await ctx.store.getSample(endpoint.name, source.name);
-    if (!sample) {
-      const known = (await ctx.store.listSamples(endpoint.name)).map((s) => s.name);
-      return {
-        kind: "error",
-        error: { code: "sample_not_found", endpoint: endpoint.name, sample: source.name, known },
-      };
-    }
-    payloadText = sample.payload;
-    payloadSource = `sample ${sample.name}`;
-  } else {
-    payloadText = source.text;
-    payloadSource = source.kind === "attachment" ? `file ${source.name}` : "inline JSON";
   }
-  const checked = checkPayload(payloadText, ctx.limits.maxPayloadBytes);
-  if (!checked.ok) return { kind: "error", error: checked.error };
+  const payload = await readPayload(ctx, endpoint.name, source);
+  if (!payload.ok) return { kind: "error", error: payload.error };
 
   const result = await ctx.workspace.invoke({
     endpoint: endpoint.name,
     ...(deployment ? { deployment: deployment.name } : {}),
-    body: checked.value,
+    body: payload.value.json,
   });
   if (!result.ok) return { kind: "error", error: result.error };
   return {
     kind: "card",
     card: "invoke-result",
-    data: invokeView(endpoint.name, deployment?.name, payloadSource, result.value, ctx.limits.responsePreviewChars),
+    data: invokeView(
+      endpoint.name,
+      deployment?.name,
+      payload.value.source,
+      result.value,
+      ctx.limits.responsePreviewChars,
+    ),
   };
 }
 
@@ -79,14 +70,15 @@ function invokeView(
   const pretty = prettyJson(r.body);
   const truncated = pretty.length > previewChars;
   return {
-    endpoint,
-    deployment: r.deployment ?? targeted ?? "(none)",
+    endpoint: escapeMarkdown(endpoint),
+    deployment: escapeMarkdown(r.deployment ?? targeted ?? "(none)"),
     targeted: targeted !== undefined,
     status: r.status,
     ok: r.status >= 200 && r.status < 300,
-    statusText: statusText(r),
+    statusText: escapeMarkdown(statusText(r)),
     latencyMs: Math.round(r.latencyMs),
-    payloadSource,
+    payloadSource: escapeMarkdown(payloadSource),
+    // A RichTextBlock TextRun: not Markdown, so the text goes as it is.
     response: truncated ? pretty.slice(0, previewChars) : pretty,
     truncatedNote: truncated
       ? `Showing the first ${previewChars.toLocaleString("en-US")} of ${pretty.length.toLocaleString("en-US")} characters.`
@@ -114,12 +106,26 @@ function statusText(r: InvokeResult): string {
   }
 }
 
+/**
+ * The answer as a person reads it: JSON indented; a scoring error's message as plain text (Azure ML's front door and
+ * the inference server answer `{"message": "…"}`, and MLflow servers `{"error": "…"}`), not as an escaped JSON string.
+ */
 function prettyJson(body: string): string {
+  let parsed: unknown;
   try {
-    return JSON.stringify(JSON.parse(body), null, 2);
+    parsed = JSON.parse(body);
   } catch {
     return body;
   }
+  if (typeof parsed === "string") return parsed;
+  if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
+    const fields = Object.entries(parsed as Record<string, unknown>);
+    const [only] = fields;
+    if (fields.length === 1 && only && typeof only[1] === "string" && /^(message|error|detail)$/i.test(only[0])) {
+      return only[1];
+    }
+  }
+  return JSON.stringify(parsed, null, 2);
 }
 
 /** Labels (and probabilities) when the answer looks like a classifier's: records with `label`, or bare labels. */
@@ -139,7 +145,7 @@ function predictions(body: string): InvokeResultView["predictions"] {
       const { label, probability } = item as { label: unknown; probability?: unknown };
       rows.push({
         row,
-        label: String(label),
+        label: escapeMarkdown(String(label)),
         probability: typeof probability === "number" ? probability.toFixed(3) : "",
       });
     } else {

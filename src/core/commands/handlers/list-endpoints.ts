@@ -1,6 +1,7 @@
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
-import { deploymentRow, trafficText } from "./endpoint-rows.js";
+import { escapeMarkdown } from "../../views/markdown.js";
+import { authModeText, deploymentRow, trafficText } from "./endpoint-rows.js";
 
 /** `endpoints [filter]`: every endpoint with state, auth mode, traffic and model per deployment, paged. */
 export async function listEndpoints(ctx: CommandContext, filter: string | undefined, page: number): Promise<Reply> {
@@ -18,7 +19,7 @@ export async function listEndpoints(ctx: CommandContext, filter: string | undefi
     card: "endpoint-list",
     data: {
       filter: filter ?? "",
-      summary: `${filter ? `Matching '${filter}' · ` : ""}${matching.length} endpoint(s) · page ${current} of ${pageCount}`,
+      summary: `${filter ? `Matching '${escapeMarkdown(filter)}' · ` : ""}${matching.length} endpoint(s) · page ${current} of ${pageCount}`,
       total: matching.length,
       page: current,
       pageCount,
@@ -26,8 +27,8 @@ export async function listEndpoints(ctx: CommandContext, filter: string | undefi
       ...(current > 1 ? { previousPage: current - 1 } : {}),
       endpoints: shown.map((e) => ({
         name: e.name,
-        state: e.state,
-        authMode: e.authMode,
+        state: escapeMarkdown(e.state),
+        authMode: authModeText(e.authMode),
         trafficText: trafficText(e.traffic),
         deployments: e.deployments.map((d) => deploymentRow(e, d)),
       })),

@@ -1,26 +1,30 @@
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
+import { escapeMarkdown } from "../../views/markdown.js";
 
 /** `models [name]`: registered models and their versions, newest first. */
 export async function listModels(ctx: CommandContext, name: string | undefined): Promise<Reply> {
   const result = await ctx.workspace.listModels(name);
   if (!result.ok) return { kind: "error", error: result.error };
   if (name && result.value.length === 0) {
-    return { kind: "text", text: `There is no registered model named '${name}'. Type \`models\` to list them all.` };
+    return {
+      kind: "text",
+      text: `There is no registered model named '${escapeMarkdown(name)}'. Type \`models\` to list them all.`,
+    };
   }
   return {
     kind: "card",
     card: "models",
     data: {
-      filter: name ?? "",
+      filter: escapeMarkdown(name ?? ""),
       models: result.value.map((m) => ({
-        name: m.name,
-        description: m.description ?? "",
+        name: escapeMarkdown(m.name),
+        description: escapeMarkdown(m.description ?? ""),
         versions: m.versions.map((v) => ({
-          name: m.name,
-          version: v.version,
-          description: v.description ?? "",
-          modelType: v.modelType ?? "",
+          name: escapeMarkdown(m.name),
+          version: escapeMarkdown(v.version),
+          description: escapeMarkdown(v.description ?? ""),
+          modelType: escapeMarkdown(v.modelType ?? ""),
         })),
       })),
     },

@@ -1,5 +1,6 @@
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
+import { escapeMarkdown } from "../../views/markdown.js";
 
 /** `samples <endpoint>`: the sample payloads stored for an endpoint. */
 export async function listSamples(ctx: CommandContext, endpoint: string): Promise<Reply> {
@@ -18,10 +19,10 @@ export async function listSamples(ctx: CommandContext, endpoint: string): Promis
     data: {
       endpoint: found.value.name,
       samples: samples.map((s) => ({
-        name: s.name,
-        description: s.description ?? "",
+        name: escapeMarkdown(s.name),
+        description: escapeMarkdown(s.description ?? ""),
         size: `${(Buffer.byteLength(s.payload) / 1024).toFixed(1)} KB`,
-        createdBy: s.createdBy,
+        createdBy: escapeMarkdown(s.createdBy),
       })),
     },
   };

@@ -1,3 +1,4 @@
+import { escapeMarkdown } from "../../views/markdown.js";
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
 
@@ -5,9 +6,20 @@ import type { CommandContext } from "../command-context.js";
 export async function readLogs(
   ctx: CommandContext,
   endpoint: string,
-  deployment: string,
+  deployment: string | undefined,
   tail: number,
 ): Promise<Reply> {
+  if (deployment === undefined) {
+    return {
+      kind: "error",
+      error: {
+        code: "usage",
+        command: "logs",
+        usage: "logs <endpoint> <deployment> [tail N]",
+        problem: "Pick a deployment on the card (or name one), then Logs.",
+      },
+    };
+  }
   const result = await ctx.workspace.getLogs(endpoint, deployment, tail);
   if (!result.ok) return { kind: "error", error: result.error };
   const text = result.value.replace(/\s+$/, "");
@@ -18,8 +30,8 @@ export async function readLogs(
     kind: "card",
     card: "logs",
     data: {
-      endpoint,
-      deployment,
+      endpoint: escapeMarkdown(endpoint),
+      deployment: escapeMarkdown(deployment),
       tail,
       lineCount: shown ? shown.split("\n").length : 0,
       text: shown || "(no log lines yet)",

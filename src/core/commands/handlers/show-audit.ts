@@ -1,24 +1,28 @@
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
+import { escapeMarkdown } from "../../views/markdown.js";
 
 /** `audit [endpoint]`: the latest audit entries, newest first. */
 export async function showAudit(ctx: CommandContext, target: string | undefined): Promise<Reply> {
   const entries = await ctx.store.latestAudit({ ...(target ? { target } : {}), limit: ctx.limits.auditEntries });
   if (entries.length === 0) {
-    return { kind: "text", text: target ? `No audit entries for ${target} yet.` : "No audit entries yet." };
+    return {
+      kind: "text",
+      text: target ? `No audit entries for ${escapeMarkdown(target)} yet.` : "No audit entries yet.",
+    };
   }
   return {
     kind: "card",
     card: "audit",
     data: {
-      target: target ?? "",
+      target: escapeMarkdown(target ?? ""),
       entries: entries.map((e) => ({
         at: e.at.toISOString().replace("T", " ").slice(0, 19) + " UTC",
-        actor: e.actor.name,
-        action: e.action,
-        target: e.target ?? "",
-        outcome: e.outcome,
-        detail: e.detail ?? "",
+        actor: escapeMarkdown(e.actor.name),
+        action: escapeMarkdown(e.action),
+        target: escapeMarkdown(e.target ?? ""),
+        outcome: escapeMarkdown(e.outcome),
+        detail: escapeMarkdown(e.detail ?? ""),
       })),
     },
   };

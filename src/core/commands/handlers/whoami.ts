@@ -1,5 +1,6 @@
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
+import { escapeMarkdown } from "../../views/markdown.js";
 
 /** `whoami`: the caller's identity as GreenLight sees it, and their roles. */
 export function whoami(ctx: CommandContext): Reply {
@@ -8,10 +9,10 @@ export function whoami(ctx: CommandContext): Reply {
     kind: "card",
     card: "whoami",
     data: {
-      name: c.name,
-      id: c.id,
-      aadObjectId: c.aadObjectId ?? "(unknown)",
-      upn: c.upn ?? "(unknown)",
+      name: escapeMarkdown(c.name),
+      id: escapeMarkdown(c.id),
+      aadObjectId: escapeMarkdown(c.aadObjectId ?? "(unknown)"),
+      upn: escapeMarkdown(c.upn ?? "(unknown)"),
       roles: ctx.roles.length ? ctx.roles.join(", ") : "none",
       known: ctx.roleBook.isKnown(c),
     },
