@@ -80,4 +80,11 @@ describe("the release channel", () => {
     await install(releases.url, RELEASE_TENANT);
     expect(greetings(releases)).toHaveLength(before + 1);
   });
+
+  it("greets once when the Playground installs GreenLight twice on one page load", async () => {
+    const before = greetings(releases).length;
+    await install(releases.url, RELEASE_TENANT);
+    await install(releases.url, RELEASE_TENANT);
+    expect(greetings(releases)).toHaveLength(before + 1);
+  });
 });

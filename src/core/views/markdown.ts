@@ -8,11 +8,10 @@ export function escapeMarkdown(text: string): string {
     text
       // One line: a newline would let a value start a heading or a list of its own.
       .replace(/[\r\n\u2028\u2029]+/g, " ")
-      // CommonMark's backslash escapes; ':' too, so no bare https://… or mailto: becomes a link.
-      .replace(/[\\`*_[\]()<>#!|~&:{}=+]/g, "\\$&")
-      // A list item or numbered list at the start ("- x", "1. x").
+      // CommonMark's backslash escapes; ':', '.' and '@' too, so no bare https://…, www.… or e-mail becomes a link.
+      .replace(/[\\`*_[\]()<>#!|~&:{}=+.@]/g, "\\$&")
+      // A list item at the start ("- x"; "1. x" is already broken by its escaped '.').
       .replace(/^(\s*)-/, "$1\\-")
-      .replace(/^(\s*\d+)([.)])/, "$1\\$2")
   );
 }
 

@@ -25,6 +25,14 @@ describe("roles and the policy table", () => {
     expect(book.rolesOf({ id: "2", name: "M", upn: "Megan@Contoso.example" })).toEqual(["approver"]);
   });
 
+  it("matches an object id only against object-id entries, and a UPN only against UPN entries", () => {
+    // An activity may claim any aadObjectId; one shaped like Megan's UPN is nobody's object id.
+    expect(book.rolesOf({ id: "4", name: "X", aadObjectId: "megan@contoso.example" })).toEqual(["viewer"]);
+    expect(book.rolesOf({ id: "5", name: "Y", upn: "00000000-0000-0000-0000-0000000000aa" })).toEqual(["viewer"]);
+    expect(book.needsUpn({ id: "6", name: "Z", aadObjectId: "00000000-0000-0000-0000-0000000000aa" })).toBe(false);
+    expect(book.needsUpn({ id: "7", name: "W", aadObjectId: "00000000-0000-0000-0000-0000000000bb" })).toBe(true);
+  });
+
   it("gives unknown users the default roles, and none when configured so", () => {
     expect(book.rolesOf({ id: "3", name: "Z" })).toEqual(["viewer"]);
     expect(new RoleBook([], []).rolesOf({ id: "3", name: "Z" })).toEqual([]);

@@ -1,0 +1,120 @@
+// How the bot behaves when Azure or Teams is slow or failing, and when it shuts down: every turn ends with an answer
+// a person can act on, slow card clicks finish on the card, and nothing started is dropped.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Clock } from "../../src/ports/clock.js";
+import { BotHarness, USERS, cardAction, cardOf, personalMessage } from "../support/bot-harness.js";
+import { WorkspaceAdmin, cardText, fact, only, readReply } from "../support/bot-fixtures.js";
+
+/** The card an invoke answer puts in place of the clicked one. */
+const answerCard = (body: unknown): Record<string, unknown> =>
+  (body as { statusCode: number; value: Record<string, unknown> }).value;
+
+describe("when Azure is slow", () => {
+  let h: BotHarness;
+  let admin: WorkspaceAdmin;
+  beforeAll(async () => {
+    h = await BotHarness.start({ env: { ARM_TIMEOUT_MS: "2500", CARD_ANSWER_BUDGET_MS: "300" } });
+    admin = new WorkspaceAdmin(h);
+  });
+  afterEach(async () => {
+    await admin.clearFaults();
+  });
+  afterAll(async () => {
+    admin?.close();
+    await h?.close();
+  });
+
+  it("says the workspace did not answer when an ARM call hangs, instead of hanging the turn", async () => {
+    await admin.injectFault({ kind: "controlPlaneDelay", delayMs: 5000, count: 100 });
+    const text = readReply(only(await h.say(USERS.viewer, "show diabetes-prod")));
+    expect(text).toContain("The Azure ML workspace did not answer (no answer in time)");
+    await admin.clearFaults();
+    expect(fact(cardOf(only(await h.say(USERS.viewer, "show diabetes-prod"))), "Traffic")).toBe("blue 100%");
+  });
+
+  it("answers a slow click at once with a working card, then updates the clicked card with the result", async () => {
+    await admin.injectFault({ kind: "scoringDelay", endpoint: "diabetes-prod", deployment: "blue", delayMs: 1500 });
+    const { invoke, sent } = await h.click(USERS.operator, "invoke", {
+      endpoint: "diabetes-prod",
+      deployment: "blue",
+      sample: "typical-patient",
+    });
+    expect(cardText(answerCard(invoke.body))).toContain("Working on it…");
+    const update = only(sent);
+    expect(update.kind).toBe("update");
+    expect(update.activity.id).toBe(h.lastCardId);
+    expect(readReply(update)).toContain("Invoke · 200 OK");
+  });
+
+  it("answers a paging click within the budget while ARM answers 500, and finishes the page in the background", async () => {
+    await admin.injectFault({ kind: "controlPlane", status: 500, count: 1 });
+    const { invoke, sent } = await h.click(USERS.viewer, "endpoints", { page: 1 });
+    expect(cardText(answerCard(invoke.body))).toContain("Working on it…");
+    const update = only(sent);
+    expect(update.activity.id).toBe(h.lastCardId);
+    expect(readReply(update)).toContain("diabetes-prod");
+  });
+});
+
+describe("shutting down", () => {
+  it("stops taking new activities first, then finishes the card updates already started", async () => {
+    const h = await BotHarness.start({ env: { CARD_ANSWER_BUDGET_MS: "100" } });
+    const admin = new WorkspaceAdmin(h);
+    try {
+      await admin.injectFault({ kind: "scoringDelay", endpoint: "diabetes-prod", deployment: "blue", delayMs: 1500 });
+      const click = cardAction(h.connector.url, USERS.operator, "invoke", {
+        endpoint: "diabetes-prod",
+        deployment: "blue",
+        sample: "typical-patient",
+      });
+      const acknowledged = await h.post(click);
+      expect(cardText(answerCard(acknowledged.body))).toContain("Working on it…");
+      const closing = h.app.bot.close();
+      const late = await h.post(personalMessage(h.connector.url, USERS.viewer, "whoami")).catch(() => undefined);
+      // Refused (503) or not connected at all: either way the late message did nothing.
+      if (late) expect(late.status).toBe(503);
+      await closing;
+      const conversation = (click.conversation as { id: string }).id;
+      const delivered = h.connector.sent.filter((s) => s.conversationId === conversation);
+      expect(readReply(only(delivered))).toContain("Invoke · 200 OK");
+      expect(h.connector.sent.some((s) => s.conversationId === `personal-${USERS.viewer.id}`)).toBe(false);
+    } finally {
+      admin.close();
+      await h.close();
+    }
+  });
+});
+
+describe("when the Teams roster fails", () => {
+  let h: BotHarness;
+  let now = Date.parse("2026-11-29T12:00:00Z");
+  const clock: Clock = { now: () => new Date(now) };
+  beforeAll(async () => {
+    h = await BotHarness.start({ clock });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("tells a user named by UPN why their roles are missing, logs it, and tries again soon after", async () => {
+    h.connector.failRoster = true;
+    const refused = readReply(only(await h.say(USERS.admin, "invoke diabetes-prod sample typical-patient")));
+    expect(refused).toContain("You need the operator or admin role");
+    expect(refused).toContain("could not read your account from the Teams roster");
+    expect(h.logLines.some((l) => l.includes("roster look-up failed"))).toBe(true);
+
+    h.connector.failRoster = false;
+    now += 60_000;
+    const allowed = cardOf(only(await h.say(USERS.admin, "invoke diabetes-prod sample typical-patient")));
+    expect(cardText(allowed)).toContain("200 OK");
+  });
+
+  it("says nothing about the roster to a user whose roles come from their object id", async () => {
+    h.connector.failRoster = true;
+    now += 60_000;
+    const text = readReply(only(await h.say(USERS.viewer, "invoke diabetes-prod sample typical-patient")));
+    expect(text).toContain("You need the operator or admin role");
+    expect(text).not.toContain("roster");
+    h.connector.failRoster = false;
+  });
+});
