@@ -49,8 +49,9 @@ export interface BotDependencies {
 const CARD = "application/vnd.microsoft.card.adaptive";
 const ERROR = "application/vnd.microsoft.error";
 const MAX_CONVERSATIONS = 10_000;
-// The Playground installs the app on every page load, sometimes twice: greet a channel at most this often.
-const GREETING_INTERVAL_MS = 60_000;
+// The Playground installs the app on every page load, sometimes twice in a row: greet at most this often (short
+// enough that a reload a few seconds later greets again, which is how a page that missed it gets one).
+const GREETING_INTERVAL_MS = 5_000;
 
 /**
  * The Teams edge: turns activities into core commands and core replies into messages and cards.

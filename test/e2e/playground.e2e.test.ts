@@ -108,6 +108,11 @@ describe.skipIf(!existsSync(CHROMIUM))(
           "diabetes:1",
         ]);
         await operator.screenshot({ path: join(screenshotDir, "operator-show.png") });
+
+        // Usage placeholders are text, not HTML the client drops.
+        await send(operator, "help");
+        const help = operator.locator(".ac-adaptiveCard").filter({ hasText: "GreenLight commands" }).last();
+        await waitForText(help, ["show <endpoint>", "logs <endpoint> <deployment> [tail N]"]);
       } catch (error) {
         await operator.screenshot({ path: join(screenshotDir, "operator-failure.png") }).catch(() => undefined);
         throw withScreenshots(error, screenshotDir);
