@@ -72,7 +72,7 @@ export class GreenLightBot extends TeamsActivityHandler {
     super();
     this.callers = new CallerDirectory(deps.roleBook, deps.log, () => deps.clock.now().getTime());
     this.limits = deps.limits ?? DEFAULT_LIMITS;
-    this.notifier = new TeamsNotifier(adapter, deps.appId, deps.cards);
+    this.notifier = new TeamsNotifier(adapter, deps.appId, deps.cards, deps.store);
     this.onMessage(async (ctx, next) => {
       await this.handleMessage(ctx);
       await next();

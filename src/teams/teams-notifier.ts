@@ -1,20 +1,28 @@
-import type { CloudAdapter, ConversationParameters } from "botbuilder";
-import type { ChannelAddress, Notice, Notifier } from "../ports/notifier.js";
+import {
+  type CloudAdapter,
+  type ConversationParameters,
+  type ConversationReference,
+  MessageFactory,
+  type TurnContext,
+} from "botbuilder";
+import type { ChannelAddress, Mention, MessageRef, Notice, Notifier } from "../ports/notifier.js";
+import type { Store } from "../ports/store.js";
 import type { CardRenderer } from "./cards/render-card.js";
 import { renderReply } from "./render-reply.js";
 
 /**
- * Posts to Teams channels through the adapter's createConversation, which works with an empty app id too (local
- * mode); TeamsInfo.sendMessageToTeamsChannel needs an app id (reference: teams-bot §2).
+ * Proactive messages through the adapter. Channel posts use createConversation, which works with an empty app id too
+ * (local mode); TeamsInfo.sendMessageToTeamsChannel needs an app id (reference: teams-bot §2).
  */
 export class TeamsNotifier implements Notifier {
   constructor(
     private readonly adapter: CloudAdapter,
     private readonly appId: string,
     private readonly cards: CardRenderer,
+    private readonly store: Store,
   ) {}
 
-  async postToChannel(channel: ChannelAddress, notice: Notice): Promise<void> {
+  async postToChannel(channel: ChannelAddress, notice: Notice): Promise<MessageRef> {
     const parameters = {
       isGroup: true,
       channelData: {
@@ -26,8 +34,63 @@ export class TeamsNotifier implements Notifier {
     } as ConversationParameters;
     // An undefined audience makes botbuilder use the bot's own default (it tests with ??, so "" would not do).
     const audience = undefined as unknown as string;
-    await this.adapter.createConversationAsync(this.appId, "msteams", channel.serviceUrl, audience, parameters, () =>
-      Promise.resolve(),
-    );
+    let posted: MessageRef | undefined;
+    await this.adapter.createConversationAsync(this.appId, "msteams", channel.serviceUrl, audience, parameters, (ctx) => {
+      const reference: Partial<ConversationReference> = {
+        channelId: "msteams",
+        serviceUrl: channel.serviceUrl,
+        conversation: ctx.activity.conversation,
+      };
+      posted = { conversation: reference, activityId: rootMessageId(ctx.activity.conversation.id) };
+      return Promise.resolve();
+    });
+    if (!posted) throw new Error("the connector created no conversation");
+    return posted;
   }
+
+  async update(message: MessageRef, notice: Notice): Promise<void> {
+    await this.continueIn(message.conversation, async (ctx) => {
+      await ctx.updateActivity({ ...renderReply(notice, this.cards), id: message.activityId });
+    });
+  }
+
+  async replyInThread(message: MessageRef, text: string, mentions: readonly Mention[]): Promise<void> {
+    const tags = mentions.map((m) => `<at>${escapeHtml(m.name)}</at>`);
+    const activity = MessageFactory.text(`${tags.join(" ")} ${text}`.trim());
+    activity.entities = mentions.map((m, i) => ({
+      type: "mention",
+      text: tags[i],
+      mentioned: { id: m.id, name: m.name },
+    }));
+    await this.continueIn(message.conversation, async (ctx) => {
+      await ctx.sendActivity(activity);
+    });
+  }
+
+  async sendToConversation(conversationId: string, notice: Notice): Promise<boolean> {
+    const record = await this.store.getConversation(conversationId);
+    if (!record) return false;
+    await this.continueIn(record.reference, async (ctx) => {
+      await ctx.sendActivity(renderReply(notice, this.cards));
+    });
+    return true;
+  }
+
+  private continueIn(
+    reference: unknown,
+    logic: (ctx: TurnContext) => Promise<void>,
+  ): Promise<void> {
+    return this.adapter.continueConversationAsync(this.appId, reference as Partial<ConversationReference>, logic);
+  }
+}
+
+/** Teams names a new channel thread `<channel id>;messageid=<id of its first message>`: that message is the card. */
+function rootMessageId(conversationId: string): string {
+  const marker = ";messageid=";
+  const at = conversationId.indexOf(marker);
+  return at < 0 ? conversationId : conversationId.slice(at + marker.length);
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] ?? c);
 }

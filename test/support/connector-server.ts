@@ -103,7 +103,9 @@ export class ConnectorServer {
     if (parts[0] === "v3" && parts[1] === "conversations" && parts.length === 2 && req.method === "POST") {
       const parameters = JSON.parse(await readAll(req)) as Record<string, unknown>;
       const channel = (parameters.channelData as { channel?: { id?: string } } | undefined)?.channel?.id ?? "chat";
-      const conversationId = `${channel};messageid=${randomUUID()}`;
+      // As Teams does: a new thread is named after its first message.
+      const activityId = randomUUID();
+      const conversationId = `${channel};messageid=${activityId}`;
       this.sent.push({
         conversationId,
         kind: "create",
@@ -112,7 +114,7 @@ export class ConnectorServer {
         ...authorizationOf(req),
       });
       for (const w of [...this.waiters]) w.check();
-      return { status: 201, body: { id: conversationId, activityId: randomUUID() } };
+      return { status: 201, body: { id: conversationId, activityId } };
     }
     if (parts[0] === "v3" && parts[1] === "conversations" && parts[2] !== undefined) {
       const conversationId = parts[2];

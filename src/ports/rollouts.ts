@@ -1,0 +1,176 @@
+import type { ChannelAddress, MessageRef, Notice } from "./notifier.js";
+import type { AuditEntry } from "./store.js";
+
+/**
+ * Where a rollout is. Active phases are worked on by the worker or wait for a person; the last six are ends.
+ *
+ * requested → deploying → smoke_testing → awaiting_approval(step k) → shifting(step k) → … → promoted → retiring
+ * → completed; or rejected / failed / expired / rolled_back / paused.
+ */
+export const ROLLOUT_PHASES = [
+  "requested",
+  "deploying",
+  "smoke_testing",
+  "awaiting_approval",
+  "shifting",
+  "promoted",
+  "retiring",
+  "completed",
+  "rejected",
+  "failed",
+  "expired",
+  "rolled_back",
+  "paused",
+] as const;
+export type RolloutPhase = (typeof ROLLOUT_PHASES)[number];
+
+export const FINAL_PHASES = ["completed", "rejected", "failed", "expired", "rolled_back", "paused"] as const;
+export type FinalPhase = (typeof FINAL_PHASES)[number];
+
+export const isFinal = (phase: RolloutPhase): phase is FinalPhase => (FINAL_PHASES as readonly string[]).includes(phase);
+
+/** Someone who acted on a rollout, as the audit log names them. */
+export interface Person {
+  /** Teams user id. */
+  id: string;
+  name: string;
+  aadObjectId?: string;
+}
+
+/** One sample sent to the new deployment and to the live one during the smoke test. */
+export interface SmokeSample {
+  sample: string;
+  candidate: { status: number; latencyMs: number };
+  /** The live deployment's answer to the same sample; absent when it could not be asked. */
+  live?: { status: number; latencyMs: number };
+  /** The new deployment answered 2xx. */
+  passed: boolean;
+  /** Both answered 2xx with different bodies (a model change shows here; it does not fail the test). */
+  differs: boolean;
+}
+
+export interface SmokeTest {
+  at: Date;
+  passed: boolean;
+  samples: SmokeSample[];
+  /** Why nothing could be tested (no samples stored, …). */
+  note?: string;
+}
+
+/** One line of a rollout's timeline, shown on its card. */
+export interface TimelineEvent {
+  at: Date;
+  /** Short, secret-free text: "requested diabetes:2", "approved step 1 (blue 90 / green 10)". */
+  what: string;
+  by?: Person;
+}
+
+/** A rollout of one model version to one endpoint, as stored. Changed only by compare-and-set on `version`. */
+export interface Rollout {
+  id: string;
+  endpoint: string;
+  model: { name: string; version: string };
+  /** The deployment that served traffic when the rollout began ("blue"). */
+  live: string;
+  /** The deployment the rollout creates and shifts traffic to ("green"). */
+  candidate: string;
+  /** The endpoint's live traffic when the rollout began: what rejection and rollback restore. */
+  startTraffic: Record<string, number>;
+  /** The candidate's traffic share after each step, in percent, ending at 100 (default [10, 90, 100]). */
+  plan: number[];
+  /** Index into `plan` of the step being approved or applied. */
+  step: number;
+  phase: RolloutPhase;
+  /** Incremented by every stored change; a change made against an older version is refused. */
+  version: number;
+  requestedBy: Person;
+  requestedAt: Date;
+  approvals: { step: number; by: Person; at: Date }[];
+  smoke?: SmokeTest;
+  /** An admin let a failed smoke test pass, with a reason. */
+  override?: { by: Person; reason: string; at: Date };
+  /** When the pending approval (or the whole rollout while it waits for a person) expires. */
+  expiresAt?: Date;
+  /** When the worker should act on it next; absent while it waits for a person. */
+  nextRunAt?: Date;
+  /** Why it ended or paused: a failure message, the log tail, the traffic found instead of the expected one. */
+  ending?: { reason: string; detail?: string };
+  /** The channel its card lives in (chosen when it starts; it stays there). */
+  channel: ChannelAddress;
+  /** The requester's personal conversation, for direct messages. */
+  requesterConversationId?: string;
+  timeline: TimelineEvent[];
+  updatedAt: Date;
+}
+
+/** A message to send once the transition that asked for it is stored (an outbox row). */
+export type OutboxDraft =
+  /** Posts the rollout's card in its channel; the sent message's reference is kept with the rollout. */
+  | { kind: "post_card"; rolloutId: string; notice: Notice }
+  /** Replaces the rollout's card (after it was posted) with the notice. */
+  | { kind: "update_card"; rolloutId: string; notice: Notice }
+  /** Replies in the card's thread, @mentioning people (a card edit notifies no one). */
+  | { kind: "reply_in_thread"; rolloutId: string; text: string; mentions: Person[] }
+  /** A direct message to a stored personal conversation. */
+  | { kind: "personal_message"; rolloutId: string; conversationId: string; notice: Notice };
+
+export interface OutboxMessage {
+  id: number;
+  draft: OutboxDraft;
+  createdAt: Date;
+  attempts: number;
+}
+
+/** What a transition does besides changing the rollout: written in the same transaction. */
+export interface Effects {
+  audit: AuditEntry[];
+  outbox: OutboxDraft[];
+}
+
+/**
+ * Rollouts, their outbox, and the leases that say which bot process drives each. Every write that changes a rollout
+ * is a compare-and-set on its version, so two clicks, a redelivered activity or two processes never apply a step twice.
+ */
+export interface RolloutStore {
+  /**
+   * Stores a new rollout (version 1) with its effects, unless the endpoint (case-insensitive) already has an active
+   * one: then nothing is written and that one is returned.
+   */
+  createRollout(rollout: Rollout, effects: Effects): Promise<{ created: true } | { created: false; active: Rollout }>;
+
+  getRollout(id: string): Promise<Rollout | undefined>;
+  /** The endpoint's rollout in an active phase, if any. */
+  activeRollout(endpoint: string): Promise<Rollout | undefined>;
+  /** Every rollout in an active phase, oldest first. */
+  activeRollouts(): Promise<Rollout[]>;
+  /** The endpoint's most recently ended rollout. */
+  lastEndedRollout(endpoint: string): Promise<Rollout | undefined>;
+
+  /**
+   * Writes `next` with version `expectedVersion + 1`, its audit rows and outbox messages, in one transaction — only
+   * if the stored version is still `expectedVersion`. Resolves to false (and writes nothing) otherwise.
+   */
+  updateRollout(next: Rollout, expectedVersion: number, effects: Effects): Promise<boolean>;
+
+  /**
+   * Leases up to `limit` active rollouts that are due (`nextRunAt` ≤ now) and not leased by a live owner (its lease
+   * ended), to `owner` until now + leaseMs. Two processes never hold the same rollout.
+   */
+  claimDueRollouts(owner: string, now: Date, leaseMs: number, limit: number): Promise<Rollout[]>;
+  /** Gives a lease back early (the worker is done with the rollout for now). */
+  releaseRollout(id: string, owner: string): Promise<void>;
+
+  /** The reference of the rollout's card once posted (kept apart from the versioned state). */
+  setCard(rolloutId: string, card: MessageRef): Promise<void>;
+  getCard(rolloutId: string): Promise<MessageRef | undefined>;
+
+  /**
+   * Leases up to `limit` unsent outbox messages that are due, oldest first; a rollout's messages come in the order they
+   * were written, and a message waits while an earlier one of the same rollout is unsent.
+   */
+  claimOutbox(owner: string, now: Date, leaseMs: number, limit: number): Promise<OutboxMessage[]>;
+  /** Records that a message was sent, so it is never sent again. */
+  markSent(id: number, at: Date): Promise<void>;
+  /** Records a failed attempt; the message is due again at `retryAt`. */
+  markFailed(id: number, error: string, retryAt: Date): Promise<void>;
+}
