@@ -5,7 +5,8 @@ import type { AuditEntry } from "./store.js";
  * Where a rollout is. Active phases are worked on by the worker or wait for a person; the last six are ends.
  *
  * requested → deploying → smoke_testing → awaiting_approval(step k) → shifting(step k) → … → promoted → retiring
- * → completed; or rejected / failed / expired / rolled_back / paused.
+ * → completed; or rejected / failed / expired / rolled_back / paused. A rejection, a rollback, an expiry or a failed
+ * shift first passes through `restoring` (the starting traffic being put back), then ends as `ending.then` says.
  */
 export const ROLLOUT_PHASES = [
   "requested",
@@ -15,6 +16,7 @@ export const ROLLOUT_PHASES = [
   "shifting",
   "promoted",
   "retiring",
+  "restoring",
   "completed",
   "rejected",
   "failed",
@@ -93,8 +95,11 @@ export interface Rollout {
   expiresAt?: Date;
   /** When the worker should act on it next; absent while it waits for a person. */
   nextRunAt?: Date;
-  /** Why it ended or paused: a failure message, the log tail, the traffic found instead of the expected one. */
-  ending?: { reason: string; detail?: string };
+  /**
+   * Why it ended or paused: a failure message, the log tail, the traffic found instead of the expected one. While
+   * `restoring`, `then` is the end it reaches once the starting traffic is back.
+   */
+  ending?: { reason: string; detail?: string; then?: FinalPhase };
   /** The channel its card lives in (chosen when it starts; it stays there). */
   channel: ChannelAddress;
   /** The requester's personal conversation, for direct messages. */
