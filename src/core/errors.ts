@@ -23,7 +23,14 @@ export type UserError =
   | { code: "sample_not_found"; endpoint: string; sample: string; known: string[] }
   | { code: "no_payload"; endpoint: string; samples: string[] }
   | { code: "attachment_unreadable"; name: string; detail: string }
-  | { code: "invalid_card_action"; detail: string };
+  | { code: "invalid_card_action"; detail: string }
+  /** A click on a rollout card that no longer shows the rollout as it is. */
+  | { code: "stale_card"; endpoint: string; now: string }
+  | { code: "self_approval"; endpoint: string; requester: string }
+  | { code: "smoke_test_failed"; endpoint: string }
+  | { code: "no_active_rollout"; endpoint: string }
+  | { code: "rollout_active"; endpoint: string; model: string; phase: string; requestedBy: string }
+  | { code: "cannot_deploy"; endpoint: string; problem: string };
 
 export type ErrorCode = UserError["code"];
 
@@ -63,6 +70,15 @@ export function describeError(error: UserError): string {
         `Endpoint ${md(error.endpoint)} uses auth mode '${md(error.authMode)}', which this version of GreenLight ` +
         "cannot sign requests for. Test it in Azure ML studio, or ask the platform team to update GreenLight."
       );
+    case "operation_in_progress":
+      return `Azure ML is still busy with another change to endpoint ${md(error.endpoint)}. Try again${error.retryAfterSeconds ? ` in ${error.retryAfterSeconds} s` : " in a minute"}.`;
+    case "operation_failed":
+      return (
+        `Azure ML could not finish the change to ${md(error.deployment ? `${error.endpoint}/${error.deployment}` : error.endpoint)}: ` +
+        `${md(error.message)}. Check the deployment's logs with \`logs ${error.endpoint} ${error.deployment ?? "<deployment>"}\`.`
+      );
+    case "model_version_not_found":
+      return `Model ${md(error.model)} has no registered version ${md(error.version)}. Its versions: ${list(error.known)}. Type \`models ${error.model}\` to see them.`;
     case "unknown_command":
       return (
         `I don't know the command '${md(error.input)}'.` +
@@ -97,6 +113,18 @@ export function describeError(error: UserError): string {
       return `I could not read the attached file '${md(error.name)}' (${md(error.detail)}). Attach a UTF-8 .json file, or paste the JSON in a code block.`;
     case "invalid_card_action":
       return `That card action is not valid (${md(error.detail)}). Run the command again to get a fresh card.`;
+    case "stale_card":
+      return `Nothing changed: that card is out of date for ${md(error.endpoint)} (${md(error.now)}). Use the card as it is now, or type \`status ${error.endpoint}\`.`;
+    case "self_approval":
+      return `You requested this rollout of ${md(error.endpoint)}, so someone else must approve it: a second person checks every risky step. Ask another approver.`;
+    case "smoke_test_failed":
+      return `The new version failed its smoke test on ${md(error.endpoint)}, so the first step cannot be approved. An admin can override it with a reason on the card, or roll back with \`rollback ${error.endpoint}\`.`;
+    case "no_active_rollout":
+      return `There is no rollout under way on ${md(error.endpoint)} that this can act on. Type \`status ${error.endpoint}\` to see its last one.`;
+    case "rollout_active":
+      return `${md(error.endpoint)} already has a rollout under way: ${md(error.model)}, requested by ${md(error.requestedBy)}, now ${md(error.phase)}. Finish it, or roll it back with \`rollback ${error.endpoint}\`, before deploying again.`;
+    case "cannot_deploy":
+      return `GreenLight cannot start a rollout on ${md(error.endpoint)}: ${md(error.problem)}.`;
   }
 }
 
@@ -115,7 +143,20 @@ export function errorTitle(error: UserError): string {
     case "workspace_rejected":
     case "invoke_timeout":
     case "unsupported_auth_mode":
+    case "operation_in_progress":
+    case "operation_failed":
       return "Azure ML problem";
+    case "model_version_not_found":
+      return "Not found";
+    case "stale_card":
+    case "no_active_rollout":
+    case "rollout_active":
+    case "cannot_deploy":
+      return "Nothing changed";
+    case "self_approval":
+      return "Not allowed";
+    case "smoke_test_failed":
+      return "Blocked by the smoke test";
     case "unknown_command":
     case "usage":
     case "invalid_json":

@@ -10,7 +10,12 @@ export type WorkspaceError =
   | { code: "workspace_auth_failed"; detail: string }
   | { code: "workspace_rejected"; status: number; message: string }
   | { code: "invoke_timeout"; endpoint: string; timeoutMs: number }
-  | { code: "unsupported_auth_mode"; endpoint: string; authMode: string };
+  | { code: "unsupported_auth_mode"; endpoint: string; authMode: string }
+  /** Azure runs another operation on the endpoint (409); try again when it ends. */
+  | { code: "operation_in_progress"; endpoint: string; retryAfterSeconds?: number }
+  /** A long-running operation ended as Failed (or Canceled), with Azure's message. */
+  | { code: "operation_failed"; endpoint: string; deployment?: string; message: string }
+  | { code: "model_version_not_found"; model: string; version: string; known: string[] };
 
 /** How clients authenticate to a scoring URI (SPEC22 EndpointAuthMode); `other` is a newer mode, named as Azure does. */
 export type AuthMode = "Key" | "AMLToken" | "AADToken" | { other: string };
@@ -33,11 +38,14 @@ export interface EndpointView {
   traffic: Record<string, number>;
   /** Mirror (shadow) traffic per deployment, percent. */
   mirrorTraffic: Record<string, number>;
+  /** The endpoint's Azure tags (GreenLight reads its rollout plan from `greenlight-plan`). */
+  tags: Record<string, string>;
   deployments: DeploymentView[];
 }
 
 export interface DeploymentView {
   name: string;
+  /** Azure's provisioningState: Creating, Updating, Succeeded, Failed, Canceled, Deleting. */
   state: string;
   /** The registered model it serves, or the raw reference when it is not a workspace model id. */
   model: { name: string; version: string } | { reference: string };
@@ -85,4 +93,32 @@ export interface Workspace {
   getLogs(endpoint: string, deployment: string, tail: number): Promise<Result<string, WorkspaceError>>;
   /** Scores a request through the endpoint's scoring URI, authenticated with its key or an Entra token. */
   invoke(request: InvokeRequest): Promise<Result<InvokeResult, WorkspaceError>>;
+
+  // The write side. Every call is idempotent: re-applied after a crash, it converges on the same state.
+
+  /** One deployment of an endpoint, with its provisioning state; `deployment_not_found` when absent. */
+  getDeployment(endpoint: string, deployment: string): Promise<Result<DeploymentView, WorkspaceError>>;
+  /** Whether a model version is registered; `model_version_not_found` (with the versions there are) when not. */
+  getModelVersion(model: string, version: string): Promise<Result<{ model: string; version: string }, WorkspaceError>>;
+  /**
+   * Creates (or replaces) deployment `to` as a copy of deployment `from` of the same endpoint — instance type and
+   * count, environment, code configuration, request settings, probes, environment variables and every field Azure
+   * has that GreenLight does not know — with only the model swapped. Resolves once Azure accepted the operation; follow
+   * it with {@link getDeployment} (its state), waiting `retryAfterMs` between looks.
+   */
+  cloneDeployment(
+    endpoint: string,
+    from: string,
+    to: string,
+    model: { name: string; version: string },
+  ): Promise<Result<{ retryAfterMs: number }, WorkspaceError>>;
+  /**
+   * Sets the endpoint's live traffic to exactly `traffic`, keeping everything else (mirror traffic, tags, auth), and
+   * follows the operation to its end (honouring Retry-After).
+   */
+  setTraffic(endpoint: string, traffic: Record<string, number>): Promise<Result<void, WorkspaceError>>;
+  /** Deletes a deployment (it must have no traffic) and follows the operation to its end; already gone is success. */
+  deleteDeployment(endpoint: string, deployment: string): Promise<Result<void, WorkspaceError>>;
+  /** Deletes an endpoint and its deployments and follows the operation to its end; already gone is success. */
+  deleteEndpoint(endpoint: string): Promise<Result<void, WorkspaceError>>;
 }

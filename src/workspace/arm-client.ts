@@ -113,6 +113,8 @@ export interface RawRequest {
 
 /** What came back from {@link sendRaw}; non-2xx statuses are returned, not thrown. */
 export interface RawResponse {
+  /** The URL requested, api-version included. */
+  url: string;
   status: number;
   /** Parsed JSON, or undefined for an empty body. */
   body: unknown;
@@ -132,6 +134,7 @@ export async function sendRaw(client: AzureMachineLearningWorkspaces, request: R
   const response = await client.sendRequest(pipelineRequest);
   const text = response.bodyAsText ?? "";
   return {
+    url: pipelineRequest.url,
     status: response.status,
     body: text === "" ? undefined : parseJson(text),
     headers: response.headers.toJSON(),

@@ -1,22 +1,107 @@
-import { isRestError } from "@azure/core-rest-pipeline";
+import { createHttpHeaders, createPipelineRequest, isRestError, RestError } from "@azure/core-rest-pipeline";
 import type { WorkspaceError } from "../ports/workspace.js";
+import type { RawResponse } from "./arm-client.js";
+
+/** What a write acts on, so a 409 or a failed operation can name it. */
+export interface OperationTarget {
+  endpoint: string;
+  deployment?: string;
+}
+
+/** A long-running operation that ended `Failed` or `Canceled`, with the status resource's error (reference §4.2). */
+export class OperationFailedError extends Error {
+  override readonly name = "OperationFailedError";
+
+  constructor(
+    readonly status: "Failed" | "Canceled",
+    readonly azureCode: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A long-running operation still running when GreenLight stopped waiting for it. */
+export class OperationTimeoutError extends Error {
+  override readonly name = "OperationTimeoutError";
+
+  constructor(
+    readonly waitedMs: number,
+    readonly retryAfterSeconds: number | undefined,
+  ) {
+    super(`The operation was still running after ${Math.round(waitedMs / 1000)} s.`);
+  }
+}
+
+/**
+ * A raw answer (from `sendRaw`) that is not a success, as the RestError an SDK call would have thrown for it: status,
+ * ARM error code and message, and the response headers (Retry-After).
+ */
+export function restErrorOf(response: RawResponse): RestError {
+  const { code, message } = armErrorOf(response.body);
+  return new RestError(message || `Azure answered HTTP ${response.status}`, {
+    statusCode: response.status,
+    ...(code ? { code } : {}),
+    response: {
+      status: response.status,
+      headers: createHttpHeaders(response.headers),
+      request: createPipelineRequest({ url: response.url }),
+    },
+  });
+}
+
+/** The `{ error: { code, message } }` of an ARM error body or a failed operation's status (empty when absent). */
+export function armErrorOf(body: unknown): { code: string; message: string } {
+  const error = isRecord(body) && isRecord(body["error"]) ? body["error"] : {};
+  return {
+    code: typeof error["code"] === "string" ? error["code"] : "",
+    message: typeof error["message"] === "string" ? error["message"] : "",
+  };
+}
 
 /**
  * The one place a failed call to Azure ML becomes a {@link WorkspaceError}: ARM answers (after the SDK's own
- * retries), network failures of ARM or scoring calls, and credentials that cannot get a token. `notFound` says what a
- * 404 means where the call was made. Anything else — a programming error — is rethrown.
+ * retries), network failures of ARM or scoring calls, credentials that cannot get a token, and long-running operations
+ * that failed or ran too long. `notFound` says what a 404 means where the call was made; `target` names what a write
+ * acts on (a 409 there is another operation in progress). Anything else — a programming error — is rethrown.
  * Details are short fixed phrases or Azure's own message; they never carry a key or a token.
  */
 export async function toWorkspaceError(
   error: unknown,
   notFound: () => WorkspaceError | Promise<WorkspaceError>,
+  target?: OperationTarget,
 ): Promise<WorkspaceError> {
+  if (target && error instanceof OperationFailedError) {
+    return {
+      code: "operation_failed",
+      endpoint: target.endpoint,
+      ...(target.deployment !== undefined ? { deployment: target.deployment } : {}),
+      message: truncate(error.message || `The operation ended ${error.status}.`, 500),
+    };
+  }
+  if (target && error instanceof OperationTimeoutError) {
+    // Still running: the endpoint is busy with it, and re-applying the same write later is harmless.
+    return {
+      code: "operation_in_progress",
+      endpoint: target.endpoint,
+      ...(error.retryAfterSeconds !== undefined ? { retryAfterSeconds: error.retryAfterSeconds } : {}),
+    };
+  }
   // isRestError, not instanceof: the SDK loads core-rest-pipeline's CommonJS build, this file may get the ESM one.
   if (isRestError(error) && error.statusCode !== undefined) {
     const status = error.statusCode;
     if (status === 404) return notFound();
+    if (status === 409 && target) {
+      // ARM refuses a change while another operation on the endpoint runs (reference §4.3).
+      const retryAfterSeconds = parseRetryAfterSeconds(error.response?.headers.get("retry-after"));
+      return {
+        code: "operation_in_progress",
+        endpoint: target.endpoint,
+        ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+      };
+    }
     if (status === 429) {
-      const retryAfterSeconds = retryAfter(error.response?.headers.get("retry-after"));
+      const retryAfterSeconds = parseRetryAfterSeconds(error.response?.headers.get("retry-after"));
       return { code: "workspace_throttled", ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
     }
     if (status === 401 || status === 403) {
@@ -74,7 +159,8 @@ function networkFailure(error: unknown): string | undefined {
   return NETWORK_CODES[code] ?? (isRestError(error) ? `request failed (${code})` : undefined);
 }
 
-function retryAfter(value: string | undefined): number | undefined {
+/** A Retry-After header (seconds, or an HTTP date) in whole seconds from now; undefined when absent or unreadable. */
+export function parseRetryAfterSeconds(value: string | undefined): number | undefined {
   if (!value) return undefined;
   const seconds = Number(value);
   if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
@@ -84,4 +170,8 @@ function retryAfter(value: string | undefined): number | undefined {
 
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

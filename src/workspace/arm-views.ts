@@ -38,6 +38,7 @@ export function toEndpointView(
     traffic: { ...p.traffic },
     // Not in the 2022-10-01 model: read at 2023-04-01, which the SDK passes through untyped (reference §1.2).
     mirrorTraffic: numberRecord((p as { mirrorTraffic?: unknown }).mirrorTraffic),
+    tags: { ...endpoint.tags },
     deployments: deploymentViews,
   };
 }
@@ -72,6 +73,11 @@ export function toModelView(container: ModelContainer, versions: readonly ModelV
       };
     }),
   };
+}
+
+/** The names of a model's versions, newest first. */
+export function versionsNewestFirst(versions: readonly ModelVersion[]): string[] {
+  return [...versions].sort(newestFirst).map((v) => v.name ?? "");
 }
 
 /** Numeric versions by number; others by creation time, then by name. */

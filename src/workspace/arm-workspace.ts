@@ -4,6 +4,7 @@ import type { TokenCredential } from "@azure/identity";
 import { isRestError } from "@azure/core-rest-pipeline";
 import { err, ok, type Result } from "../ports/result.js";
 import type {
+  DeploymentView,
   EndpointView,
   InvokeRequest,
   InvokeResult,
@@ -11,10 +12,33 @@ import type {
   Workspace,
   WorkspaceError,
 } from "../ports/workspace.js";
-import { apiVersionPolicy, atApiVersion, ensurePolicy } from "./arm-client.js";
+import {
+  deploymentCloneBody,
+  endpointTrafficBody,
+  sameDeploymentSpec,
+  sameTraffic,
+  trafficOf,
+  workspaceModelId,
+} from "./arm-bodies.js";
+import { apiVersionPolicy, atApiVersion, ensurePolicy, sendRaw, type RawResponse } from "./arm-client.js";
 import { ArmCallCounter } from "./arm-call-counter.js";
-import { toWorkspaceError } from "./arm-errors.js";
-import { authModeName, toEndpointView, toModelView, type WorkspaceRef } from "./arm-views.js";
+import { OperationFailedError, restErrorOf, toWorkspaceError, type OperationTarget } from "./arm-errors.js";
+import {
+  followOperation,
+  isTerminal,
+  provisioningStateOf,
+  retryAfterMs,
+  waitForProvisioning,
+  type OperationPolling,
+} from "./arm-lro.js";
+import {
+  authModeName,
+  toDeploymentView,
+  toEndpointView,
+  toModelView,
+  versionsNewestFirst,
+  type WorkspaceRef,
+} from "./arm-views.js";
 import { mapBounded } from "./bounded-map.js";
 import { EndpointCredentials } from "./endpoint-credentials.js";
 import { postScoring, ScoringTimeoutError, type ScoringAnswer } from "./scoring-client.js";
@@ -35,10 +59,21 @@ export interface ArmWorkspaceOptions {
   maxConcurrency?: number;
   /** How long an endpoint's key (or AML token) is reused; default 60 s. A 401 refreshes it sooner. */
   keyCacheTtlMs?: number;
+  /**
+   * How writes wait for Azure's long-running operations: `intervalMs` between polls when Azure sends no Retry-After
+   * (default 5 s), at most `maxIntervalMs` between polls whatever it sends (default 10 s), at most `timeoutMs` in all
+   * (default 15 min).
+   */
+  operationPolling?: Partial<OperationPolling>;
 }
 
 // The first api-version whose endpoint GET carries mirrorTraffic (SPEC23; reference §1.2).
 const MIRROR_TRAFFIC_API_VERSION = "2023-04-01";
+// What GreenLight reads in order to write back (a deployment to clone, an endpoint whose traffic it sets) goes raw at
+// the newest stable api-version the emulator also serves: 2.1.1's 2022-10-01 serializer would drop mirrorTraffic,
+// dataCollector, startupProbe and whatever Azure adds next (reference §1.2, §2).
+const CURRENT_API_VERSION = "2025-12-01";
+const DEFAULT_POLLING: OperationPolling = { intervalMs: 5_000, maxIntervalMs: 10_000, timeoutMs: 15 * 60_000 };
 const MODEL_DEPLOYMENT_HEADER = "azureml-model-deployment";
 const MODEL_ERROR_STATUS_HEADER = "ms-azureml-model-error-statuscode";
 
@@ -51,6 +86,7 @@ export class ArmWorkspace implements Workspace {
   private readonly credentials: EndpointCredentials;
   private readonly agent: Agent | undefined;
   private readonly counter: ArmCallCounter;
+  private readonly polling: OperationPolling;
 
   constructor(options: ArmWorkspaceOptions) {
     this.client = options.client;
@@ -72,6 +108,7 @@ export class ArmWorkspace implements Workspace {
     this.agent = options.caCertPem === undefined ? undefined : new Agent({ keepAlive: true, ca: options.caCertPem });
     ensurePolicy(options.client, apiVersionPolicy);
     this.counter = new ArmCallCounter(options.client);
+    this.polling = { ...DEFAULT_POLLING, ...options.operationPolling };
   }
 
   /** ARM requests this workspace has made so far (every page and retry counts), for "ARM calls per command". */
@@ -234,6 +271,141 @@ export class ArmWorkspace implements Workspace {
     });
   }
 
+  getDeployment(endpoint: string, deployment: string): Promise<Result<DeploymentView, WorkspaceError>> {
+    return this.attempt(
+      async () =>
+        toDeploymentView(await this.client.onlineDeployments.get(this.rg, this.ws, endpoint, deployment), this.ref),
+      () => this.deploymentNotFound(endpoint, deployment),
+    );
+  }
+
+  getModelVersion(model: string, version: string): Promise<Result<{ model: string; version: string }, WorkspaceError>> {
+    return this.attempt(
+      async () => {
+        const found = await this.client.modelVersions.get(this.rg, this.ws, model, version);
+        return { model, version: found.name ?? version };
+      },
+      () => this.modelVersionNotFound(model, version),
+    );
+  }
+
+  cloneDeployment(
+    endpoint: string,
+    from: string,
+    to: string,
+    model: { name: string; version: string },
+  ): Promise<Result<{ retryAfterMs: number }, WorkspaceError>> {
+    return this.attempt(
+      async () => {
+        const source = await this.raw("GET", this.deploymentPath(endpoint, from));
+        const desired = deploymentCloneBody(bodyOf(source), workspaceModelId(this.ref, model));
+        const target = this.deploymentPath(endpoint, to);
+        const existing = await this.raw("GET", target);
+        if (existing.status !== 404) {
+          const state = provisioningStateOf(bodyOf(existing));
+          // Re-applied (after a restart, a redelivery): Azure already has, or is making, exactly this deployment.
+          // A failed one is put again, which provisions it anew.
+          if (
+            sameDeploymentSpec(existing.body, desired) &&
+            !["failed", "canceled"].includes(state?.toLowerCase() ?? "")
+          ) {
+            return { retryAfterMs: this.polling.intervalMs };
+          }
+        }
+        const accepted = await this.raw("PUT", target, desired);
+        bodyOf(accepted);
+        return { retryAfterMs: retryAfterMs(accepted.headers) ?? this.polling.intervalMs };
+      },
+      () => this.deploymentNotFound(endpoint, from),
+      { endpoint, deployment: to },
+    );
+  }
+
+  setTraffic(endpoint: string, traffic: Record<string, number>): Promise<Result<void, WorkspaceError>> {
+    const path = this.endpointPath(endpoint);
+    return this.attempt(
+      async () => {
+        for (let look = 1; ; look++) {
+          const current = await this.raw("GET", path);
+          const body = bodyOf(current);
+          const state = provisioningStateOf(body);
+          if (sameTraffic(trafficOf(body), traffic)) {
+            // Already there: no PUT (re-applied after a restart, it saves an ARM operation). If the operation that
+            // set it is still running, its end is waited for, and a failed one is put again.
+            if (state === undefined || state.toLowerCase() === "succeeded") return;
+            if (!isTerminal(state) && look === 1) {
+              await waitForProvisioning(this.client, path, CURRENT_API_VERSION, this.polling, current).catch(
+                (error: unknown) => {
+                  if (!(error instanceof OperationFailedError)) throw error;
+                },
+              );
+              continue;
+            }
+          }
+          const started = { method: "PUT" as const, url: path, apiVersion: CURRENT_API_VERSION };
+          const accepted = await this.raw("PUT", path, endpointTrafficBody(body, traffic));
+          bodyOf(accepted);
+          await followOperation(this.client, started, accepted, this.polling);
+          return;
+        }
+      },
+      () => this.endpointNotFound(endpoint),
+      { endpoint },
+    );
+  }
+
+  // Deletes go raw too, through the same follower as setTraffic: the SDK's poller waits as long as any Retry-After
+  // asks (up to 600 s per the spec) with no bound on the whole, and reports a failed operation as a plain Error
+  // without status or code (reference §1.3).
+  deleteDeployment(endpoint: string, deployment: string): Promise<Result<void, WorkspaceError>> {
+    return this.delete(this.deploymentPath(endpoint, deployment), { endpoint, deployment });
+  }
+
+  deleteEndpoint(endpoint: string): Promise<Result<void, WorkspaceError>> {
+    return this.delete(this.endpointPath(endpoint), { endpoint });
+  }
+
+  private delete(path: string, target: OperationTarget): Promise<Result<void, WorkspaceError>> {
+    return this.attempt(
+      async () => {
+        const accepted = await this.raw("DELETE", path);
+        // Already gone (or its endpoint is): what the delete is for.
+        if (accepted.status === 404) return;
+        bodyOf(accepted);
+        await followOperation(
+          this.client,
+          { method: "DELETE", url: path, apiVersion: CURRENT_API_VERSION },
+          accepted,
+          this.polling,
+        );
+      },
+      (message) => ({ code: "workspace_rejected", status: 404, message }),
+      target,
+    );
+  }
+
+  /** One raw ARM request at the current api-version; every answer is returned (see `bodyOf`). */
+  private raw(method: "GET" | "PUT" | "DELETE", path: string, body?: unknown): Promise<RawResponse> {
+    return sendRaw(this.client, {
+      method,
+      url: path,
+      apiVersion: CURRENT_API_VERSION,
+      ...(body !== undefined ? { body } : {}),
+    });
+  }
+
+  private endpointPath(endpoint: string): string {
+    return (
+      `/subscriptions/${encodeURIComponent(this.ref.subscriptionId)}/resourceGroups/${encodeURIComponent(this.rg)}` +
+      `/providers/Microsoft.MachineLearningServices/workspaces/${encodeURIComponent(this.ws)}` +
+      `/onlineEndpoints/${encodeURIComponent(endpoint)}`
+    );
+  }
+
+  private deploymentPath(endpoint: string, deployment: string): string {
+    return `${this.endpointPath(endpoint)}/deployments/${encodeURIComponent(deployment)}`;
+  }
+
   /** One scoring POST; a network failure becomes a WorkspaceError, any HTTP status is an answer. */
   private async score(
     scoringUri: string,
@@ -257,14 +429,28 @@ export class ArmWorkspace implements Workspace {
   private async attempt<T>(
     work: () => Promise<T>,
     notFound: (message: string) => WorkspaceError | Promise<WorkspaceError>,
+    target?: OperationTarget,
   ): Promise<Result<T, WorkspaceError>> {
     return this.counter.run(async () => {
       try {
         return ok(await work());
       } catch (error) {
-        return err(await toWorkspaceError(error, () => notFound(error instanceof Error ? error.message : "")));
+        return err(await toWorkspaceError(error, () => notFound(error instanceof Error ? error.message : ""), target));
       }
     });
+  }
+
+  /** A 404 for a model version: the versions the model has, newest first (none when the model is not registered). */
+  private async modelVersionNotFound(model: string, version: string): Promise<WorkspaceError> {
+    let known: string[] = [];
+    try {
+      known = versionsNewestFirst(await collect(this.client.modelVersions.list(this.rg, this.ws, model)));
+    } catch (error) {
+      // No such model: no versions. Any other failure is Azure's, and says more than the missing version does.
+      if (!isNotFound(error))
+        return toWorkspaceError(error, () => ({ code: "workspace_rejected", status: 404, message: "" }));
+    }
+    return { code: "model_version_not_found", model, version, known };
   }
 
   private async endpointNotFound(name: string): Promise<WorkspaceError> {
@@ -325,6 +511,12 @@ function noSecret(view: EndpointView): WorkspaceError {
     code: "workspace_auth_failed",
     detail: `Azure gave no ${authModeName(view.authMode)} credential for endpoint ${view.name}`,
   };
+}
+
+/** The body of a successful raw answer; any other answer is thrown as the RestError an SDK call would throw. */
+function bodyOf(response: RawResponse): unknown {
+  if (response.status >= 300) throw restErrorOf(response);
+  return response.body;
 }
 
 function isNotFound(error: unknown): boolean {

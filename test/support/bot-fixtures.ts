@@ -10,6 +10,9 @@ import { DIABETES_FEATURES } from "../../src/emulator/seed/diabetes-features.js"
 import type { z } from "zod";
 import type { faultSchema } from "../../src/emulator/faults.js";
 import { httpsClient, type HttpsClient } from "./https-request.js";
+import { unescapeMarkdown } from "./card-markdown.js";
+
+export { unescapeMarkdown };
 
 const LRO = { updateIntervalInMs: 10 };
 
@@ -123,14 +126,6 @@ export async function auditCount(h: BotHarness): Promise<number> {
 export function only(sent: SentActivity[]): SentActivity {
   if (sent.length !== 1) throw new Error(`expected one reply, got ${sent.length}: ${visibleText(sent).slice(0, 400)}`);
   return sent[0] as SentActivity;
-}
-
-/**
- * Card text as a person reads it: Teams renders TextBlocks and facts as Markdown, so `\_` shows as `_` (GreenLight
- * escapes every value it did not write; see src/core/views/markdown.ts).
- */
-export function unescapeMarkdown(text: string): string {
-  return text.replace(/\\([!-/:-@[-`{-~])/g, "$1");
 }
 
 /** Every fact (title → value) on a card, in document order, FactSets inside containers included, as rendered. */

@@ -4,6 +4,14 @@ import MarkdownIt from "markdown-it";
 
 const markdown = new MarkdownIt({ html: true, linkify: true });
 
+/**
+ * Card text as a person reads it: Teams renders TextBlocks and facts as Markdown, so `\_` shows as `_` (GreenLight
+ * escapes every value it did not write; see src/core/views/markdown.ts).
+ */
+export function unescapeMarkdown(text: string): string {
+  return text.replace(/\\([!-/:-@[-`{-~])/g, "$1");
+}
+
 /** The HTML of every TextBlock and FactSet text on a card (TextRuns are plain text and left out). */
 export function renderedCardHtml(card: unknown): string {
   const html: string[] = [];

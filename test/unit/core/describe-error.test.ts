@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { describeError, type ErrorCode, type UserError } from "../../../src/core/errors.js";
+import { unescapeMarkdown } from "../../support/card-markdown.js";
 
 /** One error of a code, the values its message must show, and the part that tells the user what to do. */
 interface Example<C extends ErrorCode> {
@@ -102,6 +103,62 @@ const EXAMPLES = {
     mentions: ["'patients.csv'", "it is a .csv file, not .json"],
     advice: /Attach a UTF-8 \.json file/,
   },
+  operation_in_progress: {
+    error: { code: "operation_in_progress", endpoint: "fraud-scoring", retryAfterSeconds: 30 },
+    mentions: ["fraud-scoring", "30 s"],
+    advice: /Try again in 30 s/,
+  },
+  operation_failed: {
+    error: {
+      code: "operation_failed",
+      endpoint: "fraud-scoring",
+      deployment: "green",
+      message: "Readiness probe failed",
+    },
+    mentions: ["fraud-scoring/green", "Readiness probe failed"],
+    advice: /`logs fraud-scoring green`/,
+  },
+  model_version_not_found: {
+    error: { code: "model_version_not_found", model: "diabetes", version: "9", known: ["1", "2", "3"] },
+    mentions: ["diabetes", "version 9", "1, 2, 3"],
+    advice: /`models diabetes`/,
+  },
+  stale_card: {
+    error: { code: "stale_card", endpoint: "fraud-scoring", now: "step 2 of 3, waiting for approval" },
+    mentions: ["fraud-scoring", "step 2 of 3, waiting for approval"],
+    advice: /`status fraud-scoring`/,
+  },
+  self_approval: {
+    error: { code: "self_approval", endpoint: "fraud-scoring", requester: "Alex Wilber" },
+    mentions: ["fraud-scoring"],
+    advice: /Ask another approver/,
+  },
+  smoke_test_failed: {
+    error: { code: "smoke_test_failed", endpoint: "fraud-scoring" },
+    mentions: ["fraud-scoring"],
+    advice: /override it with a reason.*`rollback fraud-scoring`/,
+  },
+  no_active_rollout: {
+    error: { code: "no_active_rollout", endpoint: "fraud-scoring" },
+    mentions: ["fraud-scoring"],
+    advice: /`status fraud-scoring`/,
+  },
+  rollout_active: {
+    error: {
+      code: "rollout_active",
+      endpoint: "fraud-scoring",
+      model: "fraud:4",
+      phase: "waiting for approval",
+      requestedBy: "Alex Wilber",
+    },
+    mentions: ["fraud-scoring", "fraud:4", "Alex Wilber", "waiting for approval"],
+    advice: /`rollback fraud-scoring`/,
+  },
+  cannot_deploy: {
+    error: { code: "cannot_deploy", endpoint: "fraud-scoring", problem: "its traffic is split" },
+    mentions: ["fraud-scoring", "its traffic is split"],
+    advice: /cannot start a rollout/,
+  },
   invalid_card_action: {
     error: { code: "invalid_card_action", detail: "unknown action 'frobnicate'" },
     mentions: ["unknown action 'frobnicate'"],
@@ -111,7 +168,8 @@ const EXAMPLES = {
 
 describe("error messages", () => {
   it.each(Object.entries(EXAMPLES))("%s: says what went wrong, with its values, and what to do", (code, example) => {
-    const message = describeError(example.error);
+    // As the card shows it: Markdown escapes (`patients\.csv`) render as the plain characters.
+    const message = unescapeMarkdown(describeError(example.error));
 
     expect(example.error.code).toBe(code);
     expect(message, code).not.toMatch(/undefined|null|NaN|\[object/);
