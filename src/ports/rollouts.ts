@@ -162,8 +162,11 @@ export interface RolloutStore {
    * ended), to `owner` until now + leaseMs. Two processes never hold the same rollout.
    */
   claimDueRollouts(owner: string, now: Date, leaseMs: number, limit: number): Promise<Rollout[]>;
-  /** Gives a lease back early (the worker is done with the rollout for now). */
-  releaseRollout(id: string, owner: string): Promise<void>;
+  /**
+   * Gives a lease back (the worker is done with the rollout for now), and when `nextRunAt` is given, sets when it is
+   * due again — a schedule, not a change of the rollout: its version stays.
+   */
+  releaseRollout(id: string, owner: string, nextRunAt?: Date): Promise<void>;
 
   /** The reference of the rollout's card once posted (kept apart from the versioned state). */
   setCard(rolloutId: string, card: MessageRef): Promise<void>;
