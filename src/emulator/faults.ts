@@ -8,6 +8,21 @@ export const faultSchema = z.discriminatedUnion("kind", [
     deployment: z.string(),
     message: z.string().default("The container failed its readiness probe (injected fault)."),
   }),
+  /** Provisioning of the deployment waits until faults are cleared: an Azure operation that takes its time. */
+  z.object({
+    kind: z.literal("provisioningHold"),
+    endpoint: z.string(),
+    deployment: z.string(),
+  }),
+  /** The next create or update of the endpoint ends Failed with this error, and changes nothing. */
+  z.object({
+    kind: z.literal("endpointOperationFailure"),
+    endpoint: z.string(),
+    code: z.string().default("OperationCanceled"),
+    message: z
+      .string()
+      .default("The operation was canceled because another operation with a higher priority started (injected fault)."),
+  }),
   z.object({
     kind: z.literal("scoringDelay"),
     endpoint: z.string(),
@@ -40,6 +55,8 @@ const key = (endpoint: string, deployment: string): string => `${endpoint}/${dep
 /** The faults in force. Scoring faults last until cleared; control-plane faults count down. */
 export class Faults {
   private readonly provisioning = new Map<string, string>();
+  private readonly holds = new Map<string, { released: Promise<void>; release: () => void }>();
+  private readonly endpointFailures = new Map<string, { code: string; message: string }>();
   private readonly delays = new Map<string, number>();
   private readonly failures = new Map<string, number>();
   private controlPlane: { status: 429 | 500; remaining: number } | undefined;
@@ -54,6 +71,17 @@ export class Faults {
     switch (fault.kind) {
       case "provisioningFailure":
         this.provisioning.set(key(fault.endpoint, fault.deployment), fault.message);
+        break;
+      case "provisioningHold": {
+        const k = key(fault.endpoint, fault.deployment);
+        if (this.holds.has(k)) break;
+        let release = (): void => {};
+        const released = new Promise<void>((resolve) => (release = resolve));
+        this.holds.set(k, { released, release });
+        break;
+      }
+      case "endpointOperationFailure":
+        this.endpointFailures.set(fault.endpoint.toLowerCase(), { code: fault.code, message: fault.message });
         break;
       case "scoringDelay":
         this.delays.set(key(fault.endpoint, fault.deployment), fault.delayMs);
@@ -70,7 +98,11 @@ export class Faults {
     }
   }
 
+  /** Lifts every fault; held provisioning goes on. */
   clear(): void {
+    for (const hold of this.holds.values()) hold.release();
+    this.holds.clear();
+    this.endpointFailures.clear();
     this.provisioning.clear();
     this.delays.clear();
     this.failures.clear();
@@ -80,6 +112,18 @@ export class Faults {
 
   provisioningFailure(endpoint: string, deployment: string): string | undefined {
     return this.provisioning.get(key(endpoint, deployment));
+  }
+
+  /** Resolves when provisioning of the deployment may go on (at once unless it is held). */
+  async provisioningHold(endpoint: string, deployment: string): Promise<void> {
+    await this.holds.get(key(endpoint, deployment))?.released;
+  }
+
+  /** Takes the failure injected for the endpoint's next create or update, if any. */
+  takeEndpointOperationFailure(endpoint: string): { code: string; message: string } | undefined {
+    const failure = this.endpointFailures.get(endpoint.toLowerCase());
+    this.endpointFailures.delete(endpoint.toLowerCase());
+    return failure;
   }
 
   scoringDelayMs(endpoint: string, deployment: string): number {

@@ -257,6 +257,8 @@ export class LocalWorkspace {
 
   async close(): Promise<void> {
     this.closed = true;
+    // Held provisioning (a fault) would otherwise keep its work pending forever.
+    this.faults.clear();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     await Promise.allSettled([...this.pending]);

@@ -14,6 +14,29 @@ export const SUPPORTED_API_VERSIONS = [
 /** `mirrorTraffic` exists from this version on. */
 const MIRROR_TRAFFIC_SINCE = "2023-04-01";
 
+/**
+ * Deployment properties that 2022-10-01 does not have, with the first stable api-version whose spec has them
+ * (`OnlineDeploymentProperties` in each version's spec).
+ */
+export const NEWER_DEPLOYMENT_PROPERTIES: Readonly<Record<string, string>> = {
+  dataCollector: "2024-04-01",
+  startupProbe: "2024-10-01",
+};
+
+const NEWEST_API_VERSION = SUPPORTED_API_VERSIONS[SUPPORTED_API_VERSIONS.length - 1] ?? "";
+
+/**
+ * Whether a property beyond the typed 2022-10-01 ones exists at `apiVersion`: a listed one from its version on; one
+ * the local workspace does not know is taken to be as new as the newest api-version it serves.
+ */
+export function hasNewerProperty(
+  property: string,
+  apiVersion: string,
+  since: Readonly<Record<string, string>>,
+): boolean {
+  return apiVersion >= (since[property] ?? NEWEST_API_VERSION);
+}
+
 export function requireApiVersion(value: string | null, resourceType: string): string {
   if (!value) {
     throw new ArmError(

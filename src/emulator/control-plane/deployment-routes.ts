@@ -2,7 +2,10 @@ import { z } from "zod";
 import { ArmError, badArgument } from "../http/arm-error.js";
 import type { LocalWorkspace } from "../local-workspace.js";
 import type { DeploymentProperties, ProbeSettings, StoredDeployment, StoredOperation } from "../state/resources.js";
+import { NEWER_DEPLOYMENT_PROPERTIES } from "./api-versions.js";
 import type { ArmRequest, ArmResponse } from "./arm-request.js";
+import { identityBody, managedIdentity } from "./identity.js";
+import { extraProperties } from "./extra-properties.js";
 import { validateResourceName } from "./names.js";
 import { parseBody, durationMs } from "./validation.js";
 import { asyncOperationHeaders, deploymentToWire, endpointId, locationHeaders, page } from "./wire.js";
@@ -26,6 +29,7 @@ const deploymentBody = z.looseObject({
   location: z.string().min(1),
   tags: stringMap.nullish(),
   kind: z.string().nullish(),
+  identity: identityBody.nullish(),
   sku: z
     .looseObject({
       name: z.string().nullish(),
@@ -55,10 +59,40 @@ const deploymentBody = z.looseObject({
       .nullish(),
     livenessProbe: probe.nullish(),
     readinessProbe: probe.nullish(),
+    startupProbe: probe.nullish(),
     appInsightsEnabled: z.boolean().nullish(),
     egressPublicNetworkAccess: z.string().nullish(),
+    dataCollector: z
+      .looseObject({
+        collections: z.record(
+          z.string(),
+          z.looseObject({ dataCollectionMode: z.string().nullish(), samplingRate: z.number().min(0).max(1).nullish() }),
+        ),
+        rollingRate: z.string().nullish(),
+      })
+      .nullish(),
   }),
 });
+
+// The properties deploymentProperties() keeps in typed fields (2022-10-01's), and the one the service writes.
+const TYPED_PROPERTIES = new Set([
+  "endpointComputeType",
+  "description",
+  "properties",
+  "environmentVariables",
+  "model",
+  "modelMountPath",
+  "environmentId",
+  "codeConfiguration",
+  "instanceType",
+  "scaleSettings",
+  "requestSettings",
+  "livenessProbe",
+  "readinessProbe",
+  "appInsightsEnabled",
+  "egressPublicNetworkAccess",
+  "provisioningState",
+]);
 type DeploymentBody = z.output<typeof deploymentBody>;
 
 const patchBody = z.looseObject({
@@ -79,6 +113,7 @@ export function deploymentRoutes(ws: LocalWorkspace) {
   const provision = (deployment: StoredDeployment, op: StoredOperation): void => {
     const started = Date.now();
     ws.later(async () => {
+      await ws.faults.provisioningHold(deployment.endpointName, deployment.name);
       const failure = await ws.startRuntime(deployment);
       const remaining = ws.timing.provisioningDelayMs - (Date.now() - started);
       if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
@@ -105,13 +140,16 @@ export function deploymentRoutes(ws: LocalWorkspace) {
 
     list: (req: ArmRequest): ArmResponse => {
       const endpoint = ws.endpoint(req.params.endpoint ?? "");
-      const items = ws.deploymentsOf(endpoint.name).map((d) => deploymentToWire(ws, d));
+      const items = ws.deploymentsOf(endpoint.name).map((d) => deploymentToWire(ws, d, req));
       return { status: 200, body: page(items, req) };
     },
 
     get: (req: ArmRequest): ArmResponse => {
       const endpoint = ws.endpoint(req.params.endpoint ?? "");
-      return { status: 200, body: deploymentToWire(ws, ws.deployment(endpoint.name, req.params.deployment ?? "")) };
+      return {
+        status: 200,
+        body: deploymentToWire(ws, ws.deployment(endpoint.name, req.params.deployment ?? ""), req),
+      };
     },
 
     put: (req: ArmRequest): ArmResponse => {
@@ -137,6 +175,7 @@ export function deploymentRoutes(ws: LocalWorkspace) {
         location: body.location,
         tags: body.tags ?? {},
         kind: body.kind ?? "Managed",
+        ...(body.identity ? { identity: managedIdentity(ws, body.identity, existing?.identity) } : {}),
         sku: {
           name: body.sku?.name ?? "Default",
           capacity,
@@ -145,6 +184,13 @@ export function deploymentRoutes(ws: LocalWorkspace) {
           ...(body.sku?.family != null ? { family: body.sku.family } : {}),
         },
         properties,
+        extraProperties: extraProperties(
+          body.properties,
+          req.apiVersion,
+          existing?.extraProperties,
+          TYPED_PROPERTIES,
+          NEWER_DEPLOYMENT_PROPERTIES,
+        ),
         provisioningState: existing ? "Updating" : "Creating",
         ...servingOf(existing),
         systemData: ws.systemData(existing?.systemData),
@@ -154,7 +200,7 @@ export function deploymentRoutes(ws: LocalWorkspace) {
       provision(deployment, op);
       return {
         status: existing ? 200 : 201,
-        body: deploymentToWire(ws, deployment),
+        body: deploymentToWire(ws, deployment, req),
         headers: asyncOperationHeaders(ws, req, op),
       };
     },

@@ -1,10 +1,11 @@
-import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { ArmError, badArgument } from "../http/arm-error.js";
 import type { LocalWorkspace } from "../local-workspace.js";
 import type { AuthMode, StoredEndpoint } from "../state/resources.js";
 import { hasMirrorTraffic } from "./api-versions.js";
 import type { ArmRequest, ArmResponse } from "./arm-request.js";
+import { extraProperties } from "./extra-properties.js";
+import { identityBody, managedIdentity } from "./identity.js";
 import { validateResourceName } from "./names.js";
 import {
   asyncOperationHeaders,
@@ -22,7 +23,7 @@ const trafficMap = z.record(z.string(), z.number());
 const endpointBody = z.looseObject({
   location: z.string().min(1),
   tags: stringMap.nullish(),
-  identity: z.looseObject({ type: z.string() }).nullish(),
+  identity: identityBody.nullish(),
   properties: z.looseObject({
     authMode: z.string(),
     description: z.string().nullish(),
@@ -35,8 +36,23 @@ const endpointBody = z.looseObject({
 
 const patchBody = z.looseObject({
   tags: stringMap.nullish(),
-  identity: z.looseObject({ type: z.string() }).nullish(),
+  identity: identityBody.nullish(),
 });
+
+// The properties kept in fields of their own, and those the service writes or never returns (reference §3.1).
+const TYPED_PROPERTIES = new Set([
+  "provisioningState",
+  "scoringUri",
+  "swaggerUri",
+  "keys",
+  "compute",
+  "authMode",
+  "description",
+  "properties",
+  "traffic",
+  "mirrorTraffic",
+  "publicNetworkAccess",
+]);
 
 const regenerateBody = z.looseObject({
   keyType: z.string(),
@@ -92,7 +108,7 @@ export function endpointRoutes(ws: LocalWorkspace) {
         name: existing?.name ?? name,
         location: body.location,
         tags: body.tags ?? {},
-        identity: identityOf(ws, body.identity?.type, existing?.identity),
+        identity: managedIdentity(ws, body.identity ?? { type: "SystemAssigned" }, existing?.identity),
         authMode: authMode(body.properties.authMode),
         ...(body.properties.description != null ? { description: body.properties.description } : {}),
         properties: {
@@ -104,6 +120,13 @@ export function endpointRoutes(ws: LocalWorkspace) {
         traffic,
         mirrorTraffic,
         publicNetworkAccess: body.properties.publicNetworkAccess ?? existing?.publicNetworkAccess ?? "Enabled",
+        extraProperties: extraProperties(
+          body.properties,
+          req.apiVersion,
+          existing?.extraProperties,
+          TYPED_PROPERTIES,
+          {},
+        ),
         provisioningState: existing ? "Updating" : "Creating",
         keys: existing?.keys ?? { primaryKey: ws.newKey(), secondaryKey: ws.newKey() },
         tokens: existing?.tokens ?? [],
@@ -112,10 +135,19 @@ export function endpointRoutes(ws: LocalWorkspace) {
       };
       ws.state.endpoints[name.toLowerCase()] = endpoint;
       ws.save();
+      const failure = ws.faults.takeEndpointOperationFailure(name);
       ws.later(() => {
         const current = ws.findEndpoint(name);
-        if (current === endpoint) current.provisioningState = "Succeeded";
-        ws.finishOperation(op);
+        if (failure) {
+          // The change did not happen: the endpoint is as it was before, marked Failed like after a failed update.
+          if (current === endpoint) {
+            ws.state.endpoints[name.toLowerCase()] = { ...(existing ?? endpoint), provisioningState: "Failed" };
+          }
+          ws.finishOperation(op, failure);
+        } else {
+          if (current === endpoint) current.provisioningState = "Succeeded";
+          ws.finishOperation(op);
+        }
         ws.save();
       });
       return {
@@ -132,7 +164,7 @@ export function endpointRoutes(ws: LocalWorkspace) {
       const body = parseBody(patchBody, req.body);
       const op = ws.startOperation("PATCH", endpointId(ws, endpoint.name), "oeidp");
       if (body.tags) endpoint.tags = body.tags;
-      if (body.identity) endpoint.identity = identityOf(ws, body.identity.type, endpoint.identity);
+      if (body.identity) endpoint.identity = managedIdentity(ws, body.identity, endpoint.identity);
       endpoint.provisioningState = "Updating";
       endpoint.systemData = ws.systemData(endpoint.systemData);
       ws.save();
@@ -219,15 +251,4 @@ function requireAuthMode(endpoint: StoredEndpoint, mode: AuthMode, action: strin
       `${action} is only available for endpoints with authMode ${mode}; endpoint ${endpoint.name} uses ${endpoint.authMode}.`,
     );
   }
-}
-
-function identityOf(
-  ws: LocalWorkspace,
-  type: string | undefined,
-  previous?: StoredEndpoint["identity"],
-): StoredEndpoint["identity"] {
-  const t = type ?? "SystemAssigned";
-  if (!/systemassigned/i.test(t)) return { type: t };
-  // A system-assigned identity keeps its principal across updates, as Entra does.
-  return { type: t, principalId: previous?.principalId ?? randomUUID(), tenantId: ws.state.workspaceGuid };
 }

@@ -49,7 +49,7 @@ function resourceBody(ws: LocalWorkspace, req: ArmRequest, path: string): unknow
   if (!m?.[1]) return undefined;
   if (m[2]) {
     const d = ws.findDeployment(m[1], m[2]);
-    return d && deploymentToWire(ws, d);
+    return d && deploymentToWire(ws, d, req);
   }
   const e = ws.findEndpoint(m[1]);
   return e && endpointToWire(ws, e, req);

@@ -8,8 +8,9 @@ import type {
   StoredModelVersion,
   StoredOperation,
 } from "../state/resources.js";
-import { hasMirrorTraffic } from "./api-versions.js";
+import { hasMirrorTraffic, NEWER_DEPLOYMENT_PROPERTIES } from "./api-versions.js";
 import type { ArmRequest } from "./arm-request.js";
+import { visibleProperties } from "./extra-properties.js";
 
 /** Answers are built here from stored resources; keys never appear in them. */
 
@@ -32,6 +33,7 @@ export function endpointToWire(ws: LocalWorkspace, ep: StoredEndpoint, req: ArmR
     kind: "Managed",
     identity: ep.identity,
     properties: {
+      ...visibleProperties(ep.extraProperties, req.apiVersion, {}),
       authMode: ep.authMode,
       ...(ep.description !== undefined ? { description: ep.description } : {}),
       properties: ep.properties,
@@ -47,7 +49,7 @@ export function endpointToWire(ws: LocalWorkspace, ep: StoredEndpoint, req: ArmR
   };
 }
 
-export function deploymentToWire(ws: LocalWorkspace, d: StoredDeployment): unknown {
+export function deploymentToWire(ws: LocalWorkspace, d: StoredDeployment, req: ArmRequest): unknown {
   return {
     id: `${endpointId(ws, d.endpointName)}/deployments/${d.name}`,
     name: d.name,
@@ -56,8 +58,13 @@ export function deploymentToWire(ws: LocalWorkspace, d: StoredDeployment): unkno
     location: d.location,
     tags: d.tags,
     kind: d.kind,
+    ...(d.identity ? { identity: d.identity } : {}),
     sku: d.sku,
-    properties: { ...d.properties, provisioningState: d.provisioningState },
+    properties: {
+      ...visibleProperties(d.extraProperties, req.apiVersion, NEWER_DEPLOYMENT_PROPERTIES),
+      ...d.properties,
+      provisioningState: d.provisioningState,
+    },
   };
 }
 

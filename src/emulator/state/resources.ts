@@ -17,7 +17,7 @@ export interface StoredEndpoint {
   name: string;
   location: string;
   tags: Record<string, string>;
-  identity: { type: string; principalId?: string; tenantId?: string };
+  identity: ManagedIdentity;
   authMode: AuthMode;
   description?: string;
   /** Free-form property dictionary; the service adds keys, never removes them. */
@@ -25,6 +25,8 @@ export interface StoredEndpoint {
   traffic: Record<string, number>;
   mirrorTraffic: Record<string, number>;
   publicNetworkAccess: string;
+  /** Every other property it was sent (read-only ones excluded), returned as sent. */
+  extraProperties?: Record<string, unknown>;
   provisioningState: ProvisioningState;
   /** Never returned by GET; only by listKeys. */
   keys: { primaryKey: string; secondaryKey: string };
@@ -41,8 +43,14 @@ export interface StoredDeployment {
   tags: Record<string, string>;
   kind: string;
   sku: { name: string; capacity: number; tier?: string; size?: string; family?: string };
+  identity?: ManagedIdentity;
   /** The deployment's properties as the service keeps them (defaults applied, server fields excluded). */
   properties: DeploymentProperties;
+  /**
+   * Every other property it was sent (`dataCollector`, `startupProbe`, whatever a newer api-version has), returned as
+   * sent; absent in state files written before they were kept.
+   */
+  extraProperties?: Record<string, unknown>;
   provisioningState: ProvisioningState;
   /** Why the last provisioning failed, for the operation error and the logs. */
   failure?: string;
@@ -52,6 +60,14 @@ export interface StoredDeployment {
    */
   serving?: DeploymentProperties;
   systemData: SystemData;
+}
+
+/** A managed identity as ARM returns it; the principal ids are the service's. */
+export interface ManagedIdentity {
+  type: string;
+  principalId?: string;
+  tenantId?: string;
+  userAssignedIdentities?: Record<string, { principalId: string; clientId: string }>;
 }
 
 export interface DeploymentProperties {
