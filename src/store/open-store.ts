@@ -1,8 +1,12 @@
 import { join } from "node:path";
+import type { RolloutStore } from "../ports/rollouts.js";
 import type { Store } from "../ports/store.js";
 import { PgliteClient } from "./pglite-client.js";
 import { PostgresClient, type PostgresTimeouts } from "./postgres-client.js";
 import { openSqlStore, type SqlStoreOptions } from "./sql-store.js";
+
+/** Everything GreenLight keeps: samples, audit, conversations, activity ids, and rollouts with their outbox. */
+export type GreenLightStore = Store & RolloutStore;
 
 export interface OpenStoreOptions extends SqlStoreOptions {
   /** PostgreSQL connection string (DATABASE_URL); when empty or absent, PGlite is used. */
@@ -16,7 +20,7 @@ export interface OpenStoreOptions extends SqlStoreOptions {
 }
 
 /** Opens the configured database and brings its schema up to date. */
-export async function openStore(options: OpenStoreOptions): Promise<Store> {
+export async function openStore(options: OpenStoreOptions): Promise<GreenLightStore> {
   const { databaseUrl, dataDir, pgliteSharedBuffersMb, postgres, ...storeOptions } = options;
   const client = databaseUrl
     ? new PostgresClient(databaseUrl, postgres)

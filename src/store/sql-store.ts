@@ -1,6 +1,9 @@
+import type { RolloutStore } from "../ports/rollouts.js";
 import type { AuditEntry, ConversationRecord, Sample, Store } from "../ports/store.js";
+import { auditColumns, insertAudit, toAuditEntry, type AuditRow } from "./audit-rows.js";
 import { migrate } from "./migrate.js";
 import type { SqlClient } from "./sql-client.js";
+import { SqlRolloutStore } from "./sql-rollout-store.js";
 
 export interface SqlStoreOptions {
   /** How long processed activity ids are kept to catch redeliveries; older ones are deleted. Default 7 days. */
@@ -19,18 +22,6 @@ interface SampleRow {
   created_at: Date;
 }
 
-interface AuditRow {
-  at: Date;
-  actor_id: string;
-  actor_name: string;
-  actor_aad_object_id: string | null;
-  action: string;
-  target: string | null;
-  outcome: string;
-  detail: string | null;
-  correlation_id: string;
-}
-
 interface ConversationRow {
   conversation_id: string;
   kind: string;
@@ -38,18 +29,9 @@ interface ConversationRow {
   updated_at: Date;
 }
 
-/**
- * The longest each audit field is stored: whatever a caller (or an attacker's 25 KB argument) puts in a row, the
- * audit card that shows twenty of them stays within Teams' card size.
- */
-const AUDIT_FIELD_CHARS = { id: 128, name: 100, word: 64, target: 100, detail: 300 };
-
-const cut = (value: string, max: number): string => (value.length <= max ? value : `${value.slice(0, max - 1)}…`);
-
 const sampleColumns = "endpoint, name, payload, description, created_by, created_at";
-const auditColumns = "at, actor_id, actor_name, actor_aad_object_id, action, target, outcome, detail, correlation_id";
 
-/** Migrates the database behind `client`, then serves the Store port from it. */
+/** Migrates the database behind `client`, then serves the Store and RolloutStore ports from it. */
 export async function openSqlStore(client: SqlClient, options: SqlStoreOptions = {}): Promise<SqlStore> {
   try {
     await migrate(client);
@@ -60,16 +42,17 @@ export async function openSqlStore(client: SqlClient, options: SqlStoreOptions =
   return new SqlStore(client, options);
 }
 
-/** The Store port in plain PostgreSQL, shared by the PGlite and PostgreSQL adapters. */
-export class SqlStore implements Store {
+/**
+ * The Store and RolloutStore ports in plain PostgreSQL, shared by the PGlite and PostgreSQL adapters. Rollouts, their
+ * leases and outbox are SqlRolloutStore's; samples, audit, conversations and activity ids are here.
+ */
+export class SqlStore extends SqlRolloutStore implements Store, RolloutStore {
   private readonly activityRetentionMs: number;
   private lastPruneAt: number | undefined;
 
   /** Expects a migrated database; `openSqlStore` migrates first. */
-  constructor(
-    private readonly db: SqlClient,
-    options: SqlStoreOptions = {},
-  ) {
+  constructor(db: SqlClient, options: SqlStoreOptions = {}) {
+    super(db);
     this.activityRetentionMs = options.activityRetentionMs ?? defaultActivityRetentionMs;
   }
 
@@ -104,18 +87,7 @@ export class SqlStore implements Store {
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
-    const f = AUDIT_FIELD_CHARS;
-    await this.db.query(`INSERT INTO audit (${auditColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
-      entry.at,
-      cut(entry.actor.id, f.id),
-      cut(entry.actor.name, f.name),
-      entry.actor.aadObjectId === undefined ? null : cut(entry.actor.aadObjectId, f.id),
-      cut(entry.action, f.word),
-      entry.target === undefined ? null : cut(entry.target, f.target),
-      cut(entry.outcome, f.word),
-      entry.detail === undefined ? null : cut(entry.detail, f.detail),
-      cut(entry.correlationId, f.word),
-    ]);
+    await insertAudit(this.db, entry);
   }
 
   async latestAudit(options: { target?: string; limit: number }): Promise<AuditEntry[]> {
@@ -190,21 +162,5 @@ function toSample(row: SampleRow): Sample {
     ...(row.description === null ? {} : { description: row.description }),
     createdBy: row.created_by,
     createdAt: row.created_at,
-  };
-}
-
-function toAuditEntry(row: AuditRow): AuditEntry {
-  return {
-    at: row.at,
-    actor: {
-      id: row.actor_id,
-      name: row.actor_name,
-      ...(row.actor_aad_object_id === null ? {} : { aadObjectId: row.actor_aad_object_id }),
-    },
-    action: row.action,
-    ...(row.target === null ? {} : { target: row.target }),
-    outcome: row.outcome,
-    ...(row.detail === null ? {} : { detail: row.detail }),
-    correlationId: row.correlation_id,
   };
 }

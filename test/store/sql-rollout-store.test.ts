@@ -1,0 +1,58 @@
+// SqlRolloutStore behaviour beyond the RolloutStore port's contract.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Rollout } from "../../src/ports/rollouts.js";
+import { PgliteClient } from "../../src/store/pglite-client.js";
+import { openSqlStore, type SqlStore } from "../../src/store/sql-store.js";
+
+const at = new Date("2026-01-15T10:00:00.000Z");
+
+const rollout: Rollout = {
+  id: "rollout-1",
+  endpoint: "diabetes-prod",
+  model: { name: "diabetes", version: "2" },
+  live: "blue",
+  candidate: "green",
+  startTraffic: { blue: 100 },
+  plan: [10, 90, 100],
+  step: 0,
+  phase: "deploying",
+  version: 1,
+  requestedBy: { id: "29:1megan", name: "Megan Bowen" },
+  requestedAt: at,
+  approvals: [],
+  channel: { serviceUrl: "https://smba.trafficmanager.net/amer/", channelId: "19:release@thread.tacv2" },
+  timeline: [],
+  updatedAt: at,
+};
+
+describe("SqlRolloutStore effects", () => {
+  let store: SqlStore;
+
+  beforeEach(async () => {
+    store = await openSqlStore(await PgliteClient.open());
+  });
+
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it("refuses a transition that sends a message about another rollout, and writes nothing of it", async () => {
+    const audit = {
+      at,
+      actor: { id: "29:1megan", name: "Megan Bowen" },
+      action: "deploy",
+      outcome: "ok",
+      correlationId: "c1",
+    };
+    const stray = {
+      kind: "update_card" as const,
+      rolloutId: "rollout-2",
+      notice: { kind: "text" as const, text: "hi" },
+    };
+    await expect(store.createRollout(rollout, { audit: [audit], outbox: [stray] })).rejects.toThrow(
+      /rollout rollout-1 cannot send a message \(update_card\) about rollout rollout-2/,
+    );
+    expect(await store.getRollout("rollout-1")).toBeUndefined();
+    expect(await store.latestAudit({ limit: 10 })).toEqual([]);
+  });
+});
