@@ -105,10 +105,12 @@ export class SqlRolloutStore implements RolloutStore {
     return rows.map(toRollout).sort(byNextRun);
   }
 
-  async releaseRollout(id: string, owner: string): Promise<void> {
+  async releaseRollout(id: string, owner: string, nextRunAt?: Date): Promise<void> {
     await this.db.query(
-      "UPDATE rollouts SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2",
-      [id, owner],
+      `UPDATE rollouts SET lease_owner = NULL, lease_until = NULL,
+         next_run_at = coalesce($3::timestamptz, next_run_at)
+       WHERE id = $1 AND lease_owner = $2`,
+      [id, owner, nextRunAt ?? null],
     );
   }
 
