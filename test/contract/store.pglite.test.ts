@@ -1,5 +1,5 @@
-// The Store contract against PGlite: on disk (the bot's default, through openStore) and in memory (what other tests
-// use). Every case starts from a copy of one freshly initialised, unmigrated cluster, because initialising PGlite
+// The Store and RolloutStore contracts against PGlite: on disk (the bot's default, through openStore) and in memory
+// (what other tests use). Every case starts from a copy of one freshly initialised, unmigrated cluster, because initialising PGlite
 // takes seconds and copying it well under one; each case still runs the migrations itself.
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -9,7 +9,8 @@ import { beforeAll } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
 import { PgliteClient } from "../../src/store/pglite-client.js";
 import { openSqlStore } from "../../src/store/sql-store.js";
-import { describeStoreContract, type StoreDatabase } from "./store.contract.js";
+import { describeRolloutStoreContract, type RolloutStoreDatabase } from "./rollout-store.contract.js";
+import { describeStoreContract } from "./store.contract.js";
 
 let emptyCluster: Blob;
 let emptyClusterDir: string;
@@ -22,7 +23,7 @@ beforeAll(async () => {
   return () => rm(emptyClusterDir, { recursive: true, force: true });
 });
 
-async function onDisk(): Promise<StoreDatabase> {
+async function onDisk(): Promise<RolloutStoreDatabase> {
   const dataDir = await mkdtemp(join(tmpdir(), "greenlight-store-"));
   await cp(join(emptyClusterDir, "pglite"), join(dataDir, "pglite"), { recursive: true });
   return {
@@ -31,7 +32,7 @@ async function onDisk(): Promise<StoreDatabase> {
   };
 }
 
-function inMemory(): Promise<StoreDatabase> {
+function inMemory(): Promise<RolloutStoreDatabase> {
   let opened = false;
   return Promise.resolve({
     open: async () => {
@@ -50,3 +51,5 @@ describeStoreContract("Store: PGlite in memory", inMemory, {
   reopen: "an in-memory database ends with close()",
   sharedByInstances: oneProcess,
 });
+// In memory only: its SQL is the same on disk, and the Store cases above already open and migrate a data folder.
+describeRolloutStoreContract("RolloutStore: PGlite in memory", inMemory, { sharedByInstances: oneProcess });

@@ -1,19 +1,21 @@
-// The Store contract against PostgreSQL. Skipped unless TEST_DATABASE_URL names a database the test may create and
+// The Store and RolloutStore contracts against PostgreSQL. Skipped unless TEST_DATABASE_URL names a database the test may create and
 // drop schemas in (`.ci/run` starts a throwaway server and sets it). Each case gets its own schema, reached through
 // the connection's search_path, so cases and parallel test files never see each other's rows.
 import pg from "pg";
 import { describe } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
 import { uniqueName } from "../support/unique-name.js";
-import { describeStoreContract, type StoreDatabase } from "./store.contract.js";
+import { describeRolloutStoreContract, type RolloutStoreDatabase } from "./rollout-store.contract.js";
+import { describeStoreContract } from "./store.contract.js";
 
 const databaseUrl = process.env["TEST_DATABASE_URL"];
 
 describe.runIf(databaseUrl)("PostgreSQL (TEST_DATABASE_URL set)", () => {
   describeStoreContract("Store: PostgreSQL", () => inNewSchema(databaseUrl ?? ""));
+  describeRolloutStoreContract("RolloutStore: PostgreSQL", () => inNewSchema(databaseUrl ?? ""));
 });
 
-async function inNewSchema(url: string): Promise<StoreDatabase> {
+async function inNewSchema(url: string): Promise<RolloutStoreDatabase> {
   const schema = uniqueName("store_ct").replace("-", "_");
   await withAdmin(url, (admin) => admin.query(`CREATE SCHEMA ${schema}`));
   const schemaUrl = new URL(url);
