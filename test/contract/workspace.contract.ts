@@ -1,15 +1,23 @@
 // The Workspace port contract, run against ArmWorkspace over the real @azure/arm-machinelearning client: on the local
 // emulator, and on a real Azure ML workspace when AZURE_TEST_* is set. Cases share one workspace and run in order;
 // the ones that change it (a new endpoint, a fault, new keys) use an endpoint of their own, never the live one.
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
+import type { z } from "zod";
+import type { faultSchema } from "../../src/emulator/faults.js";
 import type { Result } from "../../src/ports/result.js";
 import type { EndpointView, WorkspaceError } from "../../src/ports/workspace.js";
 import type { ArmWorkspace, ArmWorkspaceOptions } from "../../src/workspace/arm-workspace.js";
 import { sendRaw } from "../../src/workspace/arm-client.js";
 import { sendRawAndWait } from "../support/raw-lro.js";
 import { uniqueName } from "../support/unique-name.js";
+
+// The api-version the adapter reads and writes back at; the contract compares what ARM says there.
+const CURRENT_API_VERSION = "2025-12-01";
+
+type ArmJson = Record<string, unknown> & { properties: Record<string, unknown> };
 
 /** One Azure ML workspace the contract runs against. */
 export interface WorkspaceContractTarget {
@@ -37,6 +45,10 @@ export interface WorkspaceContractTarget {
   canCreate: boolean;
   /** Makes a deployment's scoring take `delayMs` longer (0 lifts it). */
   injectScoringDelay?(endpoint: string, deployment: string, delayMs: number): Promise<void>;
+  /** Injects a fault into the workspace (emulator only): held or failing provisioning, failing updates, 429/500. */
+  injectFault?(fault: z.input<typeof faultSchema>): Promise<void>;
+  /** Lifts every injected fault (held provisioning goes on). */
+  clearFaults?(): Promise<void>;
   /** A workspace whose server has just stopped, built with no transport retries. */
   stoppedWorkspace?(): Promise<ArmWorkspace>;
   /** LRO poll interval when the server sends no Retry-After. */
@@ -139,6 +151,36 @@ export function describeWorkspaceContract(name: string, target: () => Promise<Wo
       `/subscriptions/${t.client.subscriptionId}/resourceGroups/${t.resourceGroup}` +
       `/providers/Microsoft.MachineLearningServices/workspaces/${t.workspaceName}/onlineEndpoints/${endpoint}`;
 
+    const deploymentPath = (endpoint: string, deployment: string) =>
+      `${endpointPath(endpoint)}/deployments/${deployment}`;
+    /** A deployment as ARM returns it at the current api-version. */
+    const rawDeployment = async (endpoint: string, deployment: string): Promise<ArmJson> => {
+      const answer = await sendRaw(t.client, {
+        method: "GET",
+        url: deploymentPath(endpoint, deployment),
+        apiVersion: CURRENT_API_VERSION,
+      });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      return answer.body as ArmJson;
+    };
+    const rawEndpoint = async (endpoint: string): Promise<ArmJson> => {
+      const answer = await sendRaw(t.client, {
+        method: "GET",
+        url: endpointPath(endpoint),
+        apiVersion: CURRENT_API_VERSION,
+      });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      return answer.body as ArmJson;
+    };
+    /** Waits until the deployment's provisioning ends and returns its final state. */
+    const settled = async (endpoint: string, deployment: string): Promise<string> => {
+      for (;;) {
+        const { state } = value(await ws.getDeployment(endpoint, deployment));
+        if (["Succeeded", "Failed", "Canceled"].includes(state)) return state;
+        await sleep(t.pollIntervalMs);
+      }
+    };
+
     it("lists the live endpoint with its traffic and the model version each deployment serves", async () => {
       const endpoints = value(await ws.listEndpoints());
       const live = liveView(endpoints);
@@ -166,11 +208,13 @@ export function describeWorkspaceContract(name: string, target: () => Promise<Wo
       });
       const armMirror = (raw.body as { properties?: { mirrorTraffic?: Record<string, number> } }).properties
         ?.mirrorTraffic;
+      const armTags = (raw.body as { tags?: Record<string, string> }).tags;
 
       expect(endpoint.name).toBe(t.live.endpoint);
       expect(endpoint.traffic[t.live.deployment]).toBe(100);
       expect(raw.status).toBe(200);
       expect(endpoint.mirrorTraffic).toEqual(armMirror ?? {});
+      expect(endpoint.tags).toEqual(armTags ?? {});
       const deployment = endpoint.deployments.find((d) => d.name === t.live.deployment);
       expect(deployment?.requestTimeoutMs).toBeGreaterThan(0);
     });
@@ -221,6 +265,41 @@ export function describeWorkspaceContract(name: string, target: () => Promise<Wo
       });
       expect(error.code === "deployment_not_found" && error.known).toContain(t.live.deployment);
       expect(unknownEndpoint).toMatchObject({ code: "endpoint_not_found" });
+    });
+
+    it("shows one deployment with its provisioning state and the model version it serves", async () => {
+      const deployment = value(await ws.getDeployment(t.live.endpoint, t.live.deployment));
+
+      expect(deployment.name).toBe(t.live.deployment);
+      expect(deployment.state).toBe("Succeeded");
+      expect(deployment.model).toEqual({ name: t.model.name, version: t.live.modelVersion });
+      expect(deployment.scale.kind).toBe("fixed");
+    });
+
+    it("says deployment_not_found, or endpoint_not_found, for a deployment that is not there", async () => {
+      const missing = failure(await ws.getDeployment(t.live.endpoint, "no-such-deployment"));
+      const noEndpoint = failure(await ws.getDeployment(`${t.live.endpoint}-gone`, t.live.deployment));
+
+      expect(missing).toMatchObject({
+        code: "deployment_not_found",
+        endpoint: t.live.endpoint,
+        deployment: "no-such-deployment",
+      });
+      expect(missing.code === "deployment_not_found" && missing.known).toContain(t.live.deployment);
+      expect(noEndpoint).toMatchObject({ code: "endpoint_not_found", endpoint: `${t.live.endpoint}-gone` });
+    });
+
+    it("finds a registered model version, and lists the versions there are, newest first, for one that is not", async () => {
+      const [newest] = t.model.versionsNewestFirst;
+      const found = value(await ws.getModelVersion(t.model.name, newest ?? ""));
+      const missing = failure(await ws.getModelVersion(t.model.name, "9999"));
+      const noModel = failure(await ws.getModelVersion(uniqueName("no-such-model"), "1"));
+
+      expect(found).toEqual({ model: t.model.name, version: newest });
+      expect(missing).toMatchObject({ code: "model_version_not_found", model: t.model.name, version: "9999" });
+      const known = missing.code === "model_version_not_found" ? missing.known : [];
+      expect(known.filter((v) => t.model.versionsNewestFirst.includes(v))).toEqual(t.model.versionsNewestFirst);
+      expect(noModel).toMatchObject({ code: "model_version_not_found", version: "1", known: [] });
     });
 
     it("scores a sample on the live endpoint and says which deployment answered", async () => {
@@ -386,6 +465,282 @@ export function describeWorkspaceContract(name: string, target: () => Promise<Wo
         expect(second.status, second.body).toBe(200);
         // The cached key got a 401, so the endpoint was read and its keys fetched again.
         expect(ws.armCallCount - before).toBe(2);
+      });
+    });
+
+    describe("writes, on an endpoint of its own", () => {
+      // blue: created raw at the current api-version with every setting 2.1.1 cannot send; green: created by the SDK.
+      const w = uniqueName("wr");
+      const sourceProperties = () => ({
+        endpointComputeType: "Managed",
+        description: "clone source",
+        properties: { "greenlight-contract": "source" },
+        model: t.modelId(t.live.modelVersion),
+        instanceType: "Standard_DS3_v2",
+        environmentVariables: { LOG_LEVEL: "debug", WORKERS: "2" },
+        requestSettings: { requestTimeout: "PT7S", maxConcurrentRequestsPerInstance: 2, maxQueueWait: "PT0.5S" },
+        livenessProbe: {
+          failureThreshold: 5,
+          successThreshold: 1,
+          timeout: "PT3S",
+          period: "PT15S",
+          initialDelay: "PT20S",
+        },
+        readinessProbe: {
+          failureThreshold: 4,
+          successThreshold: 2,
+          timeout: "PT2S",
+          period: "PT5S",
+          initialDelay: "PT5S",
+        },
+        startupProbe: {
+          failureThreshold: 3,
+          successThreshold: 1,
+          timeout: "PT2S",
+          period: "PT10S",
+          initialDelay: "PT30S",
+        },
+        egressPublicNetworkAccess: "Enabled",
+        dataCollector: {
+          collections: { model_inputs: { dataCollectionMode: "Enabled", samplingRate: 0.5 } },
+          requestLogging: { captureHeaders: ["x-request-id"] },
+          rollingRate: "Hour",
+        },
+      });
+      // A version the source does not serve (and not the faulty one, so the copies provision and score).
+      const other = () =>
+        t.model.versionsNewestFirst.find((v) => v !== t.live.modelVersion && v !== t.faulty?.version) ??
+        t.live.modelVersion;
+      /** What a deployment is, without what ARM writes itself and without its model. */
+      const specOf = (deployment: ArmJson) => {
+        const { id: _id, name: _name, systemData: _systemData, properties, ...rest } = deployment;
+        const { provisioningState: _state, model: _model, ...spec } = properties;
+        return { ...rest, properties: spec };
+      };
+      const liveTraffic = (traffic: unknown) =>
+        Object.fromEntries(Object.entries(traffic as Record<string, number>).filter(([, share]) => share > 0));
+      const needsFaults = (skip: (note?: string) => never) => {
+        if (!t.canCreate || !t.injectFault) skip("needs fault injection (emulator only)");
+      };
+
+      beforeAll(async () => {
+        if (!t.canCreate) return;
+        await createEndpoint(w, "Key", {}, {});
+        await sendRawAndWait(t.client, {
+          method: "PUT",
+          url: deploymentPath(w, "blue"),
+          apiVersion: CURRENT_API_VERSION,
+          body: {
+            location: t.location,
+            tags: { slot: "blue" },
+            sku: { name: "Default", capacity: 1 },
+            properties: sourceProperties(),
+          },
+          pollIntervalMs: t.pollIntervalMs,
+        });
+        await t.client.onlineDeployments.beginCreateOrUpdateAndWait(
+          t.resourceGroup,
+          t.workspaceName,
+          w,
+          "green",
+          {
+            location: t.location,
+            sku: { name: "Default", capacity: 1 },
+            properties: { endpointComputeType: "Managed", model: t.modelId(t.live.modelVersion) },
+          },
+          lro(),
+        );
+        const endpoint = await t.client.onlineEndpoints.get(t.resourceGroup, t.workspaceName, w);
+        await t.client.onlineEndpoints.beginCreateOrUpdateAndWait(
+          t.resourceGroup,
+          t.workspaceName,
+          w,
+          { ...endpoint, properties: { ...endpoint.properties, traffic: { blue: 100 } } },
+          lro(),
+        );
+      });
+      afterAll(async () => {
+        await t?.clearFaults?.();
+      });
+
+      it("clones a deployment with another model version and loses no field", async ({ skip }) => {
+        if (!t.canCreate) skip("the target cannot create deployments");
+        const accepted = value(await ws.cloneDeployment(w, "blue", "copy", { name: t.model.name, version: other() }));
+        const state = await settled(w, "copy");
+        const [source, copy] = await Promise.all([rawDeployment(w, "blue"), rawDeployment(w, "copy")]);
+
+        expect(accepted.retryAfterMs).toBeGreaterThanOrEqual(0);
+        expect(state).toBe("Succeeded");
+        expect(specOf(copy)).toEqual(specOf(source));
+        expect(copy.properties["model"]).toBe(t.modelId(other()));
+        // Compared with what was sent, not only with the source: both losing a field would also be "equal".
+        const sent = sourceProperties();
+        for (const field of ["dataCollector", "startupProbe", "livenessProbe", "readinessProbe"] as const) {
+          expect(copy.properties[field], field).toEqual(sent[field]);
+        }
+        expect(copy.properties["environmentVariables"]).toEqual(sent.environmentVariables);
+        expect(copy.properties["requestSettings"]).toEqual(sent.requestSettings);
+        expect(copy["tags"]).toEqual({ slot: "blue" });
+        expect(value(await ws.getDeployment(w, "copy")).model).toEqual({ name: t.model.name, version: other() });
+      });
+
+      it("changes nothing when the same clone is applied again", async ({ skip }) => {
+        if (!t.canCreate) skip("the target cannot create deployments");
+        const before = await rawDeployment(w, "copy");
+        const calls = ws.armCallCount;
+
+        value(await ws.cloneDeployment(w, "blue", "copy", { name: t.model.name, version: other() }));
+        const after = await rawDeployment(w, "copy");
+
+        // The source and the copy were read; nothing was put (systemData would say so).
+        expect(ws.armCallCount - calls).toBe(2);
+        expect(after).toEqual(before);
+      });
+
+      it("replaces an idle deployment of that name with the clone", async ({ skip }) => {
+        if (!t.canCreate) skip("the target cannot create deployments");
+        value(await ws.cloneDeployment(w, "blue", "green", { name: t.model.name, version: other() }));
+        const state = await settled(w, "green");
+        const [source, green] = await Promise.all([rawDeployment(w, "blue"), rawDeployment(w, "green")]);
+
+        expect(state).toBe("Succeeded");
+        expect(specOf(green)).toEqual(specOf(source));
+        expect(value(await ws.getDeployment(w, "green")).model).toEqual({ name: t.model.name, version: other() });
+      });
+
+      it("sets traffic exactly, keeping mirror traffic, tags and auth mode", async ({ skip }) => {
+        if (!t.canCreate) skip("the target cannot create endpoints");
+        const tags = { "greenlight-plan": "10,50,100", owner: "contract" };
+        await t.client.onlineEndpoints.beginUpdateAndWait(t.resourceGroup, t.workspaceName, w, { tags }, lro());
+        const current = await sendRaw(t.client, { method: "GET", url: endpointPath(w), apiVersion: "2023-04-01" });
+        const body = current.body as { properties: Record<string, unknown> };
+        await sendRawAndWait(t.client, {
+          method: "PUT",
+          url: endpointPath(w),
+          apiVersion: "2023-04-01",
+          body: { ...body, properties: { ...body.properties, mirrorTraffic: { green: 10 } } },
+          pollIntervalMs: t.pollIntervalMs,
+        });
+
+        value(await ws.setTraffic(w, { blue: 90, copy: 10 }));
+        const raw = await rawEndpoint(w);
+        const view = value(await ws.getEndpoint(w));
+
+        expect(liveTraffic(raw.properties["traffic"])).toEqual({ blue: 90, copy: 10 });
+        expect(raw.properties["mirrorTraffic"]).toEqual({ green: 10 });
+        expect(raw.properties["authMode"]).toBe("Key");
+        expect(raw["tags"]).toEqual(tags);
+        expect(raw.properties["provisioningState"]).toBe("Succeeded");
+        expect(view.tags).toEqual(tags);
+        expect(view.mirrorTraffic).toEqual({ green: 10 });
+      });
+
+      it("does not put traffic that is already set again", async ({ skip }) => {
+        if (!t.canCreate) skip("the target cannot create endpoints");
+        const before = await rawEndpoint(w);
+        const calls = ws.armCallCount;
+
+        value(await ws.setTraffic(w, { blue: 90, copy: 10 }));
+
+        expect(ws.armCallCount - calls).toBe(1);
+        expect(await rawEndpoint(w)).toEqual(before);
+      });
+
+      it("says workspace_rejected with Azure's message for traffic to a deployment that does not exist", async ({
+        skip,
+      }) => {
+        if (!t.canCreate) skip("the target cannot create endpoints");
+        const error = failure(await ws.setTraffic(w, { blue: 90, purple: 10 }));
+
+        expect(error).toMatchObject({ code: "workspace_rejected", status: 400 });
+        expect(error.code === "workspace_rejected" && error.message).toMatch(/purple/);
+        expect(liveTraffic((await rawEndpoint(w)).properties["traffic"])).toEqual({ blue: 90, copy: 10 });
+      });
+
+      it("says operation_in_progress while another operation runs on the endpoint", async ({ skip }) => {
+        needsFaults(skip);
+        await t.injectFault?.({ kind: "provisioningHold", endpoint: w, deployment: "held" });
+        try {
+          value(await ws.cloneDeployment(w, "blue", "held", { name: t.model.name, version: other() }));
+          const held = value(await ws.getDeployment(w, "held"));
+          const error = failure(await ws.setTraffic(w, { blue: 100 }));
+
+          expect(held.state).toBe("Creating");
+          expect(error).toMatchObject({ code: "operation_in_progress", endpoint: w });
+        } finally {
+          await t.clearFaults?.();
+        }
+        expect(await settled(w, "held")).toBe("Succeeded");
+        expect(liveTraffic((await rawEndpoint(w)).properties["traffic"])).toEqual({ blue: 90, copy: 10 });
+      });
+
+      it("says operation_failed with Azure's message when the change fails, and applying it again succeeds", async ({
+        skip,
+      }) => {
+        needsFaults(skip);
+        const message = "Operation canceled by another operation with a higher priority (contract).";
+        await t.injectFault?.({ kind: "endpointOperationFailure", endpoint: w, message });
+
+        const error = failure(await ws.setTraffic(w, { blue: 100 }));
+        const unchanged = liveTraffic((await rawEndpoint(w)).properties["traffic"]);
+        value(await ws.setTraffic(w, { blue: 100 }));
+
+        expect(error).toEqual({ code: "operation_failed", endpoint: w, message });
+        expect(unchanged).toEqual({ blue: 90, copy: 10 });
+        expect(liveTraffic((await rawEndpoint(w)).properties["traffic"])).toEqual({ blue: 100 });
+        expect((await rawEndpoint(w)).properties["mirrorTraffic"]).toEqual({ green: 10 });
+      });
+
+      it.for([
+        [429, { blue: 80, copy: 20 }],
+        [500, { blue: 70, copy: 30 }],
+      ] as const)(
+        "sets traffic when ARM first answers %i (the pipeline retries)",
+        async ([status, traffic], { skip }) => {
+          needsFaults(skip);
+          await t.injectFault?.({ kind: "controlPlane", status, count: 1 });
+
+          value(await ws.setTraffic(w, traffic));
+
+          expect(liveTraffic((await rawEndpoint(w)).properties["traffic"])).toEqual(traffic);
+        },
+      );
+
+      it("shows a deployment whose provisioning failed as Failed", async ({ skip }) => {
+        needsFaults(skip);
+        await t.injectFault?.({ kind: "provisioningFailure", endpoint: w, deployment: "broken" });
+        try {
+          value(await ws.cloneDeployment(w, "blue", "broken", { name: t.model.name, version: other() }));
+
+          expect(await settled(w, "broken")).toBe("Failed");
+          expect(value(await ws.getDeployment(w, "broken")).state).toBe("Failed");
+        } finally {
+          await t.clearFaults?.();
+        }
+      });
+
+      it("deletes a deployment, and deleting it again is fine; one with traffic is refused", async ({ skip }) => {
+        if (!t.canCreate) skip("the target cannot create deployments");
+        const name = (await ws.getDeployment(w, "broken")).ok ? "broken" : "held";
+
+        value(await ws.deleteDeployment(w, name));
+        value(await ws.deleteDeployment(w, name));
+        const gone = failure(await ws.getDeployment(w, name));
+        const refused = failure(await ws.deleteDeployment(w, "blue"));
+
+        expect(gone).toMatchObject({ code: "deployment_not_found", endpoint: w, deployment: name });
+        expect(gone.code === "deployment_not_found" && gone.known).not.toContain(name);
+        expect(refused).toMatchObject({ code: "workspace_rejected", status: 400 });
+        expect(value(await ws.getDeployment(w, "blue")).state).toBe("Succeeded");
+      });
+
+      it("deletes the endpoint with its deployments, and deleting it again is fine", async ({ skip }) => {
+        if (!t.canCreate) skip("the target cannot create endpoints");
+        value(await ws.deleteEndpoint(w));
+        value(await ws.deleteEndpoint(w));
+
+        expect(failure(await ws.getEndpoint(w))).toMatchObject({ code: "endpoint_not_found", endpoint: w });
+        expect(failure(await ws.getDeployment(w, "blue"))).toMatchObject({ code: "endpoint_not_found" });
       });
     });
 

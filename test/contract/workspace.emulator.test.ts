@@ -1,9 +1,10 @@
 // The Workspace port contract against the local Azure ML workspace (src/emulator) on a fresh temp data dir.
 import { readFileSync } from "node:fs";
 import type { AccessToken, TokenCredential } from "@azure/identity";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalWorkspace } from "../support/local-workspace.js";
 import { httpsClient } from "../support/https-request.js";
-import { ArmWorkspace } from "../../src/workspace/arm-workspace.js";
+import { ArmWorkspace, type ArmWorkspaceOptions } from "../../src/workspace/arm-workspace.js";
 import { createArmClient, localCredential } from "../../src/workspace/arm-client.js";
 import { describeWorkspaceContract, type WorkspaceContractTarget } from "./workspace.contract.js";
 
@@ -56,6 +57,8 @@ async function emulatorTarget(): Promise<WorkspaceContractTarget> {
       credential: entraCredentialForMl(),
       caCertPem: emulator.caCertPem,
       invokeTimeoutMs: 10_000,
+      // The emulator sends no Retry-After here (retryAfterSeconds 0): poll as often as the SDK does in these tests.
+      operationPolling: { intervalMs: 10 },
       ...overrides,
     });
   return {
@@ -82,6 +85,14 @@ async function emulatorTarget(): Promise<WorkspaceContractTarget> {
       });
       if (answer.status !== 204) throw new Error(`fault injection answered ${answer.status}: ${answer.text}`);
     },
+    async injectFault(fault) {
+      const answer = await admin.send({ method: "POST", url: `${emulator.adminBaseUrl}/faults`, body: fault });
+      if (answer.status !== 204) throw new Error(`fault injection answered ${answer.status}: ${answer.text}`);
+    },
+    async clearFaults() {
+      const answer = await admin.send({ method: "DELETE", url: `${emulator.adminBaseUrl}/faults` });
+      if (answer.status !== 204) throw new Error(`clearing faults answered ${answer.status}: ${answer.text}`);
+    },
     async stoppedWorkspace() {
       const other = await startLocalWorkspace({ provisioningDelayMs: 20, retryAfterSeconds: 0 });
       const noRetries = createArmClient({
@@ -102,3 +113,51 @@ async function emulatorTarget(): Promise<WorkspaceContractTarget> {
 }
 
 describeWorkspaceContract("Workspace port: ArmWorkspace on the emulator", emulatorTarget);
+
+// How ArmWorkspace waits for Azure's long-running operations, with the emulator timing them: an operation that takes
+// 300 ms and asks, while it runs, for a Retry-After of 600 s (the spec's maximum).
+describe("ArmWorkspace following a long-running operation on the emulator", () => {
+  let local: Awaited<ReturnType<typeof startLocalWorkspace>>;
+  const workspace = (operationPolling: NonNullable<ArmWorkspaceOptions["operationPolling"]>) =>
+    new ArmWorkspace({
+      client: local.client,
+      resourceGroup: local.emulator.resourceGroup,
+      workspaceName: local.emulator.workspaceName,
+      credential: localCredential(),
+      invokeTimeoutMs: 10_000,
+      operationPolling,
+    });
+
+  beforeAll(async () => {
+    local = await startLocalWorkspace({ provisioningDelayMs: 300, retryAfterSeconds: 600 });
+  });
+  afterAll(async () => {
+    await local?.close();
+  });
+
+  it("waits between polls as long as Retry-After asks, but no longer than maxIntervalMs", async () => {
+    const ws = workspace({ intervalMs: 10, maxIntervalMs: 1_000 });
+    const before = ws.armCallCount;
+
+    const result = await ws.setTraffic("diabetes-prod", { blue: 0 });
+    const calls = ws.armCallCount - before;
+    ws.close();
+
+    expect(result).toEqual({ ok: true, value: undefined });
+    // GET, PUT, a first poll after intervalMs (still running, Retry-After 600 s), one more after 1 s (done); polling
+    // every 10 ms instead would have taken some thirty polls, and waiting 600 s would have timed the test out.
+    expect(calls).toBe(4);
+  });
+
+  it("says operation_in_progress, with Azure's Retry-After, when the operation outlasts timeoutMs", async () => {
+    const ws = workspace({ intervalMs: 10, maxIntervalMs: 1_000, timeoutMs: 100 });
+
+    const result = await ws.setTraffic("diabetes-prod", { blue: 100 });
+    ws.close();
+
+    expect(result).toEqual({
+      ok: false,
+      error: { code: "operation_in_progress", endpoint: "diabetes-prod", retryAfterSeconds: 600 },
+    });
+  });
+});
