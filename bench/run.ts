@@ -1,4 +1,5 @@
 import { benchBotTurn } from "./bot-turn.bench.js";
+import { benchFootprint } from "./footprint.bench.js";
 import { benchScoring } from "./scoring.bench.js";
 
 /** `npm run bench`: every benchmark in one run, reported as ratios measured side by side on this machine. */
@@ -8,6 +9,9 @@ console.log(scoring.lines.join("\n"));
 console.log("");
 const bot = await benchBotTurn();
 console.log(bot.lines.join("\n"));
+console.log("");
+const footprint = await benchFootprint();
+console.log(footprint.lines.join("\n"));
 console.log("");
 console.log(
   [
@@ -19,5 +23,7 @@ console.log(
     `  ARM calls per \`endpoints\` (100 endpoints)  ${bot.armCalls}`,
     `  endpoints card                             ${bot.cardBytes} bytes   (limit 28672)`,
     `  card action ack p99 during an operation    ${bot.ackP99.toFixed(1)} ms   (target < 1000 ms)`,
+    `  bot idle RSS (production build)            ${footprint.idleMb.toFixed(0)} MB   (target < 300 MB)`,
+    `  bot RSS after 5000 conversations           ${footprint.afterMb.toFixed(0)} MB   (after / idle ${(footprint.afterMb / footprint.idleMb).toFixed(2)})`,
   ].join("\n"),
 );
