@@ -37,7 +37,7 @@ const envSchema = z.object({
   /** PostgreSQL connection string; PGlite in DATA_DIR when empty. */
   DATABASE_URL: optionalString,
   DATA_DIR: z.string().min(1).default(".data"),
-  /** PGlite's page cache (PostgreSQL shared_buffers, MB): allocated when the bot starts, so most of its idle memory. */
+  /** PGlite's page cache (PostgreSQL shared_buffers, MB), allocated and touched when the bot starts. */
   PGLITE_SHARED_BUFFERS_MB: z.coerce.number().int().min(1).max(1024).default(16),
   /** Roles file (JSON): users by Entra object id or UPN, and the roles of unknown users. */
   ROLES_FILE: optionalString,
