@@ -9,7 +9,10 @@ import { systemClock, type Clock } from "./ports/clock.js";
 import type { Store } from "./ports/store.js";
 import type { Workspace } from "./ports/workspace.js";
 import { loadRoleBook } from "./roles-file.js";
-import { openStore } from "./store/open-store.js";
+import { openStore, type GreenLightStore } from "./store/open-store.js";
+import { OutboxSender } from "./worker/outbox-sender.js";
+import { RolloutWorker } from "./worker/rollout-worker.js";
+import type { Mention } from "./ports/notifier.js";
 import { CardRenderer } from "./teams/cards/render-card.js";
 import { startBotServer, type RunningBot } from "./teams/bot-server.js";
 import { createArmClient, localCredential } from "./workspace/arm-client.js";
@@ -17,7 +20,9 @@ import { ArmWorkspace } from "./workspace/arm-workspace.js";
 
 export interface GreenLight {
   bot: RunningBot;
-  store: Store;
+  store: GreenLightStore;
+  worker: RolloutWorker;
+  outbox: OutboxSender;
   workspace: Workspace;
   close(): Promise<void>;
 }
@@ -26,7 +31,7 @@ export interface StartOptions {
   log?: Logger;
   clock?: Clock;
   /** Overrides the store (tests pass an in-memory PGlite). */
-  store?: Store;
+  store?: GreenLightStore;
 }
 
 /**
@@ -68,9 +73,30 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
     credential,
     invokeTimeoutMs: env.INVOKE_TIMEOUT_MS,
     maxConcurrency: env.ARM_CONCURRENCY,
+    // Without a Retry-After, an operation is looked at as often as the rollout worker looks at its work.
+    operationPolling: { intervalMs: env.ROLLOUT_POLL_MS },
     ...(local ? { caCertPem: local.caCertPem } : {}),
   });
   if (ws.mode === "local" && local) await seedLocalSamples(ws.url, local.caCertPem, store, clock, log);
+
+  const approvers = (): Mention[] => roleBook.membersWith("approver").map((m) => ({ id: m.user, name: m.name }));
+  const approvalTtlMs = env.APPROVAL_TTL_HOURS * 60 * 60 * 1000;
+  // The outbox sender needs the bot's notifier, which exists once the bot server does: bound late.
+  const late: { outbox?: OutboxSender } = {};
+  const worker = new RolloutWorker({
+    rollouts: store,
+    workspace,
+    store,
+    clock,
+    log,
+    approvers,
+    approvalTtlMs,
+    pollMs: env.ROLLOUT_POLL_MS,
+    idleMs: env.WORKER_IDLE_MS,
+    leaseMs: 60_000,
+    maxSmokeSamples: 10,
+    onStored: () => late.outbox?.wake(),
+  });
 
   const bot = await startBotServer(
     {
@@ -83,6 +109,16 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
       appId: env.MicrosoftAppId ?? "",
       limits,
       attachments: { hosts: env.ATTACHMENT_HOSTS, allowLoopbackConnector: ws.mode === "local" },
+      rollouts: store,
+      rolloutSettings: {
+        ...(config.releaseChannel ? { releaseChannel: config.releaseChannel } : {}),
+        approvalTtlMs,
+        approvers: approvers(),
+      },
+      wakeWorker: () => {
+        worker.wake();
+        late.outbox?.wake();
+      },
       cardAnswerBudgetMs: env.CARD_ANSWER_BUDGET_MS,
       ...(config.releaseChannel
         ? {
@@ -101,6 +137,17 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
     },
     { host: env.BOT_HOST, port: env.PORT },
   );
+  const outbox = new OutboxSender({
+    rollouts: store,
+    notifier: bot.notifier,
+    clock,
+    log,
+    idleMs: env.WORKER_IDLE_MS,
+    leaseMs: 60_000,
+  });
+  late.outbox = outbox;
+  worker.start();
+  outbox.start();
   log.info("GreenLight is listening", {
     url: `${bot.url}/api/messages`,
     workspace: ws.mode === "local" ? `local (${ws.url})` : `${ws.subscriptionId}/${ws.resourceGroup}/${ws.workspace}`,
@@ -110,8 +157,18 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
     bot,
     store,
     workspace,
+    worker,
+    outbox,
     close: async () => {
+      // New activities stop first; then the worker's round in progress and the messages it left are finished.
       await bot.close();
+      await worker.stop();
+      await outbox.stop();
+      await outbox.drain().catch((error: unknown) =>
+        log.warn("could not send every message before stopping; they go out after the next start", {
+          error: String(error),
+        }),
+      );
       if (!options.store) await store.close();
     },
   };

@@ -71,6 +71,16 @@ const envSchema = z.object({
         .filter(Boolean),
     )
     .pipe(z.array(z.string().regex(/^(\*\.)?[a-z0-9.-]+$/i, "a host name, or *.domain for its subdomains"))),
+  /** How long a rollout waits for an approval before it expires (and its starting traffic is put back). */
+  APPROVAL_TTL_HOURS: z.coerce
+    .number()
+    .min(0.001)
+    .max(24 * 30)
+    .default(24),
+  /** How often the rollout worker looks at a running Azure operation (Azure's Retry-After when it asks for more). */
+  ROLLOUT_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** How often each bot instance asks the store for rollout work and messages other instances left due. */
+  WORKER_IDLE_MS: z.coerce.number().int().min(50).max(60_000).default(500),
   /** PostgreSQL: how long to wait for a connection, and the longest one statement may run. */
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),

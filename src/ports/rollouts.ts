@@ -29,7 +29,8 @@ export type RolloutPhase = (typeof ROLLOUT_PHASES)[number];
 export const FINAL_PHASES = ["completed", "rejected", "failed", "expired", "rolled_back", "paused"] as const;
 export type FinalPhase = (typeof FINAL_PHASES)[number];
 
-export const isFinal = (phase: RolloutPhase): phase is FinalPhase => (FINAL_PHASES as readonly string[]).includes(phase);
+export const isFinal = (phase: RolloutPhase): phase is FinalPhase =>
+  (FINAL_PHASES as readonly string[]).includes(phase);
 
 /** Someone who acted on a rollout, as the audit log names them. */
 export interface Person {
@@ -93,7 +94,7 @@ export interface Rollout {
   override?: { by: Person; reason: string; at: Date };
   /** When the pending approval (or the whole rollout while it waits for a person) expires. */
   expiresAt?: Date;
-  /** When the worker should act on it next; absent while it waits for a person. */
+  /** When the worker should act on it next (while it waits for a person: its expiry); absent once it ended. */
   nextRunAt?: Date;
   /**
    * Why it ended or paused: a failure message, the log tail, the traffic found instead of the expected one. While
@@ -163,10 +164,11 @@ export interface RolloutStore {
    */
   claimDueRollouts(owner: string, now: Date, leaseMs: number, limit: number): Promise<Rollout[]>;
   /**
-   * Gives a lease back (the worker is done with the rollout for now), and when `nextRunAt` is given, sets when it is
-   * due again — a schedule, not a change of the rollout: its version stays.
+   * Gives a lease back (the worker is done with the rollout for now), and with a schedule, sets when it is due again —
+   * not a change of the rollout (its version stays), and only if its version is still `schedule.version`: a click
+   * stored while the worker held the lease has set its own `nextRunAt`, which must not be pushed back.
    */
-  releaseRollout(id: string, owner: string, nextRunAt?: Date): Promise<void>;
+  releaseRollout(id: string, owner: string, schedule?: { nextRunAt: Date; version: number }): Promise<void>;
 
   /** The reference of the rollout's card once posted (kept apart from the versioned state). */
   setCard(rolloutId: string, card: MessageRef): Promise<void>;

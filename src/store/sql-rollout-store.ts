@@ -105,12 +105,13 @@ export class SqlRolloutStore implements RolloutStore {
     return rows.map(toRollout).sort(byNextRun);
   }
 
-  async releaseRollout(id: string, owner: string, nextRunAt?: Date): Promise<void> {
+  async releaseRollout(id: string, owner: string, schedule?: { nextRunAt: Date; version: number }): Promise<void> {
+    // The schedule applies only to the version the worker last saw: a click stored since then set its own.
     await this.db.query(
       `UPDATE rollouts SET lease_owner = NULL, lease_until = NULL,
-         next_run_at = coalesce($3::timestamptz, next_run_at)
+         next_run_at = CASE WHEN version = $4 THEN coalesce($3::timestamptz, next_run_at) ELSE next_run_at END
        WHERE id = $1 AND lease_owner = $2`,
-      [id, owner, nextRunAt ?? null],
+      [id, owner, schedule?.nextRunAt ?? null, schedule?.version ?? null],
     );
   }
 

@@ -8,9 +8,15 @@ import {
   TurnContext,
 } from "botbuilder";
 import type { RoleBook } from "../core/access/roles.js";
-import { DEFAULT_LIMITS, type CommandContext, type Limits } from "../core/commands/command-context.js";
+import {
+  DEFAULT_LIMITS,
+  type CommandContext,
+  type Limits,
+  type RolloutSettings,
+} from "../core/commands/command-context.js";
+import type { RolloutStore } from "../ports/rollouts.js";
 import { handleCardAction, handleChat } from "../core/commands/run-command.js";
-import { describeError } from "../core/errors.js";
+import { describeError, errorTitle } from "../core/errors.js";
 import type { Reply } from "../core/views/views.js";
 import type { Logger } from "../logger.js";
 import type { Clock } from "../ports/clock.js";
@@ -36,6 +42,10 @@ export interface BotDependencies {
   appId: string;
   /** Where attached files may be downloaded from. */
   attachments: AttachmentPolicy;
+  rollouts: RolloutStore;
+  rolloutSettings: RolloutSettings;
+  /** Tells the rollout worker there is work due now. */
+  wakeWorker: () => void;
   /** Where approvals and notifications go, and what GreenLight says there when it is installed in that tenant. */
   releaseChannel?: { address: ChannelAddress; greeting: Notice };
   limits?: Limits;
@@ -47,6 +57,7 @@ export interface BotDependencies {
 }
 
 const CARD = "application/vnd.microsoft.card.adaptive";
+const MESSAGE = "application/vnd.microsoft.activity.message";
 const ERROR = "application/vnd.microsoft.error";
 const MAX_CONVERSATIONS = 10_000;
 // The Playground installs the app on every page load, sometimes twice in a row: greet at most this often (short
@@ -135,6 +146,11 @@ export class GreenLightBot extends TeamsActivityHandler {
           body: { statusCode: 400, type: ERROR, value: { code: "BadRequest", message: describeError(reply.error) } },
         };
       }
+      if (reply.kind === "error") {
+        // A refusal (not allowed, stale, blocked) leaves the clicked card as it is, and says why.
+        const text = `${errorTitle(reply.error)}: ${describeError(reply.error)}`;
+        return { status: 200, body: { statusCode: 200, type: MESSAGE, value: text } };
+      }
       const card = renderCard(reply, this.deps.cards);
       // The invoke answer redraws the card for the person who clicked; in a chat or channel everyone else sees it too.
       if (shared && replyToId)
@@ -154,8 +170,12 @@ export class GreenLightBot extends TeamsActivityHandler {
   ): void {
     const task = (async () => {
       let activity: Partial<Activity>;
+      let replace = replyToId !== undefined;
       try {
-        activity = renderReply(await work, this.deps.cards);
+        const reply = await work;
+        activity = renderReply(reply, this.deps.cards);
+        // A refusal goes in a message of its own: the clicked card keeps what it shows.
+        if (reply.kind === "error") replace = false;
       } catch (error) {
         this.deps.log.error("card action failed", { correlationId, error: errorText(error) });
         activity = {
@@ -164,7 +184,7 @@ export class GreenLightBot extends TeamsActivityHandler {
         };
       }
       await this.adapter.continueConversationAsync(this.deps.appId, reference, async (proactive) => {
-        if (replyToId) await proactive.updateActivity({ ...activity, id: replyToId });
+        if (replace && replyToId) await proactive.updateActivity({ ...activity, id: replyToId });
         else await proactive.sendActivity(activity);
       });
     })()
@@ -238,6 +258,11 @@ export class GreenLightBot extends TeamsActivityHandler {
       clock: this.deps.clock,
       limits: this.limits,
       correlationId: randomUUID(),
+      rollouts: this.deps.rollouts,
+      rolloutSettings: this.deps.rolloutSettings,
+      where: whereFrom(ctx.activity),
+      newId: randomUUID,
+      wakeWorker: this.deps.wakeWorker,
     };
   }
 }
@@ -253,6 +278,21 @@ async function within<T>(work: Promise<T>, ms: number): Promise<{ done: true; va
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The conversation an activity came from; for a channel, its address (where a rollout card could go). */
+function whereFrom(activity: Activity): CommandContext["where"] {
+  const conversation = activity.conversation;
+  const data = activity.channelData as { channel?: { id?: unknown }; tenant?: { id?: unknown } } | undefined;
+  const channelId = typeof data?.channel?.id === "string" ? data.channel.id : undefined;
+  const tenantId = conversation.tenantId ?? (typeof data?.tenant?.id === "string" ? data.tenant.id : undefined);
+  return {
+    conversationId: conversation.id,
+    personal: (conversation.conversationType ?? "personal") === "personal",
+    ...(conversation.conversationType === "channel" && channelId
+      ? { channel: { serviceUrl: activity.serviceUrl, channelId, ...(tenantId ? { tenantId } : {}) } }
+      : {}),
+  };
 }
 
 function sameConnector(a: string | undefined, b: string): boolean {

@@ -2,6 +2,7 @@ import {
   type CloudAdapter,
   type ConversationParameters,
   type ConversationReference,
+  CardFactory,
   MessageFactory,
   type TurnContext,
 } from "botbuilder";
@@ -35,15 +36,22 @@ export class TeamsNotifier implements Notifier {
     // An undefined audience makes botbuilder use the bot's own default (it tests with ??, so "" would not do).
     const audience = undefined as unknown as string;
     let posted: MessageRef | undefined;
-    await this.adapter.createConversationAsync(this.appId, "msteams", channel.serviceUrl, audience, parameters, (ctx) => {
-      const reference: Partial<ConversationReference> = {
-        channelId: "msteams",
-        serviceUrl: channel.serviceUrl,
-        conversation: ctx.activity.conversation,
-      };
-      posted = { conversation: reference, activityId: rootMessageId(ctx.activity.conversation.id) };
-      return Promise.resolve();
-    });
+    await this.adapter.createConversationAsync(
+      this.appId,
+      "msteams",
+      channel.serviceUrl,
+      audience,
+      parameters,
+      (ctx) => {
+        const reference: Partial<ConversationReference> = {
+          channelId: "msteams",
+          serviceUrl: channel.serviceUrl,
+          conversation: ctx.activity.conversation,
+        };
+        posted = { conversation: reference, activityId: rootMessageId(ctx.activity.conversation.id) };
+        return Promise.resolve();
+      },
+    );
     if (!posted) throw new Error("the connector created no conversation");
     return posted;
   }
@@ -54,14 +62,23 @@ export class TeamsNotifier implements Notifier {
     });
   }
 
+  /**
+   * The reply is a small Adaptive Card: mentions in a card may name people by Entra object id or UPN, which is what the
+   * roles file has (a text mention needs their Teams user id, which GreenLight may never have seen).
+   */
   async replyInThread(message: MessageRef, text: string, mentions: readonly Mention[]): Promise<void> {
     const tags = mentions.map((m) => `<at>${escapeHtml(m.name)}</at>`);
-    const activity = MessageFactory.text(`${tags.join(" ")} ${text}`.trim());
-    activity.entities = mentions.map((m, i) => ({
-      type: "mention",
-      text: tags[i],
-      mentioned: { id: m.id, name: m.name },
-    }));
+    const card = {
+      type: "AdaptiveCard",
+      $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
+      version: "1.5",
+      body: [{ type: "TextBlock", text: `${tags.join(" ")} ${text}`.trim(), wrap: true }],
+      msteams: {
+        entities: mentions.map((m, i) => ({ type: "mention", text: tags[i], mentioned: { id: m.id, name: m.name } })),
+      },
+    };
+    const activity = MessageFactory.attachment(CardFactory.adaptiveCard(card));
+    activity.summary = text;
     await this.continueIn(message.conversation, async (ctx) => {
       await ctx.sendActivity(activity);
     });
@@ -76,10 +93,7 @@ export class TeamsNotifier implements Notifier {
     return true;
   }
 
-  private continueIn(
-    reference: unknown,
-    logic: (ctx: TurnContext) => Promise<void>,
-  ): Promise<void> {
+  private continueIn(reference: unknown, logic: (ctx: TurnContext) => Promise<void>): Promise<void> {
     return this.adapter.continueConversationAsync(this.appId, reference as Partial<ConversationReference>, logic);
   }
 }

@@ -388,17 +388,31 @@ export function describeRolloutStoreContract(
       it("makes a rollout due again when its releaser says, leaving the version alone", async () => {
         await store.createRollout(aRollout({ nextRunAt: at(0) }), noEffects);
         await store.claimDueRollouts("worker-1", at(10), leaseMs, 10);
-        await store.releaseRollout("rollout-1", "worker-1", at(30));
+        await store.releaseRollout("rollout-1", "worker-1", { nextRunAt: at(30), version: 1 });
         expect(await store.getRollout("rollout-1")).toMatchObject({ nextRunAt: at(30), version: 1 });
         expect(await store.claimDueRollouts("worker-2", at(29), leaseMs, 10)).toEqual([]);
         expect(ids(await store.claimDueRollouts("worker-2", at(30), leaseMs, 10))).toEqual(["rollout-1"]);
         expect(await store.updateRollout(aRollout({ phase: "smoke_testing" }), 1, noEffects)).toBe(true);
       });
 
+      it("keeps the schedule a click stored while the worker held the lease", async () => {
+        const rollout = aRollout({ nextRunAt: at(0) });
+        await store.createRollout(rollout, noEffects);
+        await store.claimDueRollouts("worker-1", at(10), leaseMs, 10);
+        // An approval, stored meanwhile: due now.
+        expect(
+          await store.updateRollout({ ...rollout, phase: "shifting", version: 2, nextRunAt: at(11) }, 1, noEffects),
+        ).toBe(true);
+        // The worker, which last saw version 1, would wait a day.
+        await store.releaseRollout("rollout-1", "worker-1", { nextRunAt: at(86_400), version: 1 });
+        expect(await store.getRollout("rollout-1")).toMatchObject({ nextRunAt: at(11), version: 2 });
+        expect(ids(await store.claimDueRollouts("worker-2", at(11), leaseMs, 10))).toEqual(["rollout-1"]);
+      });
+
       it("ignores the schedule in a release by a process that does not hold the lease", async () => {
         await store.createRollout(aRollout({ nextRunAt: at(0) }), noEffects);
         await store.claimDueRollouts("worker-1", at(10), leaseMs, 10);
-        await store.releaseRollout("rollout-1", "worker-2", at(30));
+        await store.releaseRollout("rollout-1", "worker-2", { nextRunAt: at(30), version: 1 });
         expect((await store.getRollout("rollout-1"))?.nextRunAt).toEqual(at(0));
       });
 

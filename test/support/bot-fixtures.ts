@@ -185,7 +185,8 @@ export function cardText(card: Record<string, unknown>): string {
 
 /** What a user reads in one reply: its text, or its card's text. */
 export function readReply(sent: SentActivity): string {
-  const text = typeof sent.activity.text === "string" ? sent.activity.text : "";
+  // Teams renders a text message as Markdown too.
+  const text = typeof sent.activity.text === "string" ? unescapeMarkdown(sent.activity.text) : "";
   const attachments = sent.activity.attachments as { contentType: string }[] | undefined;
   return attachments?.[0]?.contentType === "application/vnd.microsoft.card.adaptive"
     ? [text, cardText(cardOf(sent))].filter(Boolean).join("\n")

@@ -6,7 +6,7 @@ import { startGreenLight, type GreenLight } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/emulator.js";
 import type { Clock } from "../../src/ports/clock.js";
-import type { Store } from "../../src/ports/store.js";
+import type { GreenLightStore } from "../../src/store/open-store.js";
 import { PgliteClient } from "../../src/store/pglite-client.js";
 import { openSqlStore } from "../../src/store/sql-store.js";
 import { ConnectorServer, type Member, type SentActivity } from "./connector-server.js";
@@ -84,7 +84,7 @@ export class BotHarness {
     readonly emulator: RunningEmulator,
     readonly connector: ConnectorServer,
     readonly app: GreenLight,
-    readonly store: Store,
+    readonly store: GreenLightStore,
     private readonly dataDir: string,
   ) {}
 
@@ -109,7 +109,10 @@ export class BotHarness {
       ROLES_FILE: "config/roles.local.json",
       INVOKE_TIMEOUT_MS: "5000",
       ...(options.appId ? { MicrosoftAppId: options.appId, MicrosoftAppPassword: "not-a-real-password" } : {}),
-      ...options.env,
+      // "__connector__" stands for this harness's connector URL (a release channel on the same connector).
+      ...Object.fromEntries(
+        Object.entries(options.env ?? {}).map(([k, v]) => [k, v === "__connector__" ? connector.url : v]),
+      ),
     });
     const log = (level: string) => (message: string, fields?: Record<string, unknown>) =>
       logLines.push(JSON.stringify({ level, message, ...fields }));

@@ -18,6 +18,13 @@ export const POLICY = {
   "sample.add": ["operator", "admin"],
   invoke: ["operator", "admin"],
   logs: ["operator", "admin"],
+  status: ["viewer", "operator", "approver", "admin"],
+  deploy: ["operator", "admin"],
+  rollback: ["operator", "admin"],
+  "rollout.approve": ["approver", "admin"],
+  "rollout.reject": ["approver", "admin"],
+  "rollout.retire": ["approver", "admin"],
+  "rollout.override": ["admin"],
 } as const satisfies Record<string, readonly Role[] | typeof EVERYONE>;
 
 export type Action = keyof typeof POLICY;

@@ -57,6 +57,13 @@ export class RoleBook {
     return this.assignmentOf(caller) !== undefined;
   }
 
+  /** The users who hold `role`, as the roles file names them (object id or UPN, and display name). */
+  membersWith(role: Role): { user: string; name: string }[] {
+    return [...this.byObjectId.values(), ...this.byUpn.values()]
+      .filter((a) => a.roles.includes(role))
+      .map((a) => ({ user: a.user, name: a.name ?? a.user }));
+  }
+
   /** Display names of the users who hold `role` (for "ask one of …"). */
   holdersOf(role: Role): string[] {
     return [...this.byObjectId.values(), ...this.byUpn.values()]

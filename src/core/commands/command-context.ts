@@ -1,4 +1,6 @@
 import type { Clock } from "../../ports/clock.js";
+import type { ChannelAddress, Mention } from "../../ports/notifier.js";
+import type { RolloutStore } from "../../ports/rollouts.js";
 import type { Store } from "../../ports/store.js";
 import type { Workspace } from "../../ports/workspace.js";
 import type { Caller, Role, RoleBook } from "../access/roles.js";
@@ -38,4 +40,21 @@ export interface CommandContext {
   clock: Clock;
   limits: Limits;
   correlationId: string;
+  rollouts: RolloutStore;
+  rolloutSettings: RolloutSettings;
+  /** Where the command came from: a channel (its address) or a chat, and the conversation's id. */
+  where: { conversationId: string; personal: boolean; channel?: ChannelAddress };
+  /** A new unique id (rollout ids). */
+  newId(): string;
+  /** Tells the rollout worker there is work due now. */
+  wakeWorker(): void;
+}
+
+export interface RolloutSettings {
+  /** Where rollout cards go when the command was not typed in a channel. */
+  releaseChannel?: ChannelAddress;
+  /** How long an approval waits before the rollout expires. */
+  approvalTtlMs: number;
+  /** Whom a reply in the card's thread @mentions when an approval is needed. */
+  approvers: Mention[];
 }

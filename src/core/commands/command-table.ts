@@ -47,6 +47,24 @@ export const COMMANDS: readonly CommandInfo[] = [
     summary: "A deployment's log tail",
     example: "logs diabetes-prod blue tail 50",
   },
+  {
+    action: "deploy",
+    usage: "deploy <model>:<version> to <endpoint>",
+    summary: "Start a rollout: the version beside the live one, then approved traffic steps",
+    example: "deploy diabetes:2 to diabetes-prod",
+  },
+  {
+    action: "status",
+    usage: "status [endpoint]",
+    summary: "Rollouts under way (and an endpoint's last one)",
+    example: "status diabetes-prod",
+  },
+  {
+    action: "rollback",
+    usage: "rollback <endpoint>",
+    summary: "Put back the traffic the rollout started from, now",
+    example: "rollback diabetes-prod",
+  },
   { action: "whoami", usage: "whoami", summary: "Your identity and roles", example: "whoami" },
   { action: "audit", usage: "audit [endpoint]", summary: "The latest audit entries", example: "audit diabetes-prod" },
 ];

@@ -10,6 +10,7 @@ export const NAME_RULES = {
   deployment: { pattern: /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/, says: "letters, digits, '-' and '_', at most 255" },
   model: { pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/, says: "letters, digits, '.', '-' and '_', at most 255" },
   sample: { pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, says: "letters, digits, '.', '_' and '-', at most 64" },
+  version: { pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, says: "letters, digits, '.', '_' and '-', at most 64" },
 } as const;
 
 export type NameKind = keyof typeof NAME_RULES;

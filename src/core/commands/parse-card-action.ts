@@ -13,6 +13,13 @@ const picked = (kind: NameKind) =>
     .transform((v) => (v?.trim() ? v.trim() : undefined))
     .pipe(nameSchema(kind).optional());
 
+/** A rollout card's buttons: the rollout, the step and the version the card showed. */
+const rolloutTarget = z.object({
+  rollout: z.string().regex(/^[0-9a-f-]{36}$/i, "not a rollout id"),
+  step: z.number().int().min(0).max(20),
+  version: z.number().int().min(1).max(1_000_000),
+});
+
 /** The details card's inputs, merged into every button's data. */
 const selection = { deployment: picked("deployment"), sample: picked("sample") };
 
@@ -66,6 +73,14 @@ export const CARD_ACTIONS = {
       tail: Math.min(d.tail ?? DEFAULT_LOG_TAIL, MAX_LOG_TAIL),
       onCard: selectionOf(d),
     }),
+  ),
+  "rollout.approve": action(rolloutTarget, (d) => ({ name: "rollout.approve", target: d })),
+  "rollout.reject": action(rolloutTarget, (d) => ({ name: "rollout.reject", target: d })),
+  "rollout.retire": action(rolloutTarget, (d) => ({ name: "rollout.retire", target: d, keep: false })),
+  "rollout.keep": action(rolloutTarget, (d) => ({ name: "rollout.retire", target: d, keep: true })),
+  "rollout.override": action(
+    rolloutTarget.extend({ reason: z.string().trim().min(3, "say why, in a few words").max(300) }),
+    ({ reason, ...target }) => ({ name: "rollout.override", target, reason }),
   ),
 } satisfies Record<string, CardActionSpec<z.ZodType>>;
 

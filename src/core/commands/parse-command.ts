@@ -3,6 +3,7 @@ import { err, ok, type Result } from "../../ports/result.js";
 import { commandInfo } from "./command-table.js";
 import { type MessageText } from "./message-text.js";
 import { closest } from "./closest.js";
+import type { CardTarget } from "../rollout/events.js";
 import { escapeMarkdown } from "../views/markdown.js";
 import { isValidName, NAME_RULES, shorten, type NameKind } from "./names.js";
 
@@ -36,13 +37,34 @@ export type Command =
   | { name: "sample.add"; endpoint: string; sample: string; payload?: Exclude<PayloadSource, { kind: "sample" }> }
   | { name: "invoke"; endpoint: string; deployment?: string; payload?: PayloadSource; onCard?: CardSelection }
   | { name: "logs"; endpoint: string; deployment?: string; tail: number; onCard?: CardSelection }
-  | { name: "audit"; endpoint?: string };
+  | { name: "audit"; endpoint?: string }
+  | { name: "deploy"; endpoint: string; model: string; version: string }
+  | { name: "status"; endpoint?: string }
+  | { name: "rollback"; endpoint: string }
+  /** A button on a rollout card; `target` binds it to the rollout, step and version the card showed. */
+  | { name: "rollout.approve" | "rollout.reject"; target: CardTarget }
+  | { name: "rollout.retire"; target: CardTarget; keep: boolean }
+  | { name: "rollout.override"; target: CardTarget; reason: string };
 
 export type CommandName = Command["name"];
 
 export const DEFAULT_LOG_TAIL = 50;
 export const MAX_LOG_TAIL = 500;
-const VERBS = ["help", "endpoints", "show", "models", "samples", "sample add", "invoke", "logs", "whoami", "audit"];
+const VERBS = [
+  "help",
+  "endpoints",
+  "show",
+  "models",
+  "samples",
+  "sample add",
+  "invoke",
+  "logs",
+  "whoami",
+  "audit",
+  "deploy",
+  "status",
+  "rollback",
+];
 
 /** Turns a chat message into a command, or says what was wrong with it. */
 export function parseCommand(message: MessageText, attachment?: AttachedFile): Result<Command, UserError> {
@@ -154,6 +176,29 @@ export function parseCommand(message: MessageText, attachment?: AttachedFile): R
       return (
         invalidName("audit", ["endpoint", args[0]]) ?? ok({ name: "audit", ...(args[0] ? { endpoint: args[0] } : {}) })
       );
+    case "deploy": {
+      // deploy <model>:<version> to <endpoint>  ("to" may be left out)
+      const [modelVersion, second, third, ...extra] = args;
+      const hasTo = second?.toLowerCase() === "to";
+      const endpoint = hasTo ? third : second;
+      const rest = hasTo ? extra : [third, ...extra].filter((w) => w !== undefined);
+      const [model, version, ...more] = (modelVersion ?? "").split(":");
+      if (!model || !version || more.length > 0 || !endpoint || rest.length > 0) {
+        return usage("deploy", "Give the model version and the endpoint, like `deploy diabetes:2 to diabetes-prod`.");
+      }
+      return (
+        invalidName("deploy", ["model", model], ["version", version], ["endpoint", endpoint]) ??
+        ok({ name: "deploy", endpoint, model, version })
+      );
+    }
+    case "status":
+      return (
+        invalidName("status", ["endpoint", args[0]]) ??
+        ok({ name: "status", ...(args[0] ? { endpoint: args[0] } : {}) })
+      );
+    case "rollback":
+      if (!args[0]) return usage("rollback", "Say which endpoint to roll back.");
+      return invalidName("rollback", ["endpoint", args[0]]) ?? ok({ name: "rollback", endpoint: args[0] });
     default: {
       const suggestion = closest(verb.slice(0, 40), VERBS, 1)[0];
       return err({ code: "unknown_command", input: shorten(words[0] ?? verb), ...(suggestion ? { suggestion } : {}) });

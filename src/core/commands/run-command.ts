@@ -13,6 +13,7 @@ import { readLogs } from "./handlers/read-logs.js";
 import { showAudit } from "./handlers/show-audit.js";
 import { showEndpoint } from "./handlers/show-endpoint.js";
 import { whoami } from "./handlers/whoami.js";
+import { decide, decisions, deploy, rollback, status } from "./handlers/rollouts.js";
 import { readMessageText } from "./message-text.js";
 import { parseCardAction } from "./parse-card-action.js";
 import { parseCommand, type AttachedFile, type Command } from "./parse-command.js";
@@ -110,11 +111,20 @@ export async function runCommand(command: Command, ctx: CommandContext, origin: 
   return reply;
 }
 
+/** What a rollout card's buttons do, for "You need the approver role to …". */
+const CARD_ONLY_ACTIONS = {
+  "rollout.approve": "approve a rollout step",
+  "rollout.reject": "reject a rollout step",
+  "rollout.retire": "retire or keep the old deployment",
+  "rollout.override": "override a failed smoke test",
+} satisfies Partial<Record<Command["name"], string>>;
+
 function forbidden(command: Command, ctx: CommandContext): UserError {
   const needed = allowedRoles(command.name);
   return {
     code: "forbidden",
-    action: `run \`${command.name.replace(".", " ")}\``,
+    action:
+      CARD_ONLY_ACTIONS[command.name as keyof typeof CARD_ONLY_ACTIONS] ?? `run \`${command.name.replace(".", " ")}\``,
     needed,
     holders: holders(ctx, needed),
     ...(ctx.caller.directoryProblem ? { directoryProblem: ctx.caller.directoryProblem } : {}),
@@ -143,6 +153,20 @@ function dispatch(command: Command, ctx: CommandContext): Promise<Reply> | Reply
       return readLogs(ctx, command.endpoint, command.deployment, command.tail);
     case "audit":
       return showAudit(ctx, command.endpoint);
+    case "deploy":
+      return deploy(ctx, command.endpoint, command.model, command.version);
+    case "status":
+      return status(ctx, command.endpoint);
+    case "rollback":
+      return rollback(ctx, command.endpoint);
+    case "rollout.approve":
+      return decide(ctx, command.target, decisions.approve(command.target));
+    case "rollout.reject":
+      return decide(ctx, command.target, decisions.reject(command.target));
+    case "rollout.retire":
+      return decide(ctx, command.target, decisions.retire(command.target, command.keep));
+    case "rollout.override":
+      return decide(ctx, command.target, decisions.override(command.target, command.reason));
   }
 }
 
@@ -165,12 +189,20 @@ function targetOf(command: Command): string | undefined {
     case "logs":
       return command.endpoint;
     case "audit":
+    case "status":
+      return command.endpoint;
+    case "deploy":
+    case "rollback":
       return command.endpoint;
     case "models":
       return command.model;
     case "help":
     case "whoami":
     case "endpoints":
+    case "rollout.approve":
+    case "rollout.reject":
+    case "rollout.retire":
+    case "rollout.override":
       return undefined;
   }
 }
@@ -193,6 +225,13 @@ function detailOf(command: Command): string | undefined {
         .join(", ");
     case "endpoints":
       return command.filter ? `filter ${command.filter}` : undefined;
+    case "deploy":
+      return `${command.model}:${command.version}`;
+    case "rollout.approve":
+    case "rollout.reject":
+    case "rollout.retire":
+    case "rollout.override":
+      return `rollout ${command.target.rollout.slice(0, 8)}, step ${command.target.step + 1}, version ${command.target.version}`;
     default:
       return undefined;
   }

@@ -1,4 +1,5 @@
 import type { UserError } from "../errors.js";
+import type { RolloutCardView } from "../rollout/rollout-card.js";
 
 /** What a command answers with. The Teams edge renders cards from `cards/<card>.card.json`. */
 export type Reply =
@@ -11,6 +12,8 @@ export type Reply =
   | { kind: "card"; card: "audit"; data: AuditView }
   | { kind: "card"; card: "whoami"; data: WhoamiView }
   | { kind: "card"; card: "help"; data: HelpView }
+  | { kind: "card"; card: "rollout"; data: RolloutCardView }
+  | { kind: "card"; card: "rollout-status"; data: RolloutStatusView }
   | { kind: "text"; text: string }
   | { kind: "error"; error: UserError };
 
@@ -117,4 +120,18 @@ export interface WhoamiView {
 export interface HelpView {
   roles: string;
   commands: { usage: string; summary: string; example: string }[];
+}
+
+export interface RolloutStatusView {
+  title: string;
+  empty: string;
+  rollouts: {
+    endpoint: string;
+    model: string;
+    phase: string;
+    traffic: string;
+    requestedBy: string;
+    updated: string;
+    ending: string;
+  }[];
 }

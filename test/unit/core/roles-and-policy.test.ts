@@ -2,14 +2,15 @@ import { describe, expect, it } from "vitest";
 import { isAllowed, POLICY, type Action } from "../../../src/core/access/policy.js";
 import { RoleBook, type Role } from "../../../src/core/access/roles.js";
 
-const READ: Action[] = ["help", "whoami", "endpoints", "show", "models", "samples", "audit"];
+const READ: Action[] = ["help", "whoami", "endpoints", "show", "models", "samples", "audit", "status"];
+const DECIDE: Action[] = ["rollout.approve", "rollout.reject", "rollout.retire"];
 /** What each role alone may do, written out (not derived from POLICY), so a loosened or emptied policy fails. */
 const MAY: Record<Role | "a user with no roles", Action[]> = {
   "a user with no roles": ["help", "whoami"],
   viewer: READ,
-  approver: READ,
-  operator: [...READ, "sample.add", "invoke", "logs"],
-  admin: [...READ, "sample.add", "invoke", "logs"],
+  approver: [...READ, ...DECIDE],
+  operator: [...READ, "sample.add", "invoke", "logs", "deploy", "rollback"],
+  admin: [...READ, "sample.add", "invoke", "logs", "deploy", "rollback", ...DECIDE, "rollout.override"],
 };
 
 describe("roles and the policy table", () => {
@@ -41,14 +42,21 @@ describe("roles and the policy table", () => {
   it("covers exactly these actions", () => {
     expect(Object.keys(POLICY).sort()).toEqual([
       "audit",
+      "deploy",
       "endpoints",
       "help",
       "invoke",
       "logs",
       "models",
+      "rollback",
+      "rollout.approve",
+      "rollout.override",
+      "rollout.reject",
+      "rollout.retire",
       "sample.add",
       "samples",
       "show",
+      "status",
       "whoami",
     ]);
   });

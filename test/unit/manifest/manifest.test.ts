@@ -24,10 +24,18 @@ describe("the Teams app manifest", () => {
     expect(errors).toEqual([]);
   });
 
-  it("lists every chat command in its command menu", () => {
-    const bots = manifest.bots as { commandLists: { commands: { title: string }[] }[] }[];
-    const titles = bots[0]?.commandLists[0]?.commands.map((c) => c.title) ?? [];
-    expect(titles.sort()).toEqual(COMMANDS.map((c) => c.action.replace(".", " ")).sort());
+  it("has one command menu per scope, each within Teams' 10 commands, together offering every chat command", () => {
+    const bots = manifest.bots as { commandLists: { scopes: string[]; commands: { title: string }[] }[] }[];
+    const lists = bots[0]?.commandLists ?? [];
+    expect(lists.flatMap((l) => l.scopes).sort()).toEqual(["groupChat", "personal", "team"]);
+    for (const list of lists) expect(list.commands.length, list.scopes.join()).toBeLessThanOrEqual(10);
+    const offered = new Set(lists.flatMap((l) => l.commands.map((c) => c.title)));
+    expect([...offered].sort()).toEqual(COMMANDS.map((c) => c.action.replace(".", " ")).sort());
+    // What an operator reaches for first is in every scope.
+    for (const list of lists)
+      expect(list.commands.map((c) => c.title)).toEqual(
+        expect.arrayContaining(["help", "deploy", "status", "rollback"]),
+      );
   });
 
   it("packages manifest and icons into a zip that unzip can read", () => {

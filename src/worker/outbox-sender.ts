@@ -1,0 +1,129 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "../logger.js";
+import type { Clock } from "../ports/clock.js";
+import type { Notifier } from "../ports/notifier.js";
+import type { OutboxMessage, RolloutStore } from "../ports/rollouts.js";
+
+export interface OutboxSenderOptions {
+  rollouts: RolloutStore;
+  notifier: Notifier;
+  clock: Clock;
+  log: Logger;
+  /** How often the outbox is read when nothing woke the sender (messages written by other instances). */
+  idleMs: number;
+  leaseMs: number;
+}
+
+/** Longest wait before a failed message is tried again. */
+const MAX_BACKOFF_MS = 5 * 60 * 1000;
+
+/**
+ * Sends what stored transitions asked for — card posts and updates, thread replies, direct messages — after the
+ * transaction that wrote them, and records each as sent, so none is lost or sent again by another round or instance.
+ * (A crash between sending and recording can repeat that one message; a card update repeated is harmless.)
+ */
+export class OutboxSender {
+  readonly owner = `outbox-${randomUUID()}`;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+
+  constructor(private readonly o: OutboxSenderOptions) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Resolves once no round is running (tests). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  /** Runs rounds until nothing is due now (tests; and shutdown, so what is due goes out before the process ends). */
+  async drain(): Promise<void> {
+    await this.idle();
+    await this.round();
+  }
+
+  private schedule(ms: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.round()
+        .catch((error: unknown) => this.o.log.error("outbox round failed", { error: String(error) }))
+        .finally(() => {
+          this.running = undefined;
+          if (this.stopped) return;
+          const more = this.again;
+          this.again = false;
+          this.schedule(more ? 0 : this.o.idleMs);
+        });
+    }, ms);
+  }
+
+  private async round(): Promise<void> {
+    for (;;) {
+      const messages = await this.o.rollouts.claimOutbox(this.owner, this.o.clock.now(), this.o.leaseMs, 20);
+      if (messages.length === 0) return;
+      // One at a time: a rollout's messages must arrive in order, and Teams limits a bot to a few sends a second.
+      // Messages claimed are sent even while stopping: their lease would otherwise hold them back for a minute.
+      for (const message of messages) await this.send(message);
+      if (this.stopped) return;
+    }
+  }
+
+  private async send(message: OutboxMessage): Promise<void> {
+    const { draft } = message;
+    try {
+      switch (draft.kind) {
+        case "post_card": {
+          const rollout = await this.o.rollouts.getRollout(draft.rolloutId);
+          if (!rollout) break;
+          const posted = await this.o.notifier.postToChannel(rollout.channel, draft.notice);
+          await this.o.rollouts.setCard(draft.rolloutId, posted);
+          break;
+        }
+        case "update_card":
+        case "reply_in_thread": {
+          const card = await this.o.rollouts.getCard(draft.rolloutId);
+          if (!card) throw new Error("the rollout's card was never posted");
+          if (draft.kind === "update_card") await this.o.notifier.update(card, draft.notice);
+          else await this.o.notifier.replyInThread(card, draft.text, draft.mentions);
+          break;
+        }
+        case "personal_message":
+          if (!(await this.o.notifier.sendToConversation(draft.conversationId, draft.notice))) {
+            this.o.log.warn("no stored conversation for a direct message; skipped", { rollout: draft.rolloutId });
+          }
+          break;
+      }
+      await this.o.rollouts.markSent(message.id, this.o.clock.now());
+    } catch (error) {
+      const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(message.attempts, 10));
+      this.o.log.warn("could not send a rollout message; retrying", {
+        rollout: draft.rolloutId,
+        kind: draft.kind,
+        attempts: message.attempts + 1,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
+      await this.o.rollouts.markFailed(
+        message.id,
+        String(error).slice(0, 500),
+        new Date(this.o.clock.now().getTime() + backoff),
+      );
+    }
+  }
+}

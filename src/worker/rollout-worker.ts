@@ -1,0 +1,262 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "../logger.js";
+import type { Clock } from "../ports/clock.js";
+import type { Mention } from "../ports/notifier.js";
+import type { Rollout, RolloutStore, SmokeSample } from "../ports/rollouts.js";
+import type { Store } from "../ports/store.js";
+import type { Workspace, WorkspaceError } from "../ports/workspace.js";
+import type { Result } from "../ports/result.js";
+import {
+  actionFailed,
+  reconcile,
+  smokeTested,
+  type Decision,
+  type Observed,
+  type ReconcileContext,
+  type WorkspaceAction,
+} from "../core/rollout/reconcile.js";
+
+export interface RolloutWorkerOptions {
+  rollouts: RolloutStore;
+  workspace: Workspace;
+  /** Sample payloads, for the smoke test. */
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  approvers: () => Mention[];
+  approvalTtlMs: number;
+  /** How often a running Azure operation is looked at again (Azure's Retry-After when it says more). */
+  pollMs: number;
+  /** How often the store is asked for due work when nothing woke the worker (work of other instances). */
+  idleMs: number;
+  /** How long a claimed rollout is this process's; another process may take it over after. */
+  leaseMs: number;
+  /** Samples sent in a smoke test, at most. */
+  maxSmokeSamples: number;
+  /** Called after a transition was stored: its messages are waiting in the outbox. */
+  onStored: () => void;
+}
+
+const ROUNDS_PER_CLAIM = 25;
+
+/**
+ * The durable worker inside the bot process: it takes due rollouts from the store (never from memory), reads Azure,
+ * asks the pure reconcile function what to do, does it, and stores each transition with a compare-and-set. A crash at
+ * any point leaves a rollout the next process resumes the same way: every Azure action is idempotent.
+ */
+export class RolloutWorker {
+  /** This process, as a lease owner. */
+  readonly owner = `worker-${randomUUID()}`;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+
+  constructor(private readonly o: RolloutWorkerOptions) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** There may be due work now (a deploy, a click): look without waiting for the idle interval. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  /** Stops taking work, and waits for the round in progress (its leases run out if the process dies instead). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Resolves once no round is running and none is pending (tests). */
+  /** Resolves once no round is running (tests). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  /** Runs rounds until nothing is due now (tests; and shutdown, so what is due goes out before the process ends). */
+  async drain(): Promise<void> {
+    await this.idle();
+    await this.round();
+  }
+
+  private schedule(ms: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.round()
+        .catch((error: unknown) => this.o.log.error("rollout worker round failed", { error: String(error) }))
+        .finally(() => {
+          this.running = undefined;
+          if (this.stopped) return;
+          const more = this.again;
+          this.again = false;
+          this.schedule(more ? 0 : this.o.idleMs);
+        });
+    }, ms);
+  }
+
+  /** One round: every due rollout is driven until it waits. */
+  private async round(): Promise<void> {
+    for (;;) {
+      const due = await this.o.rollouts.claimDueRollouts(this.owner, this.o.clock.now(), this.o.leaseMs, 10);
+      if (due.length === 0) return;
+      await Promise.all(due.map((r) => this.drive(r)));
+      if (this.stopped) return;
+    }
+  }
+
+  private async drive(rollout: Rollout): Promise<void> {
+    let r = rollout;
+    let nextRunAt: Date | undefined;
+    try {
+      for (let round = 0; round < ROUNDS_PER_CLAIM; round++) {
+        const ctx = this.context();
+        const seen = await this.observe(r);
+        if (!seen.ok) {
+          // Azure could not be read (busy, throttled, down, or the identity lost its role): look again later.
+          this.o.log.warn("could not read Azure for a rollout; trying again later", {
+            rollout: r.id,
+            error: seen.error.code,
+          });
+          nextRunAt = new Date(ctx.now.getTime() + this.o.pollMs * 5);
+          break;
+        }
+        const decision = reconcile(r, seen.value, ctx);
+        const outcome = await this.carryOut(r, decision, ctx);
+        if (outcome.kind === "wait") {
+          nextRunAt = outcome.until;
+          break;
+        }
+        if (outcome.kind === "stale") return;
+        r = outcome.rollout;
+      }
+    } catch (error) {
+      this.o.log.error("rollout step failed; it is retried", { rollout: r.id, error: String(error) });
+      nextRunAt = new Date(this.o.clock.now().getTime() + this.o.pollMs * 5);
+    } finally {
+      const schedule = nextRunAt ? { nextRunAt, version: r.version } : undefined;
+      await this.o.rollouts
+        .releaseRollout(r.id, this.owner, schedule)
+        .catch((error: unknown) =>
+          this.o.log.warn("could not release a rollout lease; it runs out by itself", { error: String(error) }),
+        );
+    }
+  }
+
+  /**
+   * Runs a decision: stores a transition, or does the Azure action and tells what happened. An action's failure goes
+   * back through the pure core, which decides to wait or to end the rollout.
+   */
+  private async carryOut(
+    r: Rollout,
+    decision: Decision,
+    ctx: ReconcileContext,
+  ): Promise<{ kind: "wait"; until: Date | undefined } | { kind: "stale" } | { kind: "next"; rollout: Rollout }> {
+    switch (decision.kind) {
+      case "wait":
+        return { kind: "wait", until: decision.until };
+      case "transition": {
+        const t = decision.transition;
+        if (!(await this.o.rollouts.updateRollout(t.next, r.version, { audit: t.audit, outbox: t.outbox }))) {
+          // Another process or a click changed it first; whoever holds it now drives it.
+          return { kind: "stale" };
+        }
+        this.o.onStored();
+        return { kind: "next", rollout: t.next };
+      }
+      case "act": {
+        if (decision.action.kind === "smoke_test") {
+          return this.carryOut(r, { kind: "transition", transition: await this.smokeTest(r, ctx) }, ctx);
+        }
+        const done = await this.act(r, decision.action);
+        if (done.ok) return { kind: "next", rollout: r };
+        return this.carryOut(r, actionFailed(r, decision.action, done.error, ctx), ctx);
+      }
+    }
+  }
+
+  private act(
+    r: Rollout,
+    action: Exclude<WorkspaceAction, { kind: "smoke_test" }>,
+  ): Promise<Result<unknown, WorkspaceError>> {
+    const ws = this.o.workspace;
+    switch (action.kind) {
+      case "clone":
+        return ws.cloneDeployment(r.endpoint, r.live, r.candidate, r.model);
+      case "delete_candidate":
+        return ws.deleteDeployment(r.endpoint, r.candidate);
+      case "set_traffic":
+        return ws.setTraffic(r.endpoint, action.traffic);
+      case "delete_live":
+        return ws.deleteDeployment(r.endpoint, r.live);
+    }
+  }
+
+  /** What the rollout's phase needs to know from Azure: one endpoint read (it lists the deployments too). */
+  private async observe(r: Rollout): Promise<Result<Observed, WorkspaceError>> {
+    const endpoint = await this.o.workspace.getEndpoint(r.endpoint);
+    if (!endpoint.ok) {
+      if (endpoint.error.code === "endpoint_not_found") {
+        return { ok: true, value: { traffic: undefined, candidate: "missing", liveExists: false } };
+      }
+      return endpoint;
+    }
+    const candidate = endpoint.value.deployments.find((d) => d.name === r.candidate);
+    const seen: Observed = {
+      traffic: endpoint.value.traffic,
+      candidate: candidate ?? "missing",
+      liveExists: endpoint.value.deployments.some((d) => d.name === r.live),
+    };
+    if (candidate && /^(failed|canceled)$/i.test(candidate.state) && r.phase === "deploying") {
+      const logs = await this.o.workspace.getLogs(r.endpoint, r.candidate, 20);
+      if (logs.ok && logs.value.trim()) seen.candidateLogTail = logs.value.trim().slice(-2000);
+    }
+    return { ok: true, value: seen };
+  }
+
+  /**
+   * Sends each stored sample to the new deployment and to the live one (header `azureml-model-deployment`), and
+   * records per sample the status, the latency and whether the answers differ.
+   */
+  private async smokeTest(r: Rollout, ctx: ReconcileContext) {
+    const samples = (await this.o.store.listSamples(r.endpoint)).slice(0, this.o.maxSmokeSamples);
+    if (samples.length === 0) {
+      return smokeTested(r, [], ctx, `${r.endpoint} has no stored samples; add one with sample add, or override`);
+    }
+    const results: SmokeSample[] = [];
+    for (const sample of samples) {
+      const [candidate, live] = await Promise.all(
+        [r.candidate, r.live].map((deployment) =>
+          this.o.workspace.invoke({ endpoint: r.endpoint, deployment, body: sample.payload }),
+        ),
+      );
+      const answer = (x: typeof candidate) =>
+        x?.ok ? { status: x.value.status, latencyMs: x.value.latencyMs } : { status: 0, latencyMs: 0 };
+      const passed = candidate?.ok === true && candidate.value.status >= 200 && candidate.value.status < 300;
+      const liveOk = live?.ok === true && live.value.status >= 200 && live.value.status < 300;
+      results.push({
+        sample: sample.name,
+        candidate: answer(candidate),
+        ...(live?.ok ? { live: answer(live) } : {}),
+        passed,
+        differs: passed && liveOk && candidate.value.body !== live.value.body,
+      });
+    }
+    return smokeTested(r, results, this.context());
+  }
+
+  private context(): ReconcileContext {
+    return {
+      now: this.o.clock.now(),
+      approvers: this.o.approvers(),
+      approvalTtlMs: this.o.approvalTtlMs,
+      correlationId: this.owner,
+      pollMs: this.o.pollMs,
+    };
+  }
+}

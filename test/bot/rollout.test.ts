@@ -1,0 +1,162 @@
+// Rollouts over the bot's real HTTP path: chat and card clicks in, the card and its thread at the local connector, the
+// emulator behind the real SDK adapter, a real store, the durable worker. Traffic is read back from the workspace.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BotHarness, USERS } from "../support/bot-harness.js";
+import { WorkspaceAdmin, buttonsOf, cardText, fact, only, readReply } from "../support/bot-fixtures.js";
+import {
+  anEndpoint,
+  answerText,
+  cardMessages,
+  clickOnCard,
+  clickWith,
+  latestCard,
+  settle,
+  startRolloutHarness,
+  waitForRollout,
+} from "../support/rollout-fixtures.js";
+
+let h: BotHarness;
+let admin: WorkspaceAdmin;
+
+beforeAll(async () => {
+  h = await startRolloutHarness();
+  admin = new WorkspaceAdmin(h);
+});
+afterAll(async () => {
+  admin?.close();
+  await h?.close();
+});
+
+/** The endpoint's live traffic, read from the workspace through the SDK (not from GreenLight). */
+async function trafficOf(endpoint: string): Promise<Record<string, number>> {
+  const e = await admin.client.onlineEndpoints.get(h.emulator.resourceGroup, h.emulator.workspaceName, endpoint);
+  return Object.fromEntries(Object.entries(e.properties.traffic ?? {}).filter(([, v]) => v > 0));
+}
+
+describe("a two-person rollout", () => {
+  const endpoint = "rollout-happy";
+
+  it("deploys diabetes:2 as green, smoke-tests it, shifts traffic on three approvals, and retires blue", async () => {
+    await anEndpoint(h, admin, endpoint);
+    const started = readReply(only(await h.say(USERS.operator, `deploy diabetes:2 to ${endpoint}`)));
+    expect(started).toContain(`Started the rollout of diabetes:2 to ${endpoint}: green is being created beside blue`);
+
+    let r = await waitForRollout(h, endpoint, (x) => x.phase === "awaiting_approval", "the first approval");
+    expect(r.smoke?.passed).toBe(true);
+    expect(await trafficOf(endpoint)).toEqual({ blue: 100 });
+    const card = latestCard(h, endpoint);
+    expect(cardText(card)).toContain("Waiting for approval (step 1 of 3: blue 90 / green 10)");
+    expect(fact(card, "Requested by")).toBe("Alex Wilber");
+    expect(buttonsOf(card).map((b) => b.title)).toEqual(["Approve step 1", "Reject"]);
+    // The thread reply @mentions the approvers (a card edit notifies no one).
+    const ask = cardMessages(h, endpoint).replies.at(-1);
+    expect(JSON.stringify(ask?.activity)).toContain(
+      '"mentioned":{"id":"8f6c4a52-0b1e-4c3d-9a7e-1a2b3c4d5e02","name":"Megan Bowen"}',
+    );
+
+    for (const [step, expected] of [
+      [1, { blue: 90, green: 10 }],
+      [2, { blue: 10, green: 90 }],
+      [3, { green: 100 }],
+    ] as const) {
+      const answer = await clickOnCard(h, endpoint, USERS.approver, new RegExp(`Approve step ${step}`));
+      expect(answer.body.statusCode).toBe(200);
+      expect(answerText(answer)).toContain(`approved step ${step}`);
+      r = await waitForRollout(
+        h,
+        endpoint,
+        (x) => x.phase === (step === 3 ? "promoted" : "awaiting_approval") && (step === 3 || x.step === step),
+        `step ${step}`,
+      );
+      expect(await trafficOf(endpoint)).toEqual(expected);
+      expect(fact(latestCard(h, endpoint), "Traffic now")).toBe(
+        Object.entries(expected)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(" / "),
+      );
+    }
+
+    expect(buttonsOf(latestCard(h, endpoint)).map((b) => b.title)).toEqual(["Retire blue", "Keep blue"]);
+    await clickOnCard(h, endpoint, USERS.approver, /Retire blue/);
+    r = await waitForRollout(h, endpoint, (x) => x.phase === "completed", "the retirement");
+    const deployments = admin.client.onlineDeployments.list(
+      h.emulator.resourceGroup,
+      h.emulator.workspaceName,
+      endpoint,
+    );
+    const names: string[] = [];
+    for await (const d of deployments) names.push(d.name ?? "");
+    expect(names).toEqual(["green"]);
+
+    // One card, updated in place at every phase; the requester heard at the end.
+    await settle(h);
+    const { post, updates } = cardMessages(h, endpoint);
+    const cardId = post.conversationId.split(";messageid=")[1];
+    expect(updates.length).toBeGreaterThanOrEqual(8);
+    expect(new Set(updates.map((u) => u.activity.id))).toEqual(new Set([cardId]));
+    expect(cardText(latestCard(h, endpoint))).toContain("Completed");
+    const toAlex = h.connector.sent.filter((s) => s.conversationId === `personal-${USERS.operator.id}`);
+    expect(readReply(toAlex.at(-1)!)).toContain(`Your rollout of diabetes:2 to ${endpoint} is complete`);
+    expect(r.approvals.map((a) => a.by.name)).toEqual(["Megan Bowen", "Megan Bowen", "Megan Bowen"]);
+    const audit = await h.store.latestAudit({ target: endpoint, limit: 50 });
+    expect(audit.filter((a) => a.action === "rollout.approve").map((a) => a.actor.name)).toEqual([
+      "Megan Bowen",
+      "Megan Bowen",
+      "Megan Bowen",
+    ]);
+  });
+
+  it("shows the rollout in status while it runs, and its last one after", async () => {
+    const text = readReply(only(await h.say(USERS.viewer, `status ${endpoint}`)));
+    expect(text).toContain(`**${endpoint}** · diabetes:2 · Completed`);
+  });
+});
+
+describe("who may do what", () => {
+  const endpoint = "rollout-duties";
+  beforeAll(async () => {
+    await anEndpoint(h, admin, endpoint);
+  });
+
+  it("refuses a deploy from a viewer, and the requester's own approval; another approver may approve", async () => {
+    expect(readReply(only(await h.say(USERS.viewer, `deploy diabetes:2 to ${endpoint}`)))).toContain(
+      "You need the operator or admin role to run `deploy`",
+    );
+    // Patti is operator and approver: she may request, but not approve her own rollout.
+    await h.say(USERS.operatorApprover, `deploy diabetes:2 to ${endpoint}`);
+    await waitForRollout(h, endpoint, (x) => x.phase === "awaiting_approval");
+    const own = await clickOnCard(h, endpoint, USERS.operatorApprover, /Approve step 1/);
+    expect(answerText(own)).toContain("You requested this rollout");
+    const viewer = await clickOnCard(h, endpoint, USERS.viewer, /Approve step 1/);
+    expect(answerText(viewer)).toContain("You need the approver or admin role to approve a rollout step");
+    expect(await trafficOf(endpoint)).toEqual({ blue: 100 });
+    const ok = await clickOnCard(h, endpoint, USERS.approver, /Approve step 1/);
+    expect(answerText(ok)).toContain("approved step 1");
+    await waitForRollout(h, endpoint, (x) => x.phase === "awaiting_approval" && x.step === 1);
+    expect(await trafficOf(endpoint)).toEqual({ blue: 90, green: 10 });
+  });
+
+  it("refuses a second deploy to the same endpoint, naming the rollout under way", async () => {
+    const text = readReply(only(await h.say(USERS.operator, `deploy diabetes:3 to ${endpoint}`)));
+    expect(text).toContain(`${endpoint} already has a rollout under way: diabetes:2, requested by Patti Fernandez`);
+  });
+
+  it("changes nothing for a replayed or stale click", async () => {
+    const r = await h.store.activeRollout(endpoint);
+    const { post } = cardMessages(h, endpoint);
+    // The step-1 button again: its step and version are no longer the rollout's.
+    const replay = await clickWith(h, post, USERS.approver, "rollout.approve", { rollout: r!.id, step: 0, version: 1 });
+    expect(answerText(replay)).toContain("Nothing changed: that card is out of date");
+    expect((await h.store.getRollout(r!.id))?.version).toBe(r!.version);
+    expect(await trafficOf(endpoint)).toEqual({ blue: 90, green: 10 });
+  });
+
+  it("rolls back mid-way: the starting traffic returns and green stays at 0 %", async () => {
+    const text = readReply(only(await h.say(USERS.operator, `rollback ${endpoint}`)));
+    expect(text).toContain(`Rolling back ${endpoint}: putting back blue 100. green stays at 0 % for inspection.`);
+    await waitForRollout(h, endpoint, (x) => x.phase === "rolled_back");
+    expect(await trafficOf(endpoint)).toEqual({ blue: 100 });
+    expect(cardText(latestCard(h, endpoint))).toContain("Rolled back");
+    expect(buttonsOf(latestCard(h, endpoint))).toEqual([]);
+  });
+});
