@@ -188,6 +188,7 @@ export async function benchBotTurn(): Promise<BotTurnResult> {
     while (!operations.inFlight) await sleep(5);
     const ackMs: number[] = [];
     let outsideOperation = 0;
+    let answeredInPlace = 0;
     const clicker = USERS.operator;
     const clickConversation = `personal-${clicker.id}`;
     const sentBeforeClicks = connector.sent.length;
@@ -201,9 +202,12 @@ export async function benchBotTurn(): Promise<BotTurnResult> {
       const duringOperation = operations.inFlight;
       const { status, body } = await postActivity(bot, activity);
       const elapsed = performance.now() - started;
-      if (status !== 200 || !JSON.stringify(body).includes("Working on it")) {
-        throw new Error(`unexpected invoke response ${status}: ${JSON.stringify(body).slice(0, 300)}`);
+      // Answered on the clicked card itself (the result, within the budget), or "Working on it…" and updated later.
+      const answer = JSON.stringify(body);
+      if (status !== 200 || !(answer.includes("Invoke · 200 OK") || answer.includes("Working on it"))) {
+        throw new Error(`unexpected invoke response ${status}: ${answer.slice(0, 300)}`);
       }
+      if (answer.includes("Row 0")) answeredInPlace += 1;
       if (duringOperation && operations.inFlight) ackMs.push(elapsed);
       else outsideOperation += 1;
       await sleep(Math.max(0, CLICK_INTERVAL_MS - (performance.now() - started)));
@@ -211,7 +215,8 @@ export async function benchBotTurn(): Promise<BotTurnResult> {
     operations.running = false;
     await bot.bot.bot.idle();
     const replies = connector.sent.slice(sentBeforeClicks).filter((s) => s.conversationId === clickConversation);
-    const withPredictions = replies.filter((s) => JSON.stringify(s.activity).includes("Predictions")).length;
+    const withPredictions =
+      replies.filter((s) => JSON.stringify(s.activity).includes("Row 0")).length + answeredInPlace;
     await driver;
     driver = undefined;
     await setProvisioningDelay(emu.info.controlUrl, 0);
@@ -231,11 +236,11 @@ export async function benchBotTurn(): Promise<BotTurnResult> {
       `  ARM calls for one \`endpoints\`: ${armCalls} (ArmWorkspace.armCallCount; expected ${expectedCalls} = ` +
         `${pages} endpoint list page(s) + ${ENDPOINTS} deployment lists)${armCalls === expectedCalls ? "" : "  UNEXPECTED"}`,
       `  reply card: ${cardBytes} bytes (activity ${activityBytes} bytes; limit ${CARD_LIMIT_BYTES})${cardBytes < CARD_LIMIT_BYTES ? "" : "  OVER THE LIMIT"}`,
-      `Card action ack (verb invoke → "Working on it…", provisioning delay ${CLICK_DELAY_MS} ms, one click every ${CLICK_INTERVAL_MS} ms)`,
+      `Card action answer (verb invoke → the result on the card within the budget, else "Working on it…"; provisioning delay ${CLICK_DELAY_MS} ms, one click every ${CLICK_INTERVAL_MS} ms)`,
       `  while in flight: ${operations.endpoints} endpoint create(s) and ${operations.deployments} deployment create(s) completed, polled every 250 ms in-process; ` +
         `${outsideOperation} click(s) not wholly inside an operation left out`,
       row("invoke POST → invoke response", a),
-      `  background replies: ${replies.length} of ${CLICKS}, ${withPredictions} with predictions   (target: ack p99 < 1000 ms)`,
+      `  answered on the card: ${answeredInPlace} of ${CLICKS}; later updates: ${replies.length}; ${withPredictions} with predictions   (target: answer p99 < 1000 ms)`,
       ...(problems.length
         ? [`  bot logged ${problems.length} warning(s)/error(s); first: ${problems[0]?.slice(0, 300)}`]
         : []),

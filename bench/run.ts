@@ -1,5 +1,6 @@
 import { benchBotTurn } from "./bot-turn.bench.js";
 import { benchFootprint } from "./footprint.bench.js";
+import { benchParse } from "./parse.bench.js";
 import { benchScoring } from "./scoring.bench.js";
 
 /** `npm run bench`: every benchmark in one run, reported as ratios measured side by side on this machine. */
@@ -13,6 +14,9 @@ console.log("");
 const footprint = await benchFootprint();
 console.log(footprint.lines.join("\n"));
 console.log("");
+const parse = benchParse();
+console.log(parse.lines.join("\n"));
+console.log("");
 console.log(
   [
     `Summary (one run, ${((performance.now() - started) / 1000).toFixed(0)} s)`,
@@ -22,8 +26,9 @@ console.log(
     `  bot turn \`endpoints\`: bot / raw SDK p99    ${bot.ratioP99.toFixed(2)}`,
     `  ARM calls per \`endpoints\` (100 endpoints)  ${bot.armCalls}`,
     `  endpoints card                             ${bot.cardBytes} bytes   (limit 28672)`,
-    `  card action ack p99 during an operation    ${bot.ackP99.toFixed(1)} ms   (target < 1000 ms)`,
+    `  card action answer p99 during an operation ${bot.ackP99.toFixed(1)} ms   (target < 1000 ms)`,
     `  bot idle RSS (production build)            ${footprint.idleMb.toFixed(0)} MB   (target < 300 MB)`,
+    `  message parsing, 200 KB / 50 KB time       ×${parse.worstRatio.toFixed(1)}   (linear ≈ 4, quadratic ≈ 16)`,
     `  bot RSS after 5000 conversations           ${footprint.afterMb.toFixed(0)} MB   (after / idle ${(footprint.afterMb / footprint.idleMb).toFixed(2)})`,
   ].join("\n"),
 );
