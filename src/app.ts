@@ -80,7 +80,7 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
   if (ws.mode === "local" && local) await seedLocalSamples(ws.url, local.caCertPem, store, clock, log);
 
   const approvers = (): Mention[] => roleBook.membersWith("approver").map((m) => ({ id: m.user, name: m.name }));
-  const approvalTtlMs = env.APPROVAL_TTL_HOURS * 60 * 60 * 1000;
+  const approvalTtlMs = env.APPROVAL_TTL_SECONDS * 1000;
   // The outbox sender needs the bot's notifier, which exists once the bot server does: bound late.
   const late: { outbox?: OutboxSender } = {};
   const worker = new RolloutWorker({

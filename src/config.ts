@@ -72,11 +72,12 @@ const envSchema = z.object({
     )
     .pipe(z.array(z.string().regex(/^(\*\.)?[a-z0-9.-]+$/i, "a host name, or *.domain for its subdomains"))),
   /** How long a rollout waits for an approval before it expires (and its starting traffic is put back). */
-  APPROVAL_TTL_HOURS: z.coerce
+  APPROVAL_TTL_SECONDS: z.coerce
     .number()
-    .min(0.001)
-    .max(24 * 30)
-    .default(24),
+    .int()
+    .min(1)
+    .max(30 * 24 * 3600)
+    .default(24 * 3600),
   /** How often the rollout worker looks at a running Azure operation (Azure's Retry-After when it asks for more). */
   ROLLOUT_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   /** How often each bot instance asks the store for rollout work and messages other instances left due. */

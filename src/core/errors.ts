@@ -149,6 +149,7 @@ export function errorTitle(error: UserError): string {
     case "model_version_not_found":
       return "Not found";
     case "stale_card":
+      return "Out of date";
     case "no_active_rollout":
     case "rollout_active":
     case "cannot_deploy":

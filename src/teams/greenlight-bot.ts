@@ -17,6 +17,7 @@ import {
 import type { RolloutStore } from "../ports/rollouts.js";
 import { handleCardAction, handleChat } from "../core/commands/run-command.js";
 import { describeError, errorTitle } from "../core/errors.js";
+import { markdownToPlain } from "../core/views/markdown.js";
 import type { Reply } from "../core/views/views.js";
 import type { Logger } from "../logger.js";
 import type { Clock } from "../ports/clock.js";
@@ -148,7 +149,8 @@ export class GreenLightBot extends TeamsActivityHandler {
       }
       if (reply.kind === "error") {
         // A refusal (not allowed, stale, blocked) leaves the clicked card as it is, and says why.
-        const text = `${errorTitle(reply.error)}: ${describeError(reply.error)}`;
+        // A click's banner is plain text, not Markdown.
+        const text = markdownToPlain(`${errorTitle(reply.error)}: ${describeError(reply.error)}`);
         return { status: 200, body: { statusCode: 200, type: MESSAGE, value: text } };
       }
       const card = renderCard(reply, this.deps.cards);

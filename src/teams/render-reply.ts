@@ -1,5 +1,6 @@
 import { CardFactory, MessageFactory, type Activity } from "botbuilder";
 import { describeError, errorTitle, type UserError } from "../core/errors.js";
+import { markdownToPlain } from "../core/views/markdown.js";
 import type { Reply } from "../core/views/views.js";
 import type { Notice } from "../ports/notifier.js";
 import type { CardRenderer } from "./cards/render-card.js";
@@ -38,7 +39,8 @@ function cardActivity(card: Record<string, unknown>, summary: string | undefined
     return MessageFactory.text("That answer is too large for a Teams card. Narrow it down (a filter, a smaller tail).");
   }
   const activity = MessageFactory.attachment(CardFactory.adaptiveCard(card));
-  if (summary) activity.summary = summary;
+  // The summary is the plain-text preview (notifications, the chat list).
+  if (summary) activity.summary = markdownToPlain(summary);
   return activity;
 }
 

@@ -17,3 +17,8 @@ export function escapeMarkdown(text: string): string {
 
 /** A list of values for a sentence: each escaped, joined with ", ". */
 export const escapedList = (items: readonly string[]): string => items.map(escapeMarkdown).join(", ");
+
+/** Markdown written by GreenLight as plain text, for places Teams shows unformatted (a click's banner, a preview). */
+export function markdownToPlain(text: string): string {
+  return text.replace(/\\([!-/:-@[-`{-~])/g, "$1").replace(/`([^`]*)`/g, "$1");
+}

@@ -1,0 +1,186 @@
+// The rollout's other paths over the real HTTP path: a failed smoke test and its override, a provisioning failure,
+// Azure failing the traffic update, traffic changed behind GreenLight's back, rejection and expiry.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BotHarness, USERS } from "../support/bot-harness.js";
+import { WorkspaceAdmin, buttonsOf, cardText, fact, only, readReply } from "../support/bot-fixtures.js";
+import {
+  anEndpoint,
+  answerText,
+  cardMessages,
+  clickOnCard,
+  clickWith,
+  latestCard,
+  startRolloutHarness,
+  waitForRollout,
+} from "../support/rollout-fixtures.js";
+
+let h: BotHarness;
+let admin: WorkspaceAdmin;
+
+beforeAll(async () => {
+  h = await startRolloutHarness();
+  admin = new WorkspaceAdmin(h);
+});
+afterAll(async () => {
+  admin?.close();
+  await h?.close();
+});
+
+async function trafficOf(endpoint: string): Promise<Record<string, number>> {
+  const e = await admin.client.onlineEndpoints.get(h.emulator.resourceGroup, h.emulator.workspaceName, endpoint);
+  return Object.fromEntries(Object.entries(e.properties.traffic ?? {}).filter(([, v]) => v > 0));
+}
+
+/** Deploys diabetes:<version> to a new endpoint and waits for the first approval. */
+async function atFirstApproval(endpoint: string, version = 2, samples?: string[]): Promise<void> {
+  await anEndpoint(h, admin, endpoint, samples);
+  await h.say(USERS.operator, `deploy diabetes:${version} to ${endpoint}`);
+  await waitForRollout(h, endpoint, (r) => r.phase === "awaiting_approval", "the first approval");
+}
+
+describe("a failed smoke test", () => {
+  const endpoint = "paths-smoke";
+
+  it("blocks the first approval when diabetes:3 fails the many-pregnancies sample, until an admin overrides", async () => {
+    await atFirstApproval(endpoint, 3, ["typical-patient", "many-pregnancies"]);
+    const card = latestCard(h, endpoint);
+    expect(cardText(card)).toContain("Smoke test: 1 of 2 samples passed on green");
+    expect(fact(card, "many-pregnancies")).toMatch(/^FAIL · new 424/);
+    expect(fact(card, "typical-patient")).toMatch(/^pass/);
+    expect(buttonsOf(card).map((b) => b.title)).toEqual(["Reject", "Override smoke test"]);
+
+    // A forged approval (the button is not on the card) is refused on the server too.
+    const r = await h.store.activeRollout(endpoint);
+    const { post } = cardMessages(h, endpoint);
+    const forged = await clickWith(h, post, USERS.approver, "rollout.approve", {
+      rollout: r!.id,
+      step: 0,
+      version: r!.version,
+    });
+    expect(answerText(forged)).toContain("Blocked by the smoke test");
+    expect(await trafficOf(endpoint)).toEqual({ blue: 100 });
+
+    const noReason = await clickOnCard(h, endpoint, USERS.admin, /Override/, { reason: "" });
+    expect(answerText(noReason)).toContain("That card action is not valid");
+    const notAdmin = await clickOnCard(h, endpoint, USERS.approver, /Override/, { reason: "looks fine to me" });
+    expect(answerText(notAdmin)).toContain("You need the admin role to override a failed smoke test");
+    const overridden = await clickOnCard(h, endpoint, USERS.admin, /Override/, {
+      reason: "v3 caps pregnancies; known",
+    });
+    expect(answerText(overridden)).toContain("overrode the failed smoke test: v3 caps pregnancies; known");
+    await waitForRollout(h, endpoint, (x) => x.override !== undefined);
+    expect(fact(latestCard(h, endpoint), "Smoke test overridden by")).toBe("Adele Vance: v3 caps pregnancies; known");
+    const audit = await h.store.latestAudit({ target: endpoint, limit: 20 });
+    expect(audit.find((a) => a.action === "rollout.override")).toMatchObject({ actor: { name: "Adele Vance" } });
+
+    await clickOnCard(h, endpoint, USERS.approver, /Approve step 1/);
+    await waitForRollout(h, endpoint, (x) => x.phase === "awaiting_approval" && x.step === 1);
+    expect(await trafficOf(endpoint)).toEqual({ blue: 90, green: 10 });
+  });
+});
+
+describe("a provisioning failure", () => {
+  const endpoint = "paths-provisioning";
+
+  it("ends the rollout as failed, with the log tail on the card and the traffic untouched", async () => {
+    await anEndpoint(h, admin, endpoint);
+    await admin.injectFault({ kind: "provisioningFailure", endpoint, deployment: "green" });
+    try {
+      await h.say(USERS.operator, `deploy diabetes:2 to ${endpoint}`);
+      const r = await waitForRollout(h, endpoint, (x) => x.phase === "failed", "the failure");
+      expect(r.ending?.reason).toContain("green failed to provision");
+      const text = cardText(latestCard(h, endpoint));
+      expect(text).toContain("Failed");
+      expect(text).toContain("traffic was not touched");
+      expect(text).toMatch(/readiness probe|injected fault/i);
+      expect(await trafficOf(endpoint)).toEqual({ blue: 100 });
+    } finally {
+      await admin.clearFaults();
+    }
+  });
+});
+
+describe("when Azure fails the traffic update", () => {
+  const endpoint = "paths-throttled";
+
+  it("retries 429 and 500 and still applies the step", async () => {
+    await atFirstApproval(endpoint);
+    await admin.injectFault({ kind: "controlPlane", status: 429, count: 1 });
+    await clickOnCard(h, endpoint, USERS.approver, /Approve step 1/);
+    await waitForRollout(h, endpoint, (x) => x.phase === "awaiting_approval" && x.step === 1, "step 1 after a 429");
+    expect(await trafficOf(endpoint)).toEqual({ blue: 90, green: 10 });
+    await admin.injectFault({ kind: "controlPlane", status: 500, count: 2 });
+    await clickOnCard(h, endpoint, USERS.approver, /Approve step 2/);
+    await waitForRollout(h, endpoint, (x) => x.phase === "awaiting_approval" && x.step === 2, "step 2 after 500s");
+    expect(await trafficOf(endpoint)).toEqual({ blue: 10, green: 90 });
+  });
+});
+
+describe("traffic changed outside GreenLight", () => {
+  const endpoint = "paths-drift";
+
+  it("pauses the rollout and says what it found instead of overwriting it", async () => {
+    await atFirstApproval(endpoint);
+    await clickOnCard(h, endpoint, USERS.approver, /Approve step 1/);
+    await waitForRollout(h, endpoint, (x) => x.phase === "awaiting_approval" && x.step === 1);
+    // Someone moves traffic in the Studio.
+    await admin.setTraffic(endpoint, { blue: 50, green: 50 });
+    await clickOnCard(h, endpoint, USERS.approver, /Approve step 2/);
+    const r = await waitForRollout(h, endpoint, (x) => x.phase === "paused", "the pause");
+    expect(r.ending?.reason).toContain("blue 50 / green 50, not blue 90 / green 10");
+    expect(await trafficOf(endpoint)).toEqual({ blue: 50, green: 50 });
+    expect(cardText(latestCard(h, endpoint))).toContain("someone changed it outside GreenLight");
+  });
+});
+
+describe("rejection", () => {
+  const endpoint = "paths-reject";
+
+  it("ends the rollout and restores the starting traffic", async () => {
+    await atFirstApproval(endpoint);
+    await clickOnCard(h, endpoint, USERS.approver, /Approve step 1/);
+    await waitForRollout(h, endpoint, (x) => x.phase === "awaiting_approval" && x.step === 1);
+    expect(await trafficOf(endpoint)).toEqual({ blue: 90, green: 10 });
+    const answer = await clickOnCard(h, endpoint, USERS.approver, /Reject/);
+    expect(answerText(answer)).toContain("rejected step 2");
+    await waitForRollout(h, endpoint, (x) => x.phase === "rejected");
+    expect(await trafficOf(endpoint)).toEqual({ blue: 100 });
+    expect(cardText(latestCard(h, endpoint))).toContain("Rejected: starting traffic restored");
+    const toAlex = h.connector.sent.filter((s) => s.conversationId === `personal-${USERS.operator.id}`);
+    expect(readReply(toAlex.at(-1)!)).toContain(`Your rollout of diabetes:2 to ${endpoint} was rejected`);
+  });
+});
+
+describe("expiry", () => {
+  let short: BotHarness;
+  let shortAdmin: WorkspaceAdmin;
+  beforeAll(async () => {
+    // Two seconds to approve.
+    short = await startRolloutHarness({ env: { APPROVAL_TTL_SECONDS: "2" } });
+    shortAdmin = new WorkspaceAdmin(short);
+  });
+  afterAll(async () => {
+    shortAdmin?.close();
+    await short?.close();
+  });
+
+  it("expires an unanswered approval, puts the starting traffic back, and refuses the late click", async () => {
+    const endpoint = "paths-expiry";
+    await anEndpoint(short, shortAdmin, endpoint);
+    expect(readReply(only(await short.say(USERS.operator, `deploy diabetes:2 to ${endpoint}`)))).toContain("Started");
+    await waitForRollout(short, endpoint, (x) => x.phase === "expired", "the expiry");
+    const e = await shortAdmin.client.onlineEndpoints.get(
+      short.emulator.resourceGroup,
+      short.emulator.workspaceName,
+      endpoint,
+    );
+    expect(e.properties.traffic).toMatchObject({ blue: 100 });
+    expect(cardText(latestCard(short, endpoint))).toContain("Expired");
+    const late = await clickWith(short, cardMessages(short, endpoint).post, USERS.approver, "rollout.approve", {
+      rollout: (await short.store.lastEndedRollout(endpoint))!.id,
+      step: 0,
+      version: 4,
+    });
+    expect(answerText(late)).toContain("the rollout has ended (expired)");
+  });
+});
