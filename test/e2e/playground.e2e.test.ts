@@ -16,6 +16,10 @@ const CHROMIUM = "/usr/bin/chromium";
 const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const START_TIMEOUT_MS = 60_000;
 const UI_TIMEOUT_MS = 20_000;
+/** A rollout step: the local workspace's operations take about two seconds each, the worker polls every second. */
+const ROLLOUT_TIMEOUT_MS = 45_000;
+/** Set UPDATE_DOCS_SCREENSHOTS=1 to refresh the README's screenshots in docs/ from this run. */
+const DOCS_DIR = fileURLToPath(new URL("../../docs/", import.meta.url));
 
 describe.skipIf(!existsSync(CHROMIUM))(
   `npm start + Agents Playground in headless Chromium (skipped without ${CHROMIUM}: apt-get install chromium; CI installs it)`,
@@ -138,6 +142,61 @@ describe.skipIf(!existsSync(CHROMIUM))(
         throw withScreenshots(error, screenshotDir);
       }
     }, 60_000);
+
+    it("rolls out diabetes:2: Alex deploys, Megan approves each step in the Releases channel, traffic follows", async () => {
+      const ctx = context!;
+      // The Playground shows only what arrives while a page is open: Megan watches the Releases channel first.
+      const approver = await ctx.newPage();
+      approver.setDefaultTimeout(UI_TIMEOUT_MS);
+      // Tall enough for the whole rollout card, so its screenshot is not covered by the Playground's header.
+      await approver.setViewportSize({ width: 1400, height: 2000 });
+      await approver.goto(urls.approver);
+      await approver.getByRole("treeitem", { name: "ML Platform 0002 - Releases" }).click();
+      const operator = await openPersonalChat(ctx, urls.operator);
+      try {
+        await send(operator, "deploy diabetes:2 to diabetes-prod");
+        await operator
+          .getByRole("paragraph")
+          .filter({ hasText: "Started the rollout of diabetes:2 to diabetes-prod" })
+          .first()
+          .waitFor({ state: "visible" });
+
+        const card = approver.locator(".ac-adaptiveCard").filter({ hasText: "Rollout of diabetes:2 to diabetes-prod" });
+        for (const [step, traffic] of [
+          [1, "blue 90% · green 10%"],
+          [2, "blue 10% · green 90%"],
+          [3, "green 100%"],
+        ] as const) {
+          await waitForText(card.first(), [`Waiting for approval (step ${step} of 3`], ROLLOUT_TIMEOUT_MS);
+          if (step === 1) {
+            await waitForText(card.first(), ["Smoke test: 6 of 6 samples passed on green"]);
+            await saveDocScreenshot(card.first(), "rollout-approval-card.png", screenshotDir);
+          }
+          await card
+            .first()
+            .getByRole("button", { name: `Approve step ${step}` })
+            .click();
+          await waitForText(
+            card.first(),
+            [step === 3 ? "All traffic on the new version" : `step ${step + 1} of 3`],
+            ROLLOUT_TIMEOUT_MS,
+          );
+          // Alex sees the traffic follow in his own chat.
+          await send(operator, "show diabetes-prod");
+          const details = operator.locator(".ac-adaptiveCard").filter({ hasText: "Scoring URI" }).last();
+          await waitForText(details, [traffic]);
+          if (step === 1) await saveDocScreenshot(details, "rollout-show-after-step-1.png", screenshotDir);
+        }
+        await waitForText(card.first(), ["Retire blue", "Keep blue"]);
+        await saveDocScreenshot(card.first(), "rollout-promoted-card.png", screenshotDir);
+        await card.first().getByRole("button", { name: "Keep blue" }).click();
+        await waitForText(card.first(), ["Completed", "kept blue at 0 %"], ROLLOUT_TIMEOUT_MS);
+      } catch (error) {
+        await operator.screenshot({ path: join(screenshotDir, "rollout-operator-failure.png") }).catch(() => undefined);
+        await approver.screenshot({ path: join(screenshotDir, "rollout-approver-failure.png") }).catch(() => undefined);
+        throw withScreenshots(error, screenshotDir);
+      }
+    }, 180_000);
   },
 );
 
@@ -177,10 +236,19 @@ async function send(page: Page, text: string): Promise<void> {
   await page.keyboard.press("Enter");
 }
 
+/** Screenshots one card into the run's folder, and into docs/ when UPDATE_DOCS_SCREENSHOTS=1. */
+async function saveDocScreenshot(locator: Locator, name: string, dir: string): Promise<void> {
+  await locator.screenshot({ path: join(dir, name) });
+  if (process.env.UPDATE_DOCS_SCREENSHOTS === "1") {
+    mkdirSync(DOCS_DIR, { recursive: true });
+    await locator.screenshot({ path: join(DOCS_DIR, name) });
+  }
+}
+
 /** Waits until `locator` exists and its text contains every one of `texts`. */
-async function waitForText(locator: Locator, texts: string[]): Promise<void> {
-  await locator.waitFor({ state: "visible" });
-  const deadline = Date.now() + UI_TIMEOUT_MS;
+async function waitForText(locator: Locator, texts: string[], timeoutMs = UI_TIMEOUT_MS): Promise<void> {
+  await locator.waitFor({ state: "visible", timeout: timeoutMs });
+  const deadline = Date.now() + timeoutMs;
   let last = "";
   while (Date.now() < deadline) {
     last = (await locator.innerText().catch(() => "")) ?? "";

@@ -87,7 +87,7 @@ export function rolloutCardView(r: Rollout): RolloutCardView {
       sample: md(s.sample),
       candidate: `${s.candidate.status} · ${Math.round(s.candidate.latencyMs)} ms`,
       live: s.live ? `${s.live.status} · ${Math.round(s.live.latencyMs)} ms` : "—",
-      verdict: s.passed ? (s.differs ? "pass · answers differ" : "pass") : "FAIL",
+      verdict: s.passed ? (s.differs ? "pass, answer differs" : "pass, same answer") : "FAIL",
     })),
     smokeSummary: r.smoke
       ? r.smoke.note
@@ -95,7 +95,7 @@ export function rolloutCardView(r: Rollout): RolloutCardView {
         : `${r.smoke.samples.filter((s) => s.passed).length} of ${r.smoke.samples.length} samples passed on ${md(r.candidate)}`
       : "",
     timeline: r.timeline.slice(-12).map((e) => ({
-      at: timeText(e.at),
+      at: clockText(e.at),
       text: `${md(e.what)}${e.by ? ` · ${md(e.by.name)}` : ""}`,
     })),
     ending: r.ending ? `${md(r.ending.reason)}${r.ending.detail ? `\n\n${md(r.ending.detail)}` : ""}` : "",
@@ -142,3 +142,5 @@ export function currentTraffic(r: Rollout): Record<string, number> {
 }
 
 const timeText = (d: Date): string => `${d.toISOString().replace("T", " ").slice(0, 16)} UTC`;
+/** "11-29 20:40" for the timeline: its lines are close together, and the card says UTC where it gives a date. */
+const clockText = (d: Date): string => d.toISOString().slice(5, 16).replace("T", " ");
