@@ -3,6 +3,7 @@ import { isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DeploymentLogs } from "./deployment-logs.js";
 import { Faults } from "./faults.js";
+import { WriteLog } from "./write-log.js";
 import { SEED_ROOT } from "./seed/seed-workspace.js";
 import { conflict, notFound } from "./http/arm-error.js";
 import type { DeploymentRuntime } from "./runtime/deployment-runtime.js";
@@ -35,6 +36,8 @@ export interface WorkspaceTiming {
  */
 export class LocalWorkspace {
   readonly faults = new Faults();
+  /** Accepted ARM writes per endpoint, since this process started (emulator-only). */
+  readonly writes = new WriteLog();
   readonly logs: DeploymentLogs;
   private readonly runtimes = new Map<string, DeploymentRuntime>();
   private readonly timers = new Set<NodeJS.Timeout>();

@@ -6,8 +6,8 @@ import type { LocalWorkspace } from "../local-workspace.js";
 import type { SeedSample } from "../seed/seed-workspace.js";
 
 /**
- * Emulator-only routes under `/_emulator` (not part of Azure): fault injection, per-deployment counters, and the
- * seeded sample payloads.
+ * Emulator-only routes under `/_emulator` (not part of Azure): fault injection, per-deployment counters, the log of
+ * accepted ARM writes per endpoint, and the seeded sample payloads.
  */
 export function createAdminRouter(ws: LocalWorkspace, scoring: ScoringRouter, samples: Record<string, SeedSample[]>) {
   return async (req: IncomingMessage, res: ServerResponse, segments: string[]): Promise<void> => {
@@ -37,6 +37,10 @@ export function createAdminRouter(ws: LocalWorkspace, scoring: ScoringRouter, sa
         return stored ? list.map((sample) => ({ endpoint: stored.name, ...sample })) : [];
       });
       return sendJson(res, 200, { value });
+    }
+    if (first === "endpoints" && second && third === "writes" && method === "GET") {
+      // Answered for a deleted endpoint too: its deletion is one of the writes.
+      return sendJson(res, 200, { endpoint: second, value: ws.writes.of(second) });
     }
     if (first === "endpoints" && second && method === "GET") {
       if (!ws.findEndpoint(second)) return sendJson(res, 404, { message: `Endpoint ${second} not found.` });

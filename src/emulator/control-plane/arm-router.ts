@@ -153,7 +153,24 @@ export function createArmRouter(ws: LocalWorkspace) {
       }
     }
     const armRequest: ArmRequest = { method, url, apiVersion, params: matched.params, body, baseUrl };
-    return matched.handler.handler(armRequest);
+    const response = await matched.handler.handler(armRequest);
+    recordWrite(method, matched.params, response.status);
+    return response;
+  }
+
+  /** Logs a write the workspace accepted (emulator-only: tests count traffic changes with it). */
+  function recordWrite(method: string, params: Record<string, string>, status: number): void {
+    const endpoint = params.endpoint;
+    if (endpoint === undefined || status >= 300) return;
+    if (method !== "PUT" && method !== "PATCH" && method !== "DELETE") return;
+    const deployment = params.deployment;
+    const traffic = deployment === undefined && method === "PUT" ? ws.findEndpoint(endpoint)?.traffic : undefined;
+    ws.writes.record(endpoint, {
+      at: ws.now().toISOString(),
+      method,
+      ...(deployment !== undefined ? { deployment } : {}),
+      ...(traffic ? { traffic: { ...traffic } } : {}),
+    });
   }
 }
 
