@@ -93,7 +93,7 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
     approvalTtlMs,
     pollMs: env.ROLLOUT_POLL_MS,
     idleMs: env.WORKER_IDLE_MS,
-    leaseMs: 60_000,
+    leaseMs: env.ROLLOUT_LEASE_MS,
     maxSmokeSamples: 10,
     onStored: () => late.outbox?.wake(),
   });
@@ -143,7 +143,7 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
     clock,
     log,
     idleMs: env.WORKER_IDLE_MS,
-    leaseMs: 60_000,
+    leaseMs: env.ROLLOUT_LEASE_MS,
   });
   late.outbox = outbox;
   worker.start();

@@ -82,6 +82,11 @@ const envSchema = z.object({
   ROLLOUT_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   /** How often each bot instance asks the store for rollout work and messages other instances left due. */
   WORKER_IDLE_MS: z.coerce.number().int().min(50).max(60_000).default(500),
+  /**
+   * How long a bot instance holds a rollout (or an outbox message) it took. Another instance takes it over only once
+   * the lease ran out: after a crash, the work waits this long before another instance or the restarted one goes on.
+   */
+  ROLLOUT_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(60_000),
   /** PostgreSQL: how long to wait for a connection, and the longest one statement may run. */
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
