@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../logger.js";
+import { BackgroundLoop } from "./background-loop.js";
 import type { Clock } from "../ports/clock.js";
 import type { Notifier } from "../ports/notifier.js";
 import type { OutboxMessage, RolloutStore } from "../ports/rollouts.js";
@@ -24,54 +25,38 @@ const MAX_BACKOFF_MS = 5 * 60 * 1000;
  */
 export class OutboxSender {
   readonly owner = `outbox-${randomUUID()}`;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = false;
+  private readonly loop: BackgroundLoop;
 
-  constructor(private readonly o: OutboxSenderOptions) {}
+  constructor(private readonly o: OutboxSenderOptions) {
+    this.loop = new BackgroundLoop(
+      () => this.round(),
+      o.idleMs,
+      (error) => o.log.error("outbox round failed", { error: String(error) }),
+    );
+  }
 
   start(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
+  /** There may be due work now (a deploy, a click): look without waiting for the idle interval. */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) this.again = true;
-    else this.schedule(0);
+    this.loop.wake();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  /** Stops taking work, and waits for the round in progress (its leases run out if the process dies instead). */
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Resolves once no round is running (tests). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
+  idle(): Promise<void> {
+    return this.loop.idle();
   }
 
   /** Runs rounds until nothing is due now (tests; and shutdown, so what is due goes out before the process ends). */
-  async drain(): Promise<void> {
-    await this.idle();
-    await this.round();
-  }
-
-  private schedule(ms: number): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.running = this.round()
-        .catch((error: unknown) => this.o.log.error("outbox round failed", { error: String(error) }))
-        .finally(() => {
-          this.running = undefined;
-          if (this.stopped) return;
-          const more = this.again;
-          this.again = false;
-          this.schedule(more ? 0 : this.o.idleMs);
-        });
-    }, ms);
+  drain(): Promise<void> {
+    return this.loop.drain();
   }
 
   private async round(): Promise<void> {
@@ -81,7 +66,7 @@ export class OutboxSender {
       // One at a time: a rollout's messages must arrive in order, and Teams limits a bot to a few sends a second.
       // Messages claimed are sent even while stopping: their lease would otherwise hold them back for a minute.
       for (const message of messages) await this.send(message);
-      if (this.stopped) return;
+      if (this.loop.stopped) return;
     }
   }
 

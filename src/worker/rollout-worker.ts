@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../logger.js";
+import { BackgroundLoop } from "./background-loop.js";
 import type { Clock } from "../ports/clock.js";
 import type { Mention } from "../ports/notifier.js";
 import type { Rollout, RolloutStore, SmokeSample } from "../ports/rollouts.js";
@@ -47,57 +48,38 @@ const ROUNDS_PER_CLAIM = 25;
 export class RolloutWorker {
   /** This process, as a lease owner. */
   readonly owner = `worker-${randomUUID()}`;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = false;
+  private readonly loop: BackgroundLoop;
 
-  constructor(private readonly o: RolloutWorkerOptions) {}
+  constructor(private readonly o: RolloutWorkerOptions) {
+    this.loop = new BackgroundLoop(
+      () => this.round(),
+      o.idleMs,
+      (error) => o.log.error("rollout worker round failed", { error: String(error) }),
+    );
+  }
 
   start(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** There may be due work now (a deploy, a click): look without waiting for the idle interval. */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) this.again = true;
-    else this.schedule(0);
+    this.loop.wake();
   }
 
   /** Stops taking work, and waits for the round in progress (its leases run out if the process dies instead). */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
-  /** Resolves once no round is running and none is pending (tests). */
   /** Resolves once no round is running (tests). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
+  idle(): Promise<void> {
+    return this.loop.idle();
   }
 
   /** Runs rounds until nothing is due now (tests; and shutdown, so what is due goes out before the process ends). */
-  async drain(): Promise<void> {
-    await this.idle();
-    await this.round();
-  }
-
-  private schedule(ms: number): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.running = this.round()
-        .catch((error: unknown) => this.o.log.error("rollout worker round failed", { error: String(error) }))
-        .finally(() => {
-          this.running = undefined;
-          if (this.stopped) return;
-          const more = this.again;
-          this.again = false;
-          this.schedule(more ? 0 : this.o.idleMs);
-        });
-    }, ms);
+  drain(): Promise<void> {
+    return this.loop.drain();
   }
 
   /** One round: every due rollout is driven until it waits. */
@@ -106,7 +88,7 @@ export class RolloutWorker {
       const due = await this.o.rollouts.claimDueRollouts(this.owner, this.o.clock.now(), this.o.leaseMs, 10);
       if (due.length === 0) return;
       await Promise.all(due.map((r) => this.drive(r)));
-      if (this.stopped) return;
+      if (this.loop.stopped) return;
     }
   }
 

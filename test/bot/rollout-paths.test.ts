@@ -11,6 +11,7 @@ import {
   clickWith,
   latestCard,
   startRolloutHarness,
+  trafficOf as trafficOfEndpoint,
   waitForRollout,
 } from "../support/rollout-fixtures.js";
 
@@ -26,10 +27,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function trafficOf(endpoint: string): Promise<Record<string, number>> {
-  const e = await admin.client.onlineEndpoints.get(h.emulator.resourceGroup, h.emulator.workspaceName, endpoint);
-  return Object.fromEntries(Object.entries(e.properties.traffic ?? {}).filter(([, v]) => v > 0));
-}
+const trafficOf = (endpoint: string): Promise<Record<string, number>> => trafficOfEndpoint(h, admin, endpoint);
 
 /** Deploys diabetes:<version> to a new endpoint and waits for the first approval. */
 async function atFirstApproval(endpoint: string, version = 2, samples?: string[]): Promise<void> {

@@ -12,6 +12,7 @@ import {
   latestCard,
   settle,
   startRolloutHarness,
+  trafficOf as trafficOfEndpoint,
   waitForRollout,
 } from "../support/rollout-fixtures.js";
 
@@ -27,11 +28,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** The endpoint's live traffic, read from the workspace through the SDK (not from GreenLight). */
-async function trafficOf(endpoint: string): Promise<Record<string, number>> {
-  const e = await admin.client.onlineEndpoints.get(h.emulator.resourceGroup, h.emulator.workspaceName, endpoint);
-  return Object.fromEntries(Object.entries(e.properties.traffic ?? {}).filter(([, v]) => v > 0));
-}
+const trafficOf = (endpoint: string): Promise<Record<string, number>> => trafficOfEndpoint(h, admin, endpoint);
 
 describe("a two-person rollout", () => {
   const endpoint = "rollout-happy";

@@ -1,6 +1,7 @@
 // The RolloutStore port's contract, run against every implementation: PGlite and PostgreSQL. Each case gets a fresh,
 // empty database of its own. Times are explicit Dates (`at(minute)`), never the clock, so nothing here is timed.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { aRollout as aRolloutOf } from "../support/a-rollout.js";
 import type { MessageRef } from "../../src/ports/notifier.js";
 import {
   isFinal,
@@ -637,25 +638,15 @@ const aCard: MessageRef = {
 
 /** A rollout with only the fields every rollout has. */
 function aRollout(overrides: Partial<Rollout> = {}): Rollout {
-  return {
+  return aRolloutOf({
     id: "rollout-1",
-    endpoint: "diabetes-prod",
-    model: { name: "diabetes", version: "2" },
-    live: "blue",
-    candidate: "green",
-    startTraffic: { blue: 100 },
-    plan: [10, 90, 100],
-    step: 0,
     phase: "deploying",
-    version: 1,
     requestedBy: { id: "29:1megan", name: "Megan Bowen" },
     requestedAt: at(0),
-    approvals: [],
-    channel: { serviceUrl: "https://smba.trafficmanager.net/amer/", channelId: "19:release@thread.tacv2" },
     timeline: [{ at: at(0), what: "requested diabetes:2" }],
     updatedAt: at(0),
     ...overrides,
-  };
+  });
 }
 
 /** A rollout with every optional field set, and values that are easy to lose (fractions, zero, nesting). */

@@ -1,29 +1,20 @@
 // SqlRolloutStore behaviour beyond the RolloutStore port's contract.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Rollout } from "../../src/ports/rollouts.js";
+import { aRollout } from "../support/a-rollout.js";
 import { PgliteClient } from "../../src/store/pglite-client.js";
 import { openSqlStore, type SqlStore } from "../../src/store/sql-store.js";
 
 const at = new Date("2026-01-15T10:00:00.000Z");
 
-const rollout: Rollout = {
+const rollout: Rollout = aRollout({
   id: "rollout-1",
-  endpoint: "diabetes-prod",
-  model: { name: "diabetes", version: "2" },
-  live: "blue",
-  candidate: "green",
-  startTraffic: { blue: 100 },
-  plan: [10, 90, 100],
-  step: 0,
   phase: "deploying",
-  version: 1,
   requestedBy: { id: "29:1megan", name: "Megan Bowen" },
   requestedAt: at,
-  approvals: [],
-  channel: { serviceUrl: "https://smba.trafficmanager.net/amer/", channelId: "19:release@thread.tacv2" },
   timeline: [],
   updatedAt: at,
-};
+});
 
 describe("SqlRolloutStore effects", () => {
   let store: SqlStore;

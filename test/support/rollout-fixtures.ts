@@ -37,6 +37,16 @@ export async function anEndpoint(
   }
 }
 
+/** The endpoint's live traffic, read from the workspace through the SDK (not from GreenLight). */
+export async function trafficOf(
+  h: BotHarness,
+  admin: WorkspaceAdmin,
+  endpoint: string,
+): Promise<Record<string, number>> {
+  const e = await admin.client.onlineEndpoints.get(h.emulator.resourceGroup, h.emulator.workspaceName, endpoint);
+  return Object.fromEntries(Object.entries(e.properties.traffic ?? {}).filter(([, v]) => v > 0));
+}
+
 /** Waits until the endpoint's latest rollout satisfies `done` (the worker runs in the background). */
 export async function waitForRollout(
   h: BotHarness,

@@ -22,6 +22,7 @@ import {
 import { chooseSlots } from "../../../src/core/rollout/slots.js";
 import type { Transition } from "../../../src/core/rollout/transition.js";
 import type { EndpointView } from "../../../src/ports/workspace.js";
+import { aRollout as aRolloutOf } from "../../support/a-rollout.js";
 
 const T0 = new Date("2026-11-29T10:00:00Z");
 const ALEX: Person = { id: "user-alexw", name: "Alex Wilber" };
@@ -37,28 +38,8 @@ const ctx = (now = T0): ReconcileContext => ({
   pollMs: 1000,
 });
 
-function aRollout(overrides: Partial<Rollout> = {}): Rollout {
-  return {
-    id: "0f0e0d0c-0000-4000-8000-000000000001",
-    endpoint: "diabetes-prod",
-    model: { name: "diabetes", version: "2" },
-    live: "blue",
-    candidate: "green",
-    startTraffic: { blue: 100 },
-    plan: [10, 90, 100],
-    step: 0,
-    phase: "requested",
-    version: 1,
-    requestedBy: ALEX,
-    requestedAt: T0,
-    approvals: [],
-    channel: { serviceUrl: "https://smba.example/", channelId: "19:releases" },
-    requesterConversationId: "personal-alex",
-    timeline: [{ at: T0, what: "requested diabetes:2", by: ALEX }],
-    updatedAt: T0,
-    ...overrides,
-  };
-}
+const aRollout = (overrides: Partial<Rollout> = {}): Rollout =>
+  aRolloutOf({ requestedBy: ALEX, requesterConversationId: "personal-alex", ...overrides });
 
 const seen = (overrides: Partial<Observed> = {}): Observed => ({
   traffic: { blue: 100 },
