@@ -9,6 +9,7 @@ import type { SentActivity } from "./connector-server.js";
 import { DIABETES_FEATURES } from "../../src/emulator/seed/diabetes-features.js";
 import type { z } from "zod";
 import type { faultSchema } from "../../src/emulator/faults.js";
+import type { ArmWrite } from "../../src/emulator/write-log.js";
 import { httpsClient, type HttpsClient } from "./https-request.js";
 import { unescapeMarkdown } from "./card-markdown.js";
 
@@ -21,7 +22,8 @@ export class WorkspaceAdmin {
   readonly client: AzureMachineLearningWorkspaces;
   private readonly https: HttpsClient;
 
-  constructor(private readonly h: BotHarness) {
+  /** `h`: a bot harness, or anything else with an emulator (a test that runs the bot as a child process). */
+  constructor(private readonly h: Pick<BotHarness, "emulator">) {
     this.client = createArmClient({
       subscriptionId: h.emulator.subscriptionId,
       credential: localCredential(),
@@ -96,6 +98,28 @@ export class WorkspaceAdmin {
 
   async clearFaults(): Promise<void> {
     await this.https.send({ method: "DELETE", url: `${this.h.emulator.adminBaseUrl}/faults` });
+  }
+
+  /** The endpoint's live traffic read back through the SDK, deployments at 0 % left out. */
+  async trafficOf(endpoint: string): Promise<Record<string, number>> {
+    const e = await this.client.onlineEndpoints.get(this.rg, this.ws, endpoint);
+    return Object.fromEntries(Object.entries(e.properties.traffic ?? {}).filter(([, v]) => v > 0));
+  }
+
+  /** The ARM writes the workspace accepted on the endpoint and its deployments (`GET /_emulator/endpoints/<name>/writes`). */
+  async writes(endpoint: string): Promise<ArmWrite[]> {
+    const answer = await this.https.send({
+      url: `${this.h.emulator.adminBaseUrl}/endpoints/${encodeURIComponent(endpoint)}/writes`,
+    });
+    if (answer.status !== 200) throw new Error(`writes: ${answer.status} ${answer.text}`);
+    return (answer.json as { value: ArmWrite[] }).value;
+  }
+
+  /** The traffic each endpoint PUT set, in order: one entry per traffic change Azure accepted. */
+  async trafficChanges(endpoint: string): Promise<Record<string, number>[]> {
+    return (await this.writes(endpoint))
+      .filter((w) => w.method === "PUT" && w.deployment === undefined)
+      .map((w) => Object.fromEntries(Object.entries(w.traffic ?? {}).filter(([, v]) => v > 0)));
   }
 
   close(): void {

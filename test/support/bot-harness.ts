@@ -63,6 +63,8 @@ export interface BotHarnessOptions {
   provisioningDelayMs?: number;
   /** The bot's clock (a test moves it to expire caches). */
   clock?: Clock;
+  /** Wraps the store the bot (and the harness's `store`) uses, e.g. to line concurrent reads up. */
+  wrapStore?: (store: GreenLightStore) => GreenLightStore;
 }
 
 export interface PostResult {
@@ -99,7 +101,8 @@ export class BotHarness {
     });
     const connector = await new ConnectorServer().start();
     for (const user of Object.values(USERS)) connector.members.set(user.id, user);
-    const store = await openSqlStore(await PgliteClient.open(), {});
+    const opened = await openSqlStore(await PgliteClient.open(), {});
+    const store = options.wrapStore ? options.wrapStore(opened) : opened;
     const logLines: string[] = [];
     const config = loadConfig({
       PORT: "0",

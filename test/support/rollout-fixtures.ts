@@ -78,7 +78,7 @@ export async function settle(h: BotHarness): Promise<void> {
 
 /** Everything the bot sent for one rollout's card: its post, and every update and thread reply after it. */
 export function cardMessages(
-  h: BotHarness,
+  h: Pick<BotHarness, "connector">,
   endpoint: string,
 ): { post: SentActivity; updates: SentActivity[]; replies: SentActivity[] } {
   const posts = h.connector.sent.filter((s) => s.kind === "create" && cardText(card(s)).includes(` to ${endpoint}`));
@@ -100,7 +100,7 @@ export function card(sent: SentActivity): Record<string, unknown> {
 }
 
 /** The rollout card as it is now: the last update, or the post. */
-export function latestCard(h: BotHarness, endpoint: string): Record<string, unknown> {
+export function latestCard(h: Pick<BotHarness, "connector">, endpoint: string): Record<string, unknown> {
   const { post, updates } = cardMessages(h, endpoint);
   return card(updates.at(-1) ?? post);
 }
