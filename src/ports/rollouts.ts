@@ -169,6 +169,13 @@ export interface RolloutStore {
    * stored while the worker held the lease has set its own `nextRunAt`, which must not be pushed back.
    */
   releaseRollout(id: string, owner: string, schedule?: { nextRunAt: Date; version: number }): Promise<void>;
+  /**
+   * Extends `owner`'s lease on a rollout it claimed to now + leaseMs. The worker renews while it drives a rollout, so no
+   * other process takes over in the middle of a slow step, and right before each Azure action. Resolves to the stored
+   * version (changed by a click since the worker read it, the action may be out of date), or undefined when the lease
+   * is no longer `owner`'s: it was given back, or it ran out and another process took the rollout.
+   */
+  renewLease(id: string, owner: string, now: Date, leaseMs: number): Promise<{ version: number } | undefined>;
 
   /** The reference of the rollout's card once posted (kept apart from the versioned state). */
   setCard(rolloutId: string, card: MessageRef): Promise<void>;

@@ -115,6 +115,14 @@ export class SqlRolloutStore implements RolloutStore {
     );
   }
 
+  async renewLease(id: string, owner: string, now: Date, leaseMs: number): Promise<{ version: number } | undefined> {
+    const { rows } = await this.db.query<{ version: number }>(
+      "UPDATE rollouts SET lease_until = $3 WHERE id = $1 AND lease_owner = $2 RETURNING version",
+      [id, owner, new Date(now.getTime() + leaseMs)],
+    );
+    return rows[0] && { version: rows[0].version };
+  }
+
   async setCard(rolloutId: string, card: MessageRef): Promise<void> {
     await this.db.query("UPDATE rollouts SET card = $2::json WHERE id = $1", [rolloutId, JSON.stringify(card)]);
   }

@@ -95,6 +95,13 @@ export class RolloutWorker {
   private async drive(rollout: Rollout): Promise<void> {
     let r = rollout;
     let nextRunAt: Date | undefined;
+    // A step can outlast the lease (a slow or throttled Azure): while this process is alive, the rollout stays its own.
+    const heartbeat = setInterval(() => {
+      this.o.rollouts
+        .renewLease(r.id, this.owner, this.o.clock.now(), this.o.leaseMs)
+        .catch((error: unknown) => this.o.log.warn("could not renew a rollout lease", { error: String(error) }));
+    }, this.o.leaseMs / 3);
+    heartbeat.unref();
     try {
       for (let round = 0; round < ROUNDS_PER_CLAIM; round++) {
         const ctx = this.context();
@@ -121,6 +128,7 @@ export class RolloutWorker {
       this.o.log.error("rollout step failed; it is retried", { rollout: r.id, error: String(error) });
       nextRunAt = new Date(this.o.clock.now().getTime() + this.o.pollMs * 5);
     } finally {
+      clearInterval(heartbeat);
       const schedule = nextRunAt ? { nextRunAt, version: r.version } : undefined;
       await this.o.rollouts
         .releaseRollout(r.id, this.owner, schedule)
@@ -152,6 +160,7 @@ export class RolloutWorker {
         return { kind: "next", rollout: t.next };
       }
       case "act": {
+        if (!(await this.stillCurrent(r))) return { kind: "stale" };
         if (decision.action.kind === "smoke_test") {
           return this.carryOut(r, { kind: "transition", transition: await this.smokeTest(r, ctx) }, ctx);
         }
@@ -160,6 +169,20 @@ export class RolloutWorker {
         return this.carryOut(r, actionFailed(r, decision.action, done.error, ctx), ctx);
       }
     }
+  }
+
+  /**
+   * Renews the lease right before an Azure action, and says whether the action is still this process's to do: not when
+   * another process took the rollout over (this one's lease ran out), nor when a click changed it since it was read (a
+   * rollback must not be overtaken by the step it cancelled). The rollout is then driven afresh from what is stored.
+   */
+  private async stillCurrent(r: Rollout): Promise<boolean> {
+    const held = await this.o.rollouts.renewLease(r.id, this.owner, this.o.clock.now(), this.o.leaseMs);
+    if (!held) {
+      this.o.log.warn("another instance took over a rollout; this one leaves it", { rollout: r.id });
+      return false;
+    }
+    return held.version === r.version;
   }
 
   private act(

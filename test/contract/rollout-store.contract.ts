@@ -442,6 +442,30 @@ export function describeRolloutStoreContract(
         expect(await store.claimDueRollouts("worker-2", at(10.5), leaseMs, 10)).toEqual([]);
       });
 
+      it("renews its owner's lease, keeping the rollout from other claims, and tells the version stored", async () => {
+        const rollout = aRollout({ nextRunAt: at(0) });
+        await store.createRollout(rollout, noEffects);
+        await store.claimDueRollouts("worker-1", at(10), leaseMs, 10);
+        expect(await store.renewLease("rollout-1", "worker-1", at(10.8), leaseMs)).toEqual({ version: 1 });
+        // The lease as claimed would have ended at 11.
+        expect(await store.claimDueRollouts("worker-2", at(11.5), leaseMs, 10)).toEqual([]);
+        // A click stored meanwhile: the worker learns its copy is out of date.
+        expect(await store.updateRollout({ ...rollout, phase: "shifting" }, 1, noEffects)).toBe(true);
+        expect(await store.renewLease("rollout-1", "worker-1", at(11.5), leaseMs)).toEqual({ version: 2 });
+        expect(ids(await store.claimDueRollouts("worker-2", at(12.5), leaseMs, 10))).toEqual(["rollout-1"]);
+      });
+
+      it("renews no lease its owner gave back, or lost to another process once it ended", async () => {
+        await store.createRollout(aRollout({ nextRunAt: at(0) }), noEffects);
+        await store.claimDueRollouts("worker-1", at(10), leaseMs, 10);
+        expect(await store.renewLease("rollout-1", "worker-2", at(10.5), leaseMs)).toBeUndefined();
+        expect(ids(await store.claimDueRollouts("worker-2", at(12), leaseMs, 10))).toEqual(["rollout-1"]);
+        expect(await store.renewLease("rollout-1", "worker-1", at(12), leaseMs)).toBeUndefined();
+        await store.releaseRollout("rollout-1", "worker-2");
+        expect(await store.renewLease("rollout-1", "worker-2", at(12), leaseMs)).toBeUndefined();
+        expect(await store.renewLease("never-stored", "worker-2", at(12), leaseMs)).toBeUndefined();
+      });
+
       it("never gives one rollout to two workers claiming at once", async () => {
         for (let i = 0; i < 12; i++) {
           await store.createRollout(
