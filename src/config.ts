@@ -83,8 +83,8 @@ const envSchema = z.object({
   /** How often each bot instance asks the store for rollout work and messages other instances left due. */
   WORKER_IDLE_MS: z.coerce.number().int().min(50).max(60_000).default(500),
   /**
-   * How long a bot instance holds a rollout (or an outbox message) it took. Another instance takes it over only once
-   * the lease ran out: after a crash, the work waits this long before another instance or the restarted one goes on.
+   * How long a bot instance's claim on a rollout (renewed while it drives it) or on an outbox message lasts. After a
+   * crash, another instance, or the restarted one, takes the work over once the claim ran out.
    */
   ROLLOUT_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(60_000),
   /** PostgreSQL: how long to wait for a connection, and the longest one statement may run. */
