@@ -31,7 +31,7 @@ const CLICKS = 10;
 /** Short, so a step can take longer than a lease: a process must keep the rollout while it drives it. */
 const LEASE_MS = "2000";
 
-describe.runIf(databaseUrl)("two bot processes on one PostgreSQL (TEST_DATABASE_URL set)", () => {
+describe.runIf(databaseUrl)("two bot processes on one PostgreSQL (TEST_DATABASE_URL set)", { timeout: 120_000 }, () => {
   const schema = uniqueName("two_bots").replace("-", "_");
   let schemaUrl: string;
   let root: string;

@@ -97,7 +97,8 @@ async function finish(endpoint: string, from = 1): Promise<void> {
   await cardShows(endpoint, "Completed");
 }
 
-describe("the bot killed with SIGKILL and started again", () => {
+// Each case starts a bot process (a few seconds on a busy machine) and waits for it to take the rollout over.
+describe("the bot killed with SIGKILL and started again", { timeout: 120_000 }, () => {
   it("while green is being created: the new process waits for Azure's operation instead of creating it again", async () => {
     const endpoint = "crash-deploying";
     await anEndpoint(endpoint);
