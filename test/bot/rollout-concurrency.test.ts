@@ -1,10 +1,12 @@
 // Many clicks on one approval at once, over the bot's real HTTP path: the compare-and-set on the stored rollout lets
-// exactly one through. Counted where a user or operator would look: the click answers, the traffic changes the
-// workspace accepted (the emulator's write log), the traffic read back, and the audit rows.
+// exactly one through; and a rollback stored while the worker takes an approved step is not overtaken by the step.
+// Counted where a user or operator would look: the click answers, the traffic changes the workspace accepted (the
+// emulator's write log), the traffic read back, and the audit rows.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Rollout } from "../../src/ports/rollouts.js";
 import type { GreenLightStore } from "../../src/store/open-store.js";
 import { BotHarness, USERS } from "../support/bot-harness.js";
-import { WorkspaceAdmin, buttonsOf } from "../support/bot-fixtures.js";
+import { WorkspaceAdmin, buttonsOf, only, readReply } from "../support/bot-fixtures.js";
 import {
   anEndpoint,
   answerText,
@@ -56,16 +58,43 @@ class ReadBarrier {
   }
 }
 
+/** Resolves a wait once the worker has claimed an endpoint's rollout in a given phase: it is about to read Azure. */
+class ClaimWatch {
+  private waiters: { endpoint: string; phase: Rollout["phase"]; resolve: () => void }[] = [];
+
+  next(endpoint: string, phase: Rollout["phase"]): Promise<void> {
+    return new Promise((resolve) => this.waiters.push({ endpoint, phase, resolve }));
+  }
+
+  wrap(store: GreenLightStore): GreenLightStore {
+    return new Proxy(store, {
+      get: (target, key, receiver) => {
+        if (key !== "claimDueRollouts") return Reflect.get(target, key, receiver) as unknown;
+        return async (...args: Parameters<GreenLightStore["claimDueRollouts"]>) => {
+          const claimed = await target.claimDueRollouts(...args);
+          for (const r of claimed) {
+            const found = this.waiters.filter((w) => w.endpoint === r.endpoint && w.phase === r.phase);
+            this.waiters = this.waiters.filter((w) => !found.includes(w));
+            for (const w of found) w.resolve();
+          }
+          return claimed;
+        };
+      },
+    });
+  }
+}
+
 let h: BotHarness;
 let admin: WorkspaceAdmin;
 const barrier = new ReadBarrier();
+const claims = new ClaimWatch();
 
 beforeAll(async () => {
   // The answer budget is Teams' limit: 50 clicks queued on one embedded database may take a moment, and every click
   // should be answered with its own outcome rather than "working on it".
   h = await startRolloutHarness({
     env: { CARD_ANSWER_BUDGET_MS: "4500" },
-    wrapStore: (store) => barrier.wrap(store),
+    wrapStore: (store) => claims.wrap(barrier.wrap(store)),
   });
   admin = new WorkspaceAdmin(h);
 });
@@ -112,5 +141,36 @@ describe(`${CLICKS} clicks on one approval at once`, () => {
     expect(audit.filter((a) => a.action === "rollout.approve")).toHaveLength(1);
     expect(audit.filter((a) => a.action === "rollout.shift")).toHaveLength(1);
     expect(buttonsOf(latestCard(h, endpoint)).map((b) => b.title)).toEqual(["Approve step 2", "Reject"]);
+  });
+});
+
+describe("a rollback typed while the worker takes the approved step", () => {
+  const endpoint = "concurrent-rollback";
+
+  it("wins: the step's traffic is never applied, not even for a moment", async () => {
+    await anEndpoint(h, admin, endpoint);
+    await h.say(USERS.operator, `deploy diabetes:2 to ${endpoint}`);
+    await waitForRollout(h, endpoint, (r) => r.phase === "awaiting_approval", "the first approval");
+    await settle(h);
+    const before = (await admin.trafficChanges(endpoint)).length;
+
+    // Every ARM call takes a second: the worker is still reading the endpoint when the rollback is stored.
+    await admin.injectFault({ kind: "controlPlaneDelay", delayMs: 1000, count: 1000 });
+    const taken = claims.next(endpoint, "shifting");
+    const { post } = cardMessages(h, endpoint);
+    const approve = buttonsOf(latestCard(h, endpoint)).find((b) => b.title === "Approve step 1");
+    expect(answerText(await clickWith(h, post, USERS.approver, approve!.verb, approve!.data))).toContain(
+      "approved step 1",
+    );
+    await taken;
+    expect(readReply(only(await h.say(USERS.operator, `rollback ${endpoint}`)))).toContain(
+      `Rolling back ${endpoint}: putting back blue 100`,
+    );
+
+    await waitForRollout(h, endpoint, (r) => r.phase === "rolled_back", "the rollback");
+    await settle(h);
+    await admin.clearFaults();
+    expect(await admin.trafficOf(endpoint)).toEqual({ blue: 100 });
+    expect((await admin.trafficChanges(endpoint)).slice(before)).toEqual([]);
   });
 });
