@@ -154,8 +154,9 @@ export class GreenLightBot extends TeamsActivityHandler {
         return { status: 200, body: { statusCode: 200, type: MESSAGE, value: text } };
       }
       const card = renderCard(reply, this.deps.cards);
-      // The invoke answer redraws the card for the person who clicked; in a chat or channel everyone else sees it too.
-      if (shared && replyToId)
+      // The invoke answer redraws the card for the person who clicked; in a chat or channel everyone else sees it too
+      // (a rollout card is redrawn for everyone by the outbox, in the order of its changes).
+      if (shared && replyToId && !isRolloutCard(reply))
         this.updateInBackground(reference, replyToId, command.correlationId, Promise.resolve(reply));
       return { status: 200, body: { statusCode: 200, type: CARD, value: card } };
     }
@@ -175,6 +176,8 @@ export class GreenLightBot extends TeamsActivityHandler {
       let replace = replyToId !== undefined;
       try {
         const reply = await work;
+        // The outbox redraws a rollout card for everyone; a late copy from here could overwrite a newer one.
+        if (isRolloutCard(reply)) return;
         activity = renderReply(reply, this.deps.cards);
         // A refusal goes in a message of its own: the clicked card keeps what it shows.
         if (reply.kind === "error") replace = false;
@@ -268,6 +271,8 @@ export class GreenLightBot extends TeamsActivityHandler {
     };
   }
 }
+
+const isRolloutCard = (reply: Reply): boolean => reply.kind === "card" && reply.card === "rollout";
 
 /** The promise's value if it settles within `ms`, without cancelling it otherwise. */
 async function within<T>(work: Promise<T>, ms: number): Promise<{ done: true; value: T } | { done: false }> {

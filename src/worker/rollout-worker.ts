@@ -214,6 +214,7 @@ export class RolloutWorker {
     const candidate = endpoint.value.deployments.find((d) => d.name === r.candidate);
     const seen: Observed = {
       traffic: endpoint.value.traffic,
+      endpointState: endpoint.value.state,
       candidate: candidate ?? "missing",
       liveExists: endpoint.value.deployments.some((d) => d.name === r.live),
     };

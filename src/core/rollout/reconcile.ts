@@ -8,6 +8,8 @@ import { end, restore, transition, type Transition, type TransitionContext } fro
 export interface Observed {
   /** The endpoint's live traffic; undefined when the endpoint is gone. */
   traffic: Record<string, number> | undefined;
+  /** The endpoint's provisioningState: an update still running has not settled its traffic yet. */
+  endpointState?: string;
   /** The candidate deployment, or "missing". */
   candidate: Pick<DeploymentView, "state" | "model"> | "missing";
   /** Whether the old (live) deployment still exists (read while retiring). */
@@ -39,6 +41,8 @@ const wait = (until: Date | undefined): Decision => ({ kind: "wait", until });
 const act = (action: WorkspaceAction): Decision => ({ kind: "act", action });
 const to = (t: Transition): Decision => ({ kind: "transition", transition: t });
 const later = (ctx: ReconcileContext, ms = ctx.pollMs): Date => new Date(ctx.now.getTime() + ms);
+
+const updating = (seen: Observed): boolean => /^(creating|updating)$/i.test(seen.endpointState ?? "");
 
 const sameModel = (model: DeploymentView["model"], wanted: Rollout["model"]): boolean =>
   "name" in model && model.name === wanted.name && model.version === wanted.version;
@@ -164,6 +168,8 @@ export function reconcile(r: Rollout, seen: Observed, ctx: ReconcileContext): De
       return wait(r.expiresAt);
     case "shifting": {
       const target = trafficAfter(r, r.step);
+      // The target is there but Azure's update is still running (a process died while it ran): it may yet fail.
+      if (sameTraffic(seen.traffic, target) && updating(seen)) return wait(later(ctx));
       if (sameTraffic(seen.traffic, target)) return to(stepDone(r, ctx));
       if (sameTraffic(seen.traffic, trafficBefore(r, r.step))) return act({ kind: "set_traffic", traffic: target });
       return to(
@@ -181,6 +187,7 @@ export function reconcile(r: Rollout, seen: Observed, ctx: ReconcileContext): De
       );
     }
     case "restoring": {
+      if (sameTraffic(seen.traffic, r.startTraffic) && updating(seen)) return wait(later(ctx));
       if (sameTraffic(seen.traffic, r.startTraffic)) {
         const then = r.ending?.then ?? "rolled_back";
         return to(

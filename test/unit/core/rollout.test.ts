@@ -291,6 +291,13 @@ describe("shifting traffic", () => {
     });
   });
 
+  it("waits for Azure's update to end before counting a step as applied", () => {
+    const running = seen({ traffic: { blue: 10, green: 90 }, endpointState: "Updating" });
+    expect(reconcile(shifting, running, ctx())).toEqual({ kind: "wait", until: new Date(T0.getTime() + 1000) });
+    const settled = seen({ traffic: { blue: 10, green: 90 }, endpointState: "Succeeded" });
+    expect(transitionOf(reconcile(shifting, settled, ctx())).next.phase).toBe("awaiting_approval");
+  });
+
   it("pauses instead of overwriting traffic someone changed outside GreenLight", () => {
     const t = transitionOf(reconcile(shifting, seen({ traffic: { blue: 50, green: 50 } }), ctx()));
     expect(t.next.phase).toBe("paused");
