@@ -39,20 +39,27 @@ export interface RolloutWorkerOptions {
 }
 
 const ROUNDS_PER_CLAIM = 25;
+/** Rollouts one process drives at once, at most. */
+const MAX_DRIVES = 10;
 
 /**
  * The durable worker inside the bot process: it takes due rollouts from the store (never from memory), reads Azure,
  * asks the pure reconcile function what to do, does it, and stores each transition with a compare-and-set. A crash at
  * any point leaves a rollout the next process resumes the same way: every Azure action is idempotent.
+ *
+ * Each claimed rollout is driven on its own, and a round does not wait for them: a rollout that becomes due (an
+ * approval click) is claimed and driven at once, not after the others' Azure operations in flight (minutes, in Azure).
  */
 export class RolloutWorker {
   /** This process, as a lease owner. */
   readonly owner = `worker-${randomUUID()}`;
   private readonly loop: BackgroundLoop;
+  /** The rollouts being driven, by id. */
+  private readonly drives = new Map<string, Promise<void>>();
 
   constructor(private readonly o: RolloutWorkerOptions) {
     this.loop = new BackgroundLoop(
-      () => this.round(),
+      async () => void (await this.round()),
       o.idleMs,
       (error) => o.log.error("rollout worker round failed", { error: String(error) }),
     );
@@ -67,29 +74,57 @@ export class RolloutWorker {
     this.loop.wake();
   }
 
-  /** Stops taking work, and waits for the round in progress (its leases run out if the process dies instead). */
-  stop(): Promise<void> {
-    return this.loop.stop();
+  /** Stops taking work, and waits for the rollouts in progress (their leases run out if the process dies instead). */
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    await this.idle();
   }
 
-  /** Resolves once no round is running (tests). */
-  idle(): Promise<void> {
-    return this.loop.idle();
+  /** Resolves once no round is running and no rollout is being driven (tests). */
+  async idle(): Promise<void> {
+    do {
+      await this.loop.idle();
+      await Promise.all(this.drives.values());
+    } while (this.drives.size > 0);
   }
 
-  /** Runs rounds until nothing is due now (tests; and shutdown, so what is due goes out before the process ends). */
-  drain(): Promise<void> {
-    return this.loop.drain();
-  }
-
-  /** One round: every due rollout is driven until it waits. */
-  private async round(): Promise<void> {
+  /** Drives rollouts until nothing is due now (tests; and shutdown, so what is due goes out before the process ends). */
+  async drain(): Promise<void> {
     for (;;) {
-      const due = await this.o.rollouts.claimDueRollouts(this.owner, this.o.clock.now(), this.o.leaseMs, 10);
-      if (due.length === 0) return;
-      await Promise.all(due.map((r) => this.drive(r)));
-      if (this.loop.stopped) return;
+      await this.idle();
+      if ((await this.round()) > 0) continue;
+      // Nothing due for this round; one the loop started meanwhile may have found some.
+      await this.idle();
+      if (this.drives.size === 0) return;
     }
+  }
+
+  /** One round: claims due rollouts while there is room, and starts driving each; how many it started. */
+  private async round(): Promise<number> {
+    let started = 0;
+    while (this.drives.size < MAX_DRIVES) {
+      const room = MAX_DRIVES - this.drives.size;
+      const due = await this.o.rollouts.claimDueRollouts(this.owner, this.o.clock.now(), this.o.leaseMs, room);
+      for (const r of due) this.startDriving(r);
+      started += due.length;
+      if (due.length === 0 || this.loop.stopped) break;
+    }
+    return started;
+  }
+
+  private startDriving(r: Rollout): void {
+    // A drive gives its lease back just before it ends, so the rollout may be claimed again while it is still here:
+    // the new drive follows the old one rather than run beside it.
+    const before = this.drives.get(r.id) ?? Promise.resolve();
+    const drive: Promise<void> = before
+      .then(() => this.drive(r))
+      .catch((error: unknown) => this.o.log.error("rollout drive failed", { rollout: r.id, error: String(error) }))
+      .finally(() => {
+        if (this.drives.get(r.id) === drive) this.drives.delete(r.id);
+        // Room for another, and this one may be due again (a click while it was driven).
+        this.loop.wake();
+      });
+    this.drives.set(r.id, drive);
   }
 
   private async drive(rollout: Rollout): Promise<void> {
