@@ -182,3 +182,55 @@ describe("expiry", () => {
     expect(answerText(late)).toContain("the rollout has ended (expired)");
   });
 });
+
+describe("where a rollout cannot start, and a plan of the endpoint's own", () => {
+  it("refuses a model version that is not registered, naming the ones there are", async () => {
+    await anEndpoint(h, admin, "paths-unregistered");
+    const text = readReply(only(await h.say(USERS.operator, "deploy diabetes:9 to paths-unregistered")));
+    expect(text).toContain("Model diabetes has no registered version 9. Its versions: 3, 2, 1.");
+    expect(await h.store.activeRollout("paths-unregistered")).toBeUndefined();
+  });
+
+  it("refuses a Kubernetes endpoint, which GreenLight shows read-only", async () => {
+    const name = "paths-kubernetes";
+    await admin.client.onlineEndpoints.beginCreateOrUpdateAndWait(
+      h.emulator.resourceGroup,
+      h.emulator.workspaceName,
+      name,
+      {
+        location: h.emulator.location,
+        kind: "Kubernetes",
+        properties: { authMode: "Key", compute: `${h.emulator.workspaceId}/computes/aks-cluster` },
+      },
+      { updateIntervalInMs: 10 },
+    );
+    const text = readReply(only(await h.say(USERS.operator, `deploy diabetes:2 to ${name}`)));
+    expect(text).toContain(`GreenLight cannot start a rollout on ${name}: it is a Kubernetes endpoint`);
+  });
+
+  it("follows the plan in the endpoint's greenlight-plan tag", async () => {
+    const endpoint = "paths-plan";
+    await anEndpoint(h, admin, endpoint);
+    const current = await admin.client.onlineEndpoints.get(
+      h.emulator.resourceGroup,
+      h.emulator.workspaceName,
+      endpoint,
+    );
+    await admin.client.onlineEndpoints.beginCreateOrUpdateAndWait(
+      h.emulator.resourceGroup,
+      h.emulator.workspaceName,
+      endpoint,
+      { ...current, tags: { ...current.tags, "greenlight-plan": "50,100" } },
+      { updateIntervalInMs: 10 },
+    );
+    await h.say(USERS.operator, `deploy diabetes:2 to ${endpoint}`);
+    await waitForRollout(h, endpoint, (r) => r.phase === "awaiting_approval");
+    expect(cardText(latestCard(h, endpoint))).toContain("step 1 of 2: blue 50 / green 50");
+    await clickOnCard(h, endpoint, USERS.approver, /Approve step 1/);
+    await waitForRollout(h, endpoint, (r) => r.phase === "awaiting_approval" && r.step === 1);
+    expect(await trafficOf(endpoint)).toEqual({ blue: 50, green: 50 });
+    await clickOnCard(h, endpoint, USERS.approver, /Approve step 2/);
+    await waitForRollout(h, endpoint, (r) => r.phase === "promoted");
+    expect(await trafficOf(endpoint)).toEqual({ green: 100 });
+  });
+});

@@ -22,6 +22,7 @@ const trafficMap = z.record(z.string(), z.number());
 
 const endpointBody = z.looseObject({
   location: z.string().min(1),
+  kind: z.string().nullish(),
   tags: stringMap.nullish(),
   identity: identityBody.nullish(),
   properties: z.looseObject({
@@ -31,6 +32,7 @@ const endpointBody = z.looseObject({
     traffic: trafficMap.nullish(),
     mirrorTraffic: trafficMap.nullish(),
     publicNetworkAccess: z.string().nullish(),
+    compute: z.string().nullish(),
   }),
 });
 
@@ -120,6 +122,8 @@ export function endpointRoutes(ws: LocalWorkspace) {
         traffic,
         mirrorTraffic,
         publicNetworkAccess: body.properties.publicNetworkAccess ?? existing?.publicNetworkAccess ?? "Enabled",
+        ...createOnly("compute", existing ? existing.compute : (body.properties.compute ?? undefined)),
+        ...createOnly("kind", existing ? existing.kind : (body.kind ?? undefined)),
         extraProperties: extraProperties(
           body.properties,
           req.apiVersion,
@@ -251,4 +255,9 @@ function requireAuthMode(endpoint: StoredEndpoint, mode: AuthMode, action: strin
       `${action} is only available for endpoints with authMode ${mode}; endpoint ${endpoint.name} uses ${endpoint.authMode}.`,
     );
   }
+}
+
+/** A field set when the endpoint is created and kept as it was by later PUTs (left out when absent). */
+function createOnly<K extends "compute" | "kind">(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value === undefined ? {} : ({ [key]: value } as Partial<Record<K, string>>);
 }

@@ -30,7 +30,7 @@ export function endpointToWire(ws: LocalWorkspace, ep: StoredEndpoint, req: ArmR
     systemData: ep.systemData,
     location: ep.location,
     tags: ep.tags,
-    kind: "Managed",
+    kind: ep.kind ?? "Managed",
     identity: ep.identity,
     properties: {
       ...visibleProperties(ep.extraProperties, req.apiVersion, {}),
@@ -40,7 +40,7 @@ export function endpointToWire(ws: LocalWorkspace, ep: StoredEndpoint, req: ArmR
       keys: null,
       scoringUri: scoringUri(req.baseUrl, ep.name),
       swaggerUri: `${req.baseUrl}/endpoints/${ep.name}/swagger.json`,
-      compute: null,
+      compute: ep.compute ?? null,
       provisioningState: ep.provisioningState,
       publicNetworkAccess: ep.publicNetworkAccess,
       traffic: ep.traffic,

@@ -25,6 +25,12 @@ export interface StoredEndpoint {
   traffic: Record<string, number>;
   mirrorTraffic: Record<string, number>;
   publicNetworkAccess: string;
+  /**
+   * A Kubernetes endpoint's compute (ARM id of the attached cluster) and the `kind` it was created with; managed
+   * endpoints have neither. Create-only. GreenLight shows such endpoints read-only.
+   */
+  compute?: string;
+  kind?: string;
   /** Every other property it was sent (read-only ones excluded), returned as sent. */
   extraProperties?: Record<string, unknown>;
   provisioningState: ProvisioningState;
