@@ -1,6 +1,7 @@
 import { benchBotTurn } from "./bot-turn.bench.js";
 import { benchFootprint } from "./footprint.bench.js";
 import { benchParse } from "./parse.bench.js";
+import { benchRollout } from "./rollout.bench.js";
 import { benchScoring } from "./scoring.bench.js";
 
 /** `npm run bench`: every benchmark in one run, reported as ratios measured side by side on this machine. */
@@ -10,6 +11,9 @@ console.log(scoring.lines.join("\n"));
 console.log("");
 const bot = await benchBotTurn();
 console.log(bot.lines.join("\n"));
+console.log("");
+const rollout = await benchRollout();
+console.log(rollout.lines.join("\n"));
 console.log("");
 const footprint = await benchFootprint();
 console.log(footprint.lines.join("\n"));
@@ -27,6 +31,9 @@ console.log(
     `  ARM calls per \`endpoints\` (100 endpoints)  ${bot.armCalls}`,
     `  endpoints card                             ${bot.cardBytes} bytes   (limit 28672)`,
     `  card action answer p99 during an operation ${bot.ackP99.toFixed(1)} ms   (target < 1000 ms)`,
+    `  approval click answer p99, worker busy     ${rollout.ackP99.toFixed(1)} ms   (target < 1000 ms)`,
+    `  last click → traffic applied / operation   ×${rollout.appliedRatio.toFixed(2)} median, ×${rollout.appliedRatioWorst.toFixed(2)} worst   (target ≤ 1.2)`,
+    `  ARM calls per rollout (3 steps, retire)    ${rollout.armCalls}`,
     `  bot idle RSS (production build)            ${footprint.idleMb.toFixed(0)} MB   (target < 300 MB)`,
     `  message parsing, 200 KB / 50 KB time       ×${parse.worstRatio.toFixed(1)}   (linear ≈ 4, quadratic ≈ 16)`,
     `  bot RSS after 5000 conversations           ${footprint.afterMb.toFixed(0)} MB   (after / idle ${(footprint.afterMb / footprint.idleMb).toFixed(2)})`,
