@@ -11,6 +11,7 @@ import {
   actionFailed,
   reconcile,
   smokeTested,
+  waitingForPerson,
   type Decision,
   type Observed,
   type ReconcileContext,
@@ -140,6 +141,12 @@ export class RolloutWorker {
     try {
       for (let round = 0; round < ROUNDS_PER_CLAIM; round++) {
         const ctx = this.context();
+        // Waiting for a person: nothing to read from Azure until the approval expires.
+        const person = waitingForPerson(r, ctx.now);
+        if (person) {
+          nextRunAt = person.until;
+          break;
+        }
         const seen = await this.observe(r);
         if (!seen.ok) {
           // Azure could not be read (busy, throttled, down, or the identity lost its role): look again later.

@@ -48,6 +48,15 @@ const sameModel = (model: DeploymentView["model"], wanted: Rollout["model"]): bo
   "name" in model && model.name === wanted.name && model.version === wanted.version;
 
 /**
+ * A rollout waiting for an approver (or for the decision about the old deployment) needs nothing from Azure until its
+ * expiry: the worker skips reading the endpoint. Undefined when it has work (or its expiry has come).
+ */
+export function waitingForPerson(r: Rollout, now: Date): { until: Date } | undefined {
+  if (r.phase !== "awaiting_approval" && r.phase !== "promoted") return undefined;
+  return r.expiresAt && now < r.expiresAt ? { until: r.expiresAt } : undefined;
+}
+
+/**
  * The rollout engine: from the stored rollout and what Azure says now, the one next thing to do (Argo Rollouts'
  * reconcile shape). Pure: the worker reads, calls this, acts or stores, and calls it again.
  */

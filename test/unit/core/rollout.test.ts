@@ -15,6 +15,7 @@ import {
   actionFailed,
   reconcile,
   smokeTested,
+  waitingForPerson,
   type Decision,
   type Observed,
   type ReconcileContext,
@@ -236,6 +237,12 @@ describe("approvals", () => {
       ok: false,
       error: { code: "stale_card", now: "the rollout has ended (rejected)" },
     });
+  });
+
+  it("needs nothing from Azure while it waits for an approver, until the approval expires", () => {
+    expect(waitingForPerson(waiting, T0)).toEqual({ until: waiting.expiresAt });
+    expect(waitingForPerson(waiting, new Date(T0.getTime() + DAY))).toBeUndefined();
+    expect(waitingForPerson({ ...waiting, phase: "shifting" }, T0)).toBeUndefined();
   });
 
   it("expires an unanswered approval and puts the starting traffic back", () => {
