@@ -10,6 +10,7 @@ import {
   type RolloutRow,
 } from "./rollout-rows.js";
 import type { SqlClient, SqlExecutor } from "./sql-client.js";
+import { SqlSubscriptionStore } from "./sql-subscription-store.js";
 
 /** Enough for a Bot Framework error and its status; the message is retried, not shown. */
 const OUTBOX_ERROR_CHARS = 1000;
@@ -18,9 +19,11 @@ const OUTBOX_ERROR_CHARS = 1000;
  * The RolloutStore port in plain PostgreSQL (PGlite or a pool). Every write is one statement or one transaction, and
  * no transaction waits on anything but the database.
  */
-export class SqlRolloutStore implements RolloutStore {
+export class SqlRolloutStore extends SqlSubscriptionStore implements RolloutStore {
   /** Expects a migrated database; `openSqlStore` migrates first. */
-  constructor(protected readonly db: SqlClient) {}
+  constructor(db: SqlClient) {
+    super(db);
+  }
 
   createRollout(rollout: Rollout, effects: Effects): Promise<{ created: true } | { created: false; active: Rollout }> {
     return this.db.transaction(async (tx) => {

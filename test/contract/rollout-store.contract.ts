@@ -14,11 +14,12 @@ import {
   type RolloutStore,
 } from "../../src/ports/rollouts.js";
 import type { AuditEntry, Store } from "../../src/ports/store.js";
+import type { GreenLightStore } from "../../src/store/open-store.js";
 
 /** One empty database a case may open (several times, or from several instances at once) and then throw away. */
 export interface RolloutStoreDatabase {
   /** Opens a store on this database, running migrations as the bot does at start. */
-  open(): Promise<Store & RolloutStore>;
+  open(): Promise<GreenLightStore>;
   /** Removes the database; called after every store opened on it is closed. */
   dispose(): Promise<void>;
 }
