@@ -91,6 +91,8 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
     log,
     approvers,
     approvalTtlMs,
+    subscriptions: store,
+    ...(config.releaseChannel ? { releaseChannel: config.releaseChannel } : {}),
     pollMs: env.ROLLOUT_POLL_MS,
     idleMs: env.WORKER_IDLE_MS,
     leaseMs: env.ROLLOUT_LEASE_MS,
@@ -110,6 +112,7 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
       limits,
       attachments: { hosts: env.ATTACHMENT_HOSTS, allowLoopbackConnector: ws.mode === "local" },
       rollouts: store,
+      subscriptions: store,
       rolloutSettings: {
         ...(config.releaseChannel ? { releaseChannel: config.releaseChannel } : {}),
         approvalTtlMs,

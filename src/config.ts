@@ -87,6 +87,13 @@ const envSchema = z.object({
    * crash, another instance, or the restarted one, takes the work over once the claim ran out.
    */
   ROLLOUT_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(60_000),
+  /**
+   * How long a stopping instance (SIGTERM) may take. It finishes the Azure action in progress for each rollout it
+   * holds, gives those rollouts and its unsent messages back to the other instances at once, and exits; an action still
+   * running near the end is abandoned (the next instance reads its result from Azure). Keep it under the platform's
+   * limit between SIGTERM and SIGKILL (App Service: WEBSITES_CONTAINER_STOP_TIME_LIMIT, which infra/ sets to 30 s).
+   */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(25_000),
   /** PostgreSQL: how long to wait for a connection, and the longest one statement may run. */
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),

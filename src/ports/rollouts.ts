@@ -118,7 +118,9 @@ export type OutboxDraft =
   /** Replies in the card's thread, @mentioning people (a card edit notifies no one). */
   | { kind: "reply_in_thread"; rolloutId: string; text: string; mentions: Person[] }
   /** A direct message to a stored personal conversation. */
-  | { kind: "personal_message"; rolloutId: string; conversationId: string; notice: Notice };
+  | { kind: "personal_message"; rolloutId: string; conversationId: string; notice: Notice }
+  /** A short post in a channel subscribed to the endpoint (a rollout started, ended, paused). */
+  | { kind: "post_notice"; rolloutId: string; channel: ChannelAddress; notice: Notice };
 
 export interface OutboxMessage {
   id: number;
@@ -190,4 +192,9 @@ export interface RolloutStore {
   markSent(id: number, at: Date): Promise<void>;
   /** Records a failed attempt; the message is due again at `retryAt`. */
   markFailed(id: number, error: string, retryAt: Date): Promise<void>;
+  /**
+   * Gives back messages `owner` claimed and did not try to send (a stopping instance): they are due again at once, for
+   * any sender, and the claim does not count as an attempt. Messages `owner` no longer holds, or sent, are left alone.
+   */
+  releaseOutbox(ids: number[], owner: string): Promise<void>;
 }

@@ -57,5 +57,11 @@ export interface Store {
    */
   markActivityProcessed(activityId: string, at: Date): Promise<boolean>;
 
+  /**
+   * Asks the database a trivial question (readiness): resolves once it answered, rejects when it failed or took
+   * longer than `timeoutMs`. Writes nothing.
+   */
+  ping(timeoutMs: number): Promise<void>;
+
   close(): Promise<void>;
 }

@@ -93,6 +93,11 @@ export interface Workspace {
   getLogs(endpoint: string, deployment: string, tail: number): Promise<Result<string, WorkspaceError>>;
   /** Scores a request through the endpoint's scoring URI, authenticated with its key or an Entra token. */
   invoke(request: InvokeRequest): Promise<Result<InvokeResult, WorkspaceError>>;
+  /**
+   * One cheap read of the workspace (readiness): succeeds once Azure answered it, fails with `workspace_unreachable`
+   * when it did not within `timeoutMs` (retries included), or with the failure Azure answered.
+   */
+  ping(timeoutMs: number): Promise<Result<void, WorkspaceError>>;
 
   // The write side. Every call is idempotent: re-applied after a crash, it converges on the same state.
 

@@ -169,6 +169,16 @@ export class SqlRolloutStore extends SqlSubscriptionStore implements RolloutStor
     );
   }
 
+  async releaseOutbox(ids: number[], owner: string): Promise<void> {
+    if (ids.length === 0) return;
+    // The claim counted as an attempt (claimOutbox); a message given back unsent was never tried.
+    await this.db.query(
+      `UPDATE outbox SET lease_owner = NULL, lease_until = NULL, attempts = greatest(attempts - 1, 0)
+       WHERE id = ANY($1::bigint[]) AND lease_owner = $2 AND sent_at IS NULL`,
+      [ids, owner],
+    );
+  }
+
   async markFailed(id: number, error: string, retryAt: Date): Promise<void> {
     await this.db.query(
       `UPDATE outbox SET last_error = $2, next_attempt_at = $3, lease_owner = NULL, lease_until = NULL

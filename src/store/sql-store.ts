@@ -139,6 +139,19 @@ export class SqlStore extends SqlRolloutStore implements Store, RolloutStore {
     return rows.length === 1;
   }
 
+  async ping(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    // PGlite queues behind a running transaction and a pool waits for a free connection: a hung database shows as late.
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the database did not answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.db.query("SELECT 1"), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   close(): Promise<void> {
     return this.db.close();
   }

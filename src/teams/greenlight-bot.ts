@@ -15,6 +15,7 @@ import {
   type RolloutSettings,
 } from "../core/commands/command-context.js";
 import type { RolloutStore } from "../ports/rollouts.js";
+import type { SubscriptionStore } from "../ports/subscriptions.js";
 import { handleCardAction, handleChat } from "../core/commands/run-command.js";
 import { describeError, errorTitle } from "../core/errors.js";
 import { markdownToPlain } from "../core/views/markdown.js";
@@ -44,6 +45,7 @@ export interface BotDependencies {
   /** Where attached files may be downloaded from. */
   attachments: AttachmentPolicy;
   rollouts: RolloutStore;
+  subscriptions: SubscriptionStore;
   rolloutSettings: RolloutSettings;
   /** Tells the rollout worker there is work due now. */
   wakeWorker: () => void;
@@ -264,6 +266,7 @@ export class GreenLightBot extends TeamsActivityHandler {
       limits: this.limits,
       correlationId: randomUUID(),
       rollouts: this.deps.rollouts,
+      subscriptions: this.deps.subscriptions,
       rolloutSettings: this.deps.rolloutSettings,
       where: whereFrom(ctx.activity),
       newId: randomUUID,

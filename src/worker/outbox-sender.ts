@@ -89,6 +89,9 @@ export class OutboxSender {
           else await this.o.notifier.replyInThread(card, draft.text, draft.mentions);
           break;
         }
+        case "post_notice":
+          await this.o.notifier.postToChannel(draft.channel, draft.notice);
+          break;
         case "personal_message":
           if (!(await this.o.notifier.sendToConversation(draft.conversationId, draft.notice))) {
             this.o.log.warn("no stored conversation for a direct message; skipped", { rollout: draft.rolloutId });

@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "../logger.js";
 import { BackgroundLoop } from "./background-loop.js";
 import type { Clock } from "../ports/clock.js";
-import type { Mention } from "../ports/notifier.js";
+import type { ChannelAddress, Mention } from "../ports/notifier.js";
+import type { SubscriptionStore } from "../ports/subscriptions.js";
+import { followingChannels } from "../core/rollout/channels.js";
 import type { Rollout, RolloutStore, SmokeSample } from "../ports/rollouts.js";
 import type { Store } from "../ports/store.js";
 import type { Workspace, WorkspaceError } from "../ports/workspace.js";
@@ -27,6 +29,9 @@ export interface RolloutWorkerOptions {
   log: Logger;
   approvers: () => Mention[];
   approvalTtlMs: number;
+  /** Who follows each endpoint (its subscribed channels), and the release channel when none does. */
+  subscriptions: SubscriptionStore;
+  releaseChannel?: ChannelAddress;
   /** How often a running Azure operation is looked at again (Azure's Retry-After when it says more). */
   pollMs: number;
   /** How often the store is asked for due work when nothing woke the worker (work of other instances). */
@@ -140,7 +145,7 @@ export class RolloutWorker {
     heartbeat.unref();
     try {
       for (let round = 0; round < ROUNDS_PER_CLAIM; round++) {
-        const ctx = this.context();
+        const ctx = await this.context(r);
         // Waiting for a person: nothing to read from Azure until the approval expires.
         const person = waitingForPerson(r, ctx.now);
         if (person) {
@@ -295,11 +300,12 @@ export class RolloutWorker {
         differs: passed && liveOk && candidate.value.body !== live.value.body,
       });
     }
-    return smokeTested(r, results, this.context());
+    return smokeTested(r, results, { ...ctx, now: this.o.clock.now() });
   }
 
-  private context(): ReconcileContext {
+  private async context(r: Rollout): Promise<ReconcileContext> {
     return {
+      notify: await followingChannels(this.o.subscriptions, r.endpoint, this.o.releaseChannel),
       now: this.o.clock.now(),
       approvers: this.o.approvers(),
       approvalTtlMs: this.o.approvalTtlMs,

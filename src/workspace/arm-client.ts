@@ -16,6 +16,11 @@ export interface ArmClientOptions {
   retryOptions?: PipelineRetryOptions;
   /** Longest one request may take, its retries included; none when absent (a hung ARM call would hang the turn). */
   timeoutMs?: number;
+  /**
+   * Once aborted, every request in flight is cancelled and none is sent any more: a stopping bot gives its rollouts
+   * back to other instances, and no write of its own may reach Azure after that.
+   */
+  stopSignal?: AbortSignal;
 }
 
 const AZURE_PUBLIC_ARM = "https://management.azure.com";
@@ -36,8 +41,39 @@ export function createArmClient(options: ArmClientOptions): AzureMachineLearning
   endpoints.set(client, endpoint);
   ensurePolicy(client, apiVersionPolicy);
   if (options.timeoutMs !== undefined) ensurePolicy(client, deadlinePolicy(options.timeoutMs));
+  if (options.stopSignal !== undefined) ensurePolicy(client, stopPolicy(options.stopSignal));
   return client;
 }
+
+/**
+ * Cancels requests when `stop` aborts, and refuses new ones after. Like the deadline, it runs before the retry policy,
+ * so no retry goes out either. Listeners are removed when the request ends: `stop` lives as long as the process.
+ */
+function stopPolicy(stop: AbortSignal): PipelinePolicy {
+  return {
+    name: "greenlightArmStop",
+    async sendRequest(request, next) {
+      if (stop.aborted) throw stoppedError();
+      const own = request.abortSignal as AbortSignal | undefined;
+      const controller = new AbortController();
+      const abort = (): void => controller.abort();
+      stop.addEventListener("abort", abort);
+      own?.addEventListener("abort", abort);
+      if (own?.aborted) controller.abort();
+      request.abortSignal = controller.signal;
+      try {
+        return await next(request);
+      } finally {
+        stop.removeEventListener("abort", abort);
+        own?.removeEventListener("abort", abort);
+      }
+    },
+  };
+}
+
+// Named as core-rest-pipeline names a cancelled request, so it is mapped like one (workspace_unreachable).
+const stoppedError = (): Error =>
+  Object.assign(new Error("GreenLight is stopping: no more calls to Azure."), { name: "AbortError" });
 
 /**
  * Gives every request a deadline that covers its retries: a policy without a phase runs before the retry policy

@@ -191,6 +191,19 @@ export class ArmWorkspace implements Workspace {
     );
   }
 
+  ping(timeoutMs: number): Promise<Result<void, WorkspaceError>> {
+    // The first page of a one-endpoint listing: a read the bot's role is certain to allow, whatever the workspace holds.
+    return this.attempt(
+      async () => {
+        const pages = this.endpointsApi
+          .list(this.rg, this.ws, { count: 1, abortSignal: AbortSignal.timeout(timeoutMs) })
+          .byPage();
+        await pages.next();
+      },
+      (message) => ({ code: "workspace_rejected", status: 404, message }),
+    );
+  }
+
   async invoke(request: InvokeRequest): Promise<Result<InvokeResult, WorkspaceError>> {
     const prepared = await this.attempt(
       async () => {

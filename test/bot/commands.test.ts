@@ -418,7 +418,7 @@ describe("how people type", () => {
   it("answers an @mention in a channel, in the channel", async () => {
     const sent = await h.say(USERS.viewer, "show diabetes-prod", { channel: true });
     const reply = only(sent);
-    expect(reply.conversationId).toContain("team-0001");
+    expect(reply.conversationId).toContain("channel-releases-0001;messageid=");
     expect(fact(cardOf(reply), "Traffic")).toBe("blue 100%");
   });
 

@@ -90,6 +90,10 @@ const ATTEMPTS: Attempt[] = [
   },
   chat("status", () => "status diabetes-prod", "diabetes-prod"),
   { ...chat("rollback", () => "rollback diabetes-prod", "diabetes-prod"), allowedOutcome: "no_active_rollout" },
+  // In a personal chat: an admin is told to run them in a channel.
+  { ...chat("subscribe", () => "subscribe diabetes-prod", "diabetes-prod"), allowedOutcome: "usage" },
+  { ...chat("unsubscribe", () => "unsubscribe diabetes-prod", "diabetes-prod"), allowedOutcome: "usage" },
+  { ...chat("subscriptions", () => "subscriptions"), allowedOutcome: "usage" },
   ...(["approve", "reject", "retire", "override"] as const).map((verb) => ({
     ...card(`rollout.${verb}`, `rollout.${verb}`, {
       rollout: "0f0e0d0c-0000-4000-8000-00000000dead",
@@ -130,6 +134,9 @@ const EXPECTED: Record<string, [Verdict, Verdict, Verdict, Verdict, Verdict]> = 
   "card:rollout.reject":   [N, N,      Y,        Y,     N],
   "card:rollout.retire":   [N, N,      Y,        Y,     N],
   "card:rollout.override": [N, N,      N,        Y,     N],
+  "subscribe":      [N,      N,        N,        Y,     N],
+  "unsubscribe":    [N,      N,        N,        Y,     N],
+  "subscriptions":  [N,      N,        N,        Y,     N],
 };
 const COLUMNS = CALLERS.map((c) => c.label);
 
@@ -146,6 +153,9 @@ const DENIALS: Partial<Record<Action, string>> = {
   "rollout.reject": `You need the approver or admin role to reject a rollout step. ${APPROVERS}`,
   "rollout.retire": `You need the approver or admin role to retire or keep the old deployment. ${APPROVERS}`,
   "rollout.override": "You need the admin role to override a failed smoke test. People who hold it: Adele Vance.",
+  subscribe: "You need the admin role to run `subscribe`. People who hold it: Adele Vance.",
+  unsubscribe: "You need the admin role to run `unsubscribe`. People who hold it: Adele Vance.",
+  subscriptions: "You need the admin role to run `subscriptions`. People who hold it: Adele Vance.",
 };
 
 function expected(attempt: Attempt, label: string): Verdict {

@@ -588,6 +588,30 @@ export function describeRolloutStoreContract(
         expect(again).toEqual({ ...claimed, attempts: 1 });
       });
 
+      it("hands a message given back unsent to the next claim at once, the claim not counted as an attempt", async () => {
+        const rollout = aRollout();
+        await store.createRollout(rollout, { audit: [], outbox: [draft(rollout, "post")] });
+        const [claimed] = await store.claimOutbox("sender-1", at(10), leaseMs, 10);
+        await store.releaseOutbox([claimed?.id ?? -1], "sender-1");
+        const [again] = await store.claimOutbox("sender-2", at(10), leaseMs, 10);
+        expect(again).toEqual(claimed);
+        expect(again?.attempts).toBe(0);
+      });
+
+      it("ignores a give-back by a sender that does not hold the message, and one of a message already sent", async () => {
+        const rollout = aRollout();
+        await store.createRollout(rollout, { audit: [], outbox: [draft(rollout, "post"), draft(rollout, "update")] });
+        const [post] = await store.claimOutbox("sender-1", at(10), leaseMs, 10);
+        await store.releaseOutbox([post?.id ?? -1], "sender-2");
+        expect(await store.claimOutbox("sender-2", at(10), leaseMs, 10)).toEqual([]);
+
+        await store.markSent(post?.id ?? -1, at(10));
+        await store.releaseOutbox([post?.id ?? -1], "sender-1");
+        const [update] = await store.claimOutbox("sender-2", at(10), leaseMs, 10);
+        expect(update && saying(update.draft)).toBe("update");
+        expect(await store.claimOutbox("sender-3", at(10), leaseMs, 10)).toEqual([]);
+      });
+
       it("never gives one message to two senders claiming at once", async () => {
         for (let i = 0; i < 12; i++) {
           const rollout = aRollout({ id: `rollout-${i}`, endpoint: `e${i}` });

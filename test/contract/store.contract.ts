@@ -232,6 +232,20 @@ export function describeStoreContract(
       });
     });
 
+    describe("readiness", () => {
+      it("answers a ping, writing nothing", async () => {
+        await store.ping(2000);
+        expect(await store.latestAudit({ limit: 10 })).toEqual([]);
+      });
+
+      it("fails a ping once closed, within its time limit", async () => {
+        await close(store);
+        const started = performance.now();
+        await expect(store.ping(2000)).rejects.toThrow();
+        expect(performance.now() - started).toBeLessThan(2500);
+      });
+    });
+
     describe("lifetime", () => {
       it.skipIf(skips.reopen !== undefined)(
         `keeps samples, audit, conversations and activity ids across close and reopen${skipped(skips.reopen)}`,

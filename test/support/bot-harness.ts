@@ -156,10 +156,16 @@ export class BotHarness {
   async say(
     user: Member,
     text: string,
-    options: { channel?: boolean; attachments?: unknown[]; id?: string } = {},
+    /** `channel`: @mention in a channel (true: the team's releases channel; a string: that channel's id). */
+    options: { channel?: boolean | string; attachments?: unknown[]; id?: string } = {},
   ): Promise<SentActivity[]> {
     const activity = options.channel
-      ? channelMessage(this.connector.url, user, text)
+      ? channelMessage(
+          this.connector.url,
+          user,
+          text,
+          typeof options.channel === "string" ? options.channel : undefined,
+        )
       : personalMessage(this.connector.url, user, text);
     if (options.attachments) activity.attachments = options.attachments;
     if (options.id) activity.id = options.id;
@@ -213,10 +219,19 @@ export function personalMessage(serviceUrl: string, user: Member, text: string):
   };
 }
 
-export function channelMessage(serviceUrl: string, user: Member, text: string): Record<string, unknown> {
+export function channelMessage(
+  serviceUrl: string,
+  user: Member,
+  text: string,
+  channelId = "channel-releases-0001",
+): Record<string, unknown> {
   const mention = `<at>${BOT.name}</at>`;
   return {
-    ...base(serviceUrl, user, { id: "team-0001;messageid=1700000000000", conversationType: "channel", isGroup: true }),
+    ...base(serviceUrl, user, {
+      id: `${channelId};messageid=1700000000000`,
+      conversationType: "channel",
+      isGroup: true,
+    }),
     type: "message",
     text: `${mention} ${text}`,
     textFormat: "plain",
@@ -224,9 +239,9 @@ export function channelMessage(serviceUrl: string, user: Member, text: string): 
     channelData: {
       tenant: { id: TENANT },
       teamsTeamId: "team-0001",
-      teamsChannelId: "channel-releases-0001",
+      teamsChannelId: channelId,
       team: { id: "team-0001" },
-      channel: { id: "channel-releases-0001" },
+      channel: { id: channelId },
     },
   };
 }

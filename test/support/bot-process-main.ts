@@ -2,8 +2,10 @@
 // a developer's .env, so the test's environment is the whole configuration.
 import { startGreenLight } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
+import { consoleLogger } from "../../src/logger.js";
+import { exitOnSignals } from "../../src/shutdown.js";
 
-const app = await startGreenLight(loadConfig(process.env));
-process.once("SIGTERM", () => {
-  void app.close().then(() => process.exit(0));
-});
+const config = loadConfig(process.env);
+const log = consoleLogger("bot");
+const app = await startGreenLight(config, { log });
+exitOnSignals(() => app.close(), log, config.env.SHUTDOWN_TIMEOUT_MS);

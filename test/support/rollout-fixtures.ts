@@ -81,7 +81,9 @@ export function cardMessages(
   h: Pick<BotHarness, "connector">,
   endpoint: string,
 ): { post: SentActivity; updates: SentActivity[]; replies: SentActivity[] } {
-  const posts = h.connector.sent.filter((s) => s.kind === "create" && cardText(card(s)).includes(` to ${endpoint}`));
+  const posts = h.connector.sent.filter(
+    (s) => s.kind === "create" && hasCard(s) && cardText(card(s)).includes(` to ${endpoint}`),
+  );
   if (posts.length !== 1) throw new Error(`expected one card for ${endpoint}, found ${posts.length}`);
   const post = posts[0] as SentActivity;
   const thread = post.conversationId;
@@ -91,6 +93,12 @@ export function cardMessages(
     replies: h.connector.sent.filter((s) => s.conversationId === thread && s.kind === "send"),
   };
 }
+
+const hasCard = (sent: SentActivity): boolean => Array.isArray(sent.activity.attachments);
+
+/** The channel a new thread was started in (a card post or a notice). */
+export const channelOf = (sent: SentActivity): string | undefined =>
+  (sent.parameters?.channelData as { channel?: { id?: string } } | undefined)?.channel?.id;
 
 /** The card in a sent activity. */
 export function card(sent: SentActivity): Record<string, unknown> {

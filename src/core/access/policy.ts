@@ -25,6 +25,9 @@ export const POLICY = {
   "rollout.reject": ["approver", "admin"],
   "rollout.retire": ["approver", "admin"],
   "rollout.override": ["admin"],
+  subscribe: ["admin"],
+  unsubscribe: ["admin"],
+  subscriptions: ["admin"],
 } as const satisfies Record<string, readonly Role[] | typeof EVERYONE>;
 
 export type Action = keyof typeof POLICY;

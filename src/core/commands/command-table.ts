@@ -65,6 +65,24 @@ export const COMMANDS: readonly CommandInfo[] = [
     summary: "Put back the traffic the rollout started from, now",
     example: "rollback diabetes-prod",
   },
+  {
+    action: "subscribe",
+    usage: "subscribe [endpoint]",
+    summary: "In a channel: approvals and rollout news for one endpoint (or all) go here",
+    example: "subscribe diabetes-prod",
+  },
+  {
+    action: "unsubscribe",
+    usage: "unsubscribe [endpoint]",
+    summary: "In a channel: stop what subscribe started",
+    example: "unsubscribe diabetes-prod",
+  },
+  {
+    action: "subscriptions",
+    usage: "subscriptions",
+    summary: "In a channel: what it is subscribed to",
+    example: "subscriptions",
+  },
   { action: "whoami", usage: "whoami", summary: "Your identity and roles", example: "whoami" },
   { action: "audit", usage: "audit [endpoint]", summary: "The latest audit entries", example: "audit diabetes-prod" },
 ];

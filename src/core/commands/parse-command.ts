@@ -41,6 +41,8 @@ export type Command =
   | { name: "deploy"; endpoint: string; model: string; version: string }
   | { name: "status"; endpoint?: string }
   | { name: "rollback"; endpoint: string }
+  | { name: "subscribe" | "unsubscribe"; endpoint?: string }
+  | { name: "subscriptions" }
   /** A button on a rollout card; `target` binds it to the rollout, step and version the card showed. */
   | { name: "rollout.approve" | "rollout.reject"; target: CardTarget }
   | { name: "rollout.retire"; target: CardTarget; keep: boolean }
@@ -64,6 +66,9 @@ const VERBS = [
   "deploy",
   "status",
   "rollback",
+  "subscribe",
+  "unsubscribe",
+  "subscriptions",
 ];
 
 /** Turns a chat message into a command, or says what was wrong with it. */
@@ -196,6 +201,11 @@ export function parseCommand(message: MessageText, attachment?: AttachedFile): R
         invalidName("status", ["endpoint", args[0]]) ??
         ok({ name: "status", ...(args[0] ? { endpoint: args[0] } : {}) })
       );
+    case "subscribe":
+    case "unsubscribe":
+      return invalidName(verb, ["endpoint", args[0]]) ?? ok({ name: verb, ...(args[0] ? { endpoint: args[0] } : {}) });
+    case "subscriptions":
+      return ok({ name: "subscriptions" });
     case "rollback":
       if (!args[0]) return usage("rollback", "Say which endpoint to roll back.");
       return invalidName("rollback", ["endpoint", args[0]]) ?? ok({ name: "rollback", endpoint: args[0] });

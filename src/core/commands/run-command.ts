@@ -14,6 +14,7 @@ import { showAudit } from "./handlers/show-audit.js";
 import { showEndpoint } from "./handlers/show-endpoint.js";
 import { whoami } from "./handlers/whoami.js";
 import { decide, decisions, deploy, rollback, status } from "./handlers/rollouts.js";
+import { listSubscriptions, subscribe, unsubscribe } from "./handlers/subscriptions.js";
 import { readMessageText } from "./message-text.js";
 import { parseCardAction } from "./parse-card-action.js";
 import { parseCommand, type AttachedFile, type Command } from "./parse-command.js";
@@ -167,6 +168,12 @@ function dispatch(command: Command, ctx: CommandContext): Promise<Reply> | Reply
       return decide(ctx, command.target, decisions.retire(command.target, command.keep));
     case "rollout.override":
       return decide(ctx, command.target, decisions.override(command.target, command.reason));
+    case "subscribe":
+      return subscribe(ctx, command.endpoint);
+    case "unsubscribe":
+      return unsubscribe(ctx, command.endpoint);
+    case "subscriptions":
+      return listSubscriptions(ctx);
   }
 }
 
@@ -193,6 +200,8 @@ function targetOf(command: Command): string | undefined {
       return command.endpoint;
     case "deploy":
     case "rollback":
+    case "subscribe":
+    case "unsubscribe":
       return command.endpoint;
     case "models":
       return command.model;
@@ -203,6 +212,7 @@ function targetOf(command: Command): string | undefined {
     case "rollout.reject":
     case "rollout.retire":
     case "rollout.override":
+    case "subscriptions":
       return undefined;
   }
 }

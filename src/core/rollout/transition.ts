@@ -1,7 +1,8 @@
-import type { Mention } from "../../ports/notifier.js";
+import type { ChannelAddress, Mention } from "../../ports/notifier.js";
 import type { Effects, OutboxDraft, Person, Rollout, RolloutPhase } from "../../ports/rollouts.js";
 import { isFinal } from "../../ports/rollouts.js";
 import type { AuditEntry } from "../../ports/store.js";
+import { escapeMarkdown as md } from "../views/markdown.js";
 import { rolloutNotice } from "./rollout-card.js";
 
 /** What a transition needs besides the rollout: the time, and whom to @mention when an approval is needed. */
@@ -13,6 +14,8 @@ export interface TransitionContext {
   approvalTtlMs: number;
   /** Ties the audit rows to the log lines of the turn or worker round that made them. */
   correlationId: string;
+  /** The channels that hear when a rollout of this endpoint starts or ends: its subscribers, or the release channel. */
+  notify: readonly ChannelAddress[];
 }
 
 /** A stored change of a rollout: the next state and what it must send and audit, written in one transaction. */
@@ -39,6 +42,8 @@ interface Change {
   askApprovers?: string;
   /** A direct message to the requester (the rollout needs them, or it ended). */
   tellRequester?: string;
+  /** A short post in every channel that follows the endpoint (it ended or paused). */
+  tellChannels?: string;
 }
 
 /**
@@ -74,6 +79,16 @@ export function transition(rollout: Rollout, change: Change, ctx: TransitionCont
       text: change.askApprovers,
       mentions: [...ctx.approvers],
     });
+  }
+  if (change.tellChannels) {
+    for (const channel of ctx.notify) {
+      outbox.push({
+        kind: "post_notice",
+        rolloutId: rollout.id,
+        channel,
+        notice: { kind: "text", text: change.tellChannels },
+      });
+    }
   }
   if (change.tellRequester && rollout.requesterConversationId) {
     outbox.push({
@@ -118,7 +133,9 @@ export function end(
 ): Transition {
   const { reason, detail, ...rest } = change;
   const ending = reason ? { reason, ...(detail ? { detail } : {}) } : rollout.ending;
-  const text = `Your rollout of ${rollout.model.name}:${rollout.model.version} to ${rollout.endpoint} ${ENDED[phase]}.`;
+  const what = `${md(`${rollout.model.name}:${rollout.model.version}`)} to ${md(rollout.endpoint)}`;
+  const why = ending?.reason ? ` ${md(ending.reason)}` : "";
+  const text = `Your rollout of ${what} ${ENDED[phase]}.`;
   return transition(
     rollout,
     {
@@ -129,7 +146,8 @@ export function end(
         expiresAt: undefined,
         ending: ending ? { reason: ending.reason, ...(ending.detail ? { detail: ending.detail } : {}) } : undefined,
       },
-      tellRequester: ending?.reason ? `${text} ${ending.reason}` : text,
+      tellRequester: `${text}${why}`,
+      tellChannels: `The rollout of ${what}, requested by ${md(rollout.requestedBy.name)}, ${ENDED[phase]}.${why}`,
     },
     ctx,
   );

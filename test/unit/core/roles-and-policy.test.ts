@@ -10,7 +10,19 @@ const MAY: Record<Role | "a user with no roles", Action[]> = {
   viewer: READ,
   approver: [...READ, ...DECIDE],
   operator: [...READ, "sample.add", "invoke", "logs", "deploy", "rollback"],
-  admin: [...READ, "sample.add", "invoke", "logs", "deploy", "rollback", ...DECIDE, "rollout.override"],
+  admin: [
+    ...READ,
+    "sample.add",
+    "invoke",
+    "logs",
+    "deploy",
+    "rollback",
+    ...DECIDE,
+    "rollout.override",
+    "subscribe",
+    "unsubscribe",
+    "subscriptions",
+  ],
 };
 
 describe("roles and the policy table", () => {
@@ -57,6 +69,9 @@ describe("roles and the policy table", () => {
       "samples",
       "show",
       "status",
+      "subscribe",
+      "subscriptions",
+      "unsubscribe",
       "whoami",
     ]);
   });

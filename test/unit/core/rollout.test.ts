@@ -24,6 +24,7 @@ import { chooseSlots } from "../../../src/core/rollout/slots.js";
 import type { Transition } from "../../../src/core/rollout/transition.js";
 import type { EndpointView } from "../../../src/ports/workspace.js";
 import { aRollout as aRolloutOf } from "../../support/a-rollout.js";
+import { unescapeMarkdown } from "../../support/card-markdown.js";
 
 const T0 = new Date("2026-11-29T10:00:00Z");
 const ALEX: Person = { id: "user-alexw", name: "Alex Wilber" };
@@ -37,6 +38,7 @@ const ctx = (now = T0): ReconcileContext => ({
   approvalTtlMs: DAY,
   correlationId: "test",
   pollMs: 1000,
+  notify: [{ serviceUrl: "https://smba.example/", channelId: "19:ml-platform" }],
 });
 
 const aRollout = (overrides: Partial<Rollout> = {}): Rollout =>
@@ -156,7 +158,12 @@ describe("deploying", () => {
     expect(t.next.phase).toBe("failed");
     expect(t.next.ending?.detail).toBe("ERROR readiness probe failed");
     expect(t.next.ending?.reason).toContain("traffic was not touched");
-    expect(t.outbox.map((m) => m.kind)).toEqual(["update_card", "personal_message"]);
+    expect(t.outbox.map((m) => m.kind)).toEqual(["update_card", "post_notice", "personal_message"]);
+    const notice = t.outbox.find((m) => m.kind === "post_notice");
+    expect(notice).toMatchObject({ channel: { channelId: "19:ml-platform" } });
+    expect(
+      notice?.kind === "post_notice" && notice.notice.kind === "text" && unescapeMarkdown(notice.notice.text),
+    ).toContain("The rollout of diabetes:2 to diabetes-prod, requested by Alex Wilber, failed.");
     expect(t.audit[0]).toMatchObject({ action: "rollout.fail", target: "diabetes-prod", outcome: "failed" });
   });
 });

@@ -3,6 +3,7 @@ import type { UserError } from "../../errors.js";
 import { approve, overrideSmokeTest, reject, retire, rollBack, type CardTarget } from "../../rollout/events.js";
 import { describeTraffic, parsePlan, PLAN_TAG } from "../../rollout/plan.js";
 import { currentTraffic, rolloutCardView, rolloutNotice } from "../../rollout/rollout-card.js";
+import { cardChannel, followingChannels } from "../../rollout/channels.js";
 import { chooseSlots } from "../../rollout/slots.js";
 import type { Transition, TransitionContext } from "../../rollout/transition.js";
 import { escapeMarkdown as md } from "../../views/markdown.js";
@@ -17,12 +18,13 @@ const personOf = (ctx: CommandContext): Person => ({
   ...(ctx.caller.aadObjectId ? { aadObjectId: ctx.caller.aadObjectId } : {}),
 });
 
-function transitionContext(ctx: CommandContext): TransitionContext {
+async function transitionContext(ctx: CommandContext, endpoint: string): Promise<TransitionContext> {
   return {
     now: ctx.clock.now(),
     approvers: ctx.rolloutSettings.approvers,
     approvalTtlMs: ctx.rolloutSettings.approvalTtlMs,
     correlationId: ctx.correlationId,
+    notify: await followingChannels(ctx.subscriptions, endpoint, ctx.rolloutSettings.releaseChannel),
   };
 }
 
@@ -55,7 +57,8 @@ export async function deploy(
   if (!slots.ok) return refuse({ code: "cannot_deploy", endpoint: endpoint.name, problem: slots.problem });
   const plan = parsePlan(endpoint.tags[PLAN_TAG]);
   if (!plan.ok) return refuse({ code: "cannot_deploy", endpoint: endpoint.name, problem: plan.problem });
-  const channel = ctx.rolloutSettings.releaseChannel ?? ctx.where.channel;
+  const channel =
+    (await cardChannel(ctx.subscriptions, endpoint.name, ctx.rolloutSettings.releaseChannel)) ?? ctx.where.channel;
   if (!channel) {
     return refuse({
       code: "cannot_deploy",
@@ -98,7 +101,21 @@ export async function deploy(
         correlationId: ctx.correlationId,
       },
     ],
-    outbox: [{ kind: "post_card", rolloutId: rollout.id, notice: rolloutNotice(rollout) }],
+    outbox: [
+      { kind: "post_card", rolloutId: rollout.id, notice: rolloutNotice(rollout) },
+      // The channels following the endpoint hear of it; the card's own channel sees the card itself.
+      ...(await followingChannels(ctx.subscriptions, endpoint.name, ctx.rolloutSettings.releaseChannel))
+        .filter((c) => c.channelId !== channel.channelId)
+        .map((c) => ({
+          kind: "post_notice" as const,
+          rolloutId: rollout.id,
+          channel: c,
+          notice: {
+            kind: "text" as const,
+            text: `${md(by.name)} started a rollout of ${md(`${model}:${version}`)} to ${md(endpoint.name)}.`,
+          },
+        })),
+    ],
   });
   if (!created.created) return refuse(activeError(created.active));
   ctx.wakeWorker();
@@ -160,7 +177,7 @@ export async function rollback(ctx: CommandContext, endpoint: string): Promise<R
   for (let attempt = 0; attempt < 3; attempt++) {
     const active = await ctx.rollouts.activeRollout(endpoint);
     if (!active) return refuse({ code: "no_active_rollout", endpoint });
-    const changed = rollBack(active, personOf(ctx), transitionContext(ctx));
+    const changed = rollBack(active, personOf(ctx), await transitionContext(ctx, active.endpoint));
     if (!changed.ok) return refuse(changed.error);
     if (await store(ctx, active, changed.value)) {
       return {
@@ -180,7 +197,7 @@ export async function decide(
 ): Promise<Reply> {
   const rollout = await ctx.rollouts.getRollout(target.rollout);
   if (!rollout) return refuse({ code: "stale_card", endpoint: "this endpoint", now: "GreenLight has no such rollout" });
-  const changed = decision(rollout, personOf(ctx), transitionContext(ctx));
+  const changed = decision(rollout, personOf(ctx), await transitionContext(ctx, rollout.endpoint));
   if (!changed.ok) return refuse(changed.error);
   if (!(await store(ctx, rollout, changed.value))) {
     // Someone (another click, the worker) changed it first: this click is stale.

@@ -1,0 +1,81 @@
+import { escapeMarkdown as md } from "../../views/markdown.js";
+import type { Reply } from "../../views/views.js";
+import type { CommandContext } from "../command-context.js";
+
+const notInChannel = (command: string): Reply => ({
+  kind: "error",
+  error: {
+    code: "usage",
+    command,
+    usage: `${command}${command === "subscriptions" ? "" : " [endpoint]"}`,
+    problem: `Run \`${command}\` in the channel it is about: @mention GreenLight there.`,
+  },
+});
+
+const what = (endpoint: string | undefined): string => (endpoint ? md(endpoint) : "every endpoint");
+
+/**
+ * `subscribe [endpoint]` (in a channel): approvals and rollout notifications for the endpoint, or for all, go to this
+ * channel. A rollout's card is posted in its endpoint's first subscribed channel; the release channel is the default.
+ */
+export async function subscribe(ctx: CommandContext, endpoint: string | undefined): Promise<Reply> {
+  const channel = ctx.where.channel;
+  if (!channel) return notInChannel("subscribe");
+  let name = endpoint;
+  if (endpoint) {
+    const found = await ctx.workspace.getEndpoint(endpoint);
+    if (!found.ok) return { kind: "error", error: found.error };
+    name = found.value.name;
+  }
+  const added = await ctx.subscriptions.subscribe({
+    channel,
+    ...(name ? { endpoint: name } : {}),
+    by: {
+      id: ctx.caller.id,
+      name: ctx.caller.name,
+      ...(ctx.caller.aadObjectId ? { aadObjectId: ctx.caller.aadObjectId } : {}),
+    },
+    at: ctx.clock.now(),
+  });
+  return {
+    kind: "text",
+    text: added
+      ? `This channel now gets approvals and rollout notifications for ${what(name)}. Rollouts already under way keep their card where it is.`
+      : `This channel already gets approvals and rollout notifications for ${what(name)}.`,
+  };
+}
+
+/** `unsubscribe [endpoint]` (in a channel): undoes `subscribe`. */
+export async function unsubscribe(ctx: CommandContext, endpoint: string | undefined): Promise<Reply> {
+  const channel = ctx.where.channel;
+  if (!channel) return notInChannel("unsubscribe");
+  const removed = await ctx.subscriptions.unsubscribe(channel.channelId, endpoint);
+  return {
+    kind: "text",
+    text: removed
+      ? `This channel no longer gets approvals and rollout notifications for ${what(endpoint)}.`
+      : `This channel was not subscribed to ${what(endpoint)}. Type \`subscriptions\` to see what it is subscribed to.`,
+  };
+}
+
+/** `subscriptions` (in a channel): what this channel is subscribed to. */
+export async function listSubscriptions(ctx: CommandContext): Promise<Reply> {
+  const channel = ctx.where.channel;
+  if (!channel) return notInChannel("subscriptions");
+  const subscriptions = await ctx.subscriptions.subscriptionsOf(channel.channelId);
+  if (subscriptions.length === 0) {
+    return {
+      kind: "text",
+      text:
+        "This channel is not subscribed to any endpoint. " +
+        (ctx.rolloutSettings.releaseChannel?.channelId === channel.channelId
+          ? "It is the release channel, so it gets every endpoint nobody subscribed to. "
+          : "") +
+        "Subscribe it with `subscribe <endpoint>`, or `subscribe` for every endpoint.",
+    };
+  }
+  const lines = subscriptions.map(
+    (s) => `${what(s.endpoint)} (since ${s.at.toISOString().slice(0, 10)}, by ${md(s.by.name)})`,
+  );
+  return { kind: "text", text: `This channel gets approvals and rollout notifications for: ${lines.join("; ")}.` };
+}
