@@ -197,6 +197,24 @@ export function describeWorkspaceContract(name: string, target: () => Promise<Wo
       expect(deployment?.state).toBe("Succeeded");
     });
 
+    it("answers a ping with one ARM read", async () => {
+      const before = ws.armCallCount;
+      value(await ws.ping(10_000));
+      expect(ws.armCallCount - before).toBe(1);
+    });
+
+    it("says workspace_unreachable for a ping Azure does not answer within its time limit", async ({ skip }) => {
+      if (!t.injectFault || !t.clearFaults) skip("the target cannot be slowed down");
+      await t.injectFault?.({ kind: "controlPlaneDelay", delayMs: 5_000, count: 1 });
+      try {
+        const started = performance.now();
+        expect(failure(await ws.ping(300))).toEqual({ code: "workspace_unreachable", detail: "no answer in time" });
+        expect(performance.now() - started).toBeLessThan(2_000);
+      } finally {
+        await t.clearFaults?.();
+      }
+    });
+
     it("shows one endpoint with its deployments, mirror traffic and request timeout", async () => {
       const endpoint = value(await ws.getEndpoint(t.live.endpoint));
 
@@ -752,10 +770,12 @@ export function describeWorkspaceContract(name: string, target: () => Promise<Wo
         const started = performance.now();
         const listed = failure(await stopped.listEndpoints());
         const invoked = failure(await stopped.invoke({ endpoint: t.live.endpoint, body: t.sample }));
+        const pinged = failure(await stopped.ping(1_000));
         const elapsed = performance.now() - started;
 
         expect(listed).toEqual({ code: "workspace_unreachable", detail: "connection refused" });
         expect(invoked).toEqual({ code: "workspace_unreachable", detail: "connection refused" });
+        expect(pinged).toEqual({ code: "workspace_unreachable", detail: "connection refused" });
         expect(elapsed).toBeLessThan(2_000);
       } finally {
         stopped.close();
