@@ -12,6 +12,7 @@ import { loadRoleBook } from "./roles-file.js";
 import { openStore, type GreenLightStore } from "./store/open-store.js";
 import { OutboxSender } from "./worker/outbox-sender.js";
 import { RolloutWorker } from "./worker/rollout-worker.js";
+import { settlesWithin } from "./worker/settles-within.js";
 import type { Mention } from "./ports/notifier.js";
 import { CardRenderer } from "./teams/cards/render-card.js";
 import { startBotServer, type RunningBot } from "./teams/bot-server.js";
@@ -59,11 +60,14 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
   const ws = config.workspace;
   const local = ws.mode === "local" ? { caCertPem: readCa(ws.caCertPath) } : undefined;
   const credential = ws.mode === "local" ? localCredential() : new DefaultAzureCredential();
+  // Aborted when a stopping instance has given its rollouts back: nothing of it may reach Azure after that.
+  const azureCalls = new AbortController();
   const client = createArmClient({
     subscriptionId: ws.subscriptionId,
     credential,
     endpoint: ws.mode === "local" ? ws.url : ws.armEndpoint,
     timeoutMs: env.ARM_TIMEOUT_MS,
+    stopSignal: azureCalls.signal,
     ...(local ? { caCertPem: local.caCertPem } : {}),
   });
   const workspace = new ArmWorkspace({
@@ -98,6 +102,7 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
     leaseMs: env.ROLLOUT_LEASE_MS,
     maxSmokeSamples: 10,
     onStored: () => late.outbox?.wake(),
+    cancelAzureCalls: () => azureCalls.abort(),
   });
 
   const bot = await startBotServer(
@@ -142,6 +147,7 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
   );
   const outbox = new OutboxSender({
     rollouts: store,
+    deletions: store,
     notifier: bot.notifier,
     clock,
     log,
@@ -163,16 +169,19 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
     worker,
     outbox,
     close: async () => {
-      // New activities stop first; then the worker's round in progress and the messages it left are finished.
-      await bot.close();
-      await worker.stop();
-      await outbox.stop();
-      await outbox.drain().catch((error: unknown) =>
-        log.warn("could not send every message before stopping; they go out after the next start", {
-          error: String(error),
-        }),
-      );
-      if (!options.store) await store.close();
+      // Within SHUTDOWN_TIMEOUT_MS: the work in progress gets most of it; giving back and closing, the rest.
+      const started = performance.now();
+      const left = (): number => env.SHUTDOWN_TIMEOUT_MS - (performance.now() - started);
+      const workMs = left() - Math.min(5000, env.SHUTDOWN_TIMEOUT_MS / 5);
+      // Load balancers first: /api/messages and /readyz answer 503 from now on.
+      bot.stopAccepting();
+      // Each rollout goes back to the store as soon as its Azure action ends; turns and card updates started finish.
+      // The outbox keeps sending meanwhile: what these last transitions and turns wrote goes out now.
+      await Promise.all([worker.stop(workMs), settlesWithin(bot.idle(), workMs)]);
+      azureCalls.abort();
+      await outbox.stop(left() - 1000);
+      await settlesWithin(bot.close(), left());
+      if (!options.store) await settlesWithin(store.close(), left());
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { ChannelAddress, MessageRef, Notice } from "./notifier.js";
+import type { DeletionDraft } from "./deletions.js";
 import type { AuditEntry } from "./store.js";
 
 /**
@@ -122,9 +123,14 @@ export type OutboxDraft =
   /** A short post in a channel subscribed to the endpoint (a rollout started, ended, paused). */
   | { kind: "post_notice"; rolloutId: string; channel: ChannelAddress; notice: Notice };
 
+/** The rollout or deletion request an outbox message is about. */
+export const subjectOf = (draft: OutboxDraft | DeletionDraft): string =>
+  "rolloutId" in draft ? draft.rolloutId : draft.deletionId;
+
 export interface OutboxMessage {
   id: number;
-  draft: OutboxDraft;
+  /** A rollout's message, or a deletion request's (they share the outbox). */
+  draft: OutboxDraft | DeletionDraft;
   createdAt: Date;
   attempts: number;
 }

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { RolloutStore } from "../ports/rollouts.js";
 import type { Store } from "../ports/store.js";
 import type { SubscriptionStore } from "../ports/subscriptions.js";
+import type { DeletionStore } from "../ports/deletions.js";
 import { PgliteClient } from "./pglite-client.js";
 import { PostgresClient, type PostgresTimeouts } from "./postgres-client.js";
 import { openSqlStore, type SqlStoreOptions } from "./sql-store.js";
@@ -10,7 +11,7 @@ import { openSqlStore, type SqlStoreOptions } from "./sql-store.js";
  * Everything GreenLight keeps: samples, audit, conversations, activity ids, rollouts with their outbox, and the
  * channels subscribed to endpoints.
  */
-export type GreenLightStore = Store & RolloutStore & SubscriptionStore;
+export type GreenLightStore = Store & RolloutStore & SubscriptionStore & DeletionStore;
 
 export interface OpenStoreOptions extends SqlStoreOptions {
   /** PostgreSQL connection string (DATABASE_URL); when empty or absent, PGlite is used. */

@@ -3,7 +3,7 @@ import type { AuditEntry, ConversationRecord, Sample, Store } from "../ports/sto
 import { auditColumns, insertAudit, toAuditEntry, type AuditRow } from "./audit-rows.js";
 import { migrate } from "./migrate.js";
 import type { SqlClient } from "./sql-client.js";
-import { SqlRolloutStore } from "./sql-rollout-store.js";
+import { SqlDeletionStore } from "./sql-deletion-store.js";
 
 export interface SqlStoreOptions {
   /** How long processed activity ids are kept to catch redeliveries; older ones are deleted. Default 7 days. */
@@ -46,7 +46,7 @@ export async function openSqlStore(client: SqlClient, options: SqlStoreOptions =
  * The Store and RolloutStore ports in plain PostgreSQL, shared by the PGlite and PostgreSQL adapters. Rollouts, their
  * leases and outbox are SqlRolloutStore's; samples, audit, conversations and activity ids are here.
  */
-export class SqlStore extends SqlRolloutStore implements Store, RolloutStore {
+export class SqlStore extends SqlDeletionStore implements Store, RolloutStore {
   private readonly activityRetentionMs: number;
   private lastPruneAt: number | undefined;
 

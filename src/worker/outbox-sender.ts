@@ -1,12 +1,15 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../logger.js";
 import { BackgroundLoop } from "./background-loop.js";
+import { settlesWithin } from "./settles-within.js";
 import type { Clock } from "../ports/clock.js";
 import type { Notifier } from "../ports/notifier.js";
-import type { OutboxMessage, RolloutStore } from "../ports/rollouts.js";
+import type { DeletionStore } from "../ports/deletions.js";
+import { subjectOf, type OutboxMessage, type RolloutStore } from "../ports/rollouts.js";
 
 export interface OutboxSenderOptions {
   rollouts: RolloutStore;
+  deletions: DeletionStore;
   notifier: Notifier;
   clock: Clock;
   log: Logger;
@@ -26,6 +29,8 @@ const MAX_BACKOFF_MS = 5 * 60 * 1000;
 export class OutboxSender {
   readonly owner = `outbox-${randomUUID()}`;
   private readonly loop: BackgroundLoop;
+  /** Stopping: the message being sent is finished, and the others claimed with it are given back unsent. */
+  private stopping = false;
 
   constructor(private readonly o: OutboxSenderOptions) {
     this.loop = new BackgroundLoop(
@@ -44,9 +49,16 @@ export class OutboxSender {
     this.loop.wake();
   }
 
-  /** Stops taking work, and waits for the round in progress (its leases run out if the process dies instead). */
-  stop(): Promise<void> {
-    return this.loop.stop();
+  /**
+   * Stops taking work: the message being sent is finished, and the ones claimed with it are given back unsent, for
+   * another instance to send now rather than when their lease runs out. After `graceMs` it stops waiting; a message
+   * still being sent then keeps its lease, so it is sent again only once that runs out (it may have gone out).
+   */
+  async stop(graceMs = Number.POSITIVE_INFINITY): Promise<void> {
+    this.stopping = true;
+    if (!(await settlesWithin(this.loop.stop(), graceMs))) {
+      this.o.log.warn("a message was still being sent when the time to stop ran out; its lease runs out by itself");
+    }
   }
 
   /** Resolves once no round is running (tests). */
@@ -54,7 +66,7 @@ export class OutboxSender {
     return this.loop.idle();
   }
 
-  /** Runs rounds until nothing is due now (tests; and shutdown, so what is due goes out before the process ends). */
+  /** Runs rounds until nothing is due now (tests). */
   drain(): Promise<void> {
     return this.loop.drain();
   }
@@ -64,8 +76,16 @@ export class OutboxSender {
       const messages = await this.o.rollouts.claimOutbox(this.owner, this.o.clock.now(), this.o.leaseMs, 20);
       if (messages.length === 0) return;
       // One at a time: a rollout's messages must arrive in order, and Teams limits a bot to a few sends a second.
-      // Messages claimed are sent even while stopping: their lease would otherwise hold them back for a minute.
-      for (const message of messages) await this.send(message);
+      for (const [i, message] of messages.entries()) {
+        if (this.stopping) {
+          await this.o.rollouts.releaseOutbox(
+            messages.slice(i).map((m) => m.id),
+            this.owner,
+          );
+          return;
+        }
+        await this.send(message);
+      }
       if (this.loop.stopped) return;
     }
   }
@@ -90,19 +110,34 @@ export class OutboxSender {
           break;
         }
         case "post_notice":
+        case "deletion_notice":
           await this.o.notifier.postToChannel(draft.channel, draft.notice);
           break;
         case "personal_message":
+        case "deletion_personal_message":
           if (!(await this.o.notifier.sendToConversation(draft.conversationId, draft.notice))) {
-            this.o.log.warn("no stored conversation for a direct message; skipped", { rollout: draft.rolloutId });
+            this.o.log.warn("no stored conversation for a direct message; skipped", { subject: subjectOf(draft) });
           }
           break;
+        case "post_deletion_card": {
+          const deletion = await this.o.deletions.getDeletion(draft.deletionId);
+          if (!deletion) break;
+          const posted = await this.o.notifier.postToChannel(deletion.channel, draft.notice);
+          await this.o.deletions.setDeletionCard(draft.deletionId, posted);
+          break;
+        }
+        case "update_deletion_card": {
+          const card = await this.o.deletions.getDeletionCard(draft.deletionId);
+          if (!card) throw new Error("the deletion's card was never posted");
+          await this.o.notifier.update(card, draft.notice);
+          break;
+        }
       }
       await this.o.rollouts.markSent(message.id, this.o.clock.now());
     } catch (error) {
       const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(message.attempts, 10));
       this.o.log.warn("could not send a rollout message; retrying", {
-        rollout: draft.rolloutId,
+        subject: subjectOf(draft),
         kind: draft.kind,
         attempts: message.attempts + 1,
         error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),

@@ -6,6 +6,7 @@ import type { MessageRef } from "../../src/ports/notifier.js";
 import {
   isFinal,
   ROLLOUT_PHASES,
+  subjectOf,
   type Effects,
   type OutboxDraft,
   type OutboxMessage,
@@ -68,8 +69,8 @@ export function describeRolloutStoreContract(
     }
 
     /** Sends (claims and marks sent) every message that is due at `now`, in the order claims return them. */
-    async function sendAll(now: Date = at(100)): Promise<OutboxDraft[]> {
-      const sent: OutboxDraft[] = [];
+    async function sendAll(now: Date = at(100)): Promise<OutboxMessage["draft"][]> {
+      const sent: OutboxMessage["draft"][] = [];
       for (;;) {
         const batch = await store.claimOutbox("sender", now, leaseMs, 100);
         if (batch.length === 0) return sent;
@@ -81,7 +82,7 @@ export function describeRolloutStoreContract(
     }
 
     /** What each sent message said, for drafts made by `effects()`. */
-    const said = (drafts: OutboxDraft[]): string[] => drafts.map(saying);
+    const said = (drafts: OutboxMessage["draft"][]): string[] => drafts.map(saying);
 
     describe("rollouts", () => {
       it("has no rollout that was never stored", async () => {
@@ -649,7 +650,7 @@ export function describeRolloutStoreContract(
           expect(new Set(sentIds).size).toBe(sentIds.length);
           expect(sentIds).toHaveLength(32);
           for (const rollout of rollouts) {
-            const ofRollout = sent.filter((message) => message.draft.rolloutId === rollout.id);
+            const ofRollout = sent.filter((message) => subjectOf(message.draft) === rollout.id);
             expect(ofRollout.map((message) => saying(message.draft))).toEqual(["a", "b"]);
           }
         },
@@ -768,7 +769,7 @@ function draft(rollout: Rollout, text: string): OutboxDraft {
 }
 
 /** The text of a message made by `draft()` (or the card it shows). */
-function saying(message: OutboxDraft): string {
+function saying(message: OutboxMessage["draft"]): string {
   if (message.kind === "reply_in_thread") return message.text;
   return message.notice.kind === "text" ? message.notice.text : message.notice.card;
 }

@@ -11,6 +11,7 @@ import { PgliteClient } from "../../src/store/pglite-client.js";
 import { openSqlStore } from "../../src/store/sql-store.js";
 import { describeRolloutStoreContract, type RolloutStoreDatabase } from "./rollout-store.contract.js";
 import { describeStoreContract } from "./store.contract.js";
+import { describeDeletionStoreContract } from "./deletion-store.contract.js";
 import { describeSubscriptionStoreContract } from "./subscription-store.contract.js";
 
 let emptyCluster: Blob;
@@ -55,3 +56,4 @@ describeStoreContract("Store: PGlite in memory", inMemory, {
 // In memory only: its SQL is the same on disk, and the Store cases above already open and migrate a data folder.
 describeRolloutStoreContract("RolloutStore: PGlite in memory", inMemory, { sharedByInstances: oneProcess });
 describeSubscriptionStoreContract("SubscriptionStore: PGlite in memory", inMemory);
+describeDeletionStoreContract("DeletionStore: PGlite in memory", inMemory);

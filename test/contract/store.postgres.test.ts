@@ -7,6 +7,7 @@ import { openStore } from "../../src/store/open-store.js";
 import { uniqueName } from "../support/unique-name.js";
 import { describeRolloutStoreContract, type RolloutStoreDatabase } from "./rollout-store.contract.js";
 import { describeStoreContract } from "./store.contract.js";
+import { describeDeletionStoreContract } from "./deletion-store.contract.js";
 import { describeSubscriptionStoreContract } from "./subscription-store.contract.js";
 
 const databaseUrl = process.env["TEST_DATABASE_URL"];
@@ -15,6 +16,7 @@ describe.runIf(databaseUrl)("PostgreSQL (TEST_DATABASE_URL set)", () => {
   describeStoreContract("Store: PostgreSQL", () => inNewSchema(databaseUrl ?? ""));
   describeRolloutStoreContract("RolloutStore: PostgreSQL", () => inNewSchema(databaseUrl ?? ""));
   describeSubscriptionStoreContract("SubscriptionStore: PostgreSQL", () => inNewSchema(databaseUrl ?? ""));
+  describeDeletionStoreContract("DeletionStore: PostgreSQL", () => inNewSchema(databaseUrl ?? ""));
 });
 
 async function inNewSchema(url: string): Promise<RolloutStoreDatabase> {

@@ -1,0 +1,72 @@
+import type { ChannelAddress, MessageRef, Notice } from "./notifier.js";
+import type { Person, TimelineEvent } from "./rollouts.js";
+import type { AuditEntry } from "./store.js";
+
+/**
+ * Where a request to delete an endpoint is: waiting for an approver to confirm it on its card, being deleted, or
+ * ended — deleted, rejected, expired, or failed (Azure refused, or a rollout started meanwhile).
+ */
+export const DELETION_PHASES = ["awaiting_approval", "deleting", "deleted", "rejected", "expired", "failed"] as const;
+export type DeletionPhase = (typeof DELETION_PHASES)[number];
+export const isDeletionFinal = (phase: DeletionPhase): boolean => phase !== "awaiting_approval" && phase !== "deleting";
+
+/** What deleting the endpoint loses, as read when the deletion was requested (shown on the approval card). */
+export interface DeletionPreview {
+  scoringUri?: string;
+  traffic: Record<string, number>;
+  deployments: { name: string; model: string; state: string; instances: string }[];
+  /** Scoring requests per deployment in the recent past, when the workspace reports them. */
+  recentRequests?: Record<string, number>;
+}
+
+/** A request to delete an endpoint and its deployments. Changed only by compare-and-set on `version`. */
+export interface Deletion {
+  id: string;
+  endpoint: string;
+  phase: DeletionPhase;
+  version: number;
+  requestedBy: Person;
+  requestedAt: Date;
+  preview: DeletionPreview;
+  /** Who confirmed it (typing the endpoint's name on the card), and when. */
+  approvedBy?: { by: Person; at: Date };
+  expiresAt?: Date;
+  /** When the worker should look at it next (its expiry while it waits); absent once it ended. */
+  nextRunAt?: Date;
+  ending?: { reason: string; detail?: string };
+  channel: ChannelAddress;
+  requesterConversationId?: string;
+  timeline: TimelineEvent[];
+  updatedAt: Date;
+}
+
+/** A message a deletion's change must send, written with the change (the same outbox as rollouts). */
+export type DeletionDraft =
+  | { kind: "post_deletion_card"; deletionId: string; notice: Notice }
+  | { kind: "update_deletion_card"; deletionId: string; notice: Notice }
+  | { kind: "deletion_notice"; deletionId: string; channel: ChannelAddress; notice: Notice }
+  | { kind: "deletion_personal_message"; deletionId: string; conversationId: string; notice: Notice };
+
+export interface DeletionEffects {
+  audit: AuditEntry[];
+  outbox: DeletionDraft[];
+}
+
+/** Deletion requests, their leases and their outbox messages, with the guarantees of the RolloutStore. */
+export interface DeletionStore {
+  /** Stores a new request (version 1) unless the endpoint already has one pending: then returns that one. */
+  createDeletion(
+    deletion: Deletion,
+    effects: DeletionEffects,
+  ): Promise<{ created: true } | { created: false; pending: Deletion }>;
+  getDeletion(id: string): Promise<Deletion | undefined>;
+  /** The endpoint's pending (not ended) request, if any. */
+  pendingDeletion(endpoint: string): Promise<Deletion | undefined>;
+  /** Compare-and-set with effects, as RolloutStore.updateRollout. */
+  updateDeletion(next: Deletion, expectedVersion: number, effects: DeletionEffects): Promise<boolean>;
+  /** Leases due pending requests, as RolloutStore.claimDueRollouts. */
+  claimDueDeletions(owner: string, now: Date, leaseMs: number, limit: number): Promise<Deletion[]>;
+  releaseDeletion(id: string, owner: string, schedule?: { nextRunAt: Date; version: number }): Promise<void>;
+  setDeletionCard(id: string, card: MessageRef): Promise<void>;
+  getDeletionCard(id: string): Promise<MessageRef | undefined>;
+}

@@ -1,0 +1,95 @@
+// The DeletionStore port's contract, run against PGlite and PostgreSQL, each case on a fresh database.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { subjectOf } from "../../src/ports/rollouts.js";
+import type { GreenLightStore } from "../../src/store/open-store.js";
+import { aDeletion, DELETION_T0 } from "../support/a-deletion.js";
+import { aRollout } from "../support/a-rollout.js";
+import type { RolloutStoreDatabase } from "./rollout-store.contract.js";
+
+const at = (minute: number): Date => new Date(DELETION_T0.getTime() + minute * 60_000);
+const none = { audit: [], outbox: [] };
+
+export function describeDeletionStoreContract(name: string, newDatabase: () => Promise<RolloutStoreDatabase>): void {
+  describe(name, () => {
+    let database: RolloutStoreDatabase;
+    let store: GreenLightStore;
+
+    beforeEach(async () => {
+      database = await newDatabase();
+      store = await database.open();
+    });
+    afterEach(async () => {
+      await store.close();
+      await database.dispose();
+    });
+
+    it("keeps a request with every field, Dates as Dates", async () => {
+      const deletion = aDeletion({ approvedBy: { by: { id: "user-meganb", name: "Megan Bowen" }, at: at(3) } });
+      expect(await store.createDeletion(deletion, none)).toEqual({ created: true });
+      expect(await store.getDeletion(deletion.id)).toEqual(deletion);
+      expect(await store.pendingDeletion("FRAUD-SCORING")).toEqual(deletion);
+    });
+
+    it("refuses a second pending request for the endpoint, and allows one once the first ended", async () => {
+      const first = aDeletion();
+      await store.createDeletion(first, none);
+      const second = aDeletion({ id: "0f0e0d0c-0000-4000-8000-0000000000d2" });
+      expect(await store.createDeletion(second, none)).toEqual({ created: false, pending: first });
+      expect(await store.updateDeletion({ ...first, phase: "rejected", version: 2 }, 1, none)).toBe(true);
+      expect(await store.pendingDeletion("fraud-scoring")).toBeUndefined();
+      expect(await store.createDeletion(second, none)).toEqual({ created: true });
+    });
+
+    it("changes a request only from the version it was read at", async () => {
+      const deletion = aDeletion();
+      await store.createDeletion(deletion, none);
+      const audit = [
+        { at: at(1), actor: { id: "u", name: "Megan" }, action: "deletion.approve", outcome: "ok", correlationId: "c" },
+      ];
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          store.updateDeletion({ ...deletion, phase: "deleting", version: 2 }, 1, { audit, outbox: [] }),
+        ),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect((await store.latestAudit({ limit: 20 })).filter((a) => a.action === "deletion.approve")).toHaveLength(1);
+      expect((await store.getDeletion(deletion.id))?.version).toBe(2);
+    });
+
+    it("leases due requests to one owner at a time, and keeps a schedule only for the version seen", async () => {
+      const deletion = aDeletion({ nextRunAt: at(0) });
+      await store.createDeletion(deletion, none);
+      expect((await store.claimDueDeletions("w1", at(1), 60_000, 10)).map((d) => d.id)).toEqual([deletion.id]);
+      expect(await store.claimDueDeletions("w2", at(1), 60_000, 10)).toEqual([]);
+      await store.releaseDeletion(deletion.id, "w1", { nextRunAt: at(30), version: 1 });
+      expect(await store.claimDueDeletions("w2", at(29), 60_000, 10)).toEqual([]);
+      expect((await store.claimDueDeletions("w2", at(30), 60_000, 10)).map((d) => d.id)).toEqual([deletion.id]);
+    });
+
+    it("sends a request's messages in order, through the outbox it shares with rollouts", async () => {
+      const deletion = aDeletion();
+      const notice = (text: string) => ({ kind: "text" as const, text });
+      await store.createDeletion(deletion, {
+        audit: [],
+        outbox: [{ kind: "post_deletion_card", deletionId: deletion.id, notice: notice("card") }],
+      });
+      await store.updateDeletion({ ...deletion, phase: "deleting", version: 2 }, 1, {
+        audit: [],
+        outbox: [{ kind: "update_deletion_card", deletionId: deletion.id, notice: notice("deleting") }],
+      });
+      const rollout = aRollout({ endpoint: "diabetes-prod" });
+      await store.createRollout(rollout, {
+        audit: [],
+        outbox: [{ kind: "post_card", rolloutId: rollout.id, notice: notice("rollout") }],
+      });
+      const first = await store.claimOutbox("s", at(2), 60_000, 10);
+      expect(first.map((m) => subjectOf(m.draft)).sort()).toEqual([deletion.id, rollout.id].sort());
+      for (const m of first) await store.markSent(m.id, at(2));
+      const second = await store.claimOutbox("s", at(2), 60_000, 10);
+      expect(second.map((m) => m.draft.kind)).toEqual(["update_deletion_card"]);
+      await store.setDeletionCard(deletion.id, { conversation: { id: "c" }, activityId: "a1" });
+      expect(await store.getDeletionCard(deletion.id)).toEqual({ conversation: { id: "c" }, activityId: "a1" });
+      expect((await store.getDeletion(deletion.id))?.version).toBe(2);
+    });
+  });
+}
