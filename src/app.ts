@@ -169,17 +169,19 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
     worker,
     outbox,
     close: async () => {
-      // Within SHUTDOWN_TIMEOUT_MS: the work in progress gets most of it; giving back and closing, the rest.
+      // Within SHUTDOWN_TIMEOUT_MS (less a moment to exit): the work in progress gets most of it; giving back and
+      // closing, the rest.
       const started = performance.now();
-      const left = (): number => env.SHUTDOWN_TIMEOUT_MS - (performance.now() - started);
-      const workMs = left() - Math.min(5000, env.SHUTDOWN_TIMEOUT_MS / 5);
+      const budget = env.SHUTDOWN_TIMEOUT_MS - 500;
+      const left = (): number => budget - (performance.now() - started);
+      const reserve = Math.min(5000, budget / 4);
       // Load balancers first: /api/messages and /readyz answer 503 from now on.
       bot.stopAccepting();
       // Each rollout goes back to the store as soon as its Azure action ends; turns and card updates started finish.
       // The outbox keeps sending meanwhile: what these last transitions and turns wrote goes out now.
-      await Promise.all([worker.stop(workMs), settlesWithin(bot.idle(), workMs)]);
+      await Promise.all([worker.stop(left() - reserve, reserve / 2), settlesWithin(bot.idle(), left() - reserve)]);
       azureCalls.abort();
-      await outbox.stop(left() - 1000);
+      await outbox.stop(left() - reserve / 4);
       await settlesWithin(bot.close(), left());
       if (!options.store) await settlesWithin(store.close(), left());
     },

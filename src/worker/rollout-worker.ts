@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../logger.js";
 import { BackgroundLoop } from "./background-loop.js";
+import { settlesWithin } from "./settles-within.js";
 import type { Clock } from "../ports/clock.js";
 import type { ChannelAddress, Mention } from "../ports/notifier.js";
 import type { SubscriptionStore } from "../ports/subscriptions.js";
@@ -42,11 +44,20 @@ export interface RolloutWorkerOptions {
   maxSmokeSamples: number;
   /** Called after a transition was stored: its messages are waiting in the outbox. */
   onStored: () => void;
+  /** Cancels every Azure call in flight and refuses new ones: a stopping process abandons an action that takes too long. */
+  cancelAzureCalls?: () => void;
 }
 
 const ROUNDS_PER_CLAIM = 25;
 /** Rollouts one process drives at once, at most. */
 const MAX_DRIVES = 10;
+
+type Outcome =
+  | { kind: "wait"; until: Date | undefined }
+  | { kind: "stale" }
+  | { kind: "next"; rollout: Rollout }
+  /** The process is stopping: the rollout goes back to the store for another instance, now. */
+  | { kind: "give_back" };
 
 /**
  * The durable worker inside the bot process: it takes due rollouts from the store (never from memory), reads Azure,
@@ -62,6 +73,10 @@ export class RolloutWorker {
   private readonly loop: BackgroundLoop;
   /** The rollouts being driven, by id. */
   private readonly drives = new Map<string, Promise<void>>();
+  /** Stopping: no Azure action starts, and each rollout driven is given back once the one in progress ends. */
+  private stopping = false;
+  /** Stopping, and the actions in progress were cancelled: what they answered is this process's doing, not Azure's. */
+  private abandoned = false;
 
   constructor(private readonly o: RolloutWorkerOptions) {
     this.loop = new BackgroundLoop(
@@ -80,10 +95,40 @@ export class RolloutWorker {
     this.loop.wake();
   }
 
-  /** Stops taking work, and waits for the rollouts in progress (their leases run out if the process dies instead). */
-  async stop(): Promise<void> {
-    await this.loop.stop();
-    await this.idle();
+  /**
+   * Stops taking work, and gives back each rollout it drives once the Azure action in progress for it has ended: the
+   * lease is released at once and the rollout stays due, so another instance takes it over now rather than when the
+   * lease runs out. An action still running after `finishMs` is abandoned: `cancelAzureCalls` cuts it short, what it
+   * did is not recorded here (the next instance reads it from Azure, as after a crash), and its rollout is given back
+   * within `giveBackMs` more — from here, if its drive waits for something that cannot be cut short (a scoring answer).
+   */
+  async stop(finishMs = Number.POSITIVE_INFINITY, giveBackMs = 2000): Promise<void> {
+    this.stopping = true;
+    const stopped = (async () => {
+      await this.loop.stop();
+      await this.idle();
+    })();
+    if (this.drives.size > 0) {
+      this.o.log.info("stopping: giving rollouts back as their Azure action in progress ends", {
+        rollouts: [...this.drives.keys()],
+      });
+    }
+    if (await settlesWithin(stopped, finishMs)) return;
+    this.abandoned = true;
+    this.o.log.warn("an Azure action outlasted the time to stop; cancelling it and giving its rollout back", {
+      rollouts: [...this.drives.keys()],
+    });
+    this.o.cancelAzureCalls?.();
+    if (await settlesWithin(stopped, giveBackMs / 2)) return;
+    // Nothing such a drive does from now on is recorded (`abandoned`), and the process ends next.
+    const stuck = [...this.drives.keys()];
+    const released = Promise.all(stuck.map((id) => this.o.rollouts.releaseRollout(id, this.owner))).then(
+      () => true,
+      () => false,
+    );
+    if (!(await Promise.race([released, sleep(giveBackMs / 2).then(() => false)]))) {
+      this.o.log.warn("could not give every rollout back; their leases run out by themselves", { rollouts: stuck });
+    }
   }
 
   /** Resolves once no round is running and no rollout is being driven (tests). */
@@ -145,6 +190,7 @@ export class RolloutWorker {
     heartbeat.unref();
     try {
       for (let round = 0; round < ROUNDS_PER_CLAIM; round++) {
+        if (this.stopping) break;
         const ctx = await this.context(r);
         // Waiting for a person: nothing to read from Azure until the approval expires.
         const person = waitingForPerson(r, ctx.now);
@@ -153,6 +199,7 @@ export class RolloutWorker {
           break;
         }
         const seen = await this.observe(r);
+        if (this.abandoned) break;
         if (!seen.ok) {
           // Azure could not be read (busy, throttled, down, or the identity lost its role): look again later.
           this.o.log.warn("could not read Azure for a rollout; trying again later", {
@@ -169,6 +216,7 @@ export class RolloutWorker {
           break;
         }
         if (outcome.kind === "stale") return;
+        if (outcome.kind === "give_back") break;
         r = outcome.rollout;
       }
     } catch (error) {
@@ -176,7 +224,8 @@ export class RolloutWorker {
       nextRunAt = new Date(this.o.clock.now().getTime() + this.o.pollMs * 5);
     } finally {
       clearInterval(heartbeat);
-      const schedule = nextRunAt ? { nextRunAt, version: r.version } : undefined;
+      // Given back while stopping: due as stored (a working phase is due now), for an instance that stays.
+      const schedule = nextRunAt && !this.stopping ? { nextRunAt, version: r.version } : undefined;
       await this.o.rollouts
         .releaseRollout(r.id, this.owner, schedule)
         .catch((error: unknown) =>
@@ -189,11 +238,7 @@ export class RolloutWorker {
    * Runs a decision: stores a transition, or does the Azure action and tells what happened. An action's failure goes
    * back through the pure core, which decides to wait or to end the rollout.
    */
-  private async carryOut(
-    r: Rollout,
-    decision: Decision,
-    ctx: ReconcileContext,
-  ): Promise<{ kind: "wait"; until: Date | undefined } | { kind: "stale" } | { kind: "next"; rollout: Rollout }> {
+  private async carryOut(r: Rollout, decision: Decision, ctx: ReconcileContext): Promise<Outcome> {
     switch (decision.kind) {
       case "wait":
         return { kind: "wait", until: decision.until };
@@ -207,11 +252,17 @@ export class RolloutWorker {
         return { kind: "next", rollout: t.next };
       }
       case "act": {
+        if (this.stopping) return { kind: "give_back" };
         if (!(await this.stillCurrent(r))) return { kind: "stale" };
         if (decision.action.kind === "smoke_test") {
-          return this.carryOut(r, { kind: "transition", transition: await this.smokeTest(r, ctx) }, ctx);
+          const tested = await this.smokeTest(r, ctx);
+          // Cut short by the shutdown: the answers say nothing about the new deployment.
+          if (this.abandoned) return { kind: "give_back" };
+          return this.carryOut(r, { kind: "transition", transition: tested }, ctx);
         }
         const done = await this.act(r, decision.action);
+        // Cancelled by the shutdown, not failed: the next instance reads from Azure what it did.
+        if (this.abandoned) return { kind: "give_back" };
         if (done.ok) return { kind: "next", rollout: r };
         return this.carryOut(r, actionFailed(r, decision.action, done.error, ctx), ctx);
       }
