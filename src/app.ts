@@ -12,6 +12,7 @@ import { loadRoleBook } from "./roles-file.js";
 import { openStore, type GreenLightStore } from "./store/open-store.js";
 import { OutboxSender } from "./worker/outbox-sender.js";
 import { RolloutWorker } from "./worker/rollout-worker.js";
+import { DeletionWorker } from "./worker/deletion-worker.js";
 import { settlesWithin } from "./worker/settles-within.js";
 import type { Mention } from "./ports/notifier.js";
 import { CardRenderer } from "./teams/cards/render-card.js";
@@ -23,6 +24,7 @@ export interface GreenLight {
   bot: RunningBot;
   store: GreenLightStore;
   worker: RolloutWorker;
+  deletions: DeletionWorker;
   outbox: OutboxSender;
   workspace: Workspace;
   close(): Promise<void>;
@@ -105,6 +107,20 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
     cancelAzureCalls: () => azureCalls.abort(),
   });
 
+  const deletions = new DeletionWorker({
+    deletions: store,
+    rollouts: store,
+    subscriptions: store,
+    ...(config.releaseChannel ? { releaseChannel: config.releaseChannel } : {}),
+    workspace,
+    clock,
+    log,
+    idleMs: env.WORKER_IDLE_MS,
+    leaseMs: env.ROLLOUT_LEASE_MS,
+    retryMs: env.ROLLOUT_POLL_MS * 5,
+    onStored: () => late.outbox?.wake(),
+  });
+
   const bot = await startBotServer(
     {
       workspace,
@@ -118,6 +134,7 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
       attachments: { hosts: env.ATTACHMENT_HOSTS, allowLoopbackConnector: ws.mode === "local" },
       rollouts: store,
       subscriptions: store,
+      deletions: store,
       rolloutSettings: {
         ...(config.releaseChannel ? { releaseChannel: config.releaseChannel } : {}),
         approvalTtlMs,
@@ -125,6 +142,7 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
       },
       wakeWorker: () => {
         worker.wake();
+        deletions.wake();
         late.outbox?.wake();
       },
       cardAnswerBudgetMs: env.CARD_ANSWER_BUDGET_MS,
@@ -157,8 +175,11 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
   late.outbox = outbox;
   worker.start();
   outbox.start();
+  deletions.start();
   log.info("GreenLight is listening", {
     url: `${bot.url}/api/messages`,
+    // How the store's leases name this instance (rollouts.lease_owner).
+    worker: worker.owner,
     workspace: ws.mode === "local" ? `local (${ws.url})` : `${ws.subscriptionId}/${ws.resourceGroup}/${ws.workspace}`,
     auth: config.auth.enabled ? "Bot Framework tokens required" : "off (local mode)",
   });
@@ -167,6 +188,7 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
     store,
     workspace,
     worker,
+    deletions,
     outbox,
     close: async () => {
       // Within SHUTDOWN_TIMEOUT_MS (less a moment to exit): the work in progress gets most of it; giving back and
@@ -179,7 +201,11 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
       bot.stopAccepting();
       // Each rollout goes back to the store as soon as its Azure action ends; turns and card updates started finish.
       // The outbox keeps sending meanwhile: what these last transitions and turns wrote goes out now.
-      await Promise.all([worker.stop(left() - reserve, reserve / 2), settlesWithin(bot.idle(), left() - reserve)]);
+      await Promise.all([
+        worker.stop(left() - reserve, reserve / 2),
+        settlesWithin(deletions.stop(), left() - reserve),
+        settlesWithin(bot.idle(), left() - reserve),
+      ]);
       azureCalls.abort();
       await outbox.stop(left() - reserve / 4);
       await settlesWithin(bot.close(), left());

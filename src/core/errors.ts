@@ -26,11 +26,16 @@ export type UserError =
   | { code: "invalid_card_action"; detail: string }
   /** A click on a rollout card that no longer shows the rollout as it is. */
   | { code: "stale_card"; endpoint: string; now: string }
-  | { code: "self_approval"; endpoint: string; requester: string }
+  /** Separation of duties: the requester of a rollout (or of a deletion) cannot approve it. */
+  | { code: "self_approval"; endpoint: string; requester: string; what: "rollout" | "deletion" }
   | { code: "smoke_test_failed"; endpoint: string }
   | { code: "no_active_rollout"; endpoint: string }
   | { code: "rollout_active"; endpoint: string; model: string; phase: string; requestedBy: string }
-  | { code: "cannot_deploy"; endpoint: string; problem: string };
+  | { code: "cannot_deploy"; endpoint: string; problem: string }
+  | { code: "cannot_delete"; endpoint: string; problem: string }
+  | { code: "deletion_pending"; endpoint: string; requestedBy: string }
+  /** The name typed on a deletion card is not the endpoint's. */
+  | { code: "confirmation_mismatch"; endpoint: string };
 
 export type ErrorCode = UserError["code"];
 
@@ -116,7 +121,7 @@ export function describeError(error: UserError): string {
     case "stale_card":
       return `Nothing changed: that card is out of date for ${md(error.endpoint)} (${md(error.now)}). Use the card as it is now, or type \`status ${error.endpoint}\`.`;
     case "self_approval":
-      return `You requested this rollout of ${md(error.endpoint)}, so someone else must approve it: a second person checks every risky step. Ask another approver.`;
+      return `You asked for this ${error.what === "rollout" ? "rollout" : "deletion"} of ${md(error.endpoint)}, so someone else must approve it: a second person checks every risky step. Ask another approver.`;
     case "smoke_test_failed":
       return `The new version failed its smoke test on ${md(error.endpoint)}, so the first step cannot be approved. An admin can override it with a reason on the card, or roll back with \`rollback ${error.endpoint}\`.`;
     case "no_active_rollout":
@@ -125,6 +130,12 @@ export function describeError(error: UserError): string {
       return `${md(error.endpoint)} already has a rollout under way: ${md(error.model)}, requested by ${md(error.requestedBy)}, now ${md(error.phase)}. Finish it, or roll it back with \`rollback ${error.endpoint}\`, before deploying again.`;
     case "cannot_deploy":
       return `GreenLight cannot start a rollout on ${md(error.endpoint)}: ${md(error.problem)}.`;
+    case "cannot_delete":
+      return `GreenLight will not delete ${md(error.endpoint)}: ${md(error.problem)}.`;
+    case "deletion_pending":
+      return `Deleting ${md(error.endpoint)} was already asked for by ${md(error.requestedBy)}; its card waits for an approver. Nothing new was asked.`;
+    case "confirmation_mismatch":
+      return `Nothing was deleted: to confirm, type the endpoint's name exactly as the card shows it (${md(error.endpoint)}), then press Delete again.`;
   }
 }
 
@@ -153,6 +164,9 @@ export function errorTitle(error: UserError): string {
     case "no_active_rollout":
     case "rollout_active":
     case "cannot_deploy":
+    case "cannot_delete":
+    case "deletion_pending":
+    case "confirmation_mismatch":
       return "Nothing changed";
     case "self_approval":
       return "Not allowed";

@@ -43,6 +43,8 @@ export interface Store {
   getSample(endpoint: string, name: string): Promise<Sample | undefined>;
   /** Adds or replaces a sample; resolves to true when it replaced one. */
   putSample(sample: Sample): Promise<boolean>;
+  /** Removes an endpoint's samples (or the one named); resolves to how many were removed. */
+  removeSamples(endpoint: string, name?: string): Promise<number>;
 
   appendAudit(entry: AuditEntry): Promise<void>;
   /** Newest first. */

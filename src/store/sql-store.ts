@@ -86,6 +86,15 @@ export class SqlStore extends SqlDeletionStore implements Store, RolloutStore {
     return rows[0]?.replaced === true;
   }
 
+  async removeSamples(endpoint: string, name?: string): Promise<number> {
+    const { rows } = await this.db.query(
+      `DELETE FROM samples WHERE lower(endpoint) = lower($1) AND ($2::text IS NULL OR lower(name) = lower($2))
+       RETURNING name`,
+      [endpoint, name ?? null],
+    );
+    return rows.length;
+  }
+
   async appendAudit(entry: AuditEntry): Promise<void> {
     await insertAudit(this.db, entry);
   }

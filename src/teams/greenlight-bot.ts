@@ -16,6 +16,7 @@ import {
 } from "../core/commands/command-context.js";
 import type { RolloutStore } from "../ports/rollouts.js";
 import type { SubscriptionStore } from "../ports/subscriptions.js";
+import type { DeletionStore } from "../ports/deletions.js";
 import { handleCardAction, handleChat } from "../core/commands/run-command.js";
 import { describeError, errorTitle } from "../core/errors.js";
 import { markdownToPlain } from "../core/views/markdown.js";
@@ -46,6 +47,7 @@ export interface BotDependencies {
   attachments: AttachmentPolicy;
   rollouts: RolloutStore;
   subscriptions: SubscriptionStore;
+  deletions: DeletionStore;
   rolloutSettings: RolloutSettings;
   /** Tells the rollout worker there is work due now. */
   wakeWorker: () => void;
@@ -267,6 +269,7 @@ export class GreenLightBot extends TeamsActivityHandler {
       correlationId: randomUUID(),
       rollouts: this.deps.rollouts,
       subscriptions: this.deps.subscriptions,
+      deletions: this.deps.deletions,
       rolloutSettings: this.deps.rolloutSettings,
       where: whereFrom(ctx.activity),
       newId: randomUUID,
@@ -275,7 +278,9 @@ export class GreenLightBot extends TeamsActivityHandler {
   }
 }
 
-const isRolloutCard = (reply: Reply): boolean => reply.kind === "card" && reply.card === "rollout";
+/** Cards the outbox keeps current for everyone (a rollout's, a deletion request's). */
+const isRolloutCard = (reply: Reply): boolean =>
+  reply.kind === "card" && (reply.card === "rollout" || reply.card === "deletion");
 
 /** The promise's value if it settles within `ms`, without cancelling it otherwise. */
 async function within<T>(work: Promise<T>, ms: number): Promise<{ done: true; value: T } | { done: false }> {

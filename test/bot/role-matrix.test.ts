@@ -94,6 +94,16 @@ const ATTEMPTS: Attempt[] = [
   { ...chat("subscribe", () => "subscribe diabetes-prod", "diabetes-prod"), allowedOutcome: "usage" },
   { ...chat("unsubscribe", () => "unsubscribe diabetes-prod", "diabetes-prod"), allowedOutcome: "usage" },
   { ...chat("subscriptions", () => "subscriptions"), allowedOutcome: "usage" },
+  { ...chat("delete", () => "delete no-such-endpoint", "no-such-endpoint"), allowedOutcome: "endpoint_not_found" },
+  chat("samples.remove", () => "samples remove no-such-endpoint", "no-such-endpoint"),
+  ...(["approve", "reject"] as const).map((verb) => ({
+    ...card(`deletion.${verb}`, `deletion.${verb}`, {
+      deletion: "0f0e0d0c-0000-4000-8000-00000000dead",
+      version: 1,
+      ...(verb === "approve" ? { confirm: "no-such-endpoint" } : {}),
+    }),
+    allowedOutcome: "stale_card",
+  })),
   ...(["approve", "reject", "retire", "override"] as const).map((verb) => ({
     ...card(`rollout.${verb}`, `rollout.${verb}`, {
       rollout: "0f0e0d0c-0000-4000-8000-00000000dead",
@@ -137,6 +147,10 @@ const EXPECTED: Record<string, [Verdict, Verdict, Verdict, Verdict, Verdict]> = 
   "subscribe":      [N,      N,        N,        Y,     N],
   "unsubscribe":    [N,      N,        N,        Y,     N],
   "subscriptions":  [N,      N,        N,        Y,     N],
+  "delete":         [N,      N,        N,        Y,     N],
+  "samples.remove": [N,      N,        N,        Y,     N],
+  "card:deletion.approve": [N, N,      Y,        Y,     N],
+  "card:deletion.reject":  [N, N,      Y,        Y,     N],
 };
 const COLUMNS = CALLERS.map((c) => c.label);
 
@@ -156,6 +170,10 @@ const DENIALS: Partial<Record<Action, string>> = {
   subscribe: "You need the admin role to run `subscribe`. People who hold it: Adele Vance.",
   unsubscribe: "You need the admin role to run `unsubscribe`. People who hold it: Adele Vance.",
   subscriptions: "You need the admin role to run `subscriptions`. People who hold it: Adele Vance.",
+  delete: "You need the admin role to run `delete`. People who hold it: Adele Vance.",
+  "samples.remove": "You need the admin role to run `samples remove`. People who hold it: Adele Vance.",
+  "deletion.approve": `You need the approver or admin role to confirm an endpoint's deletion. ${APPROVERS}`,
+  "deletion.reject": `You need the approver or admin role to keep an endpoint someone asked to delete. ${APPROVERS}`,
 };
 
 function expected(attempt: Attempt, label: string): Verdict {

@@ -123,7 +123,7 @@ describe("who may do what", () => {
     await h.say(USERS.operatorApprover, `deploy diabetes:2 to ${endpoint}`);
     await waitForRollout(h, endpoint, (x) => x.phase === "awaiting_approval");
     const own = await clickOnCard(h, endpoint, USERS.operatorApprover, /Approve step 1/);
-    expect(answerText(own)).toContain("You requested this rollout");
+    expect(answerText(own)).toContain("You asked for this rollout of rollout-duties, so someone else must approve it");
     const viewer = await clickOnCard(h, endpoint, USERS.viewer, /Approve step 1/);
     expect(answerText(viewer)).toContain("You need the approver or admin role to approve a rollout step");
     expect(await trafficOf(endpoint)).toEqual({ blue: 100 });

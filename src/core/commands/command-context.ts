@@ -2,6 +2,7 @@ import type { Clock } from "../../ports/clock.js";
 import type { ChannelAddress, Mention } from "../../ports/notifier.js";
 import type { RolloutStore } from "../../ports/rollouts.js";
 import type { SubscriptionStore } from "../../ports/subscriptions.js";
+import type { DeletionStore } from "../../ports/deletions.js";
 import type { Store } from "../../ports/store.js";
 import type { Workspace } from "../../ports/workspace.js";
 import type { Caller, Role, RoleBook } from "../access/roles.js";
@@ -43,6 +44,7 @@ export interface CommandContext {
   correlationId: string;
   rollouts: RolloutStore;
   subscriptions: SubscriptionStore;
+  deletions: DeletionStore;
   rolloutSettings: RolloutSettings;
   /** Where the command came from: a channel (its address) or a chat, and the conversation's id. */
   where: { conversationId: string; personal: boolean; channel?: ChannelAddress };

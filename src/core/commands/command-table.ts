@@ -83,6 +83,18 @@ export const COMMANDS: readonly CommandInfo[] = [
     summary: "In a channel: what it is subscribed to",
     example: "subscriptions",
   },
+  {
+    action: "delete",
+    usage: "delete <endpoint>",
+    summary: "Ask to delete an endpoint; an approver confirms on its card by typing the name",
+    example: "delete fraud-scoring-old",
+  },
+  {
+    action: "samples.remove",
+    usage: "samples remove <endpoint> [name]",
+    summary: "Remove an endpoint's stored samples (all, or one)",
+    example: "samples remove fraud-scoring-old",
+  },
   { action: "whoami", usage: "whoami", summary: "Your identity and roles", example: "whoami" },
   { action: "audit", usage: "audit [endpoint]", summary: "The latest audit entries", example: "audit diabetes-prod" },
 ];

@@ -20,6 +20,12 @@ const rolloutTarget = z.object({
   version: z.number().int().min(1).max(1_000_000),
 });
 
+/** A deletion card's buttons: the request and the version the card showed. */
+const deletionTarget = z.object({
+  deletion: z.string().regex(/^[0-9a-f-]{36}$/i, "not a deletion id"),
+  version: z.number().int().min(1).max(1_000_000),
+});
+
 /** The details card's inputs, merged into every button's data. */
 const selection = { deployment: picked("deployment"), sample: picked("sample") };
 
@@ -82,6 +88,11 @@ export const CARD_ACTIONS = {
     rolloutTarget.extend({ reason: z.string().trim().min(3, "say why, in a few words").max(300) }),
     ({ reason, ...target }) => ({ name: "rollout.override", target, reason }),
   ),
+  "deletion.approve": action(
+    deletionTarget.extend({ confirm: z.string().max(300).default("") }),
+    ({ confirm, ...target }) => ({ name: "deletion.approve", target, typed: confirm }),
+  ),
+  "deletion.reject": action(deletionTarget, (target) => ({ name: "deletion.reject", target })),
 } satisfies Record<string, CardActionSpec<z.ZodType>>;
 
 export type CardVerb = keyof typeof CARD_ACTIONS;

@@ -3,6 +3,7 @@ import { err, ok, type Result } from "../../ports/result.js";
 import { commandInfo } from "./command-table.js";
 import { type MessageText } from "./message-text.js";
 import { closest } from "./closest.js";
+import type { DeletionTarget } from "../deletion/deletion.js";
 import type { CardTarget } from "../rollout/events.js";
 import { escapeMarkdown } from "../views/markdown.js";
 import { isValidName, NAME_RULES, shorten, type NameKind } from "./names.js";
@@ -43,6 +44,11 @@ export type Command =
   | { name: "rollback"; endpoint: string }
   | { name: "subscribe" | "unsubscribe"; endpoint?: string }
   | { name: "subscriptions" }
+  | { name: "delete"; endpoint: string }
+  | { name: "samples.remove"; endpoint: string; sample?: string }
+  /** A deletion card's buttons: bound to the request and version shown; `typed` is the name typed to confirm. */
+  | { name: "deletion.approve"; target: DeletionTarget; typed: string }
+  | { name: "deletion.reject"; target: DeletionTarget }
   /** A button on a rollout card; `target` binds it to the rollout, step and version the card showed. */
   | { name: "rollout.approve" | "rollout.reject"; target: CardTarget }
   | { name: "rollout.retire"; target: CardTarget; keep: boolean }
@@ -69,6 +75,8 @@ const VERBS = [
   "subscribe",
   "unsubscribe",
   "subscriptions",
+  "delete",
+  "samples remove",
 ];
 
 /** Turns a chat message into a command, or says what was wrong with it. */
@@ -119,6 +127,16 @@ export function parseCommand(message: MessageText, attachment?: AttachedFile): R
         invalidName("models", ["model", args[0]]) ?? ok({ name: "models", ...(args[0] ? { model: args[0] } : {}) })
       );
     case "samples":
+      if ((args[0] ?? "").toLowerCase() === "remove") {
+        const [, endpoint, sample, ...extra] = args;
+        if (!endpoint || extra.length > 0) {
+          return usage("samples.remove", "Give the endpoint, and a sample's name to remove only that one.");
+        }
+        return (
+          invalidName("samples.remove", ["endpoint", endpoint], ["sample", sample]) ??
+          ok({ name: "samples.remove", endpoint, ...(sample ? { sample } : {}) })
+        );
+      }
       if (!args[0]) return usage("samples", "Say whose samples to list.");
       return invalidName("samples", ["endpoint", args[0]]) ?? ok({ name: "samples", endpoint: args[0] });
     case "sample": {
@@ -206,6 +224,9 @@ export function parseCommand(message: MessageText, attachment?: AttachedFile): R
       return invalidName(verb, ["endpoint", args[0]]) ?? ok({ name: verb, ...(args[0] ? { endpoint: args[0] } : {}) });
     case "subscriptions":
       return ok({ name: "subscriptions" });
+    case "delete":
+      if (!args[0] || args.length > 1) return usage("delete", "Say which endpoint to delete (one).");
+      return invalidName("delete", ["endpoint", args[0]]) ?? ok({ name: "delete", endpoint: args[0] });
     case "rollback":
       if (!args[0]) return usage("rollback", "Say which endpoint to roll back.");
       return invalidName("rollback", ["endpoint", args[0]]) ?? ok({ name: "rollback", endpoint: args[0] });

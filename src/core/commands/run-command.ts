@@ -15,6 +15,7 @@ import { showEndpoint } from "./handlers/show-endpoint.js";
 import { whoami } from "./handlers/whoami.js";
 import { decide, decisions, deploy, rollback, status } from "./handlers/rollouts.js";
 import { listSubscriptions, subscribe, unsubscribe } from "./handlers/subscriptions.js";
+import { decideDeletion, removeSamples, requestDeletion } from "./handlers/deletions.js";
 import { readMessageText } from "./message-text.js";
 import { parseCardAction } from "./parse-card-action.js";
 import { parseCommand, type AttachedFile, type Command } from "./parse-command.js";
@@ -118,6 +119,8 @@ const CARD_ONLY_ACTIONS = {
   "rollout.reject": "reject a rollout step",
   "rollout.retire": "retire or keep the old deployment",
   "rollout.override": "override a failed smoke test",
+  "deletion.approve": "confirm an endpoint's deletion",
+  "deletion.reject": "keep an endpoint someone asked to delete",
 } satisfies Partial<Record<Command["name"], string>>;
 
 function forbidden(command: Command, ctx: CommandContext): UserError {
@@ -174,6 +177,14 @@ function dispatch(command: Command, ctx: CommandContext): Promise<Reply> | Reply
       return unsubscribe(ctx, command.endpoint);
     case "subscriptions":
       return listSubscriptions(ctx);
+    case "delete":
+      return requestDeletion(ctx, command.endpoint);
+    case "samples.remove":
+      return removeSamples(ctx, command.endpoint, command.sample);
+    case "deletion.approve":
+      return decideDeletion(ctx, command.target, command.typed);
+    case "deletion.reject":
+      return decideDeletion(ctx, command.target, undefined);
   }
 }
 
@@ -202,6 +213,8 @@ function targetOf(command: Command): string | undefined {
     case "rollback":
     case "subscribe":
     case "unsubscribe":
+    case "delete":
+    case "samples.remove":
       return command.endpoint;
     case "models":
       return command.model;
@@ -213,6 +226,8 @@ function targetOf(command: Command): string | undefined {
     case "rollout.retire":
     case "rollout.override":
     case "subscriptions":
+    case "deletion.approve":
+    case "deletion.reject":
       return undefined;
   }
 }

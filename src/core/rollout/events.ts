@@ -35,7 +35,7 @@ const phaseNow = (r: Rollout): string =>
 /** Separation of duties: whoever requested a rollout cannot approve its steps or the retirement. */
 function selfApproval(r: Rollout, by: Person): UserError | undefined {
   return by.id === r.requestedBy.id
-    ? { code: "self_approval", endpoint: r.endpoint, requester: r.requestedBy.name }
+    ? { code: "self_approval", endpoint: r.endpoint, requester: r.requestedBy.name, what: "rollout" }
     : undefined;
 }
 

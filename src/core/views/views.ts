@@ -1,4 +1,5 @@
 import type { UserError } from "../errors.js";
+import type { DeletionCardView } from "../deletion/deletion-card.js";
 import type { RolloutCardView } from "../rollout/rollout-card.js";
 
 /** What a command answers with. The Teams edge renders cards from `cards/<card>.card.json`. */
@@ -14,6 +15,7 @@ export type Reply =
   | { kind: "card"; card: "help"; data: HelpView }
   | { kind: "card"; card: "rollout"; data: RolloutCardView }
   | { kind: "card"; card: "rollout-status"; data: RolloutStatusView }
+  | { kind: "card"; card: "deletion"; data: DeletionCardView }
   | { kind: "text"; text: string }
   | { kind: "error"; error: UserError };
 

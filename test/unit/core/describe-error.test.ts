@@ -129,7 +129,7 @@ const EXAMPLES = {
     advice: /`status fraud-scoring`/,
   },
   self_approval: {
-    error: { code: "self_approval", endpoint: "fraud-scoring", requester: "Alex Wilber" },
+    error: { code: "self_approval", endpoint: "fraud-scoring", requester: "Alex Wilber", what: "rollout" },
     mentions: ["fraud-scoring"],
     advice: /Ask another approver/,
   },
@@ -158,6 +158,21 @@ const EXAMPLES = {
     error: { code: "cannot_deploy", endpoint: "fraud-scoring", problem: "its traffic is split" },
     mentions: ["fraud-scoring", "its traffic is split"],
     advice: /cannot start a rollout/,
+  },
+  cannot_delete: {
+    error: { code: "cannot_delete", endpoint: "fraud-scoring", problem: "a rollout is under way" },
+    mentions: ["fraud-scoring", "a rollout is under way"],
+    advice: /will not delete/,
+  },
+  deletion_pending: {
+    error: { code: "deletion_pending", endpoint: "fraud-scoring", requestedBy: "Adele Vance" },
+    mentions: ["fraud-scoring", "Adele Vance"],
+    advice: /waits for an approver/,
+  },
+  confirmation_mismatch: {
+    error: { code: "confirmation_mismatch", endpoint: "fraud-scoring" },
+    mentions: ["(fraud-scoring)"],
+    advice: /type the endpoint's name exactly/,
   },
   invalid_card_action: {
     error: { code: "invalid_card_action", detail: "unknown action 'frobnicate'" },

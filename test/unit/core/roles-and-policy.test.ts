@@ -3,7 +3,7 @@ import { isAllowed, POLICY, type Action } from "../../../src/core/access/policy.
 import { RoleBook, type Role } from "../../../src/core/access/roles.js";
 
 const READ: Action[] = ["help", "whoami", "endpoints", "show", "models", "samples", "audit", "status"];
-const DECIDE: Action[] = ["rollout.approve", "rollout.reject", "rollout.retire"];
+const DECIDE: Action[] = ["rollout.approve", "rollout.reject", "rollout.retire", "deletion.approve", "deletion.reject"];
 /** What each role alone may do, written out (not derived from POLICY), so a loosened or emptied policy fails. */
 const MAY: Record<Role | "a user with no roles", Action[]> = {
   "a user with no roles": ["help", "whoami"],
@@ -22,6 +22,8 @@ const MAY: Record<Role | "a user with no roles", Action[]> = {
     "subscribe",
     "unsubscribe",
     "subscriptions",
+    "delete",
+    "samples.remove",
   ],
 };
 
@@ -54,6 +56,9 @@ describe("roles and the policy table", () => {
   it("covers exactly these actions", () => {
     expect(Object.keys(POLICY).sort()).toEqual([
       "audit",
+      "delete",
+      "deletion.approve",
+      "deletion.reject",
       "deploy",
       "endpoints",
       "help",
@@ -67,6 +72,7 @@ describe("roles and the policy table", () => {
       "rollout.retire",
       "sample.add",
       "samples",
+      "samples.remove",
       "show",
       "status",
       "subscribe",

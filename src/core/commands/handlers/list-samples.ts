@@ -5,7 +5,17 @@ import { escapeMarkdown } from "../../views/markdown.js";
 /** `samples <endpoint>`: the sample payloads stored for an endpoint. */
 export async function listSamples(ctx: CommandContext, endpoint: string): Promise<Reply> {
   const found = await ctx.workspace.getEndpoint(endpoint);
-  if (!found.ok) return { kind: "error", error: found.error };
+  if (!found.ok) {
+    // A deleted endpoint's samples are kept (so a re-created endpoint can use them) until an admin removes them.
+    const kept = found.error.code === "endpoint_not_found" ? await ctx.store.listSamples(endpoint) : [];
+    if (kept.length === 0) return { kind: "error", error: found.error };
+    return {
+      kind: "text",
+      text:
+        `There is no endpoint named ${escapeMarkdown(endpoint)} (any more), but its ${kept.length} sample(s) are kept: ` +
+        `${kept.map((x) => escapeMarkdown(x.name)).join(", ")}. An admin removes them with \`samples remove ${endpoint}\`.`,
+    };
+  }
   const samples = await ctx.store.listSamples(found.value.name);
   if (samples.length === 0) {
     return {

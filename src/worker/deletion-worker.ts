@@ -1,0 +1,112 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "../logger.js";
+import type { Clock } from "../ports/clock.js";
+import type { Deletion, DeletionStore } from "../ports/deletions.js";
+import type { ChannelAddress } from "../ports/notifier.js";
+import type { RolloutStore } from "../ports/rollouts.js";
+import type { SubscriptionStore } from "../ports/subscriptions.js";
+import type { Workspace } from "../ports/workspace.js";
+import {
+  deleted,
+  deletionFailed,
+  reconcileDeletion,
+  type DeletionContext,
+  type DeletionDecision,
+} from "../core/deletion/deletion.js";
+import { followingChannels } from "../core/rollout/channels.js";
+import { BackgroundLoop } from "./background-loop.js";
+
+export interface DeletionWorkerOptions {
+  deletions: DeletionStore;
+  /** A rollout started after the request stops the deletion. */
+  rollouts: RolloutStore;
+  subscriptions: SubscriptionStore;
+  releaseChannel?: ChannelAddress;
+  workspace: Workspace;
+  clock: Clock;
+  log: Logger;
+  idleMs: number;
+  leaseMs: number;
+  retryMs: number;
+  /** A change was stored: its messages wait in the outbox. */
+  onStored: () => void;
+}
+
+/**
+ * Takes due deletion requests from the store — a confirmed one to delete (Azure's operation followed to its end), an
+ * unconfirmed one to expire — and stores each change with a compare-and-set, like the rollout worker.
+ */
+export class DeletionWorker {
+  readonly owner = `deletions-${randomUUID()}`;
+  private readonly loop: BackgroundLoop;
+
+  constructor(private readonly o: DeletionWorkerOptions) {
+    this.loop = new BackgroundLoop(
+      () => this.round(),
+      o.idleMs,
+      (error) => o.log.error("deletion worker round failed", { error: String(error) }),
+    );
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  wake(): void {
+    this.loop.wake();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  drain(): Promise<void> {
+    return this.loop.drain();
+  }
+
+  private async round(): Promise<void> {
+    for (;;) {
+      const due = await this.o.deletions.claimDueDeletions(this.owner, this.o.clock.now(), this.o.leaseMs, 5);
+      if (due.length === 0) return;
+      for (const deletion of due) await this.drive(deletion);
+      if (this.loop.stopped) return;
+    }
+  }
+
+  private async drive(d: Deletion): Promise<void> {
+    let until: Date | undefined;
+    try {
+      const ctx: DeletionContext = {
+        now: this.o.clock.now(),
+        notify: await followingChannels(this.o.subscriptions, d.endpoint, this.o.releaseChannel),
+        correlationId: this.owner,
+        retryMs: this.o.retryMs,
+      };
+      let decision: DeletionDecision = reconcileDeletion(
+        d,
+        ctx,
+        (await this.o.rollouts.activeRollout(d.endpoint)) !== undefined,
+      );
+      if (decision.kind === "delete") {
+        const done = await this.o.workspace.deleteEndpoint(d.endpoint);
+        decision = done.ok
+          ? { kind: "transition", transition: deleted(d, { ...ctx, now: this.o.clock.now() }) }
+          : deletionFailed(d, done.error, ctx);
+      }
+      if (decision.kind === "wait") until = decision.until;
+      else if (decision.kind === "transition") {
+        const t = decision.transition;
+        if (await this.o.deletions.updateDeletion(t.next, d.version, { audit: t.audit, outbox: t.outbox })) {
+          this.o.onStored();
+        }
+      }
+    } catch (error) {
+      this.o.log.error("deletion step failed; it is retried", { deletion: d.id, error: String(error) });
+      until = new Date(this.o.clock.now().getTime() + this.o.retryMs);
+    } finally {
+      await this.o.deletions
+        .releaseDeletion(d.id, this.owner, until ? { nextRunAt: until, version: d.version } : undefined)
+        .catch((error: unknown) => this.o.log.warn("could not release a deletion lease", { error: String(error) }));
+    }
+  }
+}
