@@ -74,7 +74,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   await startDeployments(ws);
 
   const scoring = new ScoringRouter(ws, options.maxScoringRequestBytes ?? 5 * 1024 * 1024);
-  const arm = createArmRouter(ws);
+  const arm = createArmRouter(ws, (endpoint) =>
+    Object.fromEntries(Object.entries(scoring.metrics(endpoint)).map(([d, m]) => [d, m.requests])),
+  );
   const admin = createAdminRouter(ws, scoring, seedSamples());
   let baseUrl = "";
 

@@ -124,6 +124,11 @@ export interface Workspace {
   setTraffic(endpoint: string, traffic: Record<string, number>): Promise<Result<void, WorkspaceError>>;
   /** Deletes a deployment (it must have no traffic) and follows the operation to its end; already gone is success. */
   deleteDeployment(endpoint: string, deployment: string): Promise<Result<void, WorkspaceError>>;
+  /**
+   * Scoring requests per deployment over the last `hours` (Azure Monitor's RequestsPerMinute), or undefined when the
+   * workspace does not report them (no metrics access, an older cloud): a preview shows what it can.
+   */
+  recentRequests(endpoint: string, hours: number): Promise<Result<Record<string, number> | undefined, WorkspaceError>>;
   /** Deletes an endpoint and its deployments and follows the operation to its end; already gone is success. */
   deleteEndpoint(endpoint: string): Promise<Result<void, WorkspaceError>>;
 }

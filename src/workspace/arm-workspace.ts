@@ -73,6 +73,8 @@ const MIRROR_TRAFFIC_API_VERSION = "2023-04-01";
 // the newest stable api-version the emulator also serves: 2.1.1's 2022-10-01 serializer would drop mirrorTraffic,
 // dataCollector, startupProbe and whatever Azure adds next (reference §1.2, §2).
 const CURRENT_API_VERSION = "2025-12-01";
+// Azure Monitor's metrics API (Microsoft.Insights/metrics), where an endpoint's request counts come from.
+const METRICS_API_VERSION = "2023-10-01";
 const DEFAULT_POLLING: OperationPolling = { intervalMs: 5_000, maxIntervalMs: 10_000, timeoutMs: 15 * 60_000 };
 const MODEL_DEPLOYMENT_HEADER = "azureml-model-deployment";
 const MODEL_ERROR_STATUS_HEADER = "ms-azureml-model-error-statuscode";
@@ -374,6 +376,31 @@ export class ArmWorkspace implements Workspace {
     return this.delete(this.deploymentPath(endpoint, deployment), { endpoint, deployment });
   }
 
+  async recentRequests(
+    endpoint: string,
+    hours: number,
+  ): Promise<Result<Record<string, number> | undefined, WorkspaceError>> {
+    const end = new Date();
+    const start = new Date(end.getTime() - hours * 3600_000);
+    const query = new URLSearchParams({
+      metricnames: "RequestsPerMinute",
+      aggregation: "Total",
+      interval: `PT${hours}H`,
+      timespan: `${start.toISOString()}/${end.toISOString()}`,
+      $filter: "deployment eq '*'",
+    });
+    const answer = await this.counter.run(() =>
+      sendRaw(this.client, {
+        method: "GET",
+        url: `${this.endpointPath(endpoint)}/providers/Microsoft.Insights/metrics?${query.toString()}`,
+        apiVersion: METRICS_API_VERSION,
+      }).catch(() => undefined),
+    );
+    // Metrics are a nicety of a preview: no access (403), no metrics (404) or a network failure mean "not reported".
+    if (!answer || answer.status !== 200) return ok(undefined);
+    return ok(requestTotals(answer.body));
+  }
+
   deleteEndpoint(endpoint: string): Promise<Result<void, WorkspaceError>> {
     return this.delete(this.endpointPath(endpoint), { endpoint });
   }
@@ -527,6 +554,22 @@ function noSecret(view: EndpointView): WorkspaceError {
 }
 
 /** The body of a successful raw answer; any other answer is thrown as the RestError an SDK call would throw. */
+/** Azure Monitor's answer as one total per deployment (the `deployment` dimension's timeseries, summed). */
+function requestTotals(body: unknown): Record<string, number> | undefined {
+  const metric = (body as { value?: { timeseries?: unknown[] }[] } | undefined)?.value?.[0];
+  if (!metric || !Array.isArray(metric.timeseries)) return undefined;
+  const totals: Record<string, number> = {};
+  for (const series of metric.timeseries as {
+    metadatavalues?: { name?: { value?: string }; value?: string }[];
+    data?: { total?: number }[];
+  }[]) {
+    const deployment = series.metadatavalues?.find((m) => m.name?.value?.toLowerCase() === "deployment")?.value;
+    if (!deployment) continue;
+    totals[deployment] = (totals[deployment] ?? 0) + (series.data ?? []).reduce((sum, d) => sum + (d.total ?? 0), 0);
+  }
+  return totals;
+}
+
 function bodyOf(response: RawResponse): unknown {
   if (response.status >= 300) throw restErrorOf(response);
   return response.body;

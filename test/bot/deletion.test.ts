@@ -78,6 +78,7 @@ describe("deleting an endpoint", () => {
     expect(readReply(only(await h.say(USERS.viewer, "delete del-one")))).toContain(
       "You need the admin role to run `delete`",
     );
+    for (let i = 0; i < 2; i++) await h.say(USERS.operator, "invoke del-one sample typical-patient");
     const asked = readReply(only(await h.say(USERS.admin, "delete del-one")));
     expect(asked).toContain(
       "Asked to delete del-one and its 1 deployment(s). Nothing is deleted until an approver other than you confirms",
@@ -89,6 +90,8 @@ describe("deleting an endpoint", () => {
     expect(fact(latest, "Traffic")).toBe("blue 100");
     expect(fact(latest, "blue")).toBe("diabetes:1 · 100% traffic · Succeeded · 1 × Standard_DS2_v2");
     expect(fact(latest, "Scoring URI")).toMatch(/\/endpoints\/del-one\/score$/);
+    // Azure Monitor's RequestsPerMinute of the endpoint, per deployment (the local workspace serves it too).
+    expect(fact(latest, "Recent requests")).toBe("blue 2");
 
     expect(answerText(await press(h, "del-one", USERS.admin, /Delete del-one/, "del-one"))).toContain(
       "You asked for this deletion of del-one, so someone else must approve it",

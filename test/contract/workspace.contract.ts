@@ -215,6 +215,11 @@ export function describeWorkspaceContract(name: string, target: () => Promise<Wo
       }
     });
 
+    it("counts an endpoint's recent scoring requests per deployment (Azure Monitor's RequestsPerMinute)", async () => {
+      const counts = value(await ws.recentRequests(t.live.endpoint, 24));
+      expect(counts?.[t.live.deployment]).toBeGreaterThanOrEqual(0);
+    });
+
     it("shows one endpoint with its deployments, mirror traffic and request timeout", async () => {
       const endpoint = value(await ws.getEndpoint(t.live.endpoint));
 

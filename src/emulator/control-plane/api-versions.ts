@@ -37,6 +37,10 @@ export function hasNewerProperty(
   return apiVersion >= (since[property] ?? NEWEST_API_VERSION);
 }
 
+/** Azure Monitor's metrics API versions (Microsoft.Insights/metrics), served for an endpoint's request counts. */
+export const METRICS_API_VERSIONS = ["2018-01-01", "2019-07-01", "2021-05-01", "2023-10-01", "2024-02-01"] as const;
+export const METRICS_RESOURCE_TYPE = "microsoft.insights/metrics";
+
 export function requireApiVersion(value: string | null, resourceType: string): string {
   if (!value) {
     throw new ArmError(
@@ -45,12 +49,14 @@ export function requireApiVersion(value: string | null, resourceType: string): s
       "The api-version query parameter (?api-version=) is required for all requests.",
     );
   }
-  if (!(SUPPORTED_API_VERSIONS as readonly string[]).includes(value)) {
+  const supported: readonly string[] =
+    resourceType === METRICS_RESOURCE_TYPE ? METRICS_API_VERSIONS : SUPPORTED_API_VERSIONS;
+  if (!supported.includes(value)) {
     throw new ArmError(
       400,
       "NoRegisteredProviderFound",
       `No registered resource provider found for API version '${value}' and type '${resourceType}'. ` +
-        `The supported api-versions are '${SUPPORTED_API_VERSIONS.join(", ")}'.`,
+        `The supported api-versions are '${supported.join(", ")}'.`,
     );
   }
   return value;

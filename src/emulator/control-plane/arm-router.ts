@@ -4,7 +4,8 @@ import { PayloadTooLargeError, readBody, sendJson } from "../http/http-io.js";
 import { RouteTable } from "../http/route-table.js";
 import type { LocalWorkspace } from "../local-workspace.js";
 import { PROVIDER } from "../local-workspace.js";
-import { requireApiVersion } from "./api-versions.js";
+import { METRICS_RESOURCE_TYPE, requireApiVersion } from "./api-versions.js";
+import { endpointMetrics } from "./metric-routes.js";
 import type { ArmHandler, ArmRequest } from "./arm-request.js";
 import { assetRoutes } from "./asset-routes.js";
 import { deploymentRoutes } from "./deployment-routes.js";
@@ -19,7 +20,10 @@ const DEP = `${EP}/deployments/:deployment`;
 const OPS = `subscriptions/:subscription/providers/${PROVIDER}/locations/:location`;
 
 /** The ARM control plane: auth, api-version, routing, ARM error bodies. */
-export function createArmRouter(ws: LocalWorkspace) {
+/** Requests each of an endpoint's deployments has scored, by the data plane's counters. */
+export type RequestCounts = (endpoint: string) => Record<string, number>;
+
+export function createArmRouter(ws: LocalWorkspace, requestCounts: RequestCounts = () => ({})) {
   const endpoints = endpointRoutes(ws);
   const deployments = deploymentRoutes(ws);
   const assets = assetRoutes(ws);
@@ -59,6 +63,9 @@ export function createArmRouter(ws: LocalWorkspace) {
     add("PUT", `${WS}/${kind}/:name/versions/:version`, `workspaces/${kind}/versions`, routes.put);
     add("DELETE", `${WS}/${kind}/:name/versions/:version`, `workspaces/${kind}/versions`, routes.delete);
   }
+  add("GET", `${EP}/providers/Microsoft.Insights/metrics`, METRICS_RESOURCE_TYPE, (req) =>
+    endpointMetrics(ws, req, requestCounts),
+  );
   add("GET", `${OPS}/mfeOperationsStatus/:operation`, "locations/mfeOperationsStatus", operations.status);
   add("GET", `${OPS}/mfeOperationResults/:operation`, "locations/mfeOperationResults", operations.result);
 

@@ -60,6 +60,7 @@ export async function requestDeletion(ctx: CommandContext, endpointName: string)
       problem: "no release channel is set up for its approval card; ask in a channel instead",
     });
   }
+  const recent = await ctx.workspace.recentRequests(endpoint.name, 24);
   const now = ctx.clock.now();
   const by = personOf(ctx);
   const expiresAt = new Date(now.getTime() + ctx.rolloutSettings.approvalTtlMs);
@@ -79,6 +80,7 @@ export async function requestDeletion(ctx: CommandContext, endpointName: string)
         state: d.state,
         instances: instancesText(d.scale, d.instanceType).replace(/\\/g, ""),
       })),
+      ...(recent.ok && recent.value ? { recentRequests: recent.value } : {}),
     },
     expiresAt,
     nextRunAt: expiresAt,
