@@ -24,6 +24,12 @@ export interface BotProcessOptions {
   name?: string;
 }
 
+/** How a bot process ended. */
+export interface BotExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 /** A click's invoke answer, as `clickWith` returns it. */
 export type ClickAnswer = { status: number; body: { statusCode: number; type: string; value: unknown } };
 
@@ -39,6 +45,9 @@ export class BotProcess {
     private readonly exited: Promise<void>,
     private readonly lines: string[],
     private readonly connector: ConnectorServer,
+    /** How the store's leases name this process's rollout worker (`rollouts.lease_owner`). */
+    readonly workerOwner: string,
+    private readonly exit: Promise<BotExit>,
   ) {}
 
   static async start(options: BotProcessOptions, startTimeoutMs = 60_000): Promise<BotProcess> {
@@ -70,7 +79,9 @@ export class BotProcess {
       lines.push(line);
       if (lines.length > KEPT_LINES) lines.splice(0, lines.length - KEPT_LINES);
     };
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    const exit = new Promise<BotExit>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+    const exited = exit.then(() => undefined);
+    let workerOwner = "";
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {
         killGroup(child, "SIGKILL");
@@ -80,8 +91,9 @@ export class BotProcess {
       createInterface({ input: child.stdout }).on("line", (line) => {
         keep(line);
         if (!line.startsWith("{")) return;
-        const entry = JSON.parse(line) as { message?: string; url?: string };
+        const entry = JSON.parse(line) as { message?: string; url?: string; worker?: string };
         if (entry.message === "GreenLight is listening" && entry.url) {
+          workerOwner = entry.worker ?? "";
           clearTimeout(timer);
           resolve(entry.url.replace(/\/api\/messages$/, ""));
         }
@@ -91,7 +103,33 @@ export class BotProcess {
         reject(new Error(`${name} exited before it listened:\n${lines.join("\n")}`));
       });
     });
-    return new BotProcess(name, url, child, exited, lines, options.connector);
+    return new BotProcess(name, url, child, exited, lines, options.connector, workerOwner, exit);
+  }
+
+  /** Sends `signal` to its process group, as a platform stopping it would; see `exited` for how it ended. */
+  signal(signal: NodeJS.Signals): void {
+    killGroup(this.child, signal);
+  }
+
+  /** How it ended, once it has (SIGKILL after `timeoutMs`, so a hung process cannot hang the test). */
+  async ended(timeoutMs = 120_000): Promise<BotExit> {
+    const timer = setTimeout(() => killGroup(this.child, "SIGKILL"), timeoutMs);
+    try {
+      return await this.exit;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** A GET on the bot's own server (`/healthz`, `/readyz`); undefined when nothing answers there any more. */
+  async get(path: string): Promise<{ status: number; body: unknown } | undefined> {
+    try {
+      const response = await fetch(`${this.url}${path}`);
+      const text = await response.text();
+      return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+    } catch {
+      return undefined;
+    }
   }
 
   /** What the process printed lately (its JSON log lines), for failure messages. */

@@ -1,0 +1,104 @@
+// SIGTERM to a bot process (PGlite, one instance) in the middle of a rollout step, as App Service stops an instance:
+// it stops taking work at once (/readyz and /api/messages answer 503, /healthz still 200), finishes the Azure action in
+// progress or gives the rollout back before starting one, and exits 0 well within SHUTDOWN_TIMEOUT_MS. The lease is
+// given back, not left to run out: the next start on the same data takes the rollout up at once, though
+// ROLLOUT_LEASE_MS is ten minutes. A second SIGTERM exits at once.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmulator, type RunningEmulator } from "../../src/emulator/emulator.js";
+import { WorkspaceAdmin } from "../support/bot-fixtures.js";
+import { personalMessage, USERS } from "../support/bot-harness.js";
+import { BotProcess, waitFor } from "../support/bot-process.js";
+import { ConnectorServer } from "../support/connector-server.js";
+import { answerText } from "../support/rollout-fixtures.js";
+import { BLUE_ONLY, anEndpoint, cardShows, clickOnCard, STEPS } from "../support/rollout-process-fixtures.js";
+
+const SHUTDOWN_TIMEOUT_MS = 20_000;
+const ENV = { ROLLOUT_LEASE_MS: String(10 * 60_000), SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS) };
+
+describe("a bot process stopped with SIGTERM in the middle of a rollout step", { timeout: 120_000 }, () => {
+  const endpoint = "stop-mid-step";
+  let root: string;
+  let emulator: RunningEmulator;
+  let connector: ConnectorServer;
+  let admin: WorkspaceAdmin;
+  let bot: BotProcess;
+
+  const start = (): Promise<BotProcess> =>
+    BotProcess.start({ emulator, connector, dataDir: join(root, "bot"), env: ENV, name: "bot" });
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "greenlight-shutdown-"));
+    emulator = await startEmulator({
+      dataDir: join(root, "emulator"),
+      port: 0,
+      provisioningDelayMs: 0,
+      retryAfterSeconds: 0,
+    });
+    connector = await new ConnectorServer().start();
+    for (const user of Object.values(USERS)) connector.members.set(user.id, user);
+    admin = new WorkspaceAdmin({ emulator });
+    bot = await start();
+  });
+
+  afterAll(async () => {
+    await bot?.stop();
+    admin?.close();
+    await emulator?.close();
+    await connector?.close();
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  it("stops taking work at once, and exits 0 once the step's Azure action in progress has ended", async () => {
+    await anEndpoint(admin, bot, endpoint);
+    await bot.say(USERS.operator, `deploy diabetes:2 to ${endpoint}`);
+    await cardShows(connector, endpoint, "Waiting for approval (step 1 of 3");
+    // Every ARM call now takes 1.5 s: the step (a read of the endpoint, then the traffic change) takes several.
+    await admin.injectFault({ kind: "controlPlaneDelay", delayMs: 1500, count: 1000 });
+    expect(answerText(await clickOnCard(bot, connector, endpoint, "Approve step 1"))).toContain("approved step 1");
+    await sleep(2000);
+
+    const signalled = performance.now();
+    bot.signal("SIGTERM");
+    const stopping = await waitFor(async () => {
+      const answer = await bot.get("/readyz");
+      return answer?.status === 503 ? answer : undefined;
+    }, "/readyz to answer 503");
+    expect(stopping.body).toEqual({ status: "stopping" });
+    expect((await bot.post(personalMessage(connector.url, USERS.viewer, "whoami"))).status).toBe(503);
+    expect((await bot.get("/healthz"))?.status).toBe(200);
+
+    expect(await bot.ended()).toEqual({ code: 0, signal: null });
+    expect(performance.now() - signalled).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
+    await admin.clearFaults();
+    // Whether the traffic change had begun or not, it was made at most once.
+    expect([[], [STEPS[0]]]).toContainEqual((await admin.trafficChanges(endpoint)).slice(2));
+    expect(bot.problems().filter((l) => l.includes('"level":"error"'))).toEqual([]);
+  });
+
+  it("is taken up at once by the next start on the same data: the lease was given back, not left to run out", async () => {
+    const started = performance.now();
+    bot = await start();
+    await cardShows(connector, endpoint, "Waiting for approval (step 2 of 3");
+    // Ten minutes of lease would have kept it (cardShows gives up after 30 s).
+    expect(performance.now() - started).toBeLessThan(60_000);
+    expect(await admin.trafficChanges(endpoint)).toEqual([{}, BLUE_ONLY, STEPS[0]]);
+  });
+
+  // Last: it leaves the rollout leased for ten minutes.
+  it("exits at once on a second SIGTERM, without waiting for the Azure action in progress", async () => {
+    await admin.injectFault({ kind: "controlPlaneDelay", delayMs: 10_000, count: 1000 });
+    expect(answerText(await clickOnCard(bot, connector, endpoint, "Approve step 2"))).toContain("approved step 2");
+    await sleep(1000);
+    bot.signal("SIGTERM");
+    await waitFor(async () => (await bot.get("/readyz"))?.status === 503, "/readyz to answer 503");
+    const signalled = performance.now();
+    bot.signal("SIGTERM");
+    expect(await bot.ended()).toEqual({ code: 143, signal: null });
+    expect(performance.now() - signalled).toBeLessThan(2000);
+    await admin.clearFaults();
+  });
+});
