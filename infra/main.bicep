@@ -15,8 +15,9 @@ param mlWorkspaceName string
 @description('App Service plan SKU; B1 is enough for one team.')
 param planSku string = 'B1'
 
-@description('Instances of the bot. More than one needs PostgreSQL (createPostgres or an existing DATABASE_URL).')
+@description('Instances of the bot (App Service scale-out). More than one needs PostgreSQL: createPostgres or databaseUrl.')
 @minValue(1)
+@maxValue(30)
 param instanceCount int = 1
 
 @description('Create a PostgreSQL flexible server for the store.')
@@ -24,12 +25,28 @@ param createPostgres bool = false
 @secure()
 @description('PostgreSQL administrator password (only with createPostgres).')
 param postgresAdminPassword string = ''
+@secure()
+@description('An existing PostgreSQL database instead (postgres://user:password@host:5432/db?sslmode=require).')
+param databaseUrl string = ''
+
+@description('How long a stopping instance may take (ms) to finish or hand back its work before it exits.')
+@minValue(1000)
+@maxValue(110000)
+param shutdownTimeoutMs int = 25000
 
 var suffix = uniqueString(resourceGroup().id, appName)
 var webAppName = '${appName}-${suffix}'
-var databaseUrl = createPostgres
+var storeUrl = createPostgres
   ? 'postgres://greenlight:${postgresAdminPassword}@${postgres.outputs.host}:5432/greenlight?sslmode=require'
-  : ''
+  : databaseUrl
+// Without PostgreSQL the store is PGlite in DATA_DIR, which lives on /home, shared by every instance: two bot processes
+// on one PGlite folder would corrupt it. Refused rather than deployed.
+var checkedStoreUrl = instanceCount > 1 && empty(storeUrl)
+  ? fail('instanceCount > 1 needs PostgreSQL: set createPostgres=true (with postgresAdminPassword) or databaseUrl.')
+  : storeUrl
+// App Service waits this long after SIGTERM before it kills the container (default 5 s, at most 120): the bot's own
+// limit, and a little more to exit.
+var stopTimeLimitSeconds = shutdownTimeoutMs / 1000 + 5
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
   name: '${appName}-identity'
@@ -54,6 +71,9 @@ resource webApp 'Microsoft.Web/sites@2023-12-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // The Bot Framework sends no cookie worth following: every instance takes any activity (dedupe, leases and
+    // compare-and-set in PostgreSQL make that safe), so no instance is pinned.
+    clientAffinityEnabled: false
     siteConfig: {
       linuxFxVersion: 'NODE|22-lts'
       // The deployment's build (SCM_DO_BUILD_DURING_DEPLOYMENT: npm install, then npm run build) compiles src/ to dist/.
@@ -61,6 +81,9 @@ resource webApp 'Microsoft.Web/sites@2023-12-01' = {
       // (npm run bench).
       appCommandLine: 'node --max-semi-space-size=4 dist/main.js'
       alwaysOn: true
+      // Readiness: the store and the workspace answer. With two or more instances App Service stops sending traffic
+      // to one that fails it; a stopping instance answers 503 at once. (/healthz is liveness only.)
+      healthCheckPath: '/readyz'
       ftpsState: 'Disabled'
       minTlsVersion: '1.2'
       appSettings: [
@@ -77,7 +100,9 @@ resource webApp 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'AZURE_ML_WORKSPACE', value: mlWorkspaceName }
         { name: 'ROLES_FILE', value: 'config/roles.json' }
         { name: 'DATA_DIR', value: '/home/greenlight' }
-        { name: 'DATABASE_URL', value: databaseUrl }
+        { name: 'DATABASE_URL', value: checkedStoreUrl }
+        { name: 'SHUTDOWN_TIMEOUT_MS', value: string(shutdownTimeoutMs) }
+        { name: 'WEBSITES_CONTAINER_STOP_TIME_LIMIT', value: string(stopTimeLimitSeconds) }
         { name: 'SCM_DO_BUILD_DURING_DEPLOYMENT', value: 'true' }
       ]
     }
