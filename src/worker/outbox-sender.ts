@@ -31,6 +31,8 @@ export class OutboxSender {
   private readonly loop: BackgroundLoop;
   /** Stopping: the message being sent is finished, and the others claimed with it are given back unsent. */
   private stopping = false;
+  /** Messages claimed and not sent yet, the one being sent excepted. */
+  private waiting: OutboxMessage[] = [];
 
   constructor(private readonly o: OutboxSenderOptions) {
     this.loop = new BackgroundLoop(
@@ -51,14 +53,15 @@ export class OutboxSender {
 
   /**
    * Stops taking work: the message being sent is finished, and the ones claimed with it are given back unsent, for
-   * another instance to send now rather than when their lease runs out. After `graceMs` it stops waiting; a message
-   * still being sent then keeps its lease, so it is sent again only once that runs out (it may have gone out).
+   * another instance to send now rather than when their lease runs out. After `graceMs` it stops waiting for the send:
+   * the others are given back all the same, and the one being sent keeps its lease, so it goes out again only once that
+   * runs out (it may have gone out already).
    */
   async stop(graceMs = Number.POSITIVE_INFINITY): Promise<void> {
     this.stopping = true;
-    if (!(await settlesWithin(this.loop.stop(), graceMs))) {
-      this.o.log.warn("a message was still being sent when the time to stop ran out; its lease runs out by itself");
-    }
+    if (await settlesWithin(this.loop.stop(), graceMs)) return;
+    this.o.log.warn("a message was still being sent when the time to stop ran out; its lease runs out by itself");
+    await this.giveBack();
   }
 
   /** Resolves once no round is running (tests). */
@@ -75,19 +78,24 @@ export class OutboxSender {
     for (;;) {
       const messages = await this.o.rollouts.claimOutbox(this.owner, this.o.clock.now(), this.o.leaseMs, 20);
       if (messages.length === 0) return;
+      this.waiting = messages;
       // One at a time: a rollout's messages must arrive in order, and Teams limits a bot to a few sends a second.
-      for (const [i, message] of messages.entries()) {
-        if (this.stopping) {
-          await this.o.rollouts.releaseOutbox(
-            messages.slice(i).map((m) => m.id),
-            this.owner,
-          );
-          return;
-        }
-        await this.send(message);
+      for (let next = this.waiting[0]; next && !this.stopping; next = this.waiting[0]) {
+        this.waiting.shift();
+        await this.send(next);
       }
+      if (this.stopping) return this.giveBack();
       if (this.loop.stopped) return;
     }
+  }
+
+  /** Gives the messages claimed and not sent back to the store, due at once for any instance. */
+  private async giveBack(): Promise<void> {
+    const ids = this.waiting.map((m) => m.id);
+    this.waiting = [];
+    if (ids.length === 0) return;
+    await this.o.rollouts.releaseOutbox(ids, this.owner);
+    this.o.log.info("gave back messages claimed and not sent", { messages: ids.length });
   }
 
   private async send(message: OutboxMessage): Promise<void> {
