@@ -9,10 +9,13 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/emulator.js";
+import { createArmClient, localCredential } from "../../src/workspace/arm-client.js";
+import { ArmWorkspace } from "../../src/workspace/arm-workspace.js";
 import { WorkspaceAdmin } from "../support/bot-fixtures.js";
 import { personalMessage, USERS } from "../support/bot-harness.js";
 import { BotProcess, waitFor } from "../support/bot-process.js";
 import { ConnectorServer } from "../support/connector-server.js";
+import { startLocalWorkspace, type LocalWorkspace } from "../support/local-workspace.js";
 import { answerText } from "../support/rollout-fixtures.js";
 import { BLUE_ONLY, anEndpoint, cardShows, clickOnCard, STEPS } from "../support/rollout-process-fixtures.js";
 
@@ -100,5 +103,59 @@ describe("a bot process stopped with SIGTERM in the middle of a rollout step", {
     expect(await bot.ended()).toEqual({ code: 143, signal: null });
     expect(performance.now() - signalled).toBeLessThan(2000);
     await admin.clearFaults();
+  });
+});
+
+// What makes giving back safe when an action is abandoned: once the instance has given its rollouts back, no call of
+// its own may reach Azure behind the back of the instance that took over.
+describe("the Azure calls of a stopping instance that abandons its actions", () => {
+  let local: LocalWorkspace;
+  let admin: WorkspaceAdmin;
+  beforeAll(async () => {
+    local = await startLocalWorkspace({ provisioningDelayMs: 0, retryAfterSeconds: 0 });
+    admin = new WorkspaceAdmin({ emulator: local.emulator });
+  });
+  afterAll(async () => {
+    admin?.close();
+    await local?.close();
+  });
+
+  it("are cut short in flight, and no other is sent: a delete asked for after it changes nothing", async () => {
+    const e = local.emulator;
+    const stop = new AbortController();
+    const client = createArmClient({
+      subscriptionId: e.subscriptionId,
+      credential: localCredential(),
+      endpoint: e.armBaseUrl,
+      caCertPem: e.caCertPem,
+      stopSignal: stop.signal,
+    });
+    const ws = new ArmWorkspace({
+      client,
+      resourceGroup: e.resourceGroup,
+      workspaceName: e.workspaceName,
+      credential: localCredential(),
+      invokeTimeoutMs: 5000,
+      caCertPem: e.caCertPem,
+    });
+    try {
+      const writes = await admin.writes("diabetes-prod");
+      await admin.injectFault({ kind: "controlPlaneDelay", delayMs: 10_000, count: 1 });
+      const slow = ws.getEndpoint("diabetes-prod");
+      await sleep(300);
+      const aborted = performance.now();
+      stop.abort();
+      expect(await slow).toEqual({ ok: false, error: { code: "workspace_unreachable", detail: "no answer in time" } });
+      expect(performance.now() - aborted).toBeLessThan(1000);
+
+      expect(await ws.deleteEndpoint("diabetes-prod")).toMatchObject({
+        ok: false,
+        error: { code: "workspace_unreachable" },
+      });
+      expect(await admin.writes("diabetes-prod")).toEqual(writes);
+      expect(await admin.trafficOf("diabetes-prod")).toEqual(BLUE_ONLY);
+    } finally {
+      ws.close();
+    }
   });
 });
