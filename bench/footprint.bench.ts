@@ -1,16 +1,14 @@
-import { execFile, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { mapBounded } from "../src/workspace/bounded-map.js";
 import { personalMessage } from "../test/support/bot-harness.js";
 import { ConnectorServer } from "../test/support/connector-server.js";
 import { startChildServer } from "./lib/child-server.js";
 import { processMemoryMb } from "./lib/process-memory.js";
+import { buildForProduction, productionCommand, startProductionBot, type ProductionBot } from "./lib/production-bot.js";
 import type { EmulatorServerInfo } from "./servers/emulator-server.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -32,50 +30,23 @@ export interface FootprintResult {
  * personal chats, 16 at a time, each answered at the local connector. Target: idle < 300 MB.
  */
 export async function benchFootprint(): Promise<FootprintResult> {
-  await promisify(execFile)("npm", ["run", "build"], { cwd: ROOT }).catch((error: unknown) => {
-    throw new Error(`npm run build failed, so the production bot cannot be measured:\n${String(error)}`);
-  });
+  await buildForProduction();
   const emu = await startChildServer<EmulatorServerInfo>("bench/servers/emulator-server.ts");
   const dataDir = await mkdtemp(join(tmpdir(), "greenlight-bench-footprint-"));
   const connector = await new ConnectorServer().start();
-  // Run from a folder with no .env, so a developer's settings do not leak into the measurement.
-  const bot = spawn(process.execPath, productionArgs(), {
-    cwd: dataDir,
-    env: {
-      PATH: process.env.PATH,
+  let bot: ProductionBot | undefined;
+  try {
+    bot = await startProductionBot(dataDir, {
       PORT: "0",
       LOCAL_WORKSPACE_URL: emu.info.armBaseUrl,
       LOCAL_WORKSPACE_ID: emu.info.workspaceId,
       EMULATOR_DATA_DIR: emu.info.dataDir,
       DATA_DIR: join(dataDir, "data"),
       ROLES_FILE: join(ROOT, "config/roles.local.json"),
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = new Promise<void>((resolve) => bot.once("exit", () => resolve()));
-  const problems: string[] = [];
-  try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let pending = "";
-      // restify reads process.binding('http_parser'), which Node reports as deprecated on every start.
-      bot.stderr.on("data", (chunk: Buffer) => {
-        const text = chunk.toString("utf8");
-        if (!/DEP0111|--trace-deprecation/.test(text)) problems.push(text);
-      });
-      bot.stdout.on("data", (chunk: Buffer) => {
-        const lines = (pending + chunk.toString("utf8")).split("\n");
-        pending = lines.pop() ?? "";
-        for (const line of lines.filter((l) => l.startsWith("{"))) {
-          const entry = JSON.parse(line) as { level?: string; message?: string; url?: string };
-          if (entry.level !== "info") problems.push(line);
-          if (entry.message === "GreenLight is listening" && entry.url)
-            resolve(entry.url.replace(/\/api\/messages$/, ""));
-        }
-      });
-      void exited.then(() => reject(new Error(`the bot exited before it listened:\n${problems.join("\n")}`)));
     });
+    const { url, problems } = bot;
     await sleep(IDLE_SETTLE_MS);
-    const idle = processMemoryMb(bot.pid ?? 0);
+    const idle = processMemoryMb(bot.pid);
 
     const conversations = Array.from({ length: CONVERSATIONS }, (_, i) => i);
     const loadStarted = performance.now();
@@ -98,11 +69,11 @@ export async function benchFootprint(): Promise<FootprintResult> {
       }
     });
     const loadSeconds = (performance.now() - loadStarted) / 1000;
-    const after = processMemoryMb(bot.pid ?? 0);
+    const after = processMemoryMb(bot.pid);
 
     const mb = (value: number): string => `${value.toFixed(0)} MB`;
     const lines = [
-      `Footprint: the production bot (${["node", ...productionArgs().map((a) => a.replace(ROOT, ""))].join(" ")}; local mode, fresh PGlite data folder, default settings)`,
+      `Footprint: the production bot (${productionCommand()}; local mode, fresh PGlite data folder, default settings)`,
       `  idle RSS, ${IDLE_SETTLE_MS / 1000} s after it listened      ${mb(idle.rss).padStart(7)}   (target < ${TARGET_IDLE_MB} MB)${idle.rss < TARGET_IDLE_MB ? "" : "  OVER THE TARGET"}`,
       `  RSS after ${CONVERSATIONS} conversations            ${mb(after.rss).padStart(7)}   peak ${mb(after.peak)}   after / idle ${(after.rss / idle.rss).toFixed(2)}`,
       `  load: one \`whoami\` from each of ${CONVERSATIONS} people in their own personal chat, ${CONCURRENCY} at a time, ` +
@@ -113,20 +84,11 @@ export async function benchFootprint(): Promise<FootprintResult> {
     ];
     return { lines, idleMb: idle.rss, afterMb: after.rss };
   } finally {
-    if (bot.exitCode === null && bot.signalCode === null) bot.kill("SIGTERM");
-    await exited;
+    await bot?.stop();
     await connector.close();
     await emu.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
-}
-
-/** infra/main.bicep's startup command with its script in this checkout: what is measured is what is deployed. */
-function productionArgs(): string[] {
-  const command = /appCommandLine:\s*'([^']+)'/.exec(readFileSync(join(ROOT, "infra/main.bicep"), "utf8"))?.[1];
-  const [program, ...args] = command?.split(/\s+/) ?? [];
-  if (program !== "node") throw new Error(`infra/main.bicep's appCommandLine is not a node command: ${command}`);
-  return args.map((arg) => (arg.endsWith(".js") ? join(ROOT, arg) : arg));
 }
 
 function sleep(delayMs: number): Promise<void> {

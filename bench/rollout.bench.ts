@@ -2,17 +2,17 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import { startGreenLight, type GreenLight } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { DEFAULT_PLAN, trafficAfter } from "../src/core/rollout/plan.js";
 import { loadEmulatorSettings } from "../src/emulator/settings.js";
 import type { Logger } from "../src/logger.js";
-import { createArmClient, localCredential } from "../src/workspace/arm-client.js";
 import { ArmWorkspace } from "../src/workspace/arm-workspace.js";
 import { mapBounded } from "../src/workspace/bounded-map.js";
-import { personalMessage, USERS, visibleText } from "../test/support/bot-harness.js";
+import { USERS } from "../test/support/bot-harness.js";
 import { ConnectorServer } from "../test/support/connector-server.js";
+import { benchArmClient, control, createDeployment, createEndpoint } from "./lib/bench-workspace.js";
+import { say } from "./lib/chat.js";
 import { startChildServer } from "./lib/child-server.js";
 import { median } from "./lib/load.js";
 import { ChannelStopped, ReleaseChannel, type ClickAnswer, type SeenCard } from "./lib/release-channel.js";
@@ -111,12 +111,7 @@ export async function benchRollout(): Promise<RolloutBenchResult> {
   const background: Promise<unknown>[] = [];
   try {
     const { resourceGroup: rg, workspaceName: ws } = emu.info;
-    const client = createArmClient({
-      subscriptionId: emu.info.subscriptionId,
-      credential: localCredential(),
-      endpoint: emu.info.armBaseUrl,
-      caCertPem: emu.info.caCertPem,
-    });
+    const client = benchArmClient(emu.info);
 
     // Set-up at provisioning delay 0: each endpoint with blue = diabetes:1 taking all traffic; the baseline endpoint
     // with green beside it.
@@ -198,7 +193,7 @@ export async function benchRollout(): Promise<RolloutBenchResult> {
       // One phase: the chat turn wakes the worker, which starts on green before the turn has answered.
       hooks.mark?.(`deploy: chat turn, creating ${candidate}, smoke test`);
       trace(`${e.name}: deploy diabetes:${model}`);
-      const reply = await say(bot, connector, e.name, `deploy diabetes:${model} to ${e.name}`);
+      const reply = await say(bot.bot.url, connector, e.name, `deploy diabetes:${model} to ${e.name}`);
       if (!reply.includes("Started the rollout")) throw new Error(`deploy to ${e.name} refused: ${reply}`);
       const posted = await releaseChannel.cardPosted(e.name, from);
       trace(`${e.name}: card posted`);
@@ -444,77 +439,6 @@ function seconds(values: number[]): string {
 function summaryOf(values: number[]): string {
   const s = summarize(values);
   return `p50 ${ms(s.p50)}, max ${ms(s.max)} (n ${s.count})`;
-}
-
-/** A chat message from the operator in a personal chat of its own per endpoint; the bot's reply text. */
-async function say(bot: GreenLight, connector: ConnectorServer, endpoint: string, text: string): Promise<string> {
-  const activity = personalMessage(connector.url, USERS.operator, text);
-  const conversationId = `personal-${USERS.operator.id}-${endpoint}`;
-  activity.conversation = { ...(activity.conversation as object), id: conversationId };
-  let from = connector.sent.length;
-  const response = await fetch(`${bot.bot.url}/api/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(activity),
-  });
-  if (response.status >= 300) throw new Error(`bot answered ${response.status}: ${await response.text()}`);
-  await response.text();
-  // The answer to this message, not a rollout's direct message to its requester in the same chat.
-  for (;;) {
-    const sent = await connector.waitForSent(conversationId, from, 1, 30_000);
-    const reply = sent.find((s) => s.activity.replyToId === activity.id);
-    if (reply) return visibleText(reply);
-    from = connector.sent.length;
-  }
-}
-
-async function createEndpoint(
-  client: AzureMachineLearningWorkspaces,
-  info: EmulatorServerInfo,
-  name: string,
-): Promise<void> {
-  const { resourceGroup: rg, workspaceName: ws, location } = info;
-  const poll = { updateIntervalInMs: 10 };
-  await client.onlineEndpoints.beginCreateOrUpdateAndWait(
-    rg,
-    ws,
-    name,
-    { location, properties: { authMode: "Key" } },
-    poll,
-  );
-  await createDeployment(client, info, name, "blue", 1);
-  const endpoint = await client.onlineEndpoints.get(rg, ws, name);
-  endpoint.properties.traffic = { blue: 100 };
-  await client.onlineEndpoints.beginCreateOrUpdateAndWait(rg, ws, name, endpoint, poll);
-}
-
-async function createDeployment(
-  client: AzureMachineLearningWorkspaces,
-  info: EmulatorServerInfo,
-  endpoint: string,
-  name: string,
-  modelVersion: number,
-): Promise<void> {
-  await client.onlineDeployments.beginCreateOrUpdateAndWait(
-    info.resourceGroup,
-    info.workspaceName,
-    endpoint,
-    name,
-    {
-      location: info.location,
-      sku: { name: "Default", capacity: 1 },
-      properties: {
-        endpointComputeType: "Managed",
-        model: `${info.workspaceId}/models/diabetes/versions/${modelVersion}`,
-      },
-    },
-    { updateIntervalInMs: 10 },
-  );
-}
-
-async function control(controlUrl: string, path: string): Promise<void> {
-  const response = await fetch(`${controlUrl}${path}`, { method: "POST" });
-  if (response.status !== 204) throw new Error(`emulator control ${path} answered ${response.status}`);
 }
 
 function sleep(delayMs: number): Promise<void> {

@@ -1,4 +1,6 @@
+import { benchApprovals } from "./approvals.bench.js";
 import { benchBotTurn } from "./bot-turn.bench.js";
+import { benchConcurrentRollouts, ROLLOUTS } from "./concurrent-rollouts.bench.js";
 import { benchFootprint } from "./footprint.bench.js";
 import { benchParse } from "./parse.bench.js";
 import { benchRollout } from "./rollout.bench.js";
@@ -14,6 +16,12 @@ console.log(bot.lines.join("\n"));
 console.log("");
 const rollout = await benchRollout();
 console.log(rollout.lines.join("\n"));
+console.log("");
+const approvals = await benchApprovals();
+console.log(approvals.lines.join("\n"));
+console.log("");
+const concurrent = await benchConcurrentRollouts();
+console.log(concurrent.lines.join("\n"));
 console.log("");
 const footprint = await benchFootprint();
 console.log(footprint.lines.join("\n"));
@@ -34,6 +42,14 @@ console.log(
     `  approval click answer p99, worker busy     ${rollout.ackP99.toFixed(1)} ms   (target < 1000 ms)`,
     `  last click → traffic applied / operation   ×${rollout.appliedRatio.toFixed(2)} median, ×${rollout.appliedRatioWorst.toFixed(2)} worst   (target ≤ 1.2)`,
     `  ARM calls per rollout (3 steps, retire)    ${rollout.armCalls}`,
+    approvals.skipped === undefined
+      ? `  approval clicks, 2 instances on PostgreSQL ${approvals.clicksPerSecond.toFixed(0)} clicks/s acknowledged, p99 ${approvals.ackP99.toFixed(1)} ms   (no target)`
+      : `  approval clicks, 2 instances on PostgreSQL skipped: ${approvals.skipped}`,
+    ...(approvals.skipped === undefined
+      ? [`    each step applied exactly once           ${approvals.exactlyOnce} of ${approvals.rollouts} rollouts`]
+      : []),
+    `  ${ROLLOUTS} rollouts at once: ARM calls per rollout ${concurrent.armCallsPerRollout.toFixed(1)}   (one alone ${rollout.armCalls}; no target)`,
+    `  ${ROLLOUTS} rollouts at once: worker lag p99        ${concurrent.lagP99.toFixed(0)} ms   (no target)`,
     `  bot idle RSS (production build)            ${footprint.idleMb.toFixed(0)} MB   (target < 300 MB)`,
     `  message parsing, 200 KB / 50 KB time       ×${parse.worstRatio.toFixed(1)}   (linear ≈ 4, quadratic ≈ 16)`,
     `  bot RSS after 5000 conversations           ${footprint.afterMb.toFixed(0)} MB   (after / idle ${(footprint.afterMb / footprint.idleMb).toFixed(2)})`,
