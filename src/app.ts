@@ -102,6 +102,7 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
     pollMs: env.ROLLOUT_POLL_MS,
     idleMs: env.WORKER_IDLE_MS,
     leaseMs: env.ROLLOUT_LEASE_MS,
+    maxRollouts: env.WORKER_MAX_ROLLOUTS,
     maxSmokeSamples: 10,
     onStored: () => late.outbox?.wake(),
     cancelAzureCalls: () => azureCalls.abort(),

@@ -83,6 +83,11 @@ const envSchema = z.object({
   /** How often each bot instance asks the store for rollout work and messages other instances left due. */
   WORKER_IDLE_MS: z.coerce.number().int().min(50).max(60_000).default(500),
   /**
+   * Rollouts one bot instance drives at once. A drive holds its place while it follows an Azure operation (minutes), so
+   * more rollouts than this in flight make an approved step wait for one to end.
+   */
+  WORKER_MAX_ROLLOUTS: z.coerce.number().int().min(1).max(1000).default(100),
+  /**
    * How long a bot instance's claim on a rollout (renewed while it drives it) or on an outbox message lasts. After a
    * crash, another instance, or the restarted one, takes the work over once the claim ran out.
    */

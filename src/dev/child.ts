@@ -8,6 +8,8 @@ export interface ChildSpec {
   args: string[];
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** How long it may take to stop after SIGTERM before it is killed (10 s). */
+  stopGraceMs?: number;
 }
 
 export interface ChildExit {
@@ -31,9 +33,11 @@ export class Child {
   private readonly recent: string[] = [];
   private readonly lineListeners = new Set<(line: string) => void>();
   private exit: ChildExit | undefined;
+  private readonly stopGraceMs: number;
 
   constructor(spec: ChildSpec, write: LineWriter) {
     this.name = spec.name;
+    this.stopGraceMs = spec.stopGraceMs ?? 10_000;
     this.child = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
       env: spec.env,
@@ -112,7 +116,7 @@ export class Child {
   }
 
   /** SIGTERM to the whole process group; SIGKILL if it has not ended after `graceMs`. */
-  async stop(graceMs = 10_000): Promise<ChildExit> {
+  async stop(graceMs = this.stopGraceMs): Promise<ChildExit> {
     if (this.running) this.signalGroup("SIGTERM");
     const timer = setTimeout(() => this.signalGroup("SIGKILL"), graceMs);
     try {

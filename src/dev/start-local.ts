@@ -127,6 +127,8 @@ async function runLocal(config: Config): Promise<void> {
     const bot = supervisor.start({
       name: "bot",
       ...node("src/main.ts"),
+      // Its own shutdown gives rollouts back within SHUTDOWN_TIMEOUT_MS; a kill before would leave them to their leases.
+      stopGraceMs: env.SHUTDOWN_TIMEOUT_MS + 5000,
       env: {
         ...process.env,
         LOCAL_WORKSPACE_URL: workspaceUrl,

@@ -8,11 +8,14 @@ export const faultSchema = z.discriminatedUnion("kind", [
     deployment: z.string(),
     message: z.string().default("The container failed its readiness probe (injected fault)."),
   }),
-  /** Provisioning of the deployment waits until faults are cleared: an Azure operation that takes its time. */
+  /**
+   * Provisioning of the deployment, or without one the endpoint's next creates and updates (a traffic change), waits
+   * until faults are cleared: an Azure operation that takes its time.
+   */
   z.object({
     kind: z.literal("provisioningHold"),
     endpoint: z.string(),
-    deployment: z.string(),
+    deployment: z.string().optional(),
   }),
   /** The next create or update of the endpoint ends Failed with this error, and changes nothing. */
   z.object({
@@ -73,7 +76,7 @@ export class Faults {
         this.provisioning.set(key(fault.endpoint, fault.deployment), fault.message);
         break;
       case "provisioningHold": {
-        const k = key(fault.endpoint, fault.deployment);
+        const k = key(fault.endpoint, fault.deployment ?? "");
         if (this.holds.has(k)) break;
         let release = (): void => {};
         const released = new Promise<void>((resolve) => (release = resolve));
@@ -114,8 +117,8 @@ export class Faults {
     return this.provisioning.get(key(endpoint, deployment));
   }
 
-  /** Resolves when provisioning of the deployment may go on (at once unless it is held). */
-  async provisioningHold(endpoint: string, deployment: string): Promise<void> {
+  /** Resolves when provisioning of the deployment, or of the endpoint itself, may go on (at once unless it is held). */
+  async provisioningHold(endpoint: string, deployment = ""): Promise<void> {
     await this.holds.get(key(endpoint, deployment))?.released;
   }
 

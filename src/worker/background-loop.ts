@@ -7,6 +7,9 @@ export class BackgroundLoop {
   private running: Promise<void> | undefined;
   private again = false;
   private halted = true;
+  /** When rounds were asked for later (`wakeIn`), soonest first; one timer waits for the first. */
+  private later: number[] = [];
+  private laterTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly round: () => Promise<void>,
@@ -31,10 +34,24 @@ export class BackgroundLoop {
     else this.schedule(0);
   }
 
+  /**
+   * Work this instance stored becomes due in `ms` (an operation to look at again): a round then, rather than at the
+   * next idle interval.
+   */
+  wakeIn(ms: number): void {
+    if (this.halted) return;
+    const at = Date.now() + Math.max(0, ms);
+    const index = this.later.findIndex((t) => t > at);
+    this.later.splice(index === -1 ? this.later.length : index, 0, at);
+    if (index === 0 || this.later.length === 1) this.armLater();
+  }
+
   /** Stops scheduling rounds, and waits for the one in progress. */
   async stop(): Promise<void> {
     this.halted = true;
     clearTimeout(this.timer);
+    clearTimeout(this.laterTimer);
+    this.later = [];
     await this.running;
   }
 
@@ -47,6 +64,22 @@ export class BackgroundLoop {
   async drain(): Promise<void> {
     await this.idle();
     await this.round();
+  }
+
+  private armLater(): void {
+    clearTimeout(this.laterTimer);
+    const first = this.later[0];
+    if (first === undefined) return;
+    this.laterTimer = setTimeout(
+      () => {
+        const now = Date.now();
+        while ((this.later[0] ?? Infinity) <= now) this.later.shift();
+        this.wake();
+        this.armLater();
+      },
+      Math.max(0, first - Date.now()),
+    );
+    this.laterTimer.unref();
   }
 
   private schedule(ms: number): void {

@@ -42,6 +42,8 @@ export interface RolloutWorkerOptions {
   leaseMs: number;
   /** Samples sent in a smoke test, at most. */
   maxSmokeSamples: number;
+  /** Rollouts one process drives at once, at most (a drive following an Azure operation holds its place). */
+  maxRollouts: number;
   /** Called after a transition was stored: its messages are waiting in the outbox. */
   onStored: () => void;
   /** Cancels every Azure call in flight and refuses new ones: a stopping process abandons an action that takes too long. */
@@ -49,8 +51,8 @@ export interface RolloutWorkerOptions {
 }
 
 const ROUNDS_PER_CLAIM = 25;
-/** Rollouts one process drives at once, at most. */
-const MAX_DRIVES = 10;
+/** A rollout due again within this long gets a round of its own then. */
+const WAKE_WITHIN_MS = 60_000;
 
 type Outcome =
   | { kind: "wait"; until: Date | undefined }
@@ -153,8 +155,8 @@ export class RolloutWorker {
   /** One round: claims due rollouts while there is room, and starts driving each; how many it started. */
   private async round(): Promise<number> {
     let started = 0;
-    while (this.drives.size < MAX_DRIVES) {
-      const room = MAX_DRIVES - this.drives.size;
+    while (this.drives.size < this.o.maxRollouts) {
+      const room = this.o.maxRollouts - this.drives.size;
       const due = await this.o.rollouts.claimDueRollouts(this.owner, this.o.clock.now(), this.o.leaseMs, room);
       for (const r of due) this.startDriving(r);
       started += due.length;
@@ -226,11 +228,17 @@ export class RolloutWorker {
       clearInterval(heartbeat);
       // Given back while stopping: due as stored (a working phase is due now), for an instance that stays.
       const schedule = nextRunAt && !this.stopping ? { nextRunAt, version: r.version } : undefined;
-      await this.o.rollouts
-        .releaseRollout(r.id, this.owner, schedule)
-        .catch((error: unknown) =>
-          this.o.log.warn("could not release a rollout lease; it runs out by itself", { error: String(error) }),
-        );
+      const released = await this.o.rollouts.releaseRollout(r.id, this.owner, schedule).then(
+        () => true,
+        (error: unknown) => {
+          this.o.log.warn("could not release a rollout lease; it runs out by itself", { error: String(error) });
+          return false;
+        },
+      );
+      // An operation looked at again soon is claimed then, not at the next idle interval; an approval's expiry, a day
+      // away, is left to the idle rounds.
+      const wait = schedule && schedule.nextRunAt.getTime() - this.o.clock.now().getTime();
+      if (released && wait !== undefined && wait < WAKE_WITHIN_MS) this.loop.wakeIn(wait);
     }
   }
 

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import type { AzureMachineLearningWorkspacesOptionalParams } from "@azure/arm-machinelearning";
 import type { AccessToken, TokenCredential } from "@azure/identity";
@@ -50,6 +51,8 @@ export function createArmClient(options: ArmClientOptions): AzureMachineLearning
  * so no retry goes out either. Listeners are removed when the request ends: `stop` lives as long as the process.
  */
 function stopPolicy(stop: AbortSignal): PipelinePolicy {
+  // One listener per call in flight, each removed when its call ends: many at once is the normal case, not a leak.
+  setMaxListeners(0, stop);
   return {
     name: "greenlightArmStop",
     async sendRequest(request, next) {

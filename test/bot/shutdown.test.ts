@@ -158,4 +158,39 @@ describe("the Azure calls of a stopping instance that abandons its actions", () 
       ws.close();
     }
   });
+
+  it("may be many at once without Node warning of a listener leak", async () => {
+    const e = local.emulator;
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`);
+    process.on("warning", onWarning);
+    const client = createArmClient({
+      subscriptionId: e.subscriptionId,
+      credential: localCredential(),
+      endpoint: e.armBaseUrl,
+      caCertPem: e.caCertPem,
+      stopSignal: new AbortController().signal,
+    });
+    const ws = new ArmWorkspace({
+      client,
+      resourceGroup: e.resourceGroup,
+      workspaceName: e.workspaceName,
+      credential: localCredential(),
+      invokeTimeoutMs: 5000,
+      caCertPem: e.caCertPem,
+    });
+    try {
+      // Held by the emulator, so all 25 are in flight together (Node warns above 10 listeners on one signal).
+      await admin.injectFault({ kind: "controlPlaneDelay", delayMs: 300, count: 25 });
+      const reads = await Promise.all(Array.from({ length: 25 }, () => ws.getEndpoint("diabetes-prod")));
+      expect(reads.every((r) => r.ok)).toBe(true);
+      // A warning is emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.includes("MaxListenersExceeded"))).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+      await admin.clearFaults();
+      ws.close();
+    }
+  });
 });

@@ -140,7 +140,8 @@ export function endpointRoutes(ws: LocalWorkspace) {
       ws.state.endpoints[name.toLowerCase()] = endpoint;
       ws.save();
       const failure = ws.faults.takeEndpointOperationFailure(name);
-      ws.later(() => {
+      ws.later(async () => {
+        await ws.faults.provisioningHold(name);
         const current = ws.findEndpoint(name);
         if (failure) {
           // The change did not happen: the endpoint is as it was before, marked Failed like after a failed update.
