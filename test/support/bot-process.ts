@@ -176,11 +176,22 @@ export class BotProcess {
 
   /** Clicks a button with `data` on the card message `post` (a rollout card in the release channel). */
   async click(post: SentActivity, user: Member, verb: string, data: Record<string, unknown>): Promise<ClickAnswer> {
-    const activity = cardAction(this.connector.url, user, verb, data, true);
-    activity.conversation = { ...(activity.conversation as object), id: post.conversationId };
-    activity.replyToId = post.conversationId.split(";messageid=")[1];
-    return (await this.post(activity)) as ClickAnswer;
+    return (await this.post(clickOn(this.connector, post, user, verb, data))) as ClickAnswer;
   }
+}
+
+/** The invoke activity of a click on a button of the card message `post` (a new activity id each time). */
+export function clickOn(
+  connector: ConnectorServer,
+  post: SentActivity,
+  user: Member,
+  verb: string,
+  data: Record<string, unknown>,
+): Record<string, unknown> {
+  const activity = cardAction(connector.url, user, verb, data, true);
+  activity.conversation = { ...(activity.conversation as object), id: post.conversationId };
+  activity.replyToId = post.conversationId.split(";messageid=")[1];
+  return activity;
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
