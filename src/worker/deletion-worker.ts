@@ -65,12 +65,13 @@ export class DeletionWorker {
   }
 
   private async round(): Promise<void> {
-    for (;;) {
-      const due = await this.o.deletions.claimDueDeletions(this.owner, this.o.clock.now(), this.o.leaseMs, 5);
-      if (due.length === 0) return;
-      for (const deletion of due) await this.drive(deletion);
-      if (this.loop.stopped) return;
-    }
+    // One claim at a time: a stopping instance holds nothing it has not started, and another instance can take the
+    // next request while this one follows Azure's delete.
+    do {
+      const [due] = await this.o.deletions.claimDueDeletions(this.owner, this.o.clock.now(), this.o.leaseMs, 1);
+      if (!due) return;
+      await this.drive(due);
+    } while (!this.loop.stopped);
   }
 
   private async drive(d: Deletion): Promise<void> {
