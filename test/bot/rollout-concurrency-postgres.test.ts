@@ -3,17 +3,13 @@
 // the rollout. With a short lease and a slow Azure, a step outlasts the lease: the process driving it keeps it, and a
 // rollback stored meanwhile is not overtaken by the step. Skipped unless TEST_DATABASE_URL names a database the test
 // may create and drop a schema in (`.ci/run` starts a throwaway server and sets it); the run gets a schema of its own.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type RunningEmulator } from "../../src/emulator/emulator.js";
-import { openStore, type GreenLightStore } from "../../src/store/open-store.js";
-import { WorkspaceAdmin, readReply } from "../support/bot-fixtures.js";
+import type { RunningEmulator } from "../../src/emulator/emulator.js";
+import type { GreenLightStore } from "../../src/store/open-store.js";
+import { readReply, type WorkspaceAdmin } from "../support/bot-fixtures.js";
 import { USERS } from "../support/bot-harness.js";
-import { BotProcess, waitFor, type ClickAnswer } from "../support/bot-process.js";
-import { ConnectorServer } from "../support/connector-server.js";
+import { waitFor, type BotProcess, type ClickAnswer } from "../support/bot-process.js";
+import type { ConnectorServer } from "../support/connector-server.js";
 import { answerText } from "../support/rollout-fixtures.js";
 import {
   BLUE_ONLY,
@@ -23,7 +19,7 @@ import {
   expectFinishedOnce,
   STEPS,
 } from "../support/rollout-process-fixtures.js";
-import { uniqueName } from "../support/unique-name.js";
+import { SharedDatabase } from "../support/shared-database.js";
 
 const databaseUrl = process.env["TEST_DATABASE_URL"];
 /** Clicks per process per step. */
@@ -32,53 +28,23 @@ const CLICKS = 10;
 const LEASE_MS = "2000";
 
 describe.runIf(databaseUrl)("two bot processes on one PostgreSQL (TEST_DATABASE_URL set)", { timeout: 120_000 }, () => {
-  const schema = uniqueName("two_bots").replace("-", "_");
-  let schemaUrl: string;
-  let root: string;
+  let shared: SharedDatabase;
   let emulator: RunningEmulator;
   let connector: ConnectorServer;
   let admin: WorkspaceAdmin;
   let bots: [BotProcess, BotProcess];
-  let store: GreenLightStore | undefined;
+  let store: GreenLightStore;
 
   beforeAll(async () => {
-    await withDatabase(databaseUrl ?? "", (db) => db.query(`CREATE SCHEMA ${schema}`));
-    const url = new URL(databaseUrl ?? "");
-    url.searchParams.set("options", `-c search_path=${schema}`);
-    schemaUrl = url.toString();
-    root = await mkdtemp(join(tmpdir(), "greenlight-two-bots-"));
-    emulator = await startEmulator({
-      dataDir: join(root, "emulator"),
-      port: 0,
-      provisioningDelayMs: 0,
-      retryAfterSeconds: 0,
-    });
-    connector = await new ConnectorServer().start();
-    for (const user of Object.values(USERS)) connector.members.set(user.id, user);
-    admin = new WorkspaceAdmin({ emulator });
-    // Both migrate the new schema at once as they start.
+    shared = await SharedDatabase.create(databaseUrl ?? "", "two-bots");
+    ({ emulator, connector, admin, store } = shared);
+    // Both migrate the new schema at once as they start. A smoke test's answers may take a while (see "a smoke test
+    // that takes longer than a lease").
     const start = (name: string): Promise<BotProcess> =>
-      BotProcess.start({
-        emulator,
-        connector,
-        dataDir: join(root, name),
-        // A smoke test's answers may take a while (see "a smoke test that takes longer than a lease").
-        env: { DATABASE_URL: schemaUrl, ROLLOUT_LEASE_MS: LEASE_MS, INVOKE_TIMEOUT_MS: "15000" },
-        name: `bot ${name}`,
-      });
+      shared.startBot(`bot ${name}`, { ROLLOUT_LEASE_MS: LEASE_MS, INVOKE_TIMEOUT_MS: "15000" });
     bots = await Promise.all([start("A"), start("B")]);
-    store = await openStore({ databaseUrl: schemaUrl, dataDir: "unused-with-postgres" });
   });
-
-  afterAll(async () => {
-    await Promise.all((bots ?? []).map((b) => b.stop()));
-    await store?.close();
-    admin?.close();
-    await emulator?.close();
-    await connector?.close();
-    if (root) await rm(root, { recursive: true, force: true });
-    await withDatabase(databaseUrl ?? "", (db) => db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
-  });
+  afterAll(() => shared?.close());
 
   describe("both sent the same deploy and clicks", () => {
     const endpoint = "two-processes";
@@ -125,7 +91,7 @@ describe.runIf(databaseUrl)("two bot processes on one PostgreSQL (TEST_DATABASE_
       await cardShows(connector, endpoint, "Completed");
 
       await expectFinishedOnce(admin, connector, endpoint);
-      const audit = await store!.latestAudit({ target: endpoint, limit: 500 });
+      const audit = await store.latestAudit({ target: endpoint, limit: 500 });
       const byPeople = (action: string): string[] =>
         audit.filter((a) => a.action === action && a.actor.id !== "greenlight").map((a) => a.actor.name);
       expect(byPeople("rollout.request")).toEqual(["Alex Wilber"]);
@@ -189,24 +155,10 @@ describe.runIf(databaseUrl)("two bot processes on one PostgreSQL (TEST_DATABASE_
 
   /** The process holding the endpoint's active rollout's lease, if one does (read from the database). */
   async function leaseOf(endpoint: string): Promise<string | undefined> {
-    let owner: string | undefined;
-    await withDatabase(schemaUrl, async (db) => {
-      const { rows } = await db.query<{ lease_owner: string | null }>(
-        "SELECT lease_owner FROM rollouts WHERE lower(endpoint) = lower($1) AND active AND phase = 'shifting'",
-        [endpoint],
-      );
-      owner = rows[0]?.lease_owner ?? undefined;
-    });
-    return owner;
+    const [row] = await shared.query<{ lease_owner: string | null }>(
+      "SELECT lease_owner FROM rollouts WHERE lower(endpoint) = lower($1) AND active AND phase = 'shifting'",
+      [endpoint],
+    );
+    return row?.lease_owner ?? undefined;
   }
 });
-
-async function withDatabase(url: string, fn: (db: pg.Client) => Promise<unknown>): Promise<void> {
-  const db = new pg.Client({ connectionString: url });
-  await db.connect();
-  try {
-    await fn(db);
-  } finally {
-    await db.end();
-  }
-}

@@ -5,20 +5,14 @@
 // traffic change reaches Azure once (the emulator's write log), every card, thread reply, channel post and direct
 // message is sent once, and each activity's effect happens once (replies, audit rows). Skipped unless TEST_DATABASE_URL
 // names a database the test may create and drop a schema in (`.ci/run` starts a throwaway server and sets it).
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type RunningEmulator } from "../../src/emulator/emulator.js";
-import { openStore, type GreenLightStore } from "../../src/store/open-store.js";
-import { WorkspaceAdmin, buttonsOf, readReply } from "../support/bot-fixtures.js";
+import { buttonsOf, readReply } from "../support/bot-fixtures.js";
 import { USERS, channelMessage, personalMessage } from "../support/bot-harness.js";
-import { BotProcess, clickOn, waitFor, type ClickAnswer } from "../support/bot-process.js";
-import { ConnectorServer, type SentActivity } from "../support/connector-server.js";
+import { clickOn, waitFor, type BotProcess, type ClickAnswer } from "../support/bot-process.js";
+import type { SentActivity } from "../support/connector-server.js";
 import { answerText, cardMessages, channelOf, latestCard } from "../support/rollout-fixtures.js";
 import { anEndpoint, cardShows, expectFinishedOnce, STEPS } from "../support/rollout-process-fixtures.js";
-import { uniqueName } from "../support/unique-name.js";
+import { SharedDatabase } from "../support/shared-database.js";
 
 const databaseUrl = process.env["TEST_DATABASE_URL"];
 /** Short, so the survivor takes over the killed instance's rollouts soon. */
@@ -29,56 +23,17 @@ const CARDS = "channel-fleet-cards";
 const FOLLOWING = "channel-fleet-following";
 
 describe.runIf(databaseUrl)("several instances on one PostgreSQL, one killed mid-rollout", { timeout: 240_000 }, () => {
-  const schema = uniqueName("instances").replace("-", "_");
-  let schemaUrl: string;
-  let root: string;
-  let emulator: RunningEmulator;
-  let connector: ConnectorServer;
-  let admin: WorkspaceAdmin;
+  let shared: SharedDatabase;
   /** The instances behind the load balancer; the killed one is replaced in place. */
   const bots: BotProcess[] = [];
   let starts = 0;
-  let store: GreenLightStore | undefined;
+  const startBot = (): Promise<BotProcess> => shared.startBot(`bot #${++starts}`, { ROLLOUT_LEASE_MS: LEASE_MS });
 
   beforeAll(async () => {
-    await withDatabase(databaseUrl ?? "", (db) => db.query(`CREATE SCHEMA ${schema}`));
-    const url = new URL(databaseUrl ?? "");
-    url.searchParams.set("options", `-c search_path=${schema}`);
-    schemaUrl = url.toString();
-    root = await mkdtemp(join(tmpdir(), "greenlight-instances-"));
-    emulator = await startEmulator({
-      dataDir: join(root, "emulator"),
-      port: 0,
-      provisioningDelayMs: 0,
-      retryAfterSeconds: 0,
-    });
-    connector = await new ConnectorServer().start();
-    for (const user of Object.values(USERS)) connector.members.set(user.id, user);
-    admin = new WorkspaceAdmin({ emulator });
+    shared = await SharedDatabase.create(databaseUrl ?? "", "instances");
     bots.push(...(await Promise.all([startBot(), startBot()])));
-    store = await openStore({ databaseUrl: schemaUrl, dataDir: "unused-with-postgres" });
   });
-
-  afterAll(async () => {
-    await Promise.all(bots.map((b) => b.stop()));
-    await store?.close();
-    admin?.close();
-    await emulator?.close();
-    await connector?.close();
-    if (root) await rm(root, { recursive: true, force: true });
-    await withDatabase(databaseUrl ?? "", (db) => db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
-  });
-
-  function startBot(): Promise<BotProcess> {
-    starts += 1;
-    return BotProcess.start({
-      emulator,
-      connector,
-      dataDir: join(root, `bot-${starts}`),
-      env: { DATABASE_URL: schemaUrl, ROLLOUT_LEASE_MS: LEASE_MS },
-      name: `bot #${starts}`,
-    });
-  }
+  afterAll(() => shared?.close());
 
   /**
    * Delivers the activity to instance `i % 2` and, at once, to the other one too (Teams retrying a delivery it
@@ -92,14 +47,14 @@ describe.runIf(databaseUrl)("several instances on one PostgreSQL, one killed mid
 
   /** What the bot sent in reply to the activity (replies carry its id). */
   const repliesTo = (activity: Record<string, unknown>): string[] =>
-    connector.sent.filter((s) => s.kind === "send" && s.activity.replyToId === activity.id).map(readReply);
+    shared.connector.sent.filter((s) => s.kind === "send" && s.activity.replyToId === activity.id).map(readReply);
 
   /** Clicks the card's button titled `title`, delivered twice; the invoke answers' texts. */
   async function clickTwice(endpoint: string, title: string, i: number): Promise<string[]> {
-    const { post } = cardMessages({ connector }, endpoint);
-    const button = buttonsOf(latestCard({ connector }, endpoint)).find((b) => b.title === title);
+    const { post } = cardMessages({ connector: shared.connector }, endpoint);
+    const button = buttonsOf(latestCard({ connector: shared.connector }, endpoint)).find((b) => b.title === title);
     if (!button) throw new Error(`no button "${title}" on the card of ${endpoint}`);
-    const activity = clickOn(connector, post, USERS.approver, button.verb, button.data);
+    const activity = clickOn(shared.connector, post, USERS.approver, button.verb, button.data);
     const answers = await deliverTwice(activity, i);
     return answers.map((a) => answerText(a as ClickAnswer));
   }
@@ -110,19 +65,20 @@ describe.runIf(databaseUrl)("several instances on one PostgreSQL, one killed mid
       [CARDS, "subscribe"],
       [FOLLOWING, "subscribe"],
     ].entries()) {
-      const activity = channelMessage(connector.url, USERS.admin, text ?? "", channel);
+      const activity = channelMessage(shared.connector.url, USERS.admin, text ?? "", channel);
       await deliverTwice(activity, i);
       expect(repliesTo(activity)).toEqual([expect.stringContaining("for every endpoint")]);
     }
-    for (const [i, endpoint] of ENDPOINTS.entries()) await anEndpoint(admin, bots[i % 2] as BotProcess, endpoint);
+    for (const [i, endpoint] of ENDPOINTS.entries())
+      await anEndpoint(shared.admin, bots[i % 2] as BotProcess, endpoint);
 
     for (const [i, endpoint] of ENDPOINTS.entries()) {
-      const deploy = personalMessage(connector.url, USERS.operator, `deploy diabetes:2 to ${endpoint}`);
+      const deploy = personalMessage(shared.connector.url, USERS.operator, `deploy diabetes:2 to ${endpoint}`);
       const answers = await deliverTwice(deploy, i);
       expect(answers.map((a) => a.status)).toEqual([200, 200]);
       expect(repliesTo(deploy)).toEqual([expect.stringContaining(`Started the rollout of diabetes:2 to ${endpoint}`)]);
     }
-    for (const endpoint of ENDPOINTS) await cardShows(connector, endpoint, "Waiting for approval (step 1 of 3");
+    for (const endpoint of ENDPOINTS) await cardShows(shared.connector, endpoint, "Waiting for approval (step 1 of 3");
 
     for (const [i, endpoint] of ENDPOINTS.entries()) {
       const texts = await clickTwice(endpoint, "Approve step 1", i);
@@ -130,8 +86,8 @@ describe.runIf(databaseUrl)("several instances on one PostgreSQL, one killed mid
       expect(texts.filter((t) => t.includes("That click was already handled"))).toHaveLength(1);
     }
     for (const endpoint of ENDPOINTS) {
-      await cardShows(connector, endpoint, "Waiting for approval (step 2 of 3");
-      expect(await admin.trafficOf(endpoint)).toEqual(STEPS[0]);
+      await cardShows(shared.connector, endpoint, "Waiting for approval (step 2 of 3");
+      expect(await shared.admin.trafficOf(endpoint)).toEqual(STEPS[0]);
     }
   });
 
@@ -139,7 +95,7 @@ describe.runIf(databaseUrl)("several instances on one PostgreSQL, one killed mid
     // Nothing waits to be sent: a message the killed instance had claimed could not be told sent or not.
     await waitFor(async () => (await unsent()) === 0, "the outbox to be empty");
     // Every ARM call takes 0.8 s: each step is in flight long enough to kill the instance in its middle.
-    await admin.injectFault({ kind: "controlPlaneDelay", delayMs: 800, count: 1000 });
+    await shared.admin.injectFault({ kind: "controlPlaneDelay", delayMs: 800, count: 1000 });
     for (const [i, endpoint] of ENDPOINTS.entries()) {
       const texts = await clickTwice(endpoint, "Approve step 2", i);
       expect(texts.filter((t) => t.includes("approved step 2"))).toHaveLength(1);
@@ -150,38 +106,43 @@ describe.runIf(databaseUrl)("several instances on one PostgreSQL, one killed mid
     const owner = await waitFor(() => leaseOf(first), `an instance to take ${first}'s step 2`);
     const victim = bots.findIndex((b) => b.workerOwner === owner);
     expect(victim).toBeGreaterThanOrEqual(0);
-    await waitFor(async () => (await admin.trafficChanges(first)).length === 4, `${first}'s step 2 to reach Azure`);
+    await waitFor(
+      async () => (await shared.admin.trafficChanges(first)).length === 4,
+      `${first}'s step 2 to reach Azure`,
+    );
     await bots[victim]?.kill();
-    expect(await store!.activeRollout(first)).toMatchObject({ phase: "shifting", step: 1 });
-    await admin.clearFaults();
+    expect(await shared.store.activeRollout(first)).toMatchObject({ phase: "shifting", step: 1 });
+    await shared.admin.clearFaults();
 
     // The survivor takes the rollouts over once the leases run out; a new instance replaces the killed one.
     const survivor = bots[1 - victim] as BotProcess;
     bots[victim] = await startBot();
     for (const endpoint of ENDPOINTS) {
-      await cardShows(connector, endpoint, "Waiting for approval (step 3 of 3");
-      expect(await admin.trafficOf(endpoint)).toEqual(STEPS[1]);
+      await cardShows(shared.connector, endpoint, "Waiting for approval (step 3 of 3");
+      expect(await shared.admin.trafficOf(endpoint)).toEqual(STEPS[1]);
     }
 
     for (const [i, endpoint] of ENDPOINTS.entries()) {
       const texts = await clickTwice(endpoint, "Approve step 3", i);
       expect(texts.filter((t) => t.includes("approved step 3"))).toHaveLength(1);
     }
-    for (const endpoint of ENDPOINTS) await cardShows(connector, endpoint, "All traffic on the new version");
+    for (const endpoint of ENDPOINTS) await cardShows(shared.connector, endpoint, "All traffic on the new version");
     for (const [i, endpoint] of ENDPOINTS.entries()) {
       const texts = await clickTwice(endpoint, "Retire blue", i + 1);
       expect(texts.filter((t) => t.includes("retiring blue"))).toHaveLength(1);
     }
     for (const endpoint of ENDPOINTS) {
-      await cardShows(connector, endpoint, "Completed");
+      await cardShows(shared.connector, endpoint, "Completed");
       // One card in the cards channel, updated in place; each step's traffic changed once; the requester told once.
-      await expectFinishedOnce(admin, connector, endpoint);
-      expect(channelOf(cardMessages({ connector }, endpoint).post)).toBe(CARDS);
+      await expectFinishedOnce(shared.admin, shared.connector, endpoint);
+      expect(channelOf(cardMessages({ connector: shared.connector }, endpoint).post)).toBe(CARDS);
     }
 
     // The following channel heard that each rollout started and ended, once each.
     await waitFor(async () => (await unsent()) === 0, "the outbox to be empty");
-    const notices = connector.sent.filter((s) => s.kind === "create" && channelOf(s) === FOLLOWING).map(readReply);
+    const notices = shared.connector.sent
+      .filter((s) => s.kind === "create" && channelOf(s) === FOLLOWING)
+      .map(readReply);
     expect([...notices].sort()).toEqual(
       ENDPOINTS.flatMap((e) => [
         `Alex Wilber started a rollout of diabetes:2 to ${e}.`,
@@ -189,10 +150,10 @@ describe.runIf(databaseUrl)("several instances on one PostgreSQL, one killed mid
       ]).sort(),
     );
     // Nothing at all was sent twice: no card post, thread reply, channel post, direct message or chat reply.
-    expect(duplicates(connector.sent.filter((s) => s.kind !== "update"))).toEqual([]);
+    expect(duplicates(shared.connector.sent.filter((s) => s.kind !== "update"))).toEqual([]);
 
     // Each person's action is one audit row, though every activity reached both instances; each step shifted once.
-    const audit = (await store!.latestAudit({ limit: 2000 })).filter((a) => ENDPOINTS.includes(a.target ?? ""));
+    const audit = (await shared.store.latestAudit({ limit: 2000 })).filter((a) => ENDPOINTS.includes(a.target ?? ""));
     for (const endpoint of ENDPOINTS) {
       const rows = (action: string) => audit.filter((a) => a.target === endpoint && a.action === action);
       const byPeople = (action: string) => rows(action).filter((a) => a.actor.id !== "greenlight");
@@ -206,26 +167,18 @@ describe.runIf(databaseUrl)("several instances on one PostgreSQL, one killed mid
 
   /** The instance holding the endpoint's rollout while it shifts traffic, if one does (read from the database). */
   async function leaseOf(endpoint: string): Promise<string | undefined> {
-    let owner: string | undefined;
-    await withDatabase(schemaUrl, async (db) => {
-      const { rows } = await db.query<{ lease_owner: string | null }>(
-        `SELECT lease_owner FROM rollouts
-          WHERE lower(endpoint) = lower($1) AND active AND phase = 'shifting' AND lease_until > now()`,
-        [endpoint],
-      );
-      owner = rows[0]?.lease_owner ?? undefined;
-    });
-    return owner;
+    const rows = await shared.query<{ lease_owner: string | null }>(
+      `SELECT lease_owner FROM rollouts
+        WHERE lower(endpoint) = lower($1) AND active AND phase = 'shifting' AND lease_until > now()`,
+      [endpoint],
+    );
+    return rows[0]?.lease_owner ?? undefined;
   }
 
   /** Outbox messages not sent yet. */
   async function unsent(): Promise<number> {
-    let count = 0;
-    await withDatabase(schemaUrl, async (db) => {
-      const { rows } = await db.query<{ n: string }>("SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL");
-      count = Number(rows[0]?.n ?? 0);
-    });
-    return count;
+    const rows = await shared.query<{ n: string }>("SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL");
+    return Number(rows[0]?.n ?? 0);
   }
 });
 
@@ -239,14 +192,4 @@ function duplicates(sent: SentActivity[]): string[] {
     seen.add(key);
   }
   return twice;
-}
-
-async function withDatabase(url: string, fn: (db: pg.Client) => Promise<unknown>): Promise<void> {
-  const db = new pg.Client({ connectionString: url });
-  await db.connect();
-  try {
-    await fn(db);
-  } finally {
-    await db.end();
-  }
 }

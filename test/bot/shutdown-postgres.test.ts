@@ -4,21 +4,16 @@
 // the other instance takes the rollout over at once: ROLLOUT_LEASE_MS is ten minutes here, so a lease left to run out
 // would show. Each step reaches the workspace once (the emulator's write log). Skipped unless TEST_DATABASE_URL names a
 // database the test may create and drop a schema in (`.ci/run` starts a throwaway server and sets it).
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type RunningEmulator } from "../../src/emulator/emulator.js";
-import { openStore, type GreenLightStore } from "../../src/store/open-store.js";
-import { WorkspaceAdmin } from "../support/bot-fixtures.js";
+import type { GreenLightStore } from "../../src/store/open-store.js";
+import type { WorkspaceAdmin } from "../support/bot-fixtures.js";
 import { USERS } from "../support/bot-harness.js";
-import { BotProcess, waitFor } from "../support/bot-process.js";
-import { ConnectorServer } from "../support/connector-server.js";
+import { waitFor, type BotProcess } from "../support/bot-process.js";
+import type { ConnectorServer } from "../support/connector-server.js";
 import { answerText } from "../support/rollout-fixtures.js";
 import { anEndpoint, cardShows, clickOnCard, expectFinishedOnce } from "../support/rollout-process-fixtures.js";
-import { uniqueName } from "../support/unique-name.js";
+import { SharedDatabase } from "../support/shared-database.js";
 
 const databaseUrl = process.env["TEST_DATABASE_URL"];
 const LEASE_MS = 10 * 60_000;
@@ -33,10 +28,7 @@ describe.runIf(databaseUrl)(
   "two bot processes on one PostgreSQL, the one holding a rollout stopped with SIGTERM (TEST_DATABASE_URL set)",
   { timeout: 120_000 },
   () => {
-    const schema = uniqueName("shutdown").replace("-", "_");
-    let schemaUrl: string;
-    let root: string;
-    let emulator: RunningEmulator;
+    let shared: SharedDatabase;
     let connector: ConnectorServer;
     let admin: WorkspaceAdmin;
     let store: GreenLightStore;
@@ -44,59 +36,25 @@ describe.runIf(databaseUrl)(
     let running: BotProcess[] = [];
 
     const start = (name: string, shutdownTimeoutMs = SHUTDOWN_TIMEOUT_MS): Promise<BotProcess> =>
-      BotProcess.start({
-        emulator,
-        connector,
-        dataDir: join(root, name),
-        env: {
-          DATABASE_URL: schemaUrl,
-          ROLLOUT_LEASE_MS: String(LEASE_MS),
-          SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs),
-        },
-        name: `bot ${name}`,
+      shared.startBot(`bot ${name}`, {
+        ROLLOUT_LEASE_MS: String(LEASE_MS),
+        SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs),
       });
 
     beforeAll(async () => {
-      await withDatabase(databaseUrl ?? "", (db) => db.query(`CREATE SCHEMA ${schema}`));
-      const url = new URL(databaseUrl ?? "");
-      url.searchParams.set("options", `-c search_path=${schema}`);
-      schemaUrl = url.toString();
-      root = await mkdtemp(join(tmpdir(), "greenlight-shutdown-pg-"));
-      emulator = await startEmulator({
-        dataDir: join(root, "emulator"),
-        port: 0,
-        provisioningDelayMs: 0,
-        retryAfterSeconds: 0,
-      });
-      connector = await new ConnectorServer().start();
-      for (const user of Object.values(USERS)) connector.members.set(user.id, user);
-      admin = new WorkspaceAdmin({ emulator });
+      shared = await SharedDatabase.create(databaseUrl ?? "", "shutdown-pg");
+      ({ connector, admin, store } = shared);
       running = await Promise.all([start("A"), start("B")]);
-      store = await openStore({ databaseUrl: schemaUrl, dataDir: "unused-with-postgres" });
     });
-
-    afterAll(async () => {
-      await Promise.all(running.map((b) => b.stop()));
-      await store?.close();
-      admin?.close();
-      await emulator?.close();
-      await connector?.close();
-      if (root) await rm(root, { recursive: true, force: true });
-      await withDatabase(databaseUrl ?? "", (db) => db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
-    });
+    afterAll(() => shared?.close());
 
     /** The endpoint's active rollout's lease owner, read from the database. */
     async function leaseOf(endpoint: string): Promise<{ phase: string; owner: string | undefined } | undefined> {
-      let found: { phase: string; owner: string | undefined } | undefined;
-      await withDatabase(schemaUrl, async (db) => {
-        const { rows } = await db.query<{ phase: string; lease_owner: string | null }>(
-          "SELECT phase, lease_owner FROM rollouts WHERE lower(endpoint) = lower($1) AND active",
-          [endpoint],
-        );
-        const row = rows[0];
-        found = row && { phase: row.phase, owner: row.lease_owner ?? undefined };
-      });
-      return found;
+      const [row] = await shared.query<{ phase: string; lease_owner: string | null }>(
+        "SELECT phase, lease_owner FROM rollouts WHERE lower(endpoint) = lower($1) AND active",
+        [endpoint],
+      );
+      return row && { phase: row.phase, owner: row.lease_owner ?? undefined };
     }
 
     /** Waits until one of the running processes holds the endpoint's rollout in `phase`; that one, and the other. */
@@ -195,13 +153,3 @@ describe.runIf(databaseUrl)(
     });
   },
 );
-
-async function withDatabase(url: string, fn: (db: pg.Client) => Promise<unknown>): Promise<void> {
-  const db = new pg.Client({ connectionString: url });
-  await db.connect();
-  try {
-    await fn(db);
-  } finally {
-    await db.end();
-  }
-}
