@@ -160,6 +160,52 @@ describe("deleting an endpoint", () => {
     expect(text).toContain("GreenLight will not delete del-busy: a rollout of diabetes:2 is under way");
     expect(await h.store.pendingDeletion("del-busy")).toBeUndefined();
   });
+
+  it("asks in the endpoint's subscribed channel, and tells that channel, not the release channel", async () => {
+    const ml = "channel-ml-platform";
+    await anEndpoint(h, admin, "del-subscribed");
+    expect(readReply(only(await h.say(USERS.admin, "subscribe del-subscribed", { channel: ml })))).toContain(
+      "This channel now gets approvals and rollout notifications for del-subscribed",
+    );
+    const from = h.connector.sent.length;
+    await h.say(USERS.admin, "delete del-subscribed");
+    const d = await h.store.pendingDeletion("del-subscribed");
+    await h.app.outbox.drain();
+    expect(channelOf(deletionCard(h, "del-subscribed").post)).toBe(ml);
+    await press(h, "del-subscribed", USERS.approver, /Delete del-subscribed/, "del-subscribed");
+    await waitForDeletion(h, d!.id, (x) => x.phase === "deleted");
+    const posts = h.connector.sent.slice(from).filter((s) => s.kind === "create");
+    expect(posts.map((s) => [channelOf(s), Array.isArray(s.activity.attachments) ? "card" : readReply(s)])).toEqual([
+      [ml, "card"],
+      [ml, "Endpoint del-subscribed was deleted, as Adele Vance asked and Megan Bowen confirmed."],
+    ]);
+    // The requester hears it in person too, once.
+    const told = h.connector.sent
+      .slice(from)
+      .filter((s) => s.conversationId === `personal-${USERS.admin.id}` && readReply(s).includes("was deleted"));
+    expect(told.map((s) => readReply(s))).toEqual([
+      "Endpoint del-subscribed was deleted, as Adele Vance asked and Megan Bowen confirmed.",
+    ]);
+  });
+
+  it("refuses to delete a Kubernetes endpoint, which GreenLight shows read-only", async () => {
+    const name = "del-kubernetes";
+    await admin.client.onlineEndpoints.beginCreateOrUpdateAndWait(
+      h.emulator.resourceGroup,
+      h.emulator.workspaceName,
+      name,
+      {
+        location: h.emulator.location,
+        kind: "Kubernetes",
+        properties: { authMode: "Key", compute: `${h.emulator.workspaceId}/computes/aks-cluster` },
+      },
+      { updateIntervalInMs: 10 },
+    );
+    const text = readReply(only(await h.say(USERS.admin, `delete ${name}`)));
+    expect(text).toContain(`GreenLight will not delete ${name}: it is a Kubernetes endpoint`);
+    expect(await h.store.pendingDeletion(name)).toBeUndefined();
+    expect(await exists(h, admin, name)).toBe(true);
+  });
 });
 
 describe("an unconfirmed deletion", () => {
