@@ -4,13 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import { startGreenLight, type GreenLight } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
-import type { Logger } from "../src/logger.js";
 import { atApiVersion, createArmClient, localCredential } from "../src/workspace/arm-client.js";
 import { ArmWorkspace } from "../src/workspace/arm-workspace.js";
 import { mapBounded } from "../src/workspace/bounded-map.js";
 import { cardAction, personalMessage, USERS } from "../test/support/bot-harness.js";
 import { ConnectorServer, type SentActivity } from "../test/support/connector-server.js";
+import { ProblemLog, benchBotConfig } from "./lib/in-process-bot.js";
 import { startChildServer } from "./lib/child-server.js";
 import { ms, summarize, type Latencies } from "./lib/stats.js";
 import type { EmulatorServerInfo } from "./servers/emulator-server.js";
@@ -78,23 +77,9 @@ export async function benchBotTurn(): Promise<BotTurnResult> {
     const setupSeconds = (performance.now() - setupStarted) / 1000;
 
     // GreenLight in local mode against that emulator, with its default on-disk PGlite store.
-    for (const user of Object.values(USERS)) connector.members.set(user.id, user);
-    const problems: string[] = [];
-    const log: Logger = {
-      info: () => {},
-      warn: (m, f) => problems.push(`warn ${m} ${JSON.stringify(f ?? {})}`),
-      error: (m, f) => problems.push(`error ${m} ${JSON.stringify(f ?? {})}`),
-    };
-    const config = loadConfig({
-      PORT: "0",
-      LOCAL_WORKSPACE_URL: emu.info.armBaseUrl,
-      LOCAL_WORKSPACE_ID: emu.info.workspaceId,
-      EMULATOR_DATA_DIR: emu.info.dataDir,
-      DATA_DIR: dataDir,
-      ROLES_FILE: "config/roles.local.json",
-      ARM_CONCURRENCY: String(ARM_CONCURRENCY),
-    });
-    app = await startGreenLight(config, { log });
+    const problems = new ProblemLog();
+    const config = benchBotConfig(emu.info, connector, dataDir, { env: { ARM_CONCURRENCY: String(ARM_CONCURRENCY) } });
+    app = await startGreenLight(config, { log: problems.log });
     const bot = app;
     const samples = JSON.parse(readFileSync(new URL("../src/emulator/seed/samples.json", import.meta.url), "utf8")) as {
       name: string;
@@ -241,9 +226,7 @@ export async function benchBotTurn(): Promise<BotTurnResult> {
         `${outsideOperation} click(s) not wholly inside an operation left out`,
       row("invoke POST → invoke response", a),
       `  answered on the card: ${answeredInPlace} of ${CLICKS}; later updates: ${replies.length}; ${withPredictions} with predictions   (target: answer p99 < 1000 ms)`,
-      ...(problems.length
-        ? [`  bot logged ${problems.length} warning(s)/error(s); first: ${problems[0]?.slice(0, 300)}`]
-        : []),
+      ...problems.summary(),
     ];
     return { lines, ratioP50, ratioP99, armCalls, cardBytes, ackP99: a.p99 };
   } finally {

@@ -3,10 +3,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startGreenLight, type GreenLight } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
 import { DEFAULT_PLAN } from "../src/core/rollout/plan.js";
 import { loadEmulatorSettings } from "../src/emulator/settings.js";
-import type { Logger } from "../src/logger.js";
 import type { Rollout, RolloutPhase } from "../src/ports/rollouts.js";
 import { openStore, type GreenLightStore } from "../src/store/open-store.js";
 import { ArmWorkspace } from "../src/workspace/arm-workspace.js";
@@ -15,12 +13,12 @@ import { USERS } from "../test/support/bot-harness.js";
 import { ConnectorServer } from "../test/support/connector-server.js";
 import { benchArmClient, control, createEndpoint } from "./lib/bench-workspace.js";
 import { say } from "./lib/chat.js";
+import { ProblemLog, benchBotConfig } from "./lib/in-process-bot.js";
 import { startChildServer, type ChildServer } from "./lib/child-server.js";
 import { ChannelStopped, ReleaseChannel, type SeenCard } from "./lib/release-channel.js";
 import { ms, summarize, type Latencies } from "./lib/stats.js";
 import type { EmulatorServerInfo } from "./servers/emulator-server.js";
 
-const RELEASE_CHANNEL = "channel-releases-0001";
 /** Rollouts at once on one instance, as the issue asks. */
 export const ROLLOUTS = 20;
 
@@ -69,23 +67,8 @@ export async function benchConcurrentRollouts(rollouts = ROLLOUTS): Promise<Conc
     await control(info.controlUrl, `/provisioning-delay?ms=${defaults.EMULATOR_PROVISIONING_DELAY_MS}`);
     await control(info.controlUrl, `/retry-after?seconds=${defaults.EMULATOR_RETRY_AFTER_SECONDS}`);
 
-    for (const user of Object.values(USERS)) connector.members.set(user.id, user);
-    const problems: string[] = [];
-    const log: Logger = {
-      info: () => {},
-      warn: (m, f) => problems.push(`warn ${m} ${JSON.stringify(f ?? {})}`),
-      error: (m, f) => problems.push(`error ${m} ${JSON.stringify(f ?? {})}`),
-    };
-    const config = loadConfig({
-      PORT: "0",
-      LOCAL_WORKSPACE_URL: info.armBaseUrl,
-      LOCAL_WORKSPACE_ID: info.workspaceId,
-      EMULATOR_DATA_DIR: info.dataDir,
-      DATA_DIR: dataDir,
-      ROLES_FILE: "config/roles.local.json",
-      RELEASE_CHANNEL_ID: RELEASE_CHANNEL,
-      RELEASE_CHANNEL_SERVICE_URL: connector.url,
-    });
+    const problems = new ProblemLog();
+    const config = benchBotConfig(info, connector, dataDir, { releaseChannel: true });
     // The store the bot would open itself (app.ts), wrapped to see each claim.
     store = await openStore({ dataDir, pgliteSharedBuffersMb: config.env.PGLITE_SHARED_BUFFERS_MB });
     const claims: Claim[] = [];
@@ -102,7 +85,7 @@ export async function benchConcurrentRollouts(rollouts = ROLLOUTS): Promise<Conc
       },
       released: (id) => driven.delete(id),
     });
-    app = await startGreenLight(config, { log, store: watched });
+    app = await startGreenLight(config, { log: problems.log, store: watched });
     const bot = app;
     const workspace = bot.workspace instanceof ArmWorkspace ? bot.workspace : undefined;
     const armCalls = (): number => workspace?.armCallCount ?? 0;
@@ -204,9 +187,7 @@ export async function benchConcurrentRollouts(rollouts = ROLLOUTS): Promise<Conc
         : []),
       row("every claim", lag) + "   (no target)",
       row("approval clicks answered (POST → invoke response)", summarize(acks)),
-      ...(problems.length
-        ? [`  bot logged ${problems.length} warning(s)/error(s); first: ${problems[0]?.slice(0, 300)}`]
-        : []),
+      ...problems.summary(),
     ];
     return { lines, armCallsPerRollout, lagP99: lag.p99 };
   } finally {

@@ -3,23 +3,21 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startGreenLight, type GreenLight } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
 import { DEFAULT_PLAN, trafficAfter } from "../src/core/rollout/plan.js";
 import { loadEmulatorSettings } from "../src/emulator/settings.js";
-import type { Logger } from "../src/logger.js";
 import { ArmWorkspace } from "../src/workspace/arm-workspace.js";
 import { mapBounded } from "../src/workspace/bounded-map.js";
 import { USERS } from "../test/support/bot-harness.js";
 import { ConnectorServer } from "../test/support/connector-server.js";
 import { benchArmClient, control, createDeployment, createEndpoint } from "./lib/bench-workspace.js";
 import { say } from "./lib/chat.js";
+import { ProblemLog, benchBotConfig } from "./lib/in-process-bot.js";
 import { startChildServer } from "./lib/child-server.js";
 import { median } from "./lib/load.js";
 import { ChannelStopped, ReleaseChannel, type ClickAnswer, type SeenCard } from "./lib/release-channel.js";
 import { ms, summarize, type Latencies } from "./lib/stats.js";
 import type { EmulatorServerInfo } from "./servers/emulator-server.js";
 
-const RELEASE_CHANNEL = "channel-releases-0001";
 /** Endpoints whose rollouts keep the worker busy while clicks are measured. */
 const BUSY_ENDPOINTS = 6;
 /** Gap between two busy endpoints' first deploys, so their phases are spread out. */
@@ -128,24 +126,9 @@ export async function benchRollout(): Promise<RolloutBenchResult> {
     await control(emu.info.controlUrl, `/provisioning-delay?ms=${defaults.EMULATOR_PROVISIONING_DELAY_MS}`);
     await control(emu.info.controlUrl, `/retry-after?seconds=${defaults.EMULATOR_RETRY_AFTER_SECONDS}`);
 
-    for (const user of Object.values(USERS)) connector.members.set(user.id, user);
-    const problems: string[] = [];
-    const log: Logger = {
-      info: () => {},
-      warn: (m, f) => problems.push(`warn ${m} ${JSON.stringify(f ?? {})}`),
-      error: (m, f) => problems.push(`error ${m} ${JSON.stringify(f ?? {})}`),
-    };
-    const config = loadConfig({
-      PORT: "0",
-      LOCAL_WORKSPACE_URL: emu.info.armBaseUrl,
-      LOCAL_WORKSPACE_ID: emu.info.workspaceId,
-      EMULATOR_DATA_DIR: emu.info.dataDir,
-      DATA_DIR: dataDir,
-      ROLES_FILE: "config/roles.local.json",
-      RELEASE_CHANNEL_ID: RELEASE_CHANNEL,
-      RELEASE_CHANNEL_SERVICE_URL: connector.url,
-    });
-    app = await startGreenLight(config, { log });
+    const problems = new ProblemLog();
+    const config = benchBotConfig(emu.info, connector, dataDir, { releaseChannel: true });
+    app = await startGreenLight(config, { log: problems.log });
     const bot = app;
     const workspace = bot.workspace instanceof ArmWorkspace ? bot.workspace : undefined;
     const armCalls = (): number => workspace?.armCallCount ?? 0;
@@ -406,9 +389,7 @@ export async function benchRollout(): Promise<RolloutBenchResult> {
         : []),
       `ARM calls per rollout (deploy → smoke test → 3 approvals → retire; ArmWorkspace.armCallCount, the rollout alone): ${rolloutCalls}`,
       `  ${breakdown.map((b) => `${b.phase} ${b.calls}`).join(" · ")}`,
-      ...(problems.length
-        ? [`  bot logged ${problems.length} warning(s)/error(s); first: ${problems[0]?.slice(0, 300)}`]
-        : []),
+      ...problems.summary(),
     ];
     return { lines, ackP99: clicks.p99, appliedRatio, appliedRatioWorst, armCalls: rolloutCalls };
   } finally {
