@@ -81,7 +81,8 @@ describe("deleting an endpoint", () => {
     for (let i = 0; i < 2; i++) await h.say(USERS.operator, "invoke del-one sample typical-patient");
     const asked = readReply(only(await h.say(USERS.admin, "delete del-one")));
     expect(asked).toContain(
-      "Asked to delete del-one and its 1 deployment(s). Nothing is deleted until an approver other than you confirms",
+      "Asked to delete del-one and its 1 deployment(s). Nothing is deleted until an approver other than you confirms " +
+        "on the card in the release channel by typing its name.",
     );
     const d = await h.store.pendingDeletion("del-one");
     await h.app.outbox.drain();
@@ -168,7 +169,9 @@ describe("deleting an endpoint", () => {
       "This channel now gets approvals and rollout notifications for del-subscribed",
     );
     const from = h.connector.sent.length;
-    await h.say(USERS.admin, "delete del-subscribed");
+    expect(readReply(only(await h.say(USERS.admin, "delete del-subscribed")))).toContain(
+      "confirms on the card in the channel subscribed to it by typing its name",
+    );
     const d = await h.store.pendingDeletion("del-subscribed");
     await h.app.outbox.drain();
     expect(channelOf(deletionCard(h, "del-subscribed").post)).toBe(ml);

@@ -111,11 +111,17 @@ export async function requestDeletion(ctx: CommandContext, endpointName: string)
     });
   }
   ctx.wakeWorker();
+  const where =
+    channel.channelId === ctx.where.channel?.channelId
+      ? "in this channel"
+      : channel.channelId === ctx.rolloutSettings.releaseChannel?.channelId
+        ? "in the release channel"
+        : "in the channel subscribed to it";
   return {
     kind: "text",
     text:
       `Asked to delete ${md(endpoint.name)} and its ${endpoint.deployments.length} deployment(s). Nothing is deleted ` +
-      `until an approver other than you confirms on the card in the release channel by typing its name.`,
+      `until an approver other than you confirms on the card ${where} by typing its name.`,
   };
 }
 
