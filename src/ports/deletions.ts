@@ -67,6 +67,8 @@ export interface DeletionStore {
   /** Leases due pending requests, as RolloutStore.claimDueRollouts. */
   claimDueDeletions(owner: string, now: Date, leaseMs: number, limit: number): Promise<Deletion[]>;
   releaseDeletion(id: string, owner: string, schedule?: { nextRunAt: Date; version: number }): Promise<void>;
+  /** Extends `owner`'s lease to now + leaseMs while Azure deletes; false when it is no longer `owner`'s. */
+  renewDeletionLease(id: string, owner: string, now: Date, leaseMs: number): Promise<boolean>;
   setDeletionCard(id: string, card: MessageRef): Promise<void>;
   getDeletionCard(id: string): Promise<MessageRef | undefined>;
 }

@@ -100,6 +100,14 @@ export class SqlDeletionStore extends SqlRolloutStore implements DeletionStore {
     );
   }
 
+  async renewDeletionLease(id: string, owner: string, now: Date, leaseMs: number): Promise<boolean> {
+    const { rows } = await this.db.query(
+      "UPDATE deletions SET lease_until = $3 WHERE id = $1 AND lease_owner = $2 RETURNING id",
+      [id, owner, new Date(now.getTime() + leaseMs)],
+    );
+    return rows.length === 1;
+  }
+
   async setDeletionCard(id: string, card: MessageRef): Promise<void> {
     await this.db.query("UPDATE deletions SET card = $2::json WHERE id = $1", [id, JSON.stringify(card)]);
   }

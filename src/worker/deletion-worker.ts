@@ -76,6 +76,14 @@ export class DeletionWorker {
 
   private async drive(d: Deletion): Promise<void> {
     let until: Date | undefined;
+    // Azure's delete can take minutes: while this process follows it, no other instance sends it again.
+    const heartbeat = setInterval(() => {
+      this.o.deletions
+        .renewDeletionLease(d.id, this.owner, this.o.clock.now(), this.o.leaseMs)
+        .then((held) => held || this.o.log.warn("another instance took over a deletion request", { deletion: d.id }))
+        .catch((error: unknown) => this.o.log.warn("could not renew a deletion lease", { error: String(error) }));
+    }, this.o.leaseMs / 3);
+    heartbeat.unref();
     try {
       const ctx: DeletionContext = {
         now: this.o.clock.now(),
@@ -105,6 +113,7 @@ export class DeletionWorker {
       this.o.log.error("deletion step failed; it is retried", { deletion: d.id, error: String(error) });
       until = new Date(this.o.clock.now().getTime() + this.o.retryMs);
     } finally {
+      clearInterval(heartbeat);
       await this.o.deletions
         .releaseDeletion(d.id, this.owner, until ? { nextRunAt: until, version: d.version } : undefined)
         .catch((error: unknown) => this.o.log.warn("could not release a deletion lease", { error: String(error) }));

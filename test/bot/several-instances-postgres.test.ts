@@ -6,11 +6,11 @@
 // message is sent once, and each activity's effect happens once (replies, audit rows). Skipped unless TEST_DATABASE_URL
 // names a database the test may create and drop a schema in (`.ci/run` starts a throwaway server and sets it).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buttonsOf, readReply } from "../support/bot-fixtures.js";
+import { buttonsOf, cardText, readReply } from "../support/bot-fixtures.js";
 import { USERS, channelMessage, personalMessage } from "../support/bot-harness.js";
 import { clickOn, waitFor, type BotProcess, type ClickAnswer } from "../support/bot-process.js";
 import type { SentActivity } from "../support/connector-server.js";
-import { answerText, cardMessages, channelOf, latestCard } from "../support/rollout-fixtures.js";
+import { answerText, card, cardMessages, channelOf, latestCard } from "../support/rollout-fixtures.js";
 import { anEndpoint, cardShows, expectFinishedOnce, STEPS } from "../support/rollout-process-fixtures.js";
 import { SharedDatabase } from "../support/shared-database.js";
 
@@ -163,6 +163,43 @@ describe.runIf(databaseUrl)("several instances on one PostgreSQL, one killed mid
       expect(rows("rollout.shift")).toHaveLength(3);
     }
     expect(survivor.problems().filter((l) => l.includes('"level":"error"'))).toEqual([]);
+  });
+
+  it("keeps a confirmed deletion with the instance following Azure's delete, though it outlasts a lease", async () => {
+    const endpoint = "fleet-delta";
+    const [a, b] = bots as [BotProcess, BotProcess];
+    await anEndpoint(shared.admin, a, endpoint);
+    await a.say(USERS.admin, `delete ${endpoint}`);
+    const post = await waitFor(
+      () =>
+        shared.connector.sent.find(
+          (s) =>
+            s.kind === "create" &&
+            Array.isArray(s.activity.attachments) &&
+            cardText(card(s)).includes(`Delete endpoint ${endpoint}?`),
+        ),
+      "the deletion card",
+    );
+    const confirm = buttonsOf(card(post)).find((x) => x.verb === "deletion.approve");
+    // Every ARM call takes 2 s: Azure's delete outlasts the 1.5 s lease of the instance that sends it.
+    await shared.admin.injectFault({ kind: "controlPlaneDelay", delayMs: 2000, count: 1000 });
+    const answer = await b.post(
+      clickOn(shared.connector, post, USERS.approver, "deletion.approve", { ...confirm?.data, confirm: endpoint }),
+    );
+    expect(answerText(answer as ClickAnswer)).toContain(`confirmed the deletion of ${endpoint}`);
+
+    const owners = new Set<string>();
+    await waitFor(async () => {
+      const [row] = await shared.query<{ phase: string; lease_owner: string | null }>(
+        "SELECT phase, lease_owner FROM deletions WHERE endpoint = $1",
+        [endpoint],
+      );
+      if (row?.lease_owner) owners.add(row.lease_owner);
+      return row?.phase === "deleted";
+    }, `${endpoint} to be deleted`);
+    await shared.admin.clearFaults();
+    expect(owners.size).toBe(1);
+    expect((await shared.admin.writes(endpoint)).filter((w) => w.method === "DELETE")).toHaveLength(1);
   });
 
   /** The instance holding the endpoint's rollout while it shifts traffic, if one does (read from the database). */

@@ -66,6 +66,20 @@ export function describeDeletionStoreContract(name: string, newDatabase: () => P
       expect((await store.claimDueDeletions("w2", at(30), 60_000, 10)).map((d) => d.id)).toEqual([deletion.id]);
     });
 
+    it("keeps a request leased while its owner renews the lease, and only its owner", async () => {
+      const deletion = aDeletion({ nextRunAt: at(0) });
+      await store.createDeletion(deletion, none);
+      const tenMinutes = 10 * 60_000;
+      expect((await store.claimDueDeletions("w1", at(1), tenMinutes, 10)).map((d) => d.id)).toEqual([deletion.id]);
+      // Renewed at minute 8 for ten more: still w1's at minute 15, when the first lease would have run out.
+      expect(await store.renewDeletionLease(deletion.id, "w1", at(8), tenMinutes)).toBe(true);
+      expect(await store.claimDueDeletions("w2", at(15), tenMinutes, 10)).toEqual([]);
+      expect(await store.renewDeletionLease(deletion.id, "w2", at(15), tenMinutes)).toBe(false);
+      // Not renewed again: taken over once it ran out, and the old owner's renewal then fails.
+      expect((await store.claimDueDeletions("w2", at(19), tenMinutes, 10)).map((d) => d.id)).toEqual([deletion.id]);
+      expect(await store.renewDeletionLease(deletion.id, "w1", at(20), tenMinutes)).toBe(false);
+    });
+
     it("sends a request's messages in order, through the outbox it shares with rollouts", async () => {
       const deletion = aDeletion();
       const notice = (text: string) => ({ kind: "text" as const, text });
