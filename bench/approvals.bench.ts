@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +11,7 @@ import { ConnectorServer } from "../test/support/connector-server.js";
 import { benchPostgres } from "./lib/bench-postgres.js";
 import { armWrites, benchArmClient, createEndpoint } from "./lib/bench-workspace.js";
 import { say } from "./lib/chat.js";
+import { putSamples } from "./lib/samples.js";
 import { startChildServer, type ChildServer } from "./lib/child-server.js";
 import { ClickPool } from "./lib/click-pool.js";
 import { buildForProduction, productionCommand, startProductionBot, type ProductionBot } from "./lib/production-bot.js";
@@ -95,21 +95,7 @@ export async function benchApprovals(): Promise<ApprovalsBenchResult> {
     await mapBounded(endpoints, 4, (name) => createEndpoint(client, info, name));
     // The smoke test's samples, in the shared database (opening it here migrates it before the bots start).
     store = await openStore({ databaseUrl: schemaUrl, dataDir: root });
-    const samples = JSON.parse(readFileSync(new URL("../src/emulator/seed/samples.json", import.meta.url), "utf8")) as {
-      name: string;
-      payload: unknown;
-    }[];
-    for (const endpoint of endpoints) {
-      for (const s of samples) {
-        await store.putSample({
-          endpoint,
-          name: s.name,
-          payload: JSON.stringify(s.payload),
-          createdBy: "bench",
-          createdAt: new Date(),
-        });
-      }
-    }
+    await putSamples(store, endpoints);
     for (const user of Object.values(USERS)) connector.members.set(user.id, user);
     const started = await Promise.all(
       Array.from({ length: INSTANCES }, async (_, i) => {

@@ -1,15 +1,16 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import { startGreenLight, type GreenLight } from "../src/app.js";
-import { atApiVersion, createArmClient, localCredential } from "../src/workspace/arm-client.js";
+import { atApiVersion } from "../src/workspace/arm-client.js";
 import { ArmWorkspace } from "../src/workspace/arm-workspace.js";
 import { mapBounded } from "../src/workspace/bounded-map.js";
 import { cardAction, personalMessage, USERS } from "../test/support/bot-harness.js";
 import { ConnectorServer, type SentActivity } from "../test/support/connector-server.js";
 import { ProblemLog, benchBotConfig } from "./lib/in-process-bot.js";
+import { benchArmClient, createEndpoint, deploymentBody } from "./lib/bench-workspace.js";
+import { diabetesSamples } from "./lib/samples.js";
 import { startChildServer } from "./lib/child-server.js";
 import { ms, summarize, type Latencies } from "./lib/stats.js";
 import type { EmulatorServerInfo } from "./servers/emulator-server.js";
@@ -57,18 +58,15 @@ export async function benchBotTurn(): Promise<BotTurnResult> {
   let driver: Promise<void> | undefined;
   try {
     const { resourceGroup: rg, workspaceName: ws } = emu.info;
-    const client = createArmClient({
-      subscriptionId: emu.info.subscriptionId,
-      credential: localCredential(),
-      endpoint: emu.info.armBaseUrl,
-      caCertPem: emu.info.caCertPem,
-    });
+    const client = benchArmClient(emu.info);
 
     // Set-up: exactly 100 endpoints × (blue 90 %, green 10 %), provisioning delay 0.
     const setupStarted = performance.now();
     const names = Array.from({ length: ENDPOINTS }, (_, i) => `bench-${String(i).padStart(3, "0")}`);
     await client.onlineEndpoints.beginDeleteAndWait(rg, ws, "diabetes-prod", { updateIntervalInMs: 10 });
-    await mapBounded(names, SETUP_CONCURRENCY, (name) => createBlueGreen(client, emu.info, name));
+    await mapBounded(names, SETUP_CONCURRENCY, (name) =>
+      createEndpoint(client, emu.info, name, { blue: 1, green: 2 }, { blue: 90, green: 10 }),
+    );
     const listed = await listRaw(client, rg, ws);
     const deploymentCount = listed.reduce((n, e) => n + e.deployments, 0);
     if (listed.length !== ENDPOINTS || deploymentCount !== 2 * ENDPOINTS) {
@@ -81,10 +79,7 @@ export async function benchBotTurn(): Promise<BotTurnResult> {
     const config = benchBotConfig(emu.info, connector, dataDir, { env: { ARM_CONCURRENCY: String(ARM_CONCURRENCY) } });
     app = await startGreenLight(config, { log: problems.log });
     const bot = app;
-    const samples = JSON.parse(readFileSync(new URL("../src/emulator/seed/samples.json", import.meta.url), "utf8")) as {
-      name: string;
-      payload: unknown;
-    }[];
+    const samples = diabetesSamples();
     await bot.store.putSample({
       endpoint: names[0] ?? "",
       name: SAMPLE,
@@ -238,38 +233,6 @@ export async function benchBotTurn(): Promise<BotTurnResult> {
     await emu.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
-}
-
-async function createBlueGreen(
-  client: AzureMachineLearningWorkspaces,
-  info: EmulatorServerInfo,
-  name: string,
-): Promise<void> {
-  const { resourceGroup: rg, workspaceName: ws, location } = info;
-  const poll = { updateIntervalInMs: 10 };
-  await client.onlineEndpoints.beginCreateOrUpdateAndWait(
-    rg,
-    ws,
-    name,
-    { location, properties: { authMode: "Key" } },
-    poll,
-  );
-  await client.onlineDeployments.beginCreateOrUpdateAndWait(rg, ws, name, "blue", deploymentBody(info, 1), poll);
-  await client.onlineDeployments.beginCreateOrUpdateAndWait(rg, ws, name, "green", deploymentBody(info, 2), poll);
-  const endpoint = await client.onlineEndpoints.get(rg, ws, name);
-  endpoint.properties.traffic = { blue: 90, green: 10 };
-  await client.onlineEndpoints.beginCreateOrUpdateAndWait(rg, ws, name, endpoint, poll);
-}
-
-function deploymentBody(info: EmulatorServerInfo, modelVersion: number) {
-  return {
-    location: info.location,
-    sku: { name: "Default", capacity: 1 },
-    properties: {
-      endpointComputeType: "Managed" as const,
-      model: `${info.workspaceId}/models/diabetes/versions/${modelVersion}`,
-    },
-  };
 }
 
 /** What the bot's `endpoints` asks ARM for, made directly: the endpoint list, then each one's deployments. */

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +12,7 @@ import { USERS } from "../test/support/bot-harness.js";
 import { ConnectorServer } from "../test/support/connector-server.js";
 import { benchArmClient, control, createEndpoint } from "./lib/bench-workspace.js";
 import { say } from "./lib/chat.js";
+import { putSamples } from "./lib/samples.js";
 import { ProblemLog, benchBotConfig } from "./lib/in-process-bot.js";
 import { startChildServer, type ChildServer } from "./lib/child-server.js";
 import { ChannelStopped, ReleaseChannel, type SeenCard } from "./lib/release-channel.js";
@@ -89,21 +89,7 @@ export async function benchConcurrentRollouts(rollouts = ROLLOUTS): Promise<Conc
     const bot = app;
     const workspace = bot.workspace instanceof ArmWorkspace ? bot.workspace : undefined;
     const armCalls = (): number => workspace?.armCallCount ?? 0;
-    const samples = JSON.parse(readFileSync(new URL("../src/emulator/seed/samples.json", import.meta.url), "utf8")) as {
-      name: string;
-      payload: unknown;
-    }[];
-    for (const endpoint of endpoints) {
-      for (const s of samples) {
-        await store.putSample({
-          endpoint,
-          name: s.name,
-          payload: JSON.stringify(s.payload),
-          createdBy: "bench",
-          createdAt: new Date(),
-        });
-      }
-    }
+    await putSamples(store, endpoints);
     const channel = (cards = new ReleaseChannel(connector, bot.bot.url));
 
     const asks = (step: number) => (seen: SeenCard) =>

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +10,7 @@ import { USERS } from "../test/support/bot-harness.js";
 import { ConnectorServer } from "../test/support/connector-server.js";
 import { benchArmClient, control, createDeployment, createEndpoint } from "./lib/bench-workspace.js";
 import { say } from "./lib/chat.js";
+import { putSamples } from "./lib/samples.js";
 import { ProblemLog, benchBotConfig } from "./lib/in-process-bot.js";
 import { startChildServer } from "./lib/child-server.js";
 import { median } from "./lib/load.js";
@@ -134,21 +134,10 @@ export async function benchRollout(): Promise<RolloutBenchResult> {
     const armCalls = (): number => workspace?.armCallCount ?? 0;
     // Each endpoint gets the samples local mode seeds for diabetes-prod, as the bot tests do: its smoke test sends
     // each to the new deployment and to the live one.
-    const samples = JSON.parse(readFileSync(new URL("../src/emulator/seed/samples.json", import.meta.url), "utf8")) as {
-      name: string;
-      payload: unknown;
-    }[];
-    for (const e of all) {
-      for (const s of samples) {
-        await bot.store.putSample({
-          endpoint: e.name,
-          name: s.name,
-          payload: JSON.stringify(s.payload),
-          createdBy: "bench",
-          createdAt: new Date(),
-        });
-      }
-    }
+    await putSamples(
+      bot.store,
+      all.map((e) => e.name),
+    );
     const releaseChannel = new ReleaseChannel(connector, bot.bot.url);
     channel = releaseChannel;
 

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { diabetesSamples } from "./lib/samples.js";
 import { startChildServer } from "./lib/child-server.js";
 import type { EmulatorServerInfo } from "./servers/emulator-server.js";
 import { canPin, pinLoadGenerator } from "./lib/cpu-pinning.js";
@@ -29,9 +29,7 @@ const CONCURRENCY = 8;
  * server's own cost and is the one the target is judged on.
  */
 export async function benchScoring(): Promise<{ ratio: number; throughputRatio: number; lines: string[] }> {
-  const samples = JSON.parse(readFileSync(new URL("../src/emulator/seed/samples.json", import.meta.url), "utf8")) as {
-    payload: unknown;
-  }[];
+  const samples = diabetesSamples();
   const body = JSON.stringify(samples[0]?.payload);
   const bare = await startChildServer<{ url: string }>(
     "bench/servers/bare-scoring-server.ts",

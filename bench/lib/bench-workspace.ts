@@ -14,11 +14,16 @@ export function benchArmClient(info: EmulatorServerInfo): AzureMachineLearningWo
   });
 }
 
-/** An endpoint with blue = diabetes:1 taking all traffic. */
+/**
+ * An endpoint with a deployment per entry of `deployments` (name → diabetes model version) and `traffic`; by default
+ * blue = diabetes:1 taking all traffic.
+ */
 export async function createEndpoint(
   client: AzureMachineLearningWorkspaces,
   info: EmulatorServerInfo,
   name: string,
+  deployments: Record<string, number> = { blue: 1 },
+  traffic: Record<string, number> = { blue: 100 },
 ): Promise<void> {
   const { resourceGroup: rg, workspaceName: ws, location } = info;
   const poll = { updateIntervalInMs: 10 };
@@ -29,9 +34,11 @@ export async function createEndpoint(
     { location, properties: { authMode: "Key" } },
     poll,
   );
-  await createDeployment(client, info, name, "blue", 1);
+  for (const [deployment, version] of Object.entries(deployments)) {
+    await createDeployment(client, info, name, deployment, version);
+  }
   const endpoint = await client.onlineEndpoints.get(rg, ws, name);
-  endpoint.properties.traffic = { blue: 100 };
+  endpoint.properties.traffic = traffic;
   await client.onlineEndpoints.beginCreateOrUpdateAndWait(rg, ws, name, endpoint, poll);
 }
 
@@ -47,16 +54,21 @@ export async function createDeployment(
     info.workspaceName,
     endpoint,
     name,
-    {
-      location: info.location,
-      sku: { name: "Default", capacity: 1 },
-      properties: {
-        endpointComputeType: "Managed",
-        model: `${info.workspaceId}/models/diabetes/versions/${modelVersion}`,
-      },
-    },
+    deploymentBody(info, modelVersion),
     { updateIntervalInMs: 10 },
   );
+}
+
+/** A managed deployment of diabetes:`modelVersion`, one instance. */
+export function deploymentBody(info: EmulatorServerInfo, modelVersion: number) {
+  return {
+    location: info.location,
+    sku: { name: "Default", capacity: 1 },
+    properties: {
+      endpointComputeType: "Managed" as const,
+      model: `${info.workspaceId}/models/diabetes/versions/${modelVersion}`,
+    },
+  };
 }
 
 /** A POST to the emulator process's control port (`/provisioning-delay?ms=…`, `/retry-after?seconds=…`). */
