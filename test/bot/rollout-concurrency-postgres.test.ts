@@ -36,7 +36,7 @@ describe.runIf(databaseUrl)("two bot processes on one PostgreSQL (TEST_DATABASE_
   let store: GreenLightStore;
 
   beforeAll(async () => {
-    shared = await SharedDatabase.create(databaseUrl ?? "", "two-bots");
+    shared = await SharedDatabase.create("two-bots", databaseUrl);
     ({ emulator, connector, admin, store } = shared);
     // Both migrate the new schema at once as they start. A smoke test's answers may take a while (see "a smoke test
     // that takes longer than a lease").

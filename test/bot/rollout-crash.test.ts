@@ -3,17 +3,16 @@
 // The emulator outlives the bot (it runs in the test); its faults hold the rollout in the phase under test. What is
 // checked is what a user or an operator would see: the traffic read back from the workspace, the traffic changes the
 // workspace accepted (its write log), the one card in the release channel, and the audit rows.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type RunningEmulator } from "../../src/emulator/emulator.js";
+import type { RunningEmulator } from "../../src/emulator/emulator.js";
 import type { Rollout } from "../../src/ports/rollouts.js";
 import { openStore } from "../../src/store/open-store.js";
-import { WorkspaceAdmin, cardText, readReply } from "../support/bot-fixtures.js";
+import { cardText, readReply, type WorkspaceAdmin } from "../support/bot-fixtures.js";
 import { USERS } from "../support/bot-harness.js";
-import { BotProcess, waitFor, type ClickAnswer } from "../support/bot-process.js";
-import { ConnectorServer } from "../support/connector-server.js";
+import { waitFor, type BotProcess, type ClickAnswer } from "../support/bot-process.js";
+import { BotProcessStage } from "../support/bot-process-stage.js";
+import type { ConnectorServer } from "../support/connector-server.js";
 import { answerText, latestCard } from "../support/rollout-fixtures.js";
 import * as fixtures from "../support/rollout-process-fixtures.js";
 import { STEPS } from "../support/rollout-process-fixtures.js";
@@ -21,7 +20,7 @@ import { STEPS } from "../support/rollout-process-fixtures.js";
 /** Short, so a restarted bot takes over the rollout the killed one held soon. */
 const LEASE_MS = "1500";
 
-let root: string;
+let stage: BotProcessStage;
 let emulator: RunningEmulator;
 let connector: ConnectorServer;
 let admin: WorkspaceAdmin;
@@ -29,36 +28,16 @@ let bot: BotProcess;
 let starts = 0;
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "greenlight-crash-"));
-  emulator = await startEmulator({
-    dataDir: join(root, "emulator"),
-    port: 0,
-    provisioningDelayMs: 0,
-    retryAfterSeconds: 0,
-  });
-  connector = await new ConnectorServer().start();
-  for (const user of Object.values(USERS)) connector.members.set(user.id, user);
-  admin = new WorkspaceAdmin({ emulator });
+  stage = await BotProcessStage.create("crash");
+  ({ emulator, connector, admin } = stage);
   bot = await startBot();
 });
+afterAll(() => stage?.close());
 
-afterAll(async () => {
-  await bot?.stop();
-  admin?.close();
-  await emulator?.close();
-  await connector?.close();
-  if (root) await rm(root, { recursive: true, force: true });
-});
-
+/** A new process on the data folder of the last one. */
 function startBot(): Promise<BotProcess> {
   starts += 1;
-  return BotProcess.start({
-    emulator,
-    connector,
-    dataDir: join(root, "bot"),
-    env: { ROLLOUT_LEASE_MS: LEASE_MS },
-    name: `bot #${starts}`,
-  });
+  return stage.startBot(`bot #${starts}`, { ROLLOUT_LEASE_MS: LEASE_MS }, "bot");
 }
 
 /**
@@ -67,7 +46,7 @@ function startBot(): Promise<BotProcess> {
  */
 async function killAndRestart(endpoint: string, beforeStart?: () => Promise<void>): Promise<Rollout | undefined> {
   await bot.kill();
-  const store = await openStore({ dataDir: join(root, "bot"), pgliteSharedBuffersMb: 16 });
+  const store = await openStore({ dataDir: join(stage.root, "bot"), pgliteSharedBuffersMb: 16 });
   const left = await store.activeRollout(endpoint).finally(() => store.close());
   await beforeStart?.();
   bot = await startBot();
@@ -184,7 +163,7 @@ describe("the bot killed with SIGKILL and started again", { timeout: 120_000 }, 
 
   it("left one audit row per step of each rollout, read from the data folder once the bot stopped", async () => {
     await bot.stop();
-    const store = await openStore({ dataDir: join(root, "bot") });
+    const store = await openStore({ dataDir: join(stage.root, "bot") });
     try {
       for (const endpoint of ["crash-deploying", "crash-smoke", "crash-shifting"]) {
         const audit = await store.latestAudit({ target: endpoint, limit: 500 });

@@ -30,7 +30,7 @@ describe.runIf(databaseUrl)("several instances on one PostgreSQL, one killed mid
   const startBot = (): Promise<BotProcess> => shared.startBot(`bot #${++starts}`, { ROLLOUT_LEASE_MS: LEASE_MS });
 
   beforeAll(async () => {
-    shared = await SharedDatabase.create(databaseUrl ?? "", "instances");
+    shared = await SharedDatabase.create("instances", databaseUrl);
     bots.push(...(await Promise.all([startBot(), startBot()])));
   });
   afterAll(() => shared?.close());

@@ -42,7 +42,7 @@ describe.runIf(databaseUrl)(
       });
 
     beforeAll(async () => {
-      shared = await SharedDatabase.create(databaseUrl ?? "", "shutdown-pg");
+      shared = await SharedDatabase.create("shutdown-pg", databaseUrl);
       ({ connector, admin, store } = shared);
       running = await Promise.all([start("A"), start("B")]);
     });

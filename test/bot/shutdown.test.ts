@@ -3,18 +3,15 @@
 // progress or gives the rollout back before starting one, and exits 0 well within SHUTDOWN_TIMEOUT_MS. The lease is
 // given back, not left to run out: the next start on the same data takes the rollout up at once, though
 // ROLLOUT_LEASE_MS is ten minutes. A second SIGTERM exits at once.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type RunningEmulator } from "../../src/emulator/emulator.js";
 import { createArmClient, localCredential } from "../../src/workspace/arm-client.js";
 import { ArmWorkspace } from "../../src/workspace/arm-workspace.js";
 import { WorkspaceAdmin } from "../support/bot-fixtures.js";
 import { personalMessage, USERS } from "../support/bot-harness.js";
-import { BotProcess, waitFor } from "../support/bot-process.js";
-import { ConnectorServer } from "../support/connector-server.js";
+import { waitFor, type BotProcess } from "../support/bot-process.js";
+import { BotProcessStage } from "../support/bot-process-stage.js";
+import type { ConnectorServer } from "../support/connector-server.js";
 import { startLocalWorkspace, type LocalWorkspace } from "../support/local-workspace.js";
 import { answerText } from "../support/rollout-fixtures.js";
 import { BLUE_ONLY, anEndpoint, cardShows, clickOnCard, STEPS } from "../support/rollout-process-fixtures.js";
@@ -24,36 +21,20 @@ const ENV = { ROLLOUT_LEASE_MS: String(10 * 60_000), SHUTDOWN_TIMEOUT_MS: String
 
 describe("a bot process stopped with SIGTERM in the middle of a rollout step", { timeout: 120_000 }, () => {
   const endpoint = "stop-mid-step";
-  let root: string;
-  let emulator: RunningEmulator;
+  let stage: BotProcessStage;
   let connector: ConnectorServer;
   let admin: WorkspaceAdmin;
   let bot: BotProcess;
 
-  const start = (): Promise<BotProcess> =>
-    BotProcess.start({ emulator, connector, dataDir: join(root, "bot"), env: ENV, name: "bot" });
+  // The same data folder each time: a new start finds the rollout the last one left.
+  const start = (): Promise<BotProcess> => stage.startBot("bot", ENV, "bot");
 
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), "greenlight-shutdown-"));
-    emulator = await startEmulator({
-      dataDir: join(root, "emulator"),
-      port: 0,
-      provisioningDelayMs: 0,
-      retryAfterSeconds: 0,
-    });
-    connector = await new ConnectorServer().start();
-    for (const user of Object.values(USERS)) connector.members.set(user.id, user);
-    admin = new WorkspaceAdmin({ emulator });
+    stage = await BotProcessStage.create("shutdown");
+    ({ connector, admin } = stage);
     bot = await start();
   });
-
-  afterAll(async () => {
-    await bot?.stop();
-    admin?.close();
-    await emulator?.close();
-    await connector?.close();
-    if (root) await rm(root, { recursive: true, force: true });
-  });
+  afterAll(() => stage?.close());
 
   it("stops taking work at once, and exits 0 once the step's Azure action in progress has ended", async () => {
     await anEndpoint(admin, bot, endpoint);

@@ -1,66 +1,38 @@
-// Bot processes sharing one PostgreSQL database, as instances behind a load balancer: a schema of the test's own in
-// TEST_DATABASE_URL's database, one local workspace and one connector for all of them, and a store opened on the same
-// schema to read what they recorded. Everything is removed by close(), the schema last.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// Bot processes sharing one PostgreSQL database, as instances behind a load balancer: a BotProcessStage whose bots all
+// use a schema of the test's own in TEST_DATABASE_URL's database, and a store opened on it to read what they recorded.
+// close() removes the schema last.
 import pg from "pg";
-import { startEmulator, type RunningEmulator } from "../../src/emulator/emulator.js";
 import { openStore, type GreenLightStore } from "../../src/store/open-store.js";
-import { WorkspaceAdmin } from "./bot-fixtures.js";
-import { USERS } from "./bot-harness.js";
-import { BotProcess } from "./bot-process.js";
-import { ConnectorServer } from "./connector-server.js";
+import type { BotProcess } from "./bot-process.js";
+import { BotProcessStage } from "./bot-process-stage.js";
 import { uniqueName } from "./unique-name.js";
 
-export class SharedDatabase {
-  private readonly bots = new Set<BotProcess>();
-
+export class SharedDatabase extends BotProcessStage {
   private constructor(
-    private readonly databaseUrl: string,
-    private readonly schema: string,
-    /** TEST_DATABASE_URL with the schema as its search path: give it to a bot as DATABASE_URL. */
+    parts: Awaited<ReturnType<typeof BotProcessStage.parts>>,
+    private readonly database: { url: string; schema: string },
+    /** TEST_DATABASE_URL with the schema as its search path: what each bot gets as DATABASE_URL. */
     readonly schemaUrl: string,
-    private readonly root: string,
-    readonly emulator: RunningEmulator,
-    readonly connector: ConnectorServer,
-    readonly admin: WorkspaceAdmin,
     /** The same schema, to read what the bots stored. */
     readonly store: GreenLightStore,
-  ) {}
+  ) {
+    super(...parts);
+  }
 
-  /** A new schema named after `name`, a local workspace that provisions at once, and a connector that knows USERS. */
-  static async create(databaseUrl: string, name: string): Promise<SharedDatabase> {
+  /** A new schema named after `name` in `databaseUrl`'s database, and the stage's workspace and connector. */
+  static override async create(name: string, databaseUrl = ""): Promise<SharedDatabase> {
     const schema = uniqueName(name).replace(/\W/g, "_");
     await query(databaseUrl, `CREATE SCHEMA ${schema}`);
     const url = new URL(databaseUrl);
     url.searchParams.set("options", `-c search_path=${schema}`);
     const schemaUrl = url.toString();
-    const root = await mkdtemp(join(tmpdir(), `greenlight-${name}-`));
-    const emulator = await startEmulator({
-      dataDir: join(root, "emulator"),
-      port: 0,
-      provisioningDelayMs: 0,
-      retryAfterSeconds: 0,
-    });
-    const connector = await new ConnectorServer().start();
-    for (const user of Object.values(USERS)) connector.members.set(user.id, user);
     const store = await openStore({ databaseUrl: schemaUrl, dataDir: "unused-with-postgres" });
-    const admin = new WorkspaceAdmin({ emulator });
-    return new SharedDatabase(databaseUrl, schema, schemaUrl, root, emulator, connector, admin, store);
+    return new SharedDatabase(await BotProcessStage.parts(name), { url: databaseUrl, schema }, schemaUrl, store);
   }
 
   /** A bot process on the shared schema; `env` adds to (and wins over) DATABASE_URL. */
-  async startBot(name: string, env: Record<string, string> = {}): Promise<BotProcess> {
-    const bot = await BotProcess.start({
-      emulator: this.emulator,
-      connector: this.connector,
-      dataDir: join(this.root, name.replace(/\W+/g, "-")),
-      env: { DATABASE_URL: this.schemaUrl, ...env },
-      name,
-    });
-    this.bots.add(bot);
-    return bot;
+  override startBot(name: string, env: Record<string, string> = {}): Promise<BotProcess> {
+    return super.startBot(name, { DATABASE_URL: this.schemaUrl, ...env });
   }
 
   /** Rows of a query on the shared schema (what the bots stored, as the database has it). */
@@ -68,15 +40,10 @@ export class SharedDatabase {
     return query<T>(this.schemaUrl, sql, params);
   }
 
-  /** Stops every bot started here (SIGTERM; a killed one is gone already), then removes everything. */
-  async close(): Promise<void> {
-    await Promise.all([...this.bots].map((b) => b.stop()));
+  override async close(): Promise<void> {
+    await super.close();
     await this.store.close();
-    this.admin.close();
-    await this.emulator.close();
-    await this.connector.close();
-    await rm(this.root, { recursive: true, force: true });
-    await query(this.databaseUrl, `DROP SCHEMA IF EXISTS ${this.schema} CASCADE`);
+    await query(this.database.url, `DROP SCHEMA IF EXISTS ${this.database.schema} CASCADE`);
   }
 }
 
