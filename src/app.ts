@@ -15,6 +15,8 @@ import { RolloutWorker } from "./worker/rollout-worker.js";
 import { DeletionWorker } from "./worker/deletion-worker.js";
 import { settlesWithin } from "./worker/settles-within.js";
 import type { Mention } from "./ports/notifier.js";
+import type { Role } from "./core/access/roles.js";
+import type { RolloutPeople } from "./core/rollout/transition.js";
 import { CardRenderer } from "./teams/cards/render-card.js";
 import { startBotServer, type RunningBot } from "./teams/bot-server.js";
 import { createArmClient, localCredential } from "./workspace/arm-client.js";
@@ -45,7 +47,7 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
   const log = options.log ?? consoleLogger("bot");
   const clock = options.clock ?? systemClock;
   const env = config.env;
-  const roleBook = loadRoleBook(config.rolesFile);
+  const roleBook = loadRoleBook(config.rolesFile, config.tenants);
   const store =
     options.store ??
     (await openStore({
@@ -85,7 +87,8 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
   });
   if (ws.mode === "local" && local) await seedLocalSamples(ws.url, local.caCertPem, store, clock, log);
 
-  const approvers = (): Mention[] => roleBook.membersWith("approver").map((m) => ({ id: m.user, name: m.name }));
+  const holders = (role: Role): Mention[] => roleBook.membersWith(role).map((m) => ({ id: m.user, name: m.name }));
+  const people: RolloutPeople = { approvers: holders("approver"), admins: holders("admin") };
   const approvalTtlMs = env.APPROVAL_TTL_SECONDS * 1000;
   // The outbox sender needs the bot's notifier, which exists once the bot server does: bound late.
   const late: { outbox?: OutboxSender } = {};
@@ -95,7 +98,7 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
     store,
     clock,
     log,
-    approvers,
+    people,
     approvalTtlMs,
     subscriptions: store,
     ...(config.releaseChannel ? { releaseChannel: config.releaseChannel } : {}),
@@ -111,6 +114,7 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
   const deletions = new DeletionWorker({
     deletions: store,
     rollouts: store,
+    approvers: people.approvers,
     subscriptions: store,
     ...(config.releaseChannel ? { releaseChannel: config.releaseChannel } : {}),
     workspace,
@@ -139,7 +143,7 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
       rolloutSettings: {
         ...(config.releaseChannel ? { releaseChannel: config.releaseChannel } : {}),
         approvalTtlMs,
-        approvers: approvers(),
+        people,
       },
       wakeWorker: () => {
         worker.wake();

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { TenantRule } from "./core/access/roles.js";
 import type { ChannelAddress } from "./ports/notifier.js";
 
 const optionalString = z
@@ -39,6 +40,21 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).default(".data"),
   /** PGlite's page cache (PostgreSQL shared_buffers, MB), allocated and touched when the bot starts. */
   PGLITE_SHARED_BUFFERS_MB: z.coerce.number().int().min(1).max(1024).default(16),
+  /**
+   * The Entra tenants whose people may hold roles (comma-separated tenant ids); people of any other tenant hold none.
+   * Empty: the bot's own tenant (MicrosoftAppTenantId) in Azure mode; any tenant in local mode, where `npm start` sets
+   * it to the Playgrounds' tenants.
+   */
+  ALLOWED_TENANT_IDS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? "")
+        .split(",")
+        .map((t) => t.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "a tenant id (a GUID)"))),
   /** Roles file (JSON): users by Entra object id or UPN, and the roles of unknown users. */
   ROLES_FILE: optionalString,
   /** The release channel: where approvals and rollout notifications go until `subscribe` names others. */
@@ -133,6 +149,8 @@ export interface Config {
   workspace: WorkspaceConfig;
   releaseChannel?: ChannelAddress;
   rolesFile: string;
+  /** Whose people may hold roles. */
+  tenants: TenantRule;
   auth: { appId?: string; enabled: boolean };
 }
 
@@ -201,13 +219,34 @@ export function loadConfig(source: NodeJS.ProcessEnv): Config {
           ...(env.RELEASE_CHANNEL_TENANT_ID ? { tenantId: env.RELEASE_CHANNEL_TENANT_ID } : {}),
         }
       : undefined;
+  const tenants = tenantRule(env, workspace.mode);
+  if (
+    releaseChannel?.tenantId &&
+    tenants.kind === "list" &&
+    !tenants.tenants.some((t) => t.toLowerCase() === releaseChannel.tenantId?.toLowerCase())
+  ) {
+    throw new ConfigError(
+      `RELEASE_CHANNEL_TENANT_ID ${releaseChannel.tenantId} is not one of the tenants GreenLight serves (ALLOWED_TENANT_IDS): approval cards would go to people who hold no role there.`,
+    );
+  }
   return {
     env,
     workspace,
+    tenants,
     ...(releaseChannel ? { releaseChannel } : {}),
     rolesFile: env.ROLES_FILE ?? "config/roles.local.json",
     auth: { ...(env.MicrosoftAppId ? { appId: env.MicrosoftAppId } : {}), enabled: Boolean(env.MicrosoftAppId) },
   };
+}
+
+function tenantRule(env: Env, mode: WorkspaceConfig["mode"]): TenantRule {
+  if (env.ALLOWED_TENANT_IDS.length > 0) return { kind: "list", tenants: env.ALLOWED_TENANT_IDS };
+  if (env.MicrosoftAppTenantId) return { kind: "list", tenants: [env.MicrosoftAppTenantId] };
+  if (mode === "local") return { kind: "any" };
+  throw new ConfigError(
+    "Azure mode needs to know whose people may use GreenLight: set ALLOWED_TENANT_IDS (comma-separated Entra tenant " +
+      "ids), or MicrosoftAppTenantId for the bot's own tenant. People of other tenants hold no role.",
+  );
 }
 
 function workspaceIdParts(id: string): { subscriptionId: string; resourceGroup: string; workspace: string } {

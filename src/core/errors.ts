@@ -1,7 +1,9 @@
 import type { WorkspaceError } from "../ports/workspace.js";
 import type { Role } from "./access/roles.js";
 import { closest } from "./commands/closest.js";
-import { escapedList, escapeMarkdown as md } from "./views/markdown.js";
+import { minuteText } from "./views/time.js";
+import type { Markdown } from "../ports/notifier.js";
+import { escapedList, escapeMarkdown as md, markdownToPlain } from "./views/markdown.js";
 
 /** Every failure a user can act on. Wording lives in `describeError`, one place. */
 export type UserError =
@@ -14,8 +16,8 @@ export type UserError =
       action: string;
       needed: readonly Role[];
       holders: string[];
-      /** Why the caller's roles may be incomplete (the Teams roster could not be read). */
-      directoryProblem?: string;
+      /** Why the caller holds fewer roles than the roles file may give them: another tenant, or no roster. */
+      accessProblem?: string;
     }
   | { code: "invalid_json"; detail: string }
   | { code: "payload_too_large"; bytes: number; limitBytes: number }
@@ -35,7 +37,14 @@ export type UserError =
   | { code: "cannot_delete"; endpoint: string; problem: string }
   | { code: "deletion_pending"; endpoint: string; requestedBy: string }
   /** The name typed on a deletion card is not the endpoint's. */
-  | { code: "confirmation_mismatch"; endpoint: string };
+  | { code: "confirmation_mismatch"; endpoint: string }
+  /** A click GreenLight cannot tell apart from the requester's own: one side has no stable identity. */
+  | { code: "identity_unknown"; endpoint: string; what: "rollout" | "deletion" }
+  /** The approval's time ran out before the click (the worker may not have recorded it yet). */
+  | { code: "approval_expired"; endpoint: string; expiredAt: Date; what: "step" | "retirement" | "deletion" }
+  | { code: "cannot_roll_back"; endpoint: string; problem: string }
+  /** A paused rollout cannot go on from the traffic Azure has. */
+  | { code: "cannot_resume"; endpoint: string; problem: string };
 
 export type ErrorCode = UserError["code"];
 
@@ -47,7 +56,14 @@ const didYouMean = (names: readonly string[]): string => (names.length ? ` Did y
  * The message a user sees for each error: what was wrong and what to do instead. It is Markdown (the error card's
  * text): every value that came from a user or from Azure is escaped; only validated names go inside `code`.
  */
-export function describeError(error: UserError): string {
+export function describeError(error: UserError): Markdown {
+  return wording(error) as Markdown;
+}
+
+/** Plain text of the same message, for what is stored and escaped again when shown (a rollout's failure reason). */
+export const errorText = (error: UserError): string => markdownToPlain(describeError(error));
+
+function wording(error: UserError): string {
   switch (error.code) {
     case "endpoint_not_found":
       return (
@@ -98,7 +114,7 @@ export function describeError(error: UserError): string {
         (error.holders.length
           ? ` People who hold it: ${list(error.holders)}.`
           : " Nobody holds it yet; ask the platform team.") +
-        (error.directoryProblem ? ` ${md(error.directoryProblem)}` : "")
+        (error.accessProblem ? ` ${md(error.accessProblem)}` : "")
       );
     case "invalid_json":
       return `That payload is not valid JSON (${md(error.detail)}). Put the JSON in a code block, or attach a .json file.`;
@@ -135,7 +151,32 @@ export function describeError(error: UserError): string {
     case "deletion_pending":
       return `Deleting ${md(error.endpoint)} was already asked for by ${md(error.requestedBy)}; its card waits for an approver. Nothing new was asked.`;
     case "confirmation_mismatch":
-      return `Nothing was deleted: to confirm, type the endpoint's name exactly as the card shows it (${md(error.endpoint)}), then press Delete again.`;
+      return `The name you typed is not ${md(error.endpoint)}: to confirm, type the endpoint's name exactly as the card shows it, then press Delete again.`;
+    case "identity_unknown":
+      return (
+        `GreenLight cannot tell whether you are the person who asked for this ${error.what} of ${md(error.endpoint)}: ` +
+        "Teams sent your click without an Entra object id, and your user principal name could not be read from the " +
+        "roster. A second person's approval must come from someone GreenLight can tell apart, so nothing changed. Try " +
+        "again from the Teams app; if it persists, tell the platform team."
+      );
+    case "approval_expired":
+      return expired(error);
+    case "cannot_roll_back":
+      return `GreenLight cannot roll back ${md(error.endpoint)}: ${md(error.problem)}.`;
+    case "cannot_resume":
+      return `GreenLight cannot continue the rollout on ${md(error.endpoint)} from here: ${md(error.problem)}.`;
+  }
+}
+
+function expired(error: Extract<UserError, { code: "approval_expired" }>): string {
+  const at = minuteText(error.expiredAt);
+  switch (error.what) {
+    case "step":
+      return `That approval expired at ${at}, so nothing changed: GreenLight puts the starting traffic of ${md(error.endpoint)} back. Deploy again to start a new rollout.`;
+    case "retirement":
+      return `The decision about the old deployment of ${md(error.endpoint)} expired at ${at}: it stays at 0 % and the rollout is complete. Delete it in Azure ML studio if you no longer need it.`;
+    case "deletion":
+      return `That request expired at ${at}, so nothing was deleted. Ask again with \`delete ${error.endpoint}\`.`;
   }
 }
 
@@ -169,7 +210,13 @@ export function errorTitle(error: UserError): string {
     case "confirmation_mismatch":
       return "Nothing changed";
     case "self_approval":
+    case "identity_unknown":
       return "Not allowed";
+    case "approval_expired":
+      return "Expired";
+    case "cannot_roll_back":
+    case "cannot_resume":
+      return "Nothing changed";
     case "smoke_test_failed":
       return "Blocked by the smoke test";
     case "unknown_command":

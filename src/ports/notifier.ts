@@ -7,8 +7,34 @@ export interface ChannelAddress {
   tenantId?: string;
 }
 
-/** What a proactive message says: plain text, or a card template (`cards/<card>.card.json`) filled with data. */
-export type Notice = { kind: "text"; text: string } | { kind: "card"; card: string; data: object };
+declare const markdownBrand: unique symbol;
+
+/**
+ * Text Teams renders as Markdown, in which every value GreenLight did not write itself is escaped exactly once. Only
+ * src/core/views/markdown.ts makes one (its `markdown` template escapes each value put into it), so a plain string —
+ * a model name, an Azure message — cannot reach a message unescaped, and Markdown is never escaped again.
+ */
+export type Markdown = string & { readonly [markdownBrand]: true };
+
+/**
+ * The people a card refreshes itself for, each getting their own view with the buttons they may use (Teams'
+ * user-specific views): those who may act on it. Teams wants their Teams user ids; the roles file knows people by
+ * Entra object id or UPN, which the Teams edge looks up in the channel's roster.
+ */
+export interface Audience {
+  /** Teams user ids GreenLight has already (the requester's). */
+  teamsIds: string[];
+  /** Entra object ids or UPNs of role holders. */
+  directoryIds: string[];
+}
+
+/**
+ * What a proactive message says: Markdown text, or a card template (`cards/<card>.card.json`) filled with data, with
+ * the people it refreshes itself for when it has a refresh action.
+ */
+export type Notice =
+  | { kind: "text"; text: Markdown }
+  | { kind: "card"; card: string; data: object; audience?: Audience };
 
 /**
  * A message GreenLight posted, so it can be updated or replied to later: the conversation reference (Bot Framework

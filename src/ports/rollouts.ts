@@ -1,13 +1,16 @@
-import type { ChannelAddress, MessageRef, Notice } from "./notifier.js";
+import type { ChannelAddress, Markdown, MessageRef, Notice } from "./notifier.js";
 import type { DeletionDraft } from "./deletions.js";
+import type { Person } from "./people.js";
 import type { AuditEntry } from "./store.js";
 
 /**
- * Where a rollout is. Active phases are worked on by the worker or wait for a person; the last six are ends.
+ * Where a rollout is. Active phases are worked on by the worker or wait for a person; the last five are ends.
  *
  * requested → deploying → smoke_testing → awaiting_approval(step k) → shifting(step k) → … → promoted → retiring
- * → completed; or rejected / failed / expired / rolled_back / paused. A rejection, a rollback, an expiry or a failed
- * shift first passes through `restoring` (the starting traffic being put back), then ends as `ending.then` says.
+ * → completed; or rejected / failed / expired / rolled_back. A rejection, a rollback, an expiry or a failed shift first
+ * passes through `restoring` (the starting traffic being put back, tried again until it is), then ends as
+ * `ending.then` says. Traffic changed outside GreenLight `paused` it: a person continues from what Azure has
+ * (`resuming`, then the next step's approval) or restores the start.
  */
 export const ROLLOUT_PHASES = [
   "requested",
@@ -18,28 +21,21 @@ export const ROLLOUT_PHASES = [
   "promoted",
   "retiring",
   "restoring",
+  "paused",
+  "resuming",
   "completed",
   "rejected",
   "failed",
   "expired",
   "rolled_back",
-  "paused",
 ] as const;
 export type RolloutPhase = (typeof ROLLOUT_PHASES)[number];
 
-export const FINAL_PHASES = ["completed", "rejected", "failed", "expired", "rolled_back", "paused"] as const;
+export const FINAL_PHASES = ["completed", "rejected", "failed", "expired", "rolled_back"] as const;
 export type FinalPhase = (typeof FINAL_PHASES)[number];
 
 export const isFinal = (phase: RolloutPhase): phase is FinalPhase =>
   (FINAL_PHASES as readonly string[]).includes(phase);
-
-/** Someone who acted on a rollout, as the audit log names them. */
-export interface Person {
-  /** Teams user id. */
-  id: string;
-  name: string;
-  aadObjectId?: string;
-}
 
 /** One sample sent to the new deployment and to the live one during the smoke test. */
 export interface SmokeSample {
@@ -69,6 +65,9 @@ export interface TimelineEvent {
   by?: Person;
 }
 
+/** Traffic by deployment, in percent: `{ blue: 90, green: 10 }`. */
+export type Traffic = Record<string, number>;
+
 /** A rollout of one model version to one endpoint, as stored. Changed only by compare-and-set on `version`. */
 export interface Rollout {
   id: string;
@@ -76,10 +75,26 @@ export interface Rollout {
   model: { name: string; version: string };
   /** The deployment that served traffic when the rollout began ("blue"). */
   live: string;
+  /** Its model when the rollout began ("diabetes:1"). */
+  liveModel?: string;
   /** The deployment the rollout creates and shifts traffic to ("green"). */
   candidate: string;
   /** The endpoint's live traffic when the rollout began: what rejection and rollback restore. */
-  startTraffic: Record<string, number>;
+  startTraffic: Traffic;
+  /** The endpoint's traffic as last read from Azure, when a change was stored (what the card says is true now). */
+  trafficSeen?: { traffic: Traffic; at: Date };
+  /**
+   * Traffic a person accepted after a pause ("continue from here"): what the rollout expects before `step`, instead of
+   * the previous step's share.
+   */
+  baseline?: { step: number; traffic: Traffic };
+  /**
+   * While restoring: the traffic GreenLight may have left (anything else is someone else's change, which it will not
+   * overwrite), and the failed attempts so far.
+   */
+  restore?: { from: Traffic[]; failures: number; lastError?: string };
+  /** What became of the old deployment once all traffic moved: deleted, or kept at 0 %. */
+  oldDeployment?: "deleted" | "kept";
   /** The candidate's traffic share after each step, in percent, ending at 100 (default [10, 90, 100]). */
   plan: number[];
   /** Index into `plan` of the step being approved or applied. */
@@ -98,10 +113,11 @@ export interface Rollout {
   /** When the worker should act on it next (while it waits for a person: its expiry); absent once it ended. */
   nextRunAt?: Date;
   /**
-   * Why it ended or paused: a failure message, the log tail, the traffic found instead of the expected one. While
-   * `restoring`, `then` is the end it reaches once the starting traffic is back.
+   * Why it ended or paused, as plain text (views escape it): a failure message, the log tail, the traffic found
+   * instead of the expected one. While `restoring`, `then` is the end it reaches once the starting traffic is back, and
+   * `by` the person who asked for that (they are not told of their own decision).
    */
-  ending?: { reason: string; detail?: string; then?: FinalPhase };
+  ending?: { reason: string; detail?: string; then?: FinalPhase; by?: Person };
   /** The channel its card lives in (chosen when it starts; it stays there). */
   channel: ChannelAddress;
   /** The requester's personal conversation, for direct messages. */
@@ -117,7 +133,7 @@ export type OutboxDraft =
   /** Replaces the rollout's card (after it was posted) with the notice. */
   | { kind: "update_card"; rolloutId: string; notice: Notice }
   /** Replies in the card's thread, @mentioning people (a card edit notifies no one). */
-  | { kind: "reply_in_thread"; rolloutId: string; text: string; mentions: Person[] }
+  | { kind: "reply_in_thread"; rolloutId: string; text: Markdown; mentions: Person[] }
   /** A direct message to a stored personal conversation. */
   | { kind: "personal_message"; rolloutId: string; conversationId: string; notice: Notice }
   /** A short post in a channel subscribed to the endpoint (a rollout started, ended, paused). */

@@ -1,3 +1,5 @@
+import type { Person } from "./people.js";
+
 /** A named sample payload stored for an endpoint. */
 export interface Sample {
   endpoint: string;
@@ -12,8 +14,8 @@ export interface Sample {
 /** One decision GreenLight made: a command or card action, allowed or denied. Never holds secrets. */
 export interface AuditEntry {
   at: Date;
-  /** Who: display name and their Entra object id / Teams id. */
-  actor: { id: string; name: string; aadObjectId?: string };
+  /** Who: their display name, Teams id, and the stable identity they came with (object id, tenant, UPN). */
+  actor: Person;
   /** What: the command or card-action name (`invoke`, `sample.add`, `card:invoke`). */
   action: string;
   /** The endpoint (or other target) it concerned, when there is one. */

@@ -1,5 +1,5 @@
 import type { ChannelAddress } from "./notifier.js";
-import type { Person } from "./rollouts.js";
+import type { Person } from "./people.js";
 
 /** A channel that takes approvals and rollout notifications: for one endpoint, or (no endpoint) for all of them. */
 export interface Subscription {

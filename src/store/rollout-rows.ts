@@ -55,10 +55,12 @@ function toState(rollout: Rollout): RolloutState {
     override,
     expiresAt,
     timeline,
+    trafficSeen,
     ...plain
   } = rollout;
   return {
     ...plain,
+    ...(trafficSeen === undefined ? {} : { trafficSeen: { ...trafficSeen, at: trafficSeen.at.toISOString() } }),
     approvals: approvals.map((approval) => ({ ...approval, at: approval.at.toISOString() })),
     ...(smoke === undefined ? {} : { smoke: { ...smoke, at: smoke.at.toISOString() } }),
     ...(override === undefined ? {} : { override: { ...override, at: override.at.toISOString() } }),
@@ -68,11 +70,12 @@ function toState(rollout: Rollout): RolloutState {
 }
 
 export function toRollout(row: RolloutRow): Rollout {
-  const { approvals, smoke, override, expiresAt, timeline, ...plain } = row.state;
+  const { approvals, smoke, override, expiresAt, timeline, trafficSeen, ...plain } = row.state;
   return {
     id: row.id,
     endpoint: row.endpoint,
     ...plain,
+    ...(trafficSeen === undefined ? {} : { trafficSeen: { ...trafficSeen, at: new Date(trafficSeen.at) } }),
     phase: row.phase,
     version: row.version,
     requestedAt: row.requested_at,

@@ -1,4 +1,4 @@
-import type { Person } from "../ports/rollouts.js";
+import type { Person } from "../ports/people.js";
 import type { Subscription, SubscriptionStore } from "../ports/subscriptions.js";
 import type { SqlClient } from "./sql-client.js";
 

@@ -25,15 +25,19 @@ export class CallerDirectory {
     this.upns = new BoundedCache<string, Lookup>(MAX_USERS, now);
   }
 
-  async resolve(ctx: TurnContext, from: { id: string; name: string; aadObjectId?: string }): Promise<Caller> {
+  async resolve(
+    ctx: TurnContext,
+    from: { id: string; name: string; aadObjectId?: string; tenantId?: string },
+  ): Promise<Caller> {
     const caller: Caller = {
       id: from.id,
       name: from.name,
       ...(from.aadObjectId ? { aadObjectId: from.aadObjectId } : {}),
+      ...(from.tenantId ? { tenantId: from.tenantId } : {}),
     };
     const lookup = await this.upnOf(ctx, from.id);
     if ("upn" in lookup) return lookup.upn ? { ...caller, upn: lookup.upn } : caller;
-    if (!this.roleBook.needsUpn(caller)) return caller;
+    if (!this.roleBook.needsUpn()) return caller;
     return {
       ...caller,
       directoryProblem:

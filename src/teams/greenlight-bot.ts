@@ -151,6 +151,10 @@ export class GreenLightBot extends TeamsActivityHandler {
           body: { statusCode: 400, type: ERROR, value: { code: "BadRequest", message: describeError(reply.error) } },
         };
       }
+      if (reply.kind === "error" && reply.redraw) {
+        // Refused on a card with inputs: the card comes back as the person had it, what they typed kept, with why.
+        return { status: 200, body: { statusCode: 200, type: CARD, value: renderCard(reply.redraw, this.deps.cards) } };
+      }
       if (reply.kind === "error") {
         // A refusal (not allowed, stale, blocked) leaves the clicked card as it is, and says why.
         // A click's banner is plain text, not Markdown.
@@ -160,7 +164,7 @@ export class GreenLightBot extends TeamsActivityHandler {
       const card = renderCard(reply, this.deps.cards);
       // The invoke answer redraws the card for the person who clicked; in a chat or channel everyone else sees it too
       // (a rollout card is redrawn for everyone by the outbox, in the order of its changes).
-      if (shared && replyToId && !isRolloutCard(reply))
+      if (shared && replyToId && !keptCurrentByOutbox(reply))
         this.updateInBackground(reference, replyToId, command.correlationId, Promise.resolve(reply));
       return { status: 200, body: { statusCode: 200, type: CARD, value: card } };
     }
@@ -181,7 +185,7 @@ export class GreenLightBot extends TeamsActivityHandler {
       try {
         const reply = await work;
         // The outbox redraws a rollout card for everyone; a late copy from here could overwrite a newer one.
-        if (isRolloutCard(reply)) return;
+        if (keptCurrentByOutbox(reply)) return;
         activity = renderReply(reply, this.deps.cards);
         // A refusal goes in a message of its own: the clicked card keeps what it shows.
         if (reply.kind === "error") replace = false;
@@ -253,10 +257,12 @@ export class GreenLightBot extends TeamsActivityHandler {
 
   private async commandContext(ctx: TurnContext): Promise<CommandContext> {
     const from = ctx.activity.from;
+    const where = whereFrom(ctx.activity);
     const caller = await this.callers.resolve(ctx, {
       id: from.id,
       name: (from.name || from.id).slice(0, 200),
       ...(from.aadObjectId ? { aadObjectId: from.aadObjectId } : {}),
+      ...(where.tenantId ? { tenantId: where.tenantId } : {}),
     });
     return {
       caller,
@@ -271,15 +277,18 @@ export class GreenLightBot extends TeamsActivityHandler {
       subscriptions: this.deps.subscriptions,
       deletions: this.deps.deletions,
       rolloutSettings: this.deps.rolloutSettings,
-      where: whereFrom(ctx.activity),
+      where,
       newId: randomUUID,
       wakeWorker: this.deps.wakeWorker,
     };
   }
 }
 
-/** Cards the outbox keeps current for everyone (a rollout's, a deletion request's). */
-const isRolloutCard = (reply: Reply): boolean =>
+/**
+ * Cards the outbox keeps current for everyone (a rollout's, a deletion request's): a click's answer is the clicker's
+ * own view of it, never copied to the shared message.
+ */
+const keptCurrentByOutbox = (reply: Reply): boolean =>
   reply.kind === "card" && (reply.card === "rollout" || reply.card === "deletion");
 
 /** The promise's value if it settles within `ms`, without cancelling it otherwise. */
@@ -303,6 +312,7 @@ function whereFrom(activity: Activity): CommandContext["where"] {
   const tenantId = conversation.tenantId ?? (typeof data?.tenant?.id === "string" ? data.tenant.id : undefined);
   return {
     conversationId: conversation.id,
+    ...(tenantId ? { tenantId } : {}),
     personal: (conversation.conversationType ?? "personal") === "personal",
     ...(conversation.conversationType === "channel" && channelId
       ? { channel: { serviceUrl: activity.serviceUrl, channelId, ...(tenantId ? { tenantId } : {}) } }

@@ -1,4 +1,5 @@
 import {
+  type Activity,
   type CloudAdapter,
   type ConversationParameters,
   type ConversationReference,
@@ -6,16 +7,22 @@ import {
   MessageFactory,
   type TurnContext,
 } from "botbuilder";
-import type { ChannelAddress, Mention, MessageRef, Notice, Notifier } from "../ports/notifier.js";
+import type { Audience, ChannelAddress, Mention, MessageRef, Notice, Notifier } from "../ports/notifier.js";
 import type { Store } from "../ports/store.js";
 import type { CardRenderer } from "./cards/render-card.js";
 import { renderReply } from "./render-reply.js";
+import { RosterIds } from "./roster-ids.js";
+
+/** Teams refreshes a card for at most 60 named users (reference: progressive-delivery §7). */
+const MAX_REFRESH_USERS = 60;
 
 /**
  * Proactive messages through the adapter. Channel posts use createConversation, which works with an empty app id too
  * (local mode); TeamsInfo.sendMessageToTeamsChannel needs an app id (reference: teams-bot §2).
  */
 export class TeamsNotifier implements Notifier {
+  private readonly roster = new RosterIds();
+
   constructor(
     private readonly adapter: CloudAdapter,
     private readonly appId: string,
@@ -58,8 +65,29 @@ export class TeamsNotifier implements Notifier {
 
   async update(message: MessageRef, notice: Notice): Promise<void> {
     await this.continueIn(message.conversation, async (ctx) => {
-      await ctx.updateActivity({ ...renderReply(notice, this.cards), id: message.activityId });
+      const activity = renderReply(notice, this.cards);
+      if (notice.kind === "card" && notice.audience) await this.refreshFor(ctx, activity, notice.audience);
+      await ctx.updateActivity({ ...activity, id: message.activityId });
     });
+  }
+
+  /**
+   * Names the people a card with a refresh action refreshes itself for (Teams' user-specific views: each of them gets
+   * their own view, with their buttons). The roles file's object ids and UPNs become Teams ids through the channel's
+   * roster, at most 60 (Teams' limit). When none can be found, `userIds` is left out: Teams then refreshes the card for
+   * everyone in a channel of up to 60 members, which gives each their own view all the same.
+   */
+  private async refreshFor(ctx: TurnContext, activity: Partial<Activity>, audience: Audience): Promise<void> {
+    const card = activity.attachments?.[0]?.content as { refresh?: { userIds?: string[] } } | undefined;
+    if (!card?.refresh) return;
+    const ids = new Set(audience.teamsIds);
+    for (const directoryId of audience.directoryIds) {
+      if (ids.size >= MAX_REFRESH_USERS) break;
+      const id = await this.roster.teamsIdOf(ctx, directoryId);
+      if (id) ids.add(id);
+    }
+    // The requester alone is not who the card is for: their view has no decision of theirs.
+    if (ids.size > audience.teamsIds.length) card.refresh.userIds = [...ids].slice(0, MAX_REFRESH_USERS);
   }
 
   /**

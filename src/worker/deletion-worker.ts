@@ -2,16 +2,18 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "../logger.js";
 import type { Clock } from "../ports/clock.js";
 import type { Deletion, DeletionStore } from "../ports/deletions.js";
-import type { ChannelAddress } from "../ports/notifier.js";
+import type { ChannelAddress, Mention } from "../ports/notifier.js";
 import type { RolloutStore } from "../ports/rollouts.js";
 import type { SubscriptionStore } from "../ports/subscriptions.js";
-import type { Workspace } from "../ports/workspace.js";
+import type { Result } from "../ports/result.js";
+import type { Workspace, WorkspaceError } from "../ports/workspace.js";
 import {
   deleted,
   deletionFailed,
   reconcileDeletion,
   type DeletionContext,
   type DeletionDecision,
+  type DeletionObserved,
 } from "../core/deletion/deletion.js";
 import { followingChannels } from "../core/rollout/channels.js";
 import { BackgroundLoop } from "./background-loop.js";
@@ -23,6 +25,8 @@ export interface DeletionWorkerOptions {
   subscriptions: SubscriptionStore;
   releaseChannel?: ChannelAddress;
   workspace: Workspace;
+  /** The approvers, for whom a deletion's card refreshes while it waits. */
+  approvers: readonly Mention[];
   clock: Clock;
   log: Logger;
   idleMs: number;
@@ -87,15 +91,17 @@ export class DeletionWorker {
     try {
       const ctx: DeletionContext = {
         now: this.o.clock.now(),
+        approvers: this.o.approvers,
         notify: await followingChannels(this.o.subscriptions, d.endpoint, this.o.releaseChannel),
         correlationId: this.owner,
         retryMs: this.o.retryMs,
       };
-      let decision: DeletionDecision = reconcileDeletion(
-        d,
-        ctx,
-        (await this.o.rollouts.activeRollout(d.endpoint)) !== undefined,
-      );
+      const seen = await this.observe(d);
+      if (!seen.ok) {
+        until = new Date(ctx.now.getTime() + this.o.retryMs);
+        return;
+      }
+      let decision: DeletionDecision = reconcileDeletion(d, ctx, seen.value);
       if (decision.kind === "delete") {
         const done = await this.o.workspace.deleteEndpoint(d.endpoint);
         decision = done.ok
@@ -118,5 +124,18 @@ export class DeletionWorker {
         .releaseDeletion(d.id, this.owner, until ? { nextRunAt: until, version: d.version } : undefined)
         .catch((error: unknown) => this.o.log.warn("could not release a deletion lease", { error: String(error) }));
     }
+  }
+
+  /**
+   * What a confirmed request needs to know right before the delete: whether a rollout started, and the endpoint as
+   * Azure has it now (to compare with the card the approver confirmed). An unconfirmed one needs nothing.
+   */
+  private async observe(d: Deletion): Promise<Result<DeletionObserved, WorkspaceError>> {
+    if (d.phase !== "deleting") return { ok: true, value: { rolloutActive: false } };
+    const rolloutActive = (await this.o.rollouts.activeRollout(d.endpoint)) !== undefined;
+    const endpoint = await this.o.workspace.getEndpoint(d.endpoint);
+    if (endpoint.ok) return { ok: true, value: { rolloutActive, endpoint: endpoint.value } };
+    if (endpoint.error.code === "endpoint_not_found") return { ok: true, value: { rolloutActive } };
+    return endpoint;
   }
 }

@@ -4,18 +4,19 @@ import type { Logger } from "../logger.js";
 import { BackgroundLoop } from "./background-loop.js";
 import { settlesWithin } from "./settles-within.js";
 import type { Clock } from "../ports/clock.js";
-import type { ChannelAddress, Mention } from "../ports/notifier.js";
+import type { ChannelAddress } from "../ports/notifier.js";
 import type { SubscriptionStore } from "../ports/subscriptions.js";
 import { followingChannels } from "../core/rollout/channels.js";
 import type { Rollout, RolloutStore, SmokeSample } from "../ports/rollouts.js";
 import type { Store } from "../ports/store.js";
 import type { Workspace, WorkspaceError } from "../ports/workspace.js";
 import type { Result } from "../ports/result.js";
+import type { RolloutPeople } from "../core/rollout/transition.js";
+import { waitingForPerson } from "../core/rollout/waiting.js";
 import {
   actionFailed,
   reconcile,
   smokeTested,
-  waitingForPerson,
   type Decision,
   type Observed,
   type ReconcileContext,
@@ -29,7 +30,8 @@ export interface RolloutWorkerOptions {
   store: Store;
   clock: Clock;
   log: Logger;
-  approvers: () => Mention[];
+  /** Who holds the roles that act on rollouts, to @mention when they must act. */
+  people: RolloutPeople;
   approvalTtlMs: number;
   /** Who follows each endpoint (its subscribed channels), and the release channel when none does. */
   subscriptions: SubscriptionStore;
@@ -366,7 +368,7 @@ export class RolloutWorker {
     return {
       notify: await followingChannels(this.o.subscriptions, r.endpoint, this.o.releaseChannel),
       now: this.o.clock.now(),
-      approvers: this.o.approvers(),
+      people: this.o.people,
       approvalTtlMs: this.o.approvalTtlMs,
       correlationId: this.owner,
       pollMs: this.o.pollMs,

@@ -1,5 +1,6 @@
 import type { Clock } from "../../ports/clock.js";
-import type { ChannelAddress, Mention } from "../../ports/notifier.js";
+import type { ChannelAddress } from "../../ports/notifier.js";
+import type { RolloutPeople } from "../rollout/transition.js";
 import type { RolloutStore } from "../../ports/rollouts.js";
 import type { SubscriptionStore } from "../../ports/subscriptions.js";
 import type { DeletionStore } from "../../ports/deletions.js";
@@ -46,8 +47,8 @@ export interface CommandContext {
   subscriptions: SubscriptionStore;
   deletions: DeletionStore;
   rolloutSettings: RolloutSettings;
-  /** Where the command came from: a channel (its address) or a chat, and the conversation's id. */
-  where: { conversationId: string; personal: boolean; channel?: ChannelAddress };
+  /** Where the command came from: a channel (its address) or a chat, the conversation's id, and its Entra tenant. */
+  where: { conversationId: string; personal: boolean; channel?: ChannelAddress; tenantId?: string };
   /** A new unique id (rollout ids). */
   newId(): string;
   /** Tells the rollout worker there is work due now. */
@@ -59,6 +60,6 @@ export interface RolloutSettings {
   releaseChannel?: ChannelAddress;
   /** How long an approval waits before the rollout expires. */
   approvalTtlMs: number;
-  /** Whom a reply in the card's thread @mentions when an approval is needed. */
-  approvers: Mention[];
+  /** Who holds the roles that act on rollouts: whom a reply in a card's thread @mentions when they must act. */
+  people: RolloutPeople;
 }

@@ -13,16 +13,25 @@ const picked = (kind: NameKind) =>
     .transform((v) => (v?.trim() ? v.trim() : undefined))
     .pipe(nameSchema(kind).optional());
 
+const id = (what: string) => z.string().regex(/^[0-9a-f-]{36}$/i, `not a ${what} id`);
+
+/** A reason typed on a card: optional where it is asked for but not required ("" when the box was left empty). */
+const optionalReason = z
+  .string()
+  .max(300)
+  .optional()
+  .transform((v) => (v?.trim() ? v.trim() : undefined));
+
 /** A rollout card's buttons: the rollout, the step and the version the card showed. */
 const rolloutTarget = z.object({
-  rollout: z.string().regex(/^[0-9a-f-]{36}$/i, "not a rollout id"),
+  rollout: id("rollout"),
   step: z.number().int().min(0).max(20),
   version: z.number().int().min(1).max(1_000_000),
 });
 
 /** A deletion card's buttons: the request and the version the card showed. */
 const deletionTarget = z.object({
-  deletion: z.string().regex(/^[0-9a-f-]{36}$/i, "not a deletion id"),
+  deletion: id("deletion"),
   version: z.number().int().min(1).max(1_000_000),
 });
 
@@ -81,13 +90,24 @@ export const CARD_ACTIONS = {
     }),
   ),
   "rollout.approve": action(rolloutTarget, (d) => ({ name: "rollout.approve", target: d })),
-  "rollout.reject": action(rolloutTarget, (d) => ({ name: "rollout.reject", target: d })),
+  "rollout.reject": action(rolloutTarget.extend({ reason: optionalReason }), ({ reason, ...target }) => ({
+    name: "rollout.reject",
+    target,
+    ...(reason ? { reason } : {}),
+  })),
   "rollout.retire": action(rolloutTarget, (d) => ({ name: "rollout.retire", target: d, keep: false })),
   "rollout.keep": action(rolloutTarget, (d) => ({ name: "rollout.retire", target: d, keep: true })),
   "rollout.override": action(
     rolloutTarget.extend({ reason: z.string().trim().min(3, "say why, in a few words").max(300) }),
     ({ reason, ...target }) => ({ name: "rollout.override", target, reason }),
   ),
+  "rollout.resume": action(rolloutTarget, (d) => ({ name: "rollout.resume", target: d })),
+  "rollout.restore": action(rolloutTarget, (d) => ({ name: "rollout.restore", target: d })),
+  "rollout.view": action(z.object({ rollout: id("rollout") }), (d) => ({ name: "rollout.view", rollout: d.rollout })),
+  "deletion.view": action(z.object({ deletion: id("deletion") }), (d) => ({
+    name: "deletion.view",
+    deletion: d.deletion,
+  })),
   "deletion.approve": action(
     deletionTarget.extend({ confirm: z.string().max(300).default("") }),
     ({ confirm, ...target }) => ({ name: "deletion.approve", target, typed: confirm }),

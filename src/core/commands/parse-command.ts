@@ -50,9 +50,15 @@ export type Command =
   | { name: "deletion.approve"; target: DeletionTarget; typed: string }
   | { name: "deletion.reject"; target: DeletionTarget }
   /** A button on a rollout card; `target` binds it to the rollout, step and version the card showed. */
-  | { name: "rollout.approve" | "rollout.reject"; target: CardTarget }
+  | { name: "rollout.approve"; target: CardTarget }
+  | { name: "rollout.reject"; target: CardTarget; reason?: string }
   | { name: "rollout.retire"; target: CardTarget; keep: boolean }
-  | { name: "rollout.override"; target: CardTarget; reason: string };
+  | { name: "rollout.override"; target: CardTarget; reason: string }
+  /** After a pause: go on from the traffic the card shows, or put the starting traffic back. */
+  | { name: "rollout.resume" | "rollout.restore"; target: CardTarget }
+  /** A card asks for the view of the person looking at it (Teams' refresh, or "Show my options"). */
+  | { name: "rollout.view"; rollout: string }
+  | { name: "deletion.view"; deletion: string };
 
 export type CommandName = Command["name"];
 

@@ -1,3 +1,5 @@
+import type { Person } from "../../ports/people.js";
+import { personOf } from "../access/identity.js";
 import { allowedRoles, isAllowed } from "../access/policy.js";
 import type { Role } from "../access/roles.js";
 import type { UserError } from "../errors.js";
@@ -13,9 +15,9 @@ import { readLogs } from "./handlers/read-logs.js";
 import { showAudit } from "./handlers/show-audit.js";
 import { showEndpoint } from "./handlers/show-endpoint.js";
 import { whoami } from "./handlers/whoami.js";
-import { decide, decisions, deploy, rollback, status } from "./handlers/rollouts.js";
+import { decide, decisions, deploy, rollback, status, viewRollout } from "./handlers/rollouts.js";
 import { listSubscriptions, subscribe, unsubscribe } from "./handlers/subscriptions.js";
-import { decideDeletion, removeSamples, requestDeletion } from "./handlers/deletions.js";
+import { decideDeletion, removeSamples, requestDeletion, viewDeletion } from "./handlers/deletions.js";
 import { readMessageText } from "./message-text.js";
 import { parseCardAction } from "./parse-card-action.js";
 import { parseCommand, type AttachedFile, type Command } from "./parse-command.js";
@@ -65,13 +67,13 @@ async function rejectInput(ctx: CommandContext, action: string, error: UserError
   return { kind: "error", error };
 }
 
-function actorOf(ctx: CommandContext): { id: string; name: string; aadObjectId?: string } {
-  return {
-    id: ctx.caller.id,
-    name: ctx.caller.name,
-    ...(ctx.caller.aadObjectId ? { aadObjectId: ctx.caller.aadObjectId } : {}),
-  };
-}
+const actorOf = (ctx: CommandContext): Person => personOf(ctx.caller);
+
+/**
+ * Looking at a card is not a decision: Teams asks for each approver's view of a card by itself, after every change, so
+ * an allowed view is not an audit row (a denied one is).
+ */
+const isView = (command: Command): boolean => command.name === "rollout.view" || command.name === "deletion.view";
 
 /**
  * Runs one command for one caller: checks the policy on the server, runs the handler, and writes the audit row
@@ -103,7 +105,8 @@ export async function runCommand(command: Command, ctx: CommandContext, origin: 
       throw error;
     }
     const ended = outcomeOf(reply);
-    await audit(ended.outcome, [detailOf(command), ended.detail].filter(Boolean).join(", ") || undefined);
+    if (!isView(command) || ended.outcome !== "ok")
+      await audit(ended.outcome, [detailOf(command), ended.detail].filter(Boolean).join(", ") || undefined);
   }
   // A button on the details card answers on that card, keeping its inputs, so the next button still has them (the
   // card is redrawn only for someone who may see it).
@@ -119,6 +122,10 @@ const CARD_ONLY_ACTIONS = {
   "rollout.reject": "reject a rollout step",
   "rollout.retire": "retire or keep the old deployment",
   "rollout.override": "override a failed smoke test",
+  "rollout.resume": "continue a paused rollout from the traffic Azure has",
+  "rollout.restore": "put back a rollout's starting traffic",
+  "rollout.view": "see a rollout's card",
+  "deletion.view": "see a deletion request's card",
   "deletion.approve": "confirm an endpoint's deletion",
   "deletion.reject": "keep an endpoint someone asked to delete",
 } satisfies Partial<Record<Command["name"], string>>;
@@ -131,7 +138,7 @@ function forbidden(command: Command, ctx: CommandContext): UserError {
       CARD_ONLY_ACTIONS[command.name as keyof typeof CARD_ONLY_ACTIONS] ?? `run \`${command.name.replace(".", " ")}\``,
     needed,
     holders: holders(ctx, needed),
-    ...(ctx.caller.directoryProblem ? { directoryProblem: ctx.caller.directoryProblem } : {}),
+    ...accessProblemOf(ctx),
   };
 }
 
@@ -166,11 +173,23 @@ function dispatch(command: Command, ctx: CommandContext): Promise<Reply> | Reply
     case "rollout.approve":
       return decide(ctx, command.target, decisions.approve(command.target));
     case "rollout.reject":
-      return decide(ctx, command.target, decisions.reject(command.target));
+      return decide(ctx, command.target, decisions.reject(command.target, command.reason), {
+        ...(command.reason ? { reason: command.reason } : {}),
+      });
     case "rollout.retire":
       return decide(ctx, command.target, decisions.retire(command.target, command.keep));
     case "rollout.override":
-      return decide(ctx, command.target, decisions.override(command.target, command.reason));
+      return decide(ctx, command.target, decisions.override(command.target, command.reason), {
+        reason: command.reason,
+      });
+    case "rollout.resume":
+      return decide(ctx, command.target, decisions.resume(command.target));
+    case "rollout.restore":
+      return decide(ctx, command.target, decisions.restore(command.target));
+    case "rollout.view":
+      return viewRollout(ctx, command.rollout);
+    case "deletion.view":
+      return viewDeletion(ctx, command.deletion);
     case "subscribe":
       return subscribe(ctx, command.endpoint);
     case "unsubscribe":
@@ -225,9 +244,13 @@ function targetOf(command: Command): string | undefined {
     case "rollout.reject":
     case "rollout.retire":
     case "rollout.override":
+    case "rollout.resume":
+    case "rollout.restore":
+    case "rollout.view":
     case "subscriptions":
     case "deletion.approve":
     case "deletion.reject":
+    case "deletion.view":
       return undefined;
   }
 }
@@ -256,10 +279,17 @@ function detailOf(command: Command): string | undefined {
     case "rollout.reject":
     case "rollout.retire":
     case "rollout.override":
+    case "rollout.resume":
+    case "rollout.restore":
       return `rollout ${command.target.rollout.slice(0, 8)}, step ${command.target.step + 1}, version ${command.target.version}`;
     default:
       return undefined;
   }
+}
+
+function accessProblemOf(ctx: CommandContext): { accessProblem?: string } {
+  const problem = ctx.roleBook.outsider(ctx.caller) ?? ctx.caller.directoryProblem;
+  return problem ? { accessProblem: problem } : {};
 }
 
 function holders(ctx: CommandContext, roles: readonly Role[]): string[] {

@@ -1,17 +1,22 @@
-import type { Deletion, DeletionDraft, DeletionEffects } from "../../ports/deletions.js";
+import type { Deletion, DeletionDraft, DeletionEffects, DeletionPreview } from "../../ports/deletions.js";
 import { isDeletionFinal } from "../../ports/deletions.js";
-import type { ChannelAddress } from "../../ports/notifier.js";
+import type { ChannelAddress, Markdown, Mention } from "../../ports/notifier.js";
+import type { Person } from "../../ports/people.js";
 import { err, ok, type Result } from "../../ports/result.js";
-import type { Person } from "../../ports/rollouts.js";
-import type { WorkspaceError } from "../../ports/workspace.js";
-import { describeError, type UserError } from "../errors.js";
+import type { EndpointView, WorkspaceError } from "../../ports/workspace.js";
+import { someoneElse } from "../access/identity.js";
+import { errorText, type UserError } from "../errors.js";
+import { describeTraffic, sameTraffic } from "../rollout/plan.js";
 import { GREENLIGHT } from "../rollout/transition.js";
-import { escapeMarkdown as md, markdownToPlain } from "../views/markdown.js";
-import { deletionNotice } from "./deletion-card.js";
+import { markdown } from "../views/markdown.js";
+import { deletionNotice, deletionStateLine } from "./deletion-card.js";
+import { modelText } from "../views/model-text.js";
 
 /** What a deletion's change needs besides the request: the time, and the channels that hear when it ends. */
 export interface DeletionContext {
   now: Date;
+  /** The approvers, for whom the card refreshes while it waits. */
+  approvers: readonly Mention[];
   notify: readonly ChannelAddress[];
   correlationId: string;
   /** How often a workspace that is busy or unreachable is tried again. */
@@ -37,7 +42,9 @@ interface Change {
   action: string;
   outcome?: string;
   /** Ended: the channels following the endpoint and the requester hear it. */
-  announce?: string;
+  announce?: Markdown;
+  /** Only the requester hears it (someone kept the endpoint; their request expired). */
+  tellRequester?: Markdown;
 }
 
 /** Builds a change: the next version, a timeline line, its audit row, the card redrawn, and any announcement. */
@@ -51,18 +58,19 @@ function change(d: Deletion, c: Change, ctx: DeletionContext): DeletionTransitio
   };
   for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
   const next = merged as unknown as Deletion;
-  const outbox: DeletionDraft[] = [{ kind: "update_deletion_card", deletionId: d.id, notice: deletionNotice(next) }];
+  const outbox: DeletionDraft[] = [{ kind: "update_deletion_card", deletionId: d.id, notice: deletionNotice(next, ctx.approvers) }];
   if (c.announce) {
     const notice = { kind: "text" as const, text: c.announce };
     for (const channel of ctx.notify) outbox.push({ kind: "deletion_notice", deletionId: d.id, channel, notice });
-    if (d.requesterConversationId) {
-      outbox.push({
-        kind: "deletion_personal_message",
-        deletionId: d.id,
-        conversationId: d.requesterConversationId,
-        notice,
-      });
-    }
+  }
+  const personal = c.tellRequester ?? c.announce;
+  if (personal && d.requesterConversationId) {
+    outbox.push({
+      kind: "deletion_personal_message",
+      deletionId: d.id,
+      conversationId: d.requesterConversationId,
+      notice: { kind: "text", text: personal },
+    });
   }
   return {
     next,
@@ -81,13 +89,19 @@ function change(d: Deletion, c: Change, ctx: DeletionContext): DeletionTransitio
   };
 }
 
-function current(d: Deletion, target: DeletionTarget): UserError | undefined {
+/** Refuses a click on a card that no longer shows the request as it is, or whose time ran out (recorded or not). */
+function current(d: Deletion, target: DeletionTarget, now: Date): UserError | undefined {
   if (target.deletion !== d.id || target.version !== d.version || d.phase !== "awaiting_approval") {
     return {
       code: "stale_card",
       endpoint: d.endpoint,
-      now: isDeletionFinal(d.phase) ? `the deletion request has ended (${d.phase})` : `the request is now: ${d.phase}`,
+      now: isDeletionFinal(d.phase)
+        ? `the deletion request has ended: ${deletionStateLine(d)}`
+        : `the request is now: ${deletionStateLine(d)}`,
     };
+  }
+  if (d.expiresAt && now >= d.expiresAt) {
+    return { code: "approval_expired", endpoint: d.endpoint, expiredAt: d.expiresAt, what: "deletion" };
   }
   return undefined;
 }
@@ -103,10 +117,9 @@ export function confirmDeletion(
   typedName: string,
   ctx: DeletionContext,
 ): Result<DeletionTransition, UserError> {
-  const refused = current(d, target);
+  const refused =
+    current(d, target, ctx.now) ?? someoneElse(d.requestedBy, by, { endpoint: d.endpoint, what: "deletion" });
   if (refused) return err(refused);
-  if (by.id === d.requestedBy.id)
-    return err({ code: "self_approval", endpoint: d.endpoint, requester: d.requestedBy.name, what: "deletion" });
   if (typedName.trim() !== d.endpoint) return err({ code: "confirmation_mismatch", endpoint: d.endpoint });
   return ok(
     change(
@@ -129,7 +142,7 @@ export function rejectDeletion(
   by: Person,
   ctx: DeletionContext,
 ): Result<DeletionTransition, UserError> {
-  const refused = current(d, target);
+  const refused = current(d, target, ctx.now);
   if (refused) return err(refused);
   return ok(
     change(
@@ -145,6 +158,7 @@ export function rejectDeletion(
         by,
         action: "deletion.reject",
         outcome: "rejected",
+        tellRequester: markdown`${by.name} kept ${d.endpoint}: your request to delete it was turned down, and nothing was deleted.`,
       },
       ctx,
     ),
@@ -157,7 +171,14 @@ export type DeletionDecision =
   | { kind: "delete" }
   | { kind: "transition"; transition: DeletionTransition };
 
-export function reconcileDeletion(d: Deletion, ctx: DeletionContext, rolloutActive: boolean): DeletionDecision {
+/** What the worker read before deleting: whether a rollout runs on the endpoint, and the endpoint as Azure has it. */
+export interface DeletionObserved {
+  rolloutActive: boolean;
+  /** Undefined when the endpoint is gone already (deleted by another way, or by this request before a crash). */
+  endpoint?: Pick<EndpointView, "state" | "traffic" | "deployments">;
+}
+
+export function reconcileDeletion(d: Deletion, ctx: DeletionContext, seen: DeletionObserved): DeletionDecision {
   if (d.phase === "awaiting_approval") {
     if (d.expiresAt && ctx.now >= d.expiresAt) {
       return {
@@ -174,6 +195,7 @@ export function reconcileDeletion(d: Deletion, ctx: DeletionContext, rolloutActi
             what: "expired unconfirmed",
             action: "deletion.expire",
             outcome: "expired",
+            tellRequester: markdown`Your request to delete ${d.endpoint} expired before an approver confirmed it; nothing was deleted.`,
           },
           ctx,
         ),
@@ -183,14 +205,52 @@ export function reconcileDeletion(d: Deletion, ctx: DeletionContext, rolloutActi
   }
   if (d.phase === "deleting") {
     // A rollout started between the confirmation and now: deleting would pull the endpoint from under it.
-    if (rolloutActive)
+    if (seen.rolloutActive) {
       return {
         kind: "transition",
         transition: failed(d, "A rollout started on it after the request; nothing was deleted.", ctx),
       };
+    }
+    if (!seen.endpoint) return { kind: "transition", transition: deleted(d, ctx) };
+    // Azure's own delete in progress (this request's, before a crash) changes what a read shows: let it finish.
+    if (/^deleting$/i.test(seen.endpoint.state)) return { kind: "delete" };
+    const changes = changedSince(d.preview, seen.endpoint);
+    if (changes.length > 0) {
+      return {
+        kind: "transition",
+        transition: failed(
+          d,
+          `It changed after the card was made: ${changes.join("; ")}. Nothing was deleted; ask again to see what it is now.`,
+          ctx,
+        ),
+      };
+    }
     return { kind: "delete" };
   }
   return { kind: "wait", until: undefined };
+}
+
+/**
+ * What differs between the card an approver confirmed and the endpoint now: deployments added or removed, a model
+ * swapped, traffic moved. (State and instance counts are not what the approver was asked about.)
+ */
+export function changedSince(
+  preview: DeletionPreview,
+  now: Pick<EndpointView, "traffic" | "deployments">,
+): string[] {
+  const before = new Map(preview.deployments.map((x) => [x.name, x.model]));
+  const after = new Map(now.deployments.map((x) => [x.name, modelText(x.model)]));
+  const changes: string[] = [];
+  for (const [name, model] of after) {
+    const was = before.get(name);
+    if (was === undefined) changes.push(`${name} (${model}) was added`);
+    else if (was !== model) changes.push(`${name} now serves ${model} (was ${was})`);
+  }
+  for (const [name, model] of before) if (!after.has(name)) changes.push(`${name} (${model}) is gone`);
+  if (!sameTraffic(preview.traffic, now.traffic)) {
+    changes.push(`traffic is ${describeTraffic(now.traffic)} (was ${describeTraffic(preview.traffic)})`);
+  }
+  return changes;
 }
 
 /** Azure deleted the endpoint and its deployments. */
@@ -208,7 +268,7 @@ export function deleted(d: Deletion, ctx: DeletionContext): DeletionTransition {
       },
       what: `deleted ${d.endpoint} and its deployments`,
       action: "deletion.delete",
-      announce: `Endpoint ${md(d.endpoint)} was deleted, as ${md(d.requestedBy.name)} asked and ${md(by)} confirmed.`,
+      announce: markdown`Endpoint ${d.endpoint} was deleted, as ${d.requestedBy.name} asked and ${by} confirmed.`,
     },
     ctx,
   );
@@ -219,10 +279,7 @@ export function deletionFailed(d: Deletion, error: WorkspaceError, ctx: Deletion
   if (["operation_in_progress", "workspace_throttled", "workspace_unreachable"].includes(error.code)) {
     return { kind: "wait", until: new Date(ctx.now.getTime() + ctx.retryMs) };
   }
-  return {
-    kind: "transition",
-    transition: failed(d, `Azure ML did not delete it: ${markdownToPlain(describeError(error))}`, ctx),
-  };
+  return { kind: "transition", transition: failed(d, `Azure ML did not delete it: ${errorText(error)}`, ctx) };
 }
 
 function failed(d: Deletion, reason: string, ctx: DeletionContext): DeletionTransition {
@@ -233,7 +290,7 @@ function failed(d: Deletion, reason: string, ctx: DeletionContext): DeletionTran
       what: "the deletion failed",
       action: "deletion.fail",
       outcome: "failed",
-      announce: `Endpoint ${md(d.endpoint)} was not deleted. ${md(reason)}`,
+      announce: markdown`Endpoint ${d.endpoint} was not deleted. ${reason}`,
     },
     ctx,
   );

@@ -1,8 +1,13 @@
+import type { Person } from "../../ports/people.js";
 import { err, ok, type Result } from "../../ports/result.js";
-import { isFinal, type Person, type Rollout } from "../../ports/rollouts.js";
+import { isFinal, type Rollout, type RolloutPhase } from "../../ports/rollouts.js";
+import { someoneElse } from "../access/identity.js";
 import type { UserError } from "../errors.js";
-import { describeTraffic, trafficAfter } from "./plan.js";
+import { markdown } from "../views/markdown.js";
+import { describeTraffic, otherDeployments, trafficAfter } from "./plan.js";
+import { stateLine } from "./rollout-card.js";
 import { end, restore, transition, type Transition, type TransitionContext } from "./transition.js";
+import { blockedBySmokeTest } from "./waiting.js";
 
 /** What a card button says it acts on: a click is bound to exactly this rollout, step and version. */
 export interface CardTarget {
@@ -13,39 +18,38 @@ export interface CardTarget {
 
 type Outcome = Result<Transition, UserError>;
 
-/** Refuses a click made on a card that no longer shows the rollout as it is (step done, ended, or changed since). */
-function current(r: Rollout, target: CardTarget, phases: readonly Rollout["phase"][]): UserError | undefined {
+/**
+ * Refuses a click made on a card that no longer shows the rollout as it is (step done, ended, or changed since), and
+ * one whose approval has run out — whether or not the worker has recorded the expiry yet.
+ */
+function current(r: Rollout, target: CardTarget, phases: readonly RolloutPhase[], now: Date): UserError | undefined {
   if (target.rollout !== r.id || target.step !== r.step || target.version !== r.version || !phases.includes(r.phase)) {
     return {
       code: "stale_card",
       endpoint: r.endpoint,
-      now: isFinal(r.phase)
-        ? `the rollout has ended (${r.phase.replace("_", " ")})`
-        : `the rollout is at: ${phaseNow(r)}`,
+      now: isFinal(r.phase) ? `the rollout has ended (${r.phase.replace("_", " ")})` : `the rollout is now: ${stateLine(r)}`,
+    };
+  }
+  if (r.expiresAt && now >= r.expiresAt) {
+    return {
+      code: "approval_expired",
+      endpoint: r.endpoint,
+      expiredAt: r.expiresAt,
+      what: r.phase === "promoted" ? "retirement" : "step",
     };
   }
   return undefined;
 }
 
-const phaseNow = (r: Rollout): string =>
-  r.phase === "awaiting_approval"
-    ? `step ${r.step + 1} of ${r.plan.length}, waiting for approval`
-    : r.phase.replace("_", " ");
-
-/** Separation of duties: whoever requested a rollout cannot approve its steps or the retirement. */
-function selfApproval(r: Rollout, by: Person): UserError | undefined {
-  return by.id === r.requestedBy.id
-    ? { code: "self_approval", endpoint: r.endpoint, requester: r.requestedBy.name, what: "rollout" }
-    : undefined;
-}
+/** Separation of duties: someone other than the requester decides, and GreenLight can tell them apart. */
+const notRequester = (r: Rollout, by: Person): UserError | undefined =>
+  someoneElse(r.requestedBy, by, { endpoint: r.endpoint, what: "rollout" });
 
 /** An approver approves the step the card shows: the worker applies its traffic next. */
 export function approve(r: Rollout, target: CardTarget, by: Person, ctx: TransitionContext): Outcome {
-  const refused = current(r, target, ["awaiting_approval"]) ?? selfApproval(r, by);
+  const refused = current(r, target, ["awaiting_approval"], ctx.now) ?? notRequester(r, by);
   if (refused) return err(refused);
-  if (r.step === 0 && r.smoke && !r.smoke.passed && !r.override) {
-    return err({ code: "smoke_test_failed", endpoint: r.endpoint });
-  }
+  if (blockedBySmokeTest(r)) return err({ code: "smoke_test_failed", endpoint: r.endpoint });
   const traffic = describeTraffic(trafficAfter(r, r.step));
   return ok(
     transition(
@@ -66,26 +70,36 @@ export function approve(r: Rollout, target: CardTarget, by: Person, ctx: Transit
   );
 }
 
-/** An approver rejects the step the card shows: the rollout ends and the starting traffic is put back. */
-export function reject(r: Rollout, target: CardTarget, by: Person, ctx: TransitionContext): Outcome {
-  const refused = current(r, target, ["awaiting_approval"]);
+/**
+ * An approver rejects the step the card shows, with a reason if they give one: the rollout ends and the starting
+ * traffic is put back. The requester may withdraw their own rollout this way.
+ */
+export function reject(
+  r: Rollout,
+  target: CardTarget,
+  by: Person,
+  reason: string | undefined,
+  ctx: TransitionContext,
+): Outcome {
+  const refused = current(r, target, ["awaiting_approval"], ctx.now);
   if (refused) return err(refused);
+  const why = reason ? `: ${reason}` : "";
   return ok(
     restore(
       r,
       "rejected",
       {
-        what: `rejected step ${r.step + 1}`,
+        what: `rejected step ${r.step + 1}${why}`,
         by,
         action: "rollout.reject",
-        reason: `${by.name} rejected step ${r.step + 1}.`,
+        reason: `${by.name} rejected step ${r.step + 1}${why || "."}`,
       },
       ctx,
     ),
   );
 }
 
-/** An admin lets a failed smoke test pass, with a reason (audited); the first step can then be approved. */
+/** An admin other than the requester lets a failed smoke test pass, with a reason (audited). */
 export function overrideSmokeTest(
   r: Rollout,
   target: CardTarget,
@@ -93,9 +107,9 @@ export function overrideSmokeTest(
   reason: string,
   ctx: TransitionContext,
 ): Outcome {
-  const refused = current(r, target, ["awaiting_approval"]);
+  const refused = current(r, target, ["awaiting_approval"], ctx.now) ?? notRequester(r, by);
   if (refused) return err(refused);
-  if (r.step !== 0 || !r.smoke || r.smoke.passed || r.override) {
+  if (!blockedBySmokeTest(r)) {
     return err({ code: "stale_card", endpoint: r.endpoint, now: "the smoke test needs no override" });
   }
   return ok(
@@ -106,18 +120,29 @@ export function overrideSmokeTest(
         what: `overrode the failed smoke test: ${reason}`,
         by,
         action: "rollout.override",
+        ask: {
+          who: "approvers",
+          text: ownStep(r, `${by.name} overrode the failed smoke test`),
+        },
       },
       ctx,
     ),
   );
 }
 
+const ownStep = (r: Rollout, prefix: string) => {
+  const step = describeTraffic(trafficAfter(r, 0));
+  return markdown`${prefix}: step 1 of ${r.endpoint} (${step}) can now be approved on the card.`;
+};
+
 /** After the last step, an approver (not the requester) deletes the old deployment, or keeps it at 0 %. */
 export function retire(r: Rollout, target: CardTarget, by: Person, keep: boolean, ctx: TransitionContext): Outcome {
-  const refused = current(r, target, ["promoted"]) ?? selfApproval(r, by);
+  const refused = current(r, target, ["promoted"], ctx.now) ?? notRequester(r, by);
   if (refused) return err(refused);
   if (keep) {
-    return ok(end(r, "completed", { what: `kept ${r.live} at 0 %`, by, action: "rollout.keep" }, ctx));
+    return ok(
+      end(r, "completed", { what: `kept ${r.live} at 0 %`, by, action: "rollout.keep", oldDeployment: "kept" }, ctx),
+    );
   }
   return ok(
     transition(
@@ -133,16 +158,75 @@ export function retire(r: Rollout, target: CardTarget, by: Person, keep: boolean
   );
 }
 
-/** An operator puts the starting traffic back, at any point before the end, without approval. */
-export function rollBack(r: Rollout, by: Person, ctx: TransitionContext): Outcome {
-  if (isFinal(r.phase) || r.phase === "restoring" || r.phase === "retiring") {
-    return err({ code: "no_active_rollout", endpoint: r.endpoint });
+/**
+ * An operator puts the starting traffic back, at any point before the end, without approval — from a card (bound to
+ * what it shows) or from chat. While a restore is already being retried, it is tried again at once.
+ */
+export function rollBack(r: Rollout, by: Person, ctx: TransitionContext, target?: CardTarget): Outcome {
+  if (target) {
+    const refused = current(r, target, [r.phase], ctx.now);
+    if (refused) return err(refused);
+  }
+  if (isFinal(r.phase)) return err({ code: "no_active_rollout", endpoint: r.endpoint });
+  if (r.phase === "retiring") {
+    return err({
+      code: "cannot_roll_back",
+      endpoint: r.endpoint,
+      problem: `all its traffic is on ${r.candidate} already and ${r.live} is being deleted`,
+    });
+  }
+  if (r.phase === "restoring") {
+    return ok(
+      transition(
+        r,
+        {
+          set: { nextRunAt: ctx.now },
+          what: "rollback asked again: putting back the starting traffic now",
+          by,
+          action: "rollout.rollback",
+        },
+        ctx,
+      ),
+    );
   }
   return ok(
     restore(
       r,
       "rolled_back",
       { what: "rollback requested", by, action: "rollout.rollback", reason: `${by.name} rolled it back.` },
+      ctx,
+    ),
+  );
+}
+
+/**
+ * After a pause, an approver other than the requester accepts the traffic the card shows and the rollout goes on from
+ * it: the worker checks that Azure still has exactly that, then asks for the next step's approval.
+ */
+export function resume(r: Rollout, target: CardTarget, by: Person, ctx: TransitionContext): Outcome {
+  const refused = current(r, target, ["paused"], ctx.now) ?? notRequester(r, by);
+  if (refused) return err(refused);
+  const found = r.trafficSeen?.traffic;
+  if (!found) {
+    return err({ code: "cannot_resume", endpoint: r.endpoint, problem: "GreenLight has not read its traffic yet" });
+  }
+  const others = otherDeployments(r, found);
+  if (others.length > 0) {
+    return err({
+      code: "cannot_resume",
+      endpoint: r.endpoint,
+      problem: `${others.join(", ")} takes traffic too (${describeTraffic(found)}); a rollout moves traffic between ${r.live} and ${r.candidate} only. Restore the start, or move that traffic in Azure first`,
+    });
+  }
+  return ok(
+    transition(
+      r,
+      {
+        set: { phase: "resuming", nextRunAt: ctx.now },
+        what: `continuing from ${describeTraffic(found)}`,
+        by,
+        action: "rollout.resume",
+      },
       ctx,
     ),
   );

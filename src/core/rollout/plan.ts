@@ -1,4 +1,4 @@
-import type { Rollout } from "../../ports/rollouts.js";
+import type { Rollout, Traffic } from "../../ports/rollouts.js";
 
 /** The candidate's share after each step when an endpoint names no plan: blue/green 90/10 → 10/90 → 0/100. */
 export const DEFAULT_PLAN: readonly number[] = [10, 90, 100];
@@ -41,8 +41,15 @@ export function trafficAfter(
   return share === 100 ? { [rollout.candidate]: 100 } : { [rollout.live]: 100 - share, [rollout.candidate]: share };
 }
 
-/** The traffic the rollout expects before step `step` is applied: the start, or the previous step's result. */
-export function trafficBefore(rollout: Pick<Rollout, "plan" | "live" | "candidate" | "startTraffic">, step: number) {
+/**
+ * The traffic the rollout expects before step `step` is applied: what a person accepted after a pause, else the start
+ * or the previous step's result.
+ */
+export function trafficBefore(
+  rollout: Pick<Rollout, "plan" | "live" | "candidate" | "startTraffic" | "baseline">,
+  step: number,
+): Traffic {
+  if (rollout.baseline?.step === step) return rollout.baseline.traffic;
   return step === 0 ? rollout.startTraffic : trafficAfter(rollout, step - 1);
 }
 
@@ -58,4 +65,42 @@ export function describeTraffic(traffic: Record<string, number>): string {
 export function sameTraffic(a: Record<string, number>, b: Record<string, number>): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   return [...keys].every((k) => (a[k] ?? 0) === (b[k] ?? 0));
+}
+
+/**
+ * The traffic GreenLight may have left on the endpoint at this point of the rollout: what it set, or (while a shift
+ * runs) what it was about to replace. Anything else on the endpoint is someone else's doing.
+ */
+export function expectedTraffic(r: Rollout): Traffic[] {
+  switch (r.phase) {
+    case "requested":
+    case "deploying":
+    case "smoke_testing":
+      return [r.startTraffic];
+    case "awaiting_approval":
+      return [trafficBefore(r, r.step)];
+    case "shifting":
+      return [trafficBefore(r, r.step), trafficAfter(r, r.step)];
+    case "promoted":
+    case "retiring":
+      return [trafficAfter(r, r.plan.length - 1)];
+    case "paused":
+    case "resuming":
+      return r.trafficSeen ? [r.trafficSeen.traffic] : [];
+    case "restoring":
+      return r.restore?.from ?? [];
+    case "completed":
+    case "rejected":
+    case "failed":
+    case "expired":
+    case "rolled_back":
+      return [];
+  }
+}
+
+/** The deployments other than the rollout's two that take traffic ("red 20"), if any. */
+export function otherDeployments(r: Pick<Rollout, "live" | "candidate">, traffic: Traffic): string[] {
+  return Object.entries(traffic)
+    .filter(([name, share]) => share > 0 && name !== r.live && name !== r.candidate)
+    .map(([name]) => name);
 }

@@ -1,8 +1,10 @@
-import type { Rollout, SmokeSample, SmokeTest } from "../../ports/rollouts.js";
+import type { Rollout, SmokeSample, SmokeTest, Traffic } from "../../ports/rollouts.js";
 import type { DeploymentView, WorkspaceError } from "../../ports/workspace.js";
-import { describeError } from "../errors.js";
-import { describeTraffic, sameTraffic, trafficAfter, trafficBefore } from "./plan.js";
-import { end, restore, transition, type Transition, type TransitionContext } from "./transition.js";
+import { errorText } from "../errors.js";
+import { code, markdown } from "../views/markdown.js";
+import { blockedBySmokeTest } from "./waiting.js";
+import { describeTraffic, otherDeployments, sameTraffic, trafficAfter, trafficBefore } from "./plan.js";
+import { end, pause, restore, transition, type Transition, type TransitionContext } from "./transition.js";
 
 /** What the worker read from Azure before deciding: only what the rollout's phase needs. */
 export interface Observed {
@@ -48,19 +50,11 @@ const sameModel = (model: DeploymentView["model"], wanted: Rollout["model"]): bo
   "name" in model && model.name === wanted.name && model.version === wanted.version;
 
 /**
- * A rollout waiting for an approver (or for the decision about the old deployment) needs nothing from Azure until its
- * expiry: the worker skips reading the endpoint. Undefined when it has work (or its expiry has come).
- */
-export function waitingForPerson(r: Rollout, now: Date): { until: Date } | undefined {
-  if (r.phase !== "awaiting_approval" && r.phase !== "promoted") return undefined;
-  return r.expiresAt && now < r.expiresAt ? { until: r.expiresAt } : undefined;
-}
-
-/**
  * The rollout engine: from the stored rollout and what Azure says now, the one next thing to do (Argo Rollouts'
- * reconcile shape). Pure: the worker reads, calls this, acts or stores, and calls it again.
+ * reconcile shape). Pure: the worker reads, calls this, acts or stores, and calls it again. Every change it decides
+ * records the traffic just read, so the card says what Azure has.
  */
-export function reconcile(r: Rollout, seen: Observed, ctx: ReconcileContext): Decision {
+export function reconcile(r: Rollout, seen: Observed, rctx: ReconcileContext): Decision {
   if (seen.traffic === undefined) {
     return to(
       end(
@@ -72,10 +66,12 @@ export function reconcile(r: Rollout, seen: Observed, ctx: ReconcileContext): De
           outcome: "failed",
           reason: `Endpoint ${r.endpoint} no longer exists.`,
         },
-        ctx,
+        rctx,
       ),
     );
   }
+  const traffic = seen.traffic;
+  const ctx: ReconcileContext = { ...rctx, observed: traffic };
   switch (r.phase) {
     case "requested": {
       if (seen.candidate === "missing") return act({ kind: "clone" });
@@ -94,7 +90,7 @@ export function reconcile(r: Rollout, seen: Observed, ctx: ReconcileContext): De
       }
       // An idle deployment of another model sits in the slot: it is replaced (deleted, then created afresh, since
       // Azure will not change an existing deployment's instance type).
-      if ((seen.traffic[r.candidate] ?? 0) > 0) {
+      if ((traffic[r.candidate] ?? 0) > 0) {
         return to(
           end(
             r,
@@ -103,7 +99,7 @@ export function reconcile(r: Rollout, seen: Observed, ctx: ReconcileContext): De
               what: `${r.candidate} took traffic`,
               action: "rollout.fail",
               outcome: "failed",
-              reason: `${r.candidate} now takes live traffic, so GreenLight will not replace it.`,
+              reason: `${r.candidate} now takes live traffic (${describeTraffic(traffic)}), so GreenLight will not replace it; traffic was not touched.`,
             },
             ctx,
           ),
@@ -155,7 +151,11 @@ export function reconcile(r: Rollout, seen: Observed, ctx: ReconcileContext): De
             end(
               r,
               "completed",
-              { what: `no one retired ${r.live} in time; it stays at 0 %`, action: "rollout.complete" },
+              {
+                what: `no one retired ${r.live} in time; it stays at 0 %`,
+                action: "rollout.complete",
+                oldDeployment: "kept",
+              },
               ctx,
             ),
           );
@@ -178,26 +178,25 @@ export function reconcile(r: Rollout, seen: Observed, ctx: ReconcileContext): De
     case "shifting": {
       const target = trafficAfter(r, r.step);
       // The target is there but Azure's update is still running (a process died while it ran): it may yet fail.
-      if (sameTraffic(seen.traffic, target) && updating(seen)) return wait(later(ctx));
-      if (sameTraffic(seen.traffic, target)) return to(stepDone(r, ctx));
-      if (sameTraffic(seen.traffic, trafficBefore(r, r.step))) return act({ kind: "set_traffic", traffic: target });
+      if (sameTraffic(traffic, target) && updating(seen)) return wait(later(ctx));
+      if (sameTraffic(traffic, target)) return to(stepDone(r, ctx));
+      if (sameTraffic(traffic, trafficBefore(r, r.step))) return act({ kind: "set_traffic", traffic: target });
       return to(
-        end(
+        pause(
           r,
-          "paused",
           {
             what: "traffic changed outside GreenLight",
             action: "rollout.pause",
             outcome: "paused",
-            reason: `The endpoint's traffic is ${describeTraffic(seen.traffic)}, not ${describeTraffic(trafficBefore(r, r.step))} as the rollout left it: someone changed it outside GreenLight. GreenLight stopped instead of overwriting it.`,
+            reason: `The endpoint's traffic is ${describeTraffic(traffic)}, not ${describeTraffic(trafficBefore(r, r.step))} as the rollout left it: someone changed it outside GreenLight, and GreenLight stopped instead of overwriting it.`,
           },
           ctx,
         ),
       );
     }
     case "restoring": {
-      if (sameTraffic(seen.traffic, r.startTraffic) && updating(seen)) return wait(later(ctx));
-      if (sameTraffic(seen.traffic, r.startTraffic)) {
+      if (sameTraffic(traffic, r.startTraffic) && updating(seen)) return wait(later(ctx));
+      if (sameTraffic(traffic, r.startTraffic)) {
         const then = r.ending?.then ?? "rolled_back";
         return to(
           end(
@@ -212,66 +211,139 @@ export function reconcile(r: Rollout, seen: Observed, ctx: ReconcileContext): De
           ),
         );
       }
+      const left = r.restore?.from ?? [];
+      if (!left.some((t) => sameTraffic(traffic, t))) {
+        return to(
+          pause(
+            r,
+            {
+              what: "traffic changed outside GreenLight while restoring",
+              action: "rollout.pause",
+              outcome: "paused",
+              reason: `The endpoint's traffic is ${describeTraffic(traffic)}, not what GreenLight left (${left.map(describeTraffic).join(" or ") || "unknown"}): someone changed it meanwhile, so GreenLight did not put the starting traffic (${describeTraffic(r.startTraffic)}) back over it.`,
+            },
+            ctx,
+          ),
+        );
+      }
       return act({ kind: "set_traffic", traffic: r.startTraffic });
     }
     case "retiring":
       if (!seen.liveExists) {
-        return to(end(r, "completed", { what: `${r.live} deleted`, action: "rollout.retire" }, ctx));
-      }
-      if ((seen.traffic[r.live] ?? 0) > 0) {
         return to(
-          end(
+          end(r, "completed", { what: `${r.live} deleted`, action: "rollout.retire", oldDeployment: "deleted" }, ctx),
+        );
+      }
+      if ((traffic[r.live] ?? 0) > 0) {
+        return to(
+          pause(
             r,
-            "paused",
             {
               what: `${r.live} took traffic again`,
               action: "rollout.pause",
               outcome: "paused",
-              reason: `${r.live} takes live traffic again (${describeTraffic(seen.traffic)}), so GreenLight did not delete it.`,
+              reason: `${r.live} takes live traffic again (${describeTraffic(traffic)}), so GreenLight did not delete it.`,
             },
             ctx,
           ),
         );
       }
       return act({ kind: "delete_live" });
+    case "resuming":
+      return resumed(r, seen, traffic, ctx);
+    case "paused":
     case "completed":
     case "rejected":
     case "failed":
     case "expired":
     case "rolled_back":
-    case "paused":
       return wait(undefined);
   }
 }
 
-/** A step's traffic is applied: ask for the next approval, or (after the last step) for the old deployment's fate. */
-function stepDone(r: Rollout, ctx: ReconcileContext): Transition {
-  const applied = describeTraffic(trafficAfter(r, r.step));
-  const expiresAt = new Date(ctx.now.getTime() + ctx.approvalTtlMs);
-  if (r.step + 1 >= r.plan.length) {
-    return transition(
-      r,
-      {
-        set: { phase: "promoted", nextRunAt: expiresAt, expiresAt },
-        what: `traffic is ${applied}`,
-        action: "rollout.shift",
-        askApprovers: `${r.model.name}:${r.model.version} now takes all of ${r.endpoint}'s traffic. Retire ${r.live}, or keep it at 0 %?`,
-      },
-      ctx,
+/**
+ * A person continued a paused rollout from the traffic its card showed: if Azure still has exactly that, it becomes
+ * the rollout's baseline and the next step whose share is above the new deployment's asks for approval (or, at 100 %,
+ * the old deployment's fate). Anything else pauses it again, saying what Azure has now.
+ */
+function resumed(r: Rollout, seen: Observed, traffic: Traffic, ctx: ReconcileContext): Decision {
+  const shown = r.trafficSeen?.traffic;
+  const pauseAgain = (reason: string): Decision =>
+    to(pause(r, { what: "could not continue", action: "rollout.pause", outcome: "paused", reason }, ctx));
+  if (!shown || !sameTraffic(traffic, shown)) {
+    return pauseAgain(
+      `The endpoint's traffic is now ${describeTraffic(traffic)}, not ${describeTraffic(shown ?? {})} as the card showed when the rollout was continued. Continue from what the card shows now, or restore the start.`,
     );
   }
-  const next = r.step + 1;
+  if (updating(seen)) return wait(later(ctx));
+  if (seen.candidate === "missing") {
+    return pauseAgain(`${r.candidate} no longer exists, so the rollout cannot go on; restore the start.`);
+  }
+  const others = otherDeployments(r, traffic);
+  if (others.length > 0) {
+    return pauseAgain(`${others.join(", ")} takes traffic too (${describeTraffic(traffic)}).`);
+  }
+  const share = traffic[r.candidate] ?? 0;
+  const next = r.plan.findIndex((p) => p > share);
+  const resumedFrom = `continued from ${describeTraffic(traffic)}`;
+  if (next < 0) return to(askToRetire(r, resumedFrom, ctx));
+  return to(askForStep(r, next, resumedFrom, ctx, { step: next, traffic: { ...traffic } }));
+}
+
+/** A step's traffic is applied: ask for the next approval, or (after the last step) for the old deployment's fate. */
+function stepDone(r: Rollout, ctx: ReconcileContext): Transition {
+  const applied = `traffic is ${describeTraffic(trafficAfter(r, r.step))}`;
+  return r.step + 1 >= r.plan.length ? askToRetire(r, applied, ctx) : askForStep(r, r.step + 1, applied, ctx);
+}
+
+function askForStep(
+  r: Rollout,
+  step: number,
+  what: string,
+  ctx: ReconcileContext,
+  baseline?: Rollout["baseline"],
+): Transition {
+  const expiresAt = new Date(ctx.now.getTime() + ctx.approvalTtlMs);
+  const next: Rollout = { ...r, step, ...(baseline ? { baseline } : {}) };
+  const blocked = blockedBySmokeTest(next);
   return transition(
     r,
     {
-      set: { phase: "awaiting_approval", step: next, nextRunAt: expiresAt, expiresAt },
-      what: `traffic is ${applied}`,
-      action: "rollout.shift",
-      askApprovers: `Step ${next + 1} of ${r.plan.length} of ${r.endpoint} (${describeTraffic(trafficAfter(r, next))}) needs your approval.`,
+      set: { phase: "awaiting_approval", step, nextRunAt: expiresAt, expiresAt, ...(baseline ? { baseline } : {}) },
+      what,
+      action: r.phase === "resuming" ? "rollout.resume" : "rollout.shift",
+      ask: blocked
+        ? {
+            who: "admins",
+            text: markdown`${modelOf(r)} failed its smoke test on ${r.endpoint}: step 1 is blocked until an admin other than ${r.requestedBy.name} overrides it with a reason on the card.`,
+          }
+        : {
+            who: "approvers",
+            text: markdown`Step ${step + 1} of ${r.plan.length} of ${r.endpoint} (${describeTraffic(trafficAfter(r, step))}) needs your approval.`,
+          },
     },
     ctx,
   );
 }
+
+function askToRetire(r: Rollout, what: string, ctx: ReconcileContext): Transition {
+  const expiresAt = new Date(ctx.now.getTime() + ctx.approvalTtlMs);
+  return transition(
+    r,
+    {
+      set: { phase: "promoted", nextRunAt: expiresAt, expiresAt },
+      what,
+      action: r.phase === "resuming" ? "rollout.resume" : "rollout.shift",
+      ask: {
+        who: "approvers",
+        text: markdown`${modelOf(r)} now takes all of ${r.endpoint}'s traffic. Retire ${r.live}, or keep it at 0 %?`,
+      },
+    },
+    ctx,
+  );
+}
+
+const modelOf = (r: Rollout): string => `${r.model.name}:${r.model.version}`;
 
 /** The smoke test ran: the first approval is asked for (a failed test blocks it until an admin overrides). */
 export function smokeTested(r: Rollout, samples: SmokeSample[], ctx: ReconcileContext, note?: string): Transition {
@@ -286,22 +358,32 @@ export function smokeTested(r: Rollout, samples: SmokeSample[], ctx: ReconcileCo
       what: summary,
       action: "rollout.smoke_test",
       outcome: passed ? "ok" : "smoke_test_failed",
-      askApprovers: passed
-        ? `${r.model.name}:${r.model.version} passed its smoke test on ${r.endpoint}. Step 1 (${describeTraffic(trafficAfter(r, 0))}) needs your approval.`
-        : `${r.model.name}:${r.model.version} failed its smoke test on ${r.endpoint}; approval is blocked until an admin overrides it with a reason.`,
+      ask: passed
+        ? {
+            who: "approvers",
+            text: markdown`${modelOf(r)} passed its smoke test on ${r.endpoint}. Step 1 (${describeTraffic(trafficAfter(r, 0))}) needs your approval.`,
+          }
+        : {
+            who: "admins",
+            text: markdown`${modelOf(r)} failed its smoke test on ${r.endpoint}: step 1 is blocked until an admin other than ${r.requestedBy.name} overrides it with a reason on the card.`,
+          },
       ...(passed
         ? {}
         : {
-            tellRequester: `Your rollout of ${r.model.name}:${r.model.version} to ${r.endpoint} failed its smoke test; see the card in the release channel.`,
+            tellRequester: markdown`Your rollout of ${modelOf(r)} to ${r.endpoint} failed its smoke test: its card shows each sample's answers. An admin other than you can override it with a reason, or roll it back with ${code(`rollback ${r.endpoint}`)}.`,
           }),
     },
     ctx,
   );
 }
 
+/** The longest wait between two attempts to put the starting traffic back. */
+const MAX_RESTORE_BACKOFF_MS = 5 * 60_000;
+
 /**
  * An Azure action failed. A busy, throttled or unreachable workspace is waited out; a refusal or a failed operation
- * ends the rollout — after putting the starting traffic back when some was already shifted.
+ * ends the rollout — after putting the starting traffic back when some was already shifted. Putting it back is tried
+ * again, with back-off, until Azure takes it: a rollout never ends with traffic GreenLight split.
  */
 export function actionFailed(
   r: Rollout,
@@ -317,7 +399,8 @@ export function actionFailed(
     case "invoke_timeout":
       return wait(later(ctx, Math.max(ctx.pollMs, 5000)));
     default: {
-      const reason = `${describeAction(r, action)} failed: ${describeError(error)}`;
+      const reason = `${describeAction(r, action)} failed: ${errorText(error)}`;
+      if (action.kind === "set_traffic" && r.phase === "restoring") return to(restoreFailed(r, errorText(error), ctx));
       if (action.kind === "set_traffic" && r.phase === "shifting") {
         return to(
           restore(
@@ -338,6 +421,7 @@ export function actionFailed(
               action: "rollout.retire",
               outcome: "failed",
               reason,
+              oldDeployment: "kept",
             },
             ctx,
           ),
@@ -353,6 +437,25 @@ export function actionFailed(
       );
     }
   }
+}
+
+/** Putting the starting traffic back failed: it is tried again later, and the first failure is told to people. */
+function restoreFailed(r: Rollout, problem: string, ctx: ReconcileContext): Transition {
+  const failures = (r.restore?.failures ?? 0) + 1;
+  const delay = Math.min(MAX_RESTORE_BACKOFF_MS, ctx.pollMs * 5 * 2 ** (failures - 1));
+  const retryAt = new Date(ctx.now.getTime() + delay);
+  const told = markdown`GreenLight could not put back the starting traffic of ${r.endpoint} (${describeTraffic(r.startTraffic)}) yet: ${problem} It keeps trying, and ${code(`rollback ${r.endpoint}`)} tries again at once.`;
+  return transition(
+    r,
+    {
+      set: { restore: { from: r.restore?.from ?? [], failures, lastError: problem }, nextRunAt: retryAt },
+      what: `could not put back the starting traffic (attempt ${failures}): ${problem}`,
+      action: "rollout.restore",
+      outcome: "failed",
+      ...(failures === 1 ? { tellRequester: told, tellChannels: told } : {}),
+    },
+    ctx,
+  );
 }
 
 function describeAction(r: Rollout, action: WorkspaceAction): string {

@@ -1,13 +1,22 @@
-import type { Notice } from "../../ports/notifier.js";
-import type { Rollout, RolloutPhase } from "../../ports/rollouts.js";
+import type { Mention, Notice } from "../../ports/notifier.js";
+import type { Rollout, RolloutPhase, Traffic } from "../../ports/rollouts.js";
+import { samePerson, type Viewer } from "../access/identity.js";
+import { isAllowed, type Action } from "../access/policy.js";
 import { escapeMarkdown as md } from "../views/markdown.js";
+import { clockText, minuteText, timeOfDayText } from "../views/time.js";
 import { describeTraffic, trafficAfter, trafficBefore } from "./plan.js";
+import { blockedBySmokeTest } from "./waiting.js";
 
-/** The data of `cards/rollout.card.json`. Buttons carry the rollout, its step and version: a click is bound to them. */
+/**
+ * The data of `cards/rollout.card.json`. The card everyone sees has no decision buttons; each person who may act gets
+ * a view of their own with theirs (Teams refreshes it for them; elsewhere "Show my options" asks for it). Buttons carry
+ * the rollout, its step and version: a click is bound to them.
+ */
 export interface RolloutCardView {
   title: string;
+  /** What the rollout is doing or waiting for, in a line. */
   phase: string;
-  /** Good / Attention / Warning / Default: the phase line's colour. */
+  /** Good / Attention / Warning / Accent / Default: the phase line's colour. */
   tone: string;
   facts: { title: string; value: string }[];
   smoke: { sample: string; candidate: string; live: string; verdict: string }[];
@@ -20,68 +29,56 @@ export interface RolloutCardView {
     override?: boolean;
     retire?: { title: string };
     keep?: { title: string };
+    resume?: { title: string };
+    restore?: { title: string };
   };
+  /** For this viewer: why they have no button, or what their buttons do ("" on the card everyone sees). */
+  viewerNote: string;
+  /** On the card everyone sees while a person must act: a button that asks for one's own view. */
+  offerView: boolean;
+  /** While a person must act, Teams refreshes the card for those who may, each getting their own view. */
+  refresh: boolean;
+  /** The label of the reason box, when this viewer has a button that takes a reason. */
+  reasonLabel: string;
+  /** A refused click's reason, shown on the card it was made on ("" otherwise). */
+  refusal: string;
+  /** What the viewer had typed, kept when their click was refused. */
+  typed: { reason: string };
   data: { rollout: string; step: number; version: number };
 }
 
-const PHASE_TEXT: Record<RolloutPhase, string> = {
-  requested: "Requested: preparing the new deployment",
-  deploying: "Deploying the new version (0 % traffic)",
-  smoke_testing: "Smoke test running",
-  awaiting_approval: "Waiting for approval",
-  shifting: "Shifting traffic",
-  promoted: "All traffic on the new version",
-  retiring: "Retiring the old deployment",
-  restoring: "Restoring the starting traffic",
-  completed: "Completed",
-  rejected: "Rejected: starting traffic restored",
-  failed: "Failed",
-  expired: "Expired: starting traffic restored",
-  rolled_back: "Rolled back: starting traffic restored",
-  paused: "Paused",
-};
-
-const TONE: Partial<Record<RolloutPhase, string>> = {
-  completed: "Good",
-  promoted: "Good",
-  failed: "Attention",
-  paused: "Warning",
-  rejected: "Warning",
-  expired: "Warning",
-  rolled_back: "Warning",
-  awaiting_approval: "Accent",
-};
-
-/** The rollout card as everyone in the channel sees it (the server checks every click again). */
-export function rolloutCardView(r: Rollout): RolloutCardView {
+/** The rollout card: as everyone sees it, or (with a viewer) with the buttons that person may use. */
+export function rolloutCardView(
+  r: Rollout,
+  viewer?: Viewer,
+  after: { refusal?: string; typed?: { reason?: string | undefined } } = {},
+): RolloutCardView {
   const stepCount = r.plan.length;
-  const waiting = r.phase === "awaiting_approval";
-  const smokeFailed = r.smoke !== undefined && !r.smoke.passed;
-  const target = describeTraffic(trafficAfter(r, r.step));
   const facts = [
     { title: "Endpoint", value: md(r.endpoint) },
     { title: "New version", value: `${md(`${r.model.name}:${r.model.version}`)} in ${md(r.candidate)}` },
-    { title: "Live deployment", value: md(r.live) },
+    { title: oldDeploymentTitle(r), value: oldDeploymentText(r) },
     { title: "Requested by", value: md(r.requestedBy.name) },
-    { title: "Traffic now", value: md(describeTraffic(currentTraffic(r))) },
+    trafficFact(r),
     {
       title: "Plan",
       value: r.plan.map((_, i) => md(describeTraffic(trafficAfter(r, i)))).join(" → "),
     },
   ];
-  if (waiting || r.phase === "shifting") {
-    facts.push({ title: `Step ${r.step + 1} of ${stepCount}`, value: md(target) });
+  if (r.phase === "awaiting_approval" || r.phase === "shifting") {
+    facts.push({ title: `Step ${r.step + 1} of ${stepCount}`, value: md(describeTraffic(trafficAfter(r, r.step))) });
   }
-  if (r.expiresAt && (waiting || r.phase === "promoted")) {
-    facts.push({ title: "Expires", value: timeText(r.expiresAt) });
+  if (r.expiresAt && (r.phase === "awaiting_approval" || r.phase === "promoted")) {
+    facts.push({ title: "Expires", value: minuteText(r.expiresAt) });
   }
   if (r.override) {
     facts.push({ title: "Smoke test overridden by", value: `${md(r.override.by.name)}: ${md(r.override.reason)}` });
   }
+  const actions = viewer ? actionsFor(r, viewer) : {};
   return {
     title: `Rollout of ${md(`${r.model.name}:${r.model.version}`)} to ${md(r.endpoint)}`,
-    phase: PHASE_TEXT[r.phase] + (waiting ? ` (step ${r.step + 1} of ${stepCount}: ${md(target)})` : ""),
-    tone: TONE[r.phase] ?? "Default",
+    phase: md(stateLine(r)),
+    tone: toneOf(r),
     facts,
     smoke: (r.smoke?.samples ?? []).map((s) => ({
       sample: md(s.sample),
@@ -99,48 +96,180 @@ export function rolloutCardView(r: Rollout): RolloutCardView {
       text: `${md(e.what)}${e.by ? ` · ${md(e.by.name)}` : ""}`,
     })),
     ending: r.ending ? `${md(r.ending.reason)}${r.ending.detail ? `\n\n${md(r.ending.detail)}` : ""}` : "",
-    actions: {
-      ...(waiting && !(smokeFailed && r.step === 0 && !r.override)
-        ? { approve: { title: `Approve step ${r.step + 1}` } }
-        : {}),
-      ...(waiting ? { reject: true } : {}),
-      ...(waiting && smokeFailed && r.step === 0 && !r.override ? { override: true } : {}),
-      ...(r.phase === "promoted"
-        ? { retire: { title: `Retire ${md(r.live)}` }, keep: { title: `Keep ${md(r.live)}` } }
-        : {}),
-    },
+    actions,
+    viewerNote: viewer ? viewerNote(r, viewer, actions) : "",
+    offerView: !viewer && needsPerson(r),
+    refresh: needsPerson(r),
+    reasonLabel: reasonLabel(actions),
+    refusal: after.refusal ?? "",
+    typed: { reason: after.typed?.reason ?? "" },
     data: { rollout: r.id, step: r.step, version: r.version },
   };
 }
 
-export function rolloutNotice(r: Rollout): Notice {
-  return { kind: "card", card: "rollout", data: rolloutCardView(r) };
+/**
+ * The card everyone sees, as a message the outbox posts or updates; while a person must act, it refreshes itself for
+ * the approvers, the admins and the requester, each into their own view.
+ */
+export function rolloutNotice(r: Rollout, people: { approvers: readonly Mention[]; admins: readonly Mention[] }): Notice {
+  const view = rolloutCardView(r);
+  if (!view.refresh) return { kind: "card", card: "rollout", data: view };
+  const directoryIds = [...new Set([...people.approvers, ...people.admins].map((m) => m.id))];
+  return { kind: "card", card: "rollout", data: view, audience: { teamsIds: [r.requestedBy.id], directoryIds } };
 }
 
-/** The traffic the rollout has set (or found) at this point. */
-export function currentTraffic(r: Rollout): Record<string, number> {
+/** What the rollout is doing, or exactly what it waits for and from whom: the card's state line, and `status`'s. */
+export function stateLine(r: Rollout): string {
+  const step = `step ${r.step + 1} of ${r.plan.length} (${describeTraffic(trafficAfter(r, r.step))})`;
   switch (r.phase) {
     case "requested":
+      return `Preparing ${r.candidate} beside ${r.live}`;
     case "deploying":
+      return `Deploying ${r.candidate} (0 % traffic)`;
     case "smoke_testing":
-    case "rejected":
-    case "expired":
-    case "rolled_back":
-      return r.startTraffic;
+      return "Smoke test running";
     case "awaiting_approval":
+      return blockedBySmokeTest(r)
+        ? `Blocked: the smoke test failed — waiting for an admin other than ${r.requestedBy.name} to override it, or a rollback`
+        : `Waiting for an approver other than ${r.requestedBy.name} to approve ${step}`;
     case "shifting":
-      return trafficBefore(r, r.step);
+      return `Shifting traffic: ${step}`;
+    case "promoted":
+      return `All traffic on ${r.candidate} — waiting for an approver to retire ${r.live} or keep it`;
+    case "retiring":
+      return `Deleting ${r.live}`;
+    case "restoring":
+      return r.restore?.failures
+        ? `Restoring the starting traffic: Azure refused ${r.restore.failures} time(s) (${r.restore.lastError ?? "no reason given"}); trying again${r.nextRunAt ? ` at ${timeOfDayText(r.nextRunAt)}` : ""}`
+        : `Restoring the starting traffic (${describeTraffic(r.startTraffic)})`;
+    case "paused":
+      return "Paused: traffic changed outside GreenLight — waiting for someone to continue from it or restore the start";
+    case "resuming":
+      return "Continuing from the traffic Azure has";
+    case "completed":
+      return r.oldDeployment === "deleted" ? `Completed: ${r.live} retired` : "Completed";
+    case "rejected":
+      return "Rejected: starting traffic restored";
+    case "failed":
+      return "Failed";
+    case "expired":
+      return "Expired: starting traffic restored";
+    case "rolled_back":
+      return "Rolled back: starting traffic restored";
+  }
+}
+
+const TONE: Partial<Record<RolloutPhase, string>> = {
+  completed: "Good",
+  promoted: "Good",
+  failed: "Attention",
+  paused: "Warning",
+  rejected: "Warning",
+  expired: "Warning",
+  rolled_back: "Warning",
+  awaiting_approval: "Accent",
+};
+
+function toneOf(r: Rollout): string {
+  if (r.phase === "awaiting_approval" && blockedBySmokeTest(r)) return "Attention";
+  if (r.phase === "restoring" && r.restore?.failures) return "Attention";
+  return TONE[r.phase] ?? "Default";
+}
+
+/** Whether a person must act now: the card everyone sees then offers "Show my options". */
+const needsPerson = (r: Rollout): boolean =>
+  r.phase === "awaiting_approval" ||
+  r.phase === "promoted" ||
+  r.phase === "paused" ||
+  (r.phase === "restoring" && (r.restore?.failures ?? 0) > 0);
+
+/** The traffic as Azure last said, and when; before the first read, what the rollout started from. */
+function trafficFact(r: Rollout): { title: string; value: string } {
+  if (!r.trafficSeen) return { title: "Traffic", value: md(describeTraffic(r.startTraffic)) };
+  return {
+    title: "Traffic now",
+    value: `${md(describeTraffic(r.trafficSeen.traffic))} (read ${timeOfDayText(r.trafficSeen.at)})`,
+  };
+}
+
+const oldDeploymentTitle = (r: Rollout): string =>
+  r.phase === "promoted" || r.phase === "retiring" || r.phase === "completed" ? "Old deployment" : "Live deployment";
+
+function oldDeploymentText(r: Rollout): string {
+  const name = `${md(r.live)}${r.liveModel ? ` (${md(r.liveModel)})` : ""}`;
+  if (r.oldDeployment === "deleted") return `${name} — deleted`;
+  if (r.oldDeployment === "kept") return `${name} — kept at 0 %`;
+  return name;
+}
+
+/** The buttons `viewer` may use now: their roles allow it, and a decision that needs a second person is not theirs. */
+function actionsFor(r: Rollout, viewer: Viewer): RolloutCardView["actions"] {
+  const may = (action: Action): boolean => isAllowed(action, viewer.roles);
+  const second = samePerson(r.requestedBy, viewer.person) === "different";
+  switch (r.phase) {
+    case "awaiting_approval":
+      if (blockedBySmokeTest(r)) {
+        return {
+          ...(may("rollout.override") && second ? { override: true } : {}),
+          ...(may("rollout.reject") ? { reject: true } : {}),
+        };
+      }
+      return {
+        ...(may("rollout.approve") && second ? { approve: { title: `Approve step ${r.step + 1}` } } : {}),
+        ...(may("rollout.reject") ? { reject: true } : {}),
+      };
+    case "promoted":
+      return may("rollout.retire") && second
+        ? { retire: { title: `Retire ${md(r.live)}` }, keep: { title: `Keep ${md(r.live)}` } }
+        : {};
+    case "paused": {
+      const found = r.trafficSeen?.traffic;
+      return {
+        ...(may("rollout.resume") && second && found
+          ? { resume: { title: `Continue from ${md(describeTraffic(found))}` } }
+          : {}),
+        ...(may("rollout.restore") ? { restore: { title: `Restore ${md(describeTraffic(r.startTraffic))}` } } : {}),
+      };
+    }
+    case "restoring":
+      return may("rollout.restore") && r.restore?.failures ? { restore: { title: "Try restoring again now" } } : {};
+    default:
+      return {};
+  }
+}
+
+function reasonLabel(actions: RolloutCardView["actions"]): string {
+  if (actions.override && actions.reject) return "A reason: required to override the smoke test, optional to reject";
+  if (actions.override) return "Why is it safe to override the failed smoke test?";
+  if (actions.reject) return "Why reject? (optional; shown on the card and kept in the audit log)";
+  return "";
+}
+
+function viewerNote(r: Rollout, viewer: Viewer, actions: RolloutCardView["actions"]): string {
+  const mine = samePerson(r.requestedBy, viewer.person) === "same";
+  const any = Object.keys(actions).length > 0;
+  if (!needsPerson(r)) return "";
+  if (mine && (r.phase === "awaiting_approval" || r.phase === "promoted" || r.phase === "paused")) {
+    return any
+      ? "You asked for this rollout, so another approver decides its steps; you can still reject or restore it."
+      : "You asked for this rollout, so another approver decides its steps.";
+  }
+  if (!any) return "Nothing here for you to decide: approvers (and admins, for a failed smoke test) act on this card.";
+  return "";
+}
+
+/** The traffic the rollout has set (or expects) at this point: what `status` shows before Azure was read. */
+export function currentTraffic(r: Rollout): Traffic {
+  if (r.trafficSeen) return r.trafficSeen.traffic;
+  switch (r.phase) {
     case "promoted":
     case "retiring":
     case "completed":
       return trafficAfter(r, r.plan.length - 1);
-    case "restoring":
-    case "failed":
-    case "paused":
+    case "awaiting_approval":
+    case "shifting":
       return trafficBefore(r, r.step);
+    default:
+      return r.startTraffic;
   }
 }
-
-const timeText = (d: Date): string => `${d.toISOString().replace("T", " ").slice(0, 16)} UTC`;
-/** "11-29 20:40" for the timeline: its lines are close together, and the card says UTC where it gives a date. */
-const clockText = (d: Date): string => d.toISOString().slice(5, 16).replace("T", " ");

@@ -1,21 +1,31 @@
-import type { ChannelAddress, Mention } from "../../ports/notifier.js";
-import type { Effects, OutboxDraft, Person, Rollout, RolloutPhase } from "../../ports/rollouts.js";
+import type { ChannelAddress, Markdown, Mention } from "../../ports/notifier.js";
+import type { Person } from "../../ports/people.js";
+import type { Effects, OutboxDraft, Rollout, RolloutPhase, Traffic } from "../../ports/rollouts.js";
 import { isFinal } from "../../ports/rollouts.js";
 import type { AuditEntry } from "../../ports/store.js";
-import { escapeMarkdown as md } from "../views/markdown.js";
+import { samePerson } from "../access/identity.js";
+import { markdown, trusted } from "../views/markdown.js";
+import { expectedTraffic } from "./plan.js";
 import { rolloutNotice } from "./rollout-card.js";
 
-/** What a transition needs besides the rollout: the time, and whom to @mention when an approval is needed. */
+/** Who holds the roles that act on rollouts, to @mention when they must (object id or UPN, as the roles file has them). */
+export interface RolloutPeople {
+  approvers: readonly Mention[];
+  admins: readonly Mention[];
+}
+
+/** What a transition needs besides the rollout: the time, and whom to @mention when a person must act. */
 export interface TransitionContext {
   now: Date;
-  /** The approvers, to @mention in the card's thread (a card edit notifies no one). */
-  approvers: readonly Mention[];
+  people: RolloutPeople;
   /** How long an approval waits before the rollout expires. */
   approvalTtlMs: number;
   /** Ties the audit rows to the log lines of the turn or worker round that made them. */
   correlationId: string;
   /** The channels that hear when a rollout of this endpoint starts or ends: its subscribers, or the release channel. */
   notify: readonly ChannelAddress[];
+  /** The endpoint's traffic as just read from Azure, when the change follows a read (the worker's). */
+  observed?: Traffic;
 }
 
 /** A stored change of a rollout: the next state and what it must send and audit, written in one transaction. */
@@ -29,21 +39,27 @@ export const GREENLIGHT: Person = { id: "greenlight", name: "GreenLight" };
 /** New values of a rollout's fields; `undefined` clears an optional one. */
 type Patch = { [K in keyof Rollout]?: Rollout[K] | undefined };
 
+/** A reply in the card's thread for the people who must act now: approvers, or admins (a failed smoke test). */
+interface Ask {
+  text: Markdown;
+  who: keyof RolloutPeople;
+}
+
 interface Change {
   /** The new fields. */
   set: Patch;
-  /** Timeline and audit wording: "approved step 1 (blue 90 / green 10)". */
+  /** Timeline and audit wording, plain text: "approved step 1 (blue 90 / green 10)". */
   what: string;
   by?: Person;
   /** The audit row's action (`rollout.approve`) and outcome. */
   action: string;
   outcome?: string;
-  /** A reply in the card's thread that @mentions the approvers. */
-  askApprovers?: string;
+  /** Who must act next: a reply in the card's thread @mentions them (a card edit notifies no one). */
+  ask?: Ask;
   /** A direct message to the requester (the rollout needs them, or it ended). */
-  tellRequester?: string;
+  tellRequester?: Markdown;
   /** A short post in every channel that follows the endpoint (it ended or paused). */
-  tellChannels?: string;
+  tellChannels?: Markdown;
 }
 
 /**
@@ -54,6 +70,7 @@ export function transition(rollout: Rollout, change: Change, ctx: TransitionCont
   const by = change.by ?? GREENLIGHT;
   const merged: Record<string, unknown> = {
     ...rollout,
+    ...(ctx.observed ? { trafficSeen: { traffic: { ...ctx.observed }, at: ctx.now } } : {}),
     ...change.set,
     version: rollout.version + 1,
     timeline: [...rollout.timeline, { at: ctx.now, what: change.what, ...(change.by ? { by: change.by } : {}) }],
@@ -71,14 +88,10 @@ export function transition(rollout: Rollout, change: Change, ctx: TransitionCont
     detail: `rollout ${rollout.id.slice(0, 8)}: ${change.what}`,
     correlationId: ctx.correlationId,
   };
-  const outbox: OutboxDraft[] = [{ kind: "update_card", rolloutId: rollout.id, notice: rolloutNotice(next) }];
-  if (change.askApprovers) {
-    outbox.push({
-      kind: "reply_in_thread",
-      rolloutId: rollout.id,
-      text: change.askApprovers,
-      mentions: [...ctx.approvers],
-    });
+  const outbox: OutboxDraft[] = [{ kind: "update_card", rolloutId: rollout.id, notice: rolloutNotice(next, ctx.people) }];
+  const mentions = change.ask ? whoCanAct(next, ctx.people[change.ask.who], change.by) : [];
+  if (change.ask && mentions.length > 0) {
+    outbox.push({ kind: "reply_in_thread", rolloutId: rollout.id, text: change.ask.text, mentions });
   }
   if (change.tellChannels) {
     for (const channel of ctx.notify) {
@@ -101,7 +114,30 @@ export function transition(rollout: Rollout, change: Change, ctx: TransitionCont
   return { next, audit: [audit], outbox };
 }
 
-/** The phase a rollout reaches once its starting traffic is back (or directly, when nothing was shifted). */
+/**
+ * The role holders to @mention: not the requester (they cannot approve their own rollout), and not the person whose
+ * click led here (they are looking at the card) — so each ping is for someone who can act and has not just done so.
+ */
+function whoCanAct(r: Rollout, holders: readonly Mention[], actor: Person | undefined): Person[] {
+  const excluded = [r.requestedBy, ...(actor ? [actor] : []), ...lastApprover(r)];
+  return holders
+    .map((m) => ({ id: m.id, name: m.name }))
+    .filter((m) => !excluded.some((p) => namedBy(p, m.id)));
+}
+
+const lastApprover = (r: Rollout): Person[] => {
+  const last = r.approvals.at(-1);
+  return last ? [last.by] : [];
+};
+
+/** Whether a roles-file id (object id or UPN) or Teams id names this person. */
+const namedBy = (p: Person, id: string): boolean =>
+  samePerson(p, { id, name: "", ...(id.includes("@") ? { upn: id } : { aadObjectId: id }) }) === "same";
+
+/**
+ * Starts putting the starting traffic back (retried until Azure takes it); the rollout then ends as `then`. What
+ * GreenLight may have left on the endpoint is noted, so that a change someone else made meanwhile is not overwritten.
+ */
 export function restore(
   rollout: Rollout,
   then: "rejected" | "rolled_back" | "expired" | "failed",
@@ -115,7 +151,8 @@ export function restore(
       ...rest,
       set: {
         phase: "restoring",
-        ending: { reason, ...(detail ? { detail } : {}), then },
+        ending: { reason, ...(detail ? { detail } : {}), then, ...(change.by ? { by: change.by } : {}) },
+        restore: { from: expectedTraffic(rollout), failures: 0 },
         nextRunAt: ctx.now,
         expiresAt: undefined,
       },
@@ -124,18 +161,52 @@ export function restore(
   );
 }
 
-/** Ends a rollout: no more work, no expiry; the requester hears how it ended. */
+/**
+ * Stops the rollout where it is because the endpoint is not as GreenLight left it; a person continues from there or
+ * restores the start. Nothing changes in Azure meanwhile, and nothing expires.
+ */
+export function pause(rollout: Rollout, change: Omit<Change, "set" | "ask"> & { reason: string }, ctx: TransitionContext) {
+  const { reason, ...rest } = change;
+  const what = markdown`${`${rollout.model.name}:${rollout.model.version}`} to ${rollout.endpoint}`;
+  return transition(
+    rollout,
+    {
+      ...rest,
+      set: {
+        phase: "paused",
+        ending: { reason },
+        nextRunAt: undefined,
+        expiresAt: undefined,
+        restore: undefined,
+      },
+      ask: {
+        who: "approvers",
+        text: markdown`The rollout of ${trusted(what)} is paused: ${reason} Continue from the traffic Azure has now, or restore the start, on the card.`,
+      },
+      tellRequester: markdown`Your rollout of ${trusted(what)} is paused. ${reason}`,
+      tellChannels: markdown`The rollout of ${trusted(what)}, requested by ${rollout.requestedBy.name}, is paused. ${reason}`,
+    },
+    ctx,
+  );
+}
+
+/** Ends a rollout: no more work, no expiry; the requester hears how it ended, unless it ended by their own decision. */
 export function end(
   rollout: Rollout,
-  phase: Extract<RolloutPhase, "completed" | "rejected" | "failed" | "expired" | "rolled_back" | "paused">,
-  change: Omit<Change, "set" | "tellRequester"> & { reason?: string; detail?: string },
+  phase: Extract<RolloutPhase, "completed" | "rejected" | "failed" | "expired" | "rolled_back">,
+  change: Omit<Change, "set" | "tellRequester"> & {
+    reason?: string;
+    detail?: string;
+    oldDeployment?: Rollout["oldDeployment"];
+  },
   ctx: TransitionContext,
 ): Transition {
-  const { reason, detail, ...rest } = change;
+  const { reason, detail, oldDeployment, ...rest } = change;
   const ending = reason ? { reason, ...(detail ? { detail } : {}) } : rollout.ending;
-  const what = `${md(`${rollout.model.name}:${rollout.model.version}`)} to ${md(rollout.endpoint)}`;
-  const why = ending?.reason ? ` ${md(ending.reason)}` : "";
-  const text = `Your rollout of ${what} ${ENDED[phase]}.`;
+  const what = markdown`${`${rollout.model.name}:${rollout.model.version}`} to ${rollout.endpoint}`;
+  const why = ending?.reason ? markdown` ${ending.reason}` : markdown``;
+  const decidedBy = rollout.ending?.by;
+  const ownDecision = decidedBy !== undefined && samePerson(decidedBy, rollout.requestedBy) === "same";
   return transition(
     rollout,
     {
@@ -144,10 +215,12 @@ export function end(
         phase,
         nextRunAt: undefined,
         expiresAt: undefined,
+        restore: undefined,
         ending: ending ? { reason: ending.reason, ...(ending.detail ? { detail: ending.detail } : {}) } : undefined,
+        ...(oldDeployment ? { oldDeployment } : {}),
       },
-      tellRequester: `${text}${why}`,
-      tellChannels: `The rollout of ${what}, requested by ${md(rollout.requestedBy.name)}, ${ENDED[phase]}.${why}`,
+      ...(ownDecision ? {} : { tellRequester: markdown`Your rollout of ${trusted(what)} ${ENDED[phase]}.${trusted(why)}` }),
+      tellChannels: markdown`The rollout of ${trusted(what)}, requested by ${rollout.requestedBy.name}, ${ENDED[phase]}.${trusted(why)}`,
     },
     ctx,
   );
@@ -159,7 +232,6 @@ const ENDED: Record<Parameters<typeof end>[1], string> = {
   failed: "failed",
   expired: "expired",
   rolled_back: "was rolled back",
-  paused: "is paused",
 };
 
 /** Whether the rollout still runs (not ended). */

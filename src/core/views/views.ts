@@ -1,3 +1,4 @@
+import type { Markdown } from "../../ports/notifier.js";
 import type { UserError } from "../errors.js";
 import type { DeletionCardView } from "../deletion/deletion-card.js";
 import type { RolloutCardView } from "../rollout/rollout-card.js";
@@ -16,8 +17,11 @@ export type Reply =
   | { kind: "card"; card: "rollout"; data: RolloutCardView }
   | { kind: "card"; card: "rollout-status"; data: RolloutStatusView }
   | { kind: "card"; card: "deletion"; data: DeletionCardView }
-  | { kind: "text"; text: string }
-  | { kind: "error"; error: UserError };
+  | { kind: "text"; text: Markdown }
+  /** A refusal; on a card with inputs, `redraw` is that card as the person had it, the refusal shown on it. */
+  | { kind: "error"; error: UserError; redraw?: CardReply };
+
+export type CardReply = Extract<Reply, { kind: "card" }>;
 
 export type CardName = Extract<Reply, { kind: "card" }>["card"];
 

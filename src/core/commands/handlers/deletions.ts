@@ -1,5 +1,5 @@
 import type { Deletion } from "../../../ports/deletions.js";
-import type { Person } from "../../../ports/rollouts.js";
+import { personOf } from "../../access/identity.js";
 import {
   confirmDeletion,
   rejectDeletion,
@@ -7,22 +7,17 @@ import {
   type DeletionTarget,
   type DeletionTransition,
 } from "../../deletion/deletion.js";
-import { deletionCardView, deletionNotice } from "../../deletion/deletion-card.js";
-import type { UserError } from "../../errors.js";
+import { deletionCardView, deletionNotice, deletionStateLine } from "../../deletion/deletion-card.js";
+import { describeError, errorTitle, type UserError } from "../../errors.js";
 import { cardChannel, followingChannels } from "../../rollout/channels.js";
-import { rolloutCardView } from "../../rollout/rollout-card.js";
-import { escapeMarkdown as md } from "../../views/markdown.js";
+import { stateLine } from "../../rollout/rollout-card.js";
+import { code, markdown } from "../../views/markdown.js";
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
-import { instancesText, modelText } from "./endpoint-rows.js";
+import { modelText } from "../../views/model-text.js";
+import { instancesText } from "./endpoint-rows.js";
 
-const refuse = (error: UserError): Reply => ({ kind: "error", error });
-
-const personOf = (ctx: CommandContext): Person => ({
-  id: ctx.caller.id,
-  name: ctx.caller.name,
-  ...(ctx.caller.aadObjectId ? { aadObjectId: ctx.caller.aadObjectId } : {}),
-});
+import { cardPlace, refuse } from "./replies.js";
 
 /**
  * `delete <endpoint>` (admin): an approval card with what would be lost goes to the endpoint's channel; nothing is
@@ -38,7 +33,7 @@ export async function requestDeletion(ctx: CommandContext, endpointName: string)
     return refuse({
       code: "cannot_delete",
       endpoint: rollout.endpoint,
-      problem: `a rollout of ${rollout.model.name}:${rollout.model.version} is under way (${rolloutCardView(rollout).phase}); finish it or roll it back first`,
+      problem: `a rollout of ${rollout.model.name}:${rollout.model.version} is under way (${stateLine(rollout)}); finish it or roll it back first`,
     });
   }
   const found = await ctx.workspace.getEndpoint(endpointName);
@@ -62,7 +57,7 @@ export async function requestDeletion(ctx: CommandContext, endpointName: string)
   }
   const recent = await ctx.workspace.recentRequests(endpoint.name, 24);
   const now = ctx.clock.now();
-  const by = personOf(ctx);
+  const by = personOf(ctx.caller);
   const expiresAt = new Date(now.getTime() + ctx.rolloutSettings.approvalTtlMs);
   const deletion: Deletion = {
     id: ctx.newId(),
@@ -101,7 +96,13 @@ export async function requestDeletion(ctx: CommandContext, endpointName: string)
         correlationId: ctx.correlationId,
       },
     ],
-    outbox: [{ kind: "post_deletion_card", deletionId: deletion.id, notice: deletionNotice(deletion) }],
+    outbox: [
+      {
+        kind: "post_deletion_card",
+        deletionId: deletion.id,
+        notice: deletionNotice(deletion, ctx.rolloutSettings.people.approvers),
+      },
+    ],
   });
   if (!created.created) {
     return refuse({
@@ -111,17 +112,9 @@ export async function requestDeletion(ctx: CommandContext, endpointName: string)
     });
   }
   ctx.wakeWorker();
-  const where =
-    channel.channelId === ctx.where.channel?.channelId
-      ? "in this channel"
-      : channel.channelId === ctx.rolloutSettings.releaseChannel?.channelId
-        ? "in the release channel"
-        : "in the channel subscribed to it";
   return {
     kind: "text",
-    text:
-      `Asked to delete ${md(endpoint.name)} and its ${endpoint.deployments.length} deployment(s). Nothing is deleted ` +
-      `until an approver other than you confirms on the card ${where} by typing its name.`,
+    text: markdown`Asked to delete ${endpoint.name} and its ${endpoint.deployments.length} deployment(s). Nothing is deleted until an approver other than you confirms on the card ${cardPlace(ctx, channel)} by typing its name.`,
   };
 }
 
@@ -136,22 +129,48 @@ export async function decideDeletion(
     return refuse({ code: "stale_card", endpoint: "this endpoint", now: "GreenLight has no such request" });
   const dctx: DeletionContext = {
     now: ctx.clock.now(),
+    approvers: ctx.rolloutSettings.people.approvers,
     notify: await followingChannels(ctx.subscriptions, deletion.endpoint, ctx.rolloutSettings.releaseChannel),
     correlationId: ctx.correlationId,
     retryMs: 5000,
   };
-  const by = personOf(ctx);
+  const by = personOf(ctx.caller);
   const changed =
     typed === undefined
       ? rejectDeletion(deletion, target, by, dctx)
       : confirmDeletion(deletion, target, by, typed, dctx);
-  if (!changed.ok) return refuse(changed.error);
+  if (!changed.ok) return refusedOnCard(ctx, deletion, changed.error, typed);
   if (!(await store(ctx, deletion, changed.value))) {
     const now = (await ctx.deletions.getDeletion(target.deletion)) ?? deletion;
-    return refuse({ code: "stale_card", endpoint: deletion.endpoint, now: deletionCardView(now).phase });
+    return refusedOnCard(ctx, now, { code: "stale_card", endpoint: deletion.endpoint, now: deletionStateLine(now) }, typed);
   }
-  return { kind: "card", card: "deletion", data: deletionCardView(changed.value.next) };
+  return { kind: "card", card: "deletion", data: deletionCardView(changed.value.next, viewerOf(ctx)) };
 }
+
+/** The card as the clicker may use it (Teams' refresh, or "Show my options"). */
+export async function viewDeletion(ctx: CommandContext, id: string): Promise<Reply> {
+  const deletion = await ctx.deletions.getDeletion(id);
+  if (!deletion) {
+    return refuse({ code: "stale_card", endpoint: "this endpoint", now: "GreenLight has no such request" });
+  }
+  return { kind: "card", card: "deletion", data: deletionCardView(deletion, viewerOf(ctx)) };
+}
+
+/** A refused click leaves the card as the clicker had it — with the name they typed — and says why on it. */
+function refusedOnCard(ctx: CommandContext, d: Deletion, error: UserError, typed: string | undefined): Reply {
+  const refusal = `${errorTitle(error)}: ${describeError(error)}`;
+  return {
+    kind: "error",
+    error,
+    redraw: {
+      kind: "card",
+      card: "deletion",
+      data: deletionCardView(d, viewerOf(ctx), { refusal, typed: { confirm: typed ?? "" } }),
+    },
+  };
+}
+
+const viewerOf = (ctx: CommandContext) => ({ person: personOf(ctx.caller), roles: ctx.roles });
 
 async function store(ctx: CommandContext, before: Deletion, t: DeletionTransition): Promise<boolean> {
   const stored = await ctx.deletions.updateDeletion(t.next, before.version, { audit: t.audit, outbox: t.outbox });
@@ -166,7 +185,9 @@ export async function removeSamples(ctx: CommandContext, endpoint: string, sampl
     kind: "text",
     text:
       removed === 0
-        ? `${md(endpoint)} has no stored sample${sample ? ` named '${md(sample)}'` : "s"}.`
-        : `Removed ${removed} sample(s) of ${md(endpoint)}.`,
+        ? sample
+          ? markdown`${endpoint} has no stored sample named '${sample}'. Type ${code(`samples ${endpoint}`)} to see its samples.`
+          : markdown`${endpoint} has no stored samples.`
+        : markdown`Removed ${removed} sample(s) of ${endpoint}.`,
   };
 }

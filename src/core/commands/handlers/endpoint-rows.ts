@@ -1,5 +1,6 @@
 import type { AuthMode, DeploymentView, EndpointView, InstanceScale } from "../../../ports/workspace.js";
 import { escapeMarkdown } from "../../views/markdown.js";
+import { modelText } from "../../views/model-text.js";
 import type { DeploymentRow } from "../../views/views.js";
 
 /** How endpoints read on cards: "blue 90% · green 10%", "diabetes:2". */
@@ -36,6 +37,3 @@ export function instancesText(scale: InstanceScale, instanceType: string): strin
       return `not reported${type}`;
   }
 }
-
-export const modelText = (model: { name: string; version: string } | { reference: string }): string =>
-  "reference" in model ? model.reference : `${model.name}:${model.version}`;

@@ -1,6 +1,6 @@
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
-import { escapeMarkdown } from "../../views/markdown.js";
+import { code, escapeMarkdown, markdown } from "../../views/markdown.js";
 
 /** `models [name]`: registered models and their versions, newest first. */
 export async function listModels(ctx: CommandContext, name: string | undefined): Promise<Reply> {
@@ -9,7 +9,7 @@ export async function listModels(ctx: CommandContext, name: string | undefined):
   if (name && result.value.length === 0) {
     return {
       kind: "text",
-      text: `There is no registered model named '${escapeMarkdown(name)}'. Type \`models\` to list them all.`,
+      text: markdown`There is no registered model named '${name}'. Type ${code("models")} to list them all.`,
     };
   }
   return {

@@ -1,27 +1,24 @@
-import type { Person, Rollout } from "../../../ports/rollouts.js";
-import type { UserError } from "../../errors.js";
-import { approve, overrideSmokeTest, reject, retire, rollBack, type CardTarget } from "../../rollout/events.js";
+import type { Rollout } from "../../../ports/rollouts.js";
+import type { Person } from "../../../ports/people.js";
+import { personOf } from "../../access/identity.js";
+import { describeError, errorTitle, type UserError } from "../../errors.js";
+import { approve, overrideSmokeTest, reject, resume, retire, rollBack, type CardTarget } from "../../rollout/events.js";
 import { describeTraffic, parsePlan, PLAN_TAG } from "../../rollout/plan.js";
-import { currentTraffic, rolloutCardView, rolloutNotice } from "../../rollout/rollout-card.js";
+import { currentTraffic, rolloutCardView, rolloutNotice, stateLine } from "../../rollout/rollout-card.js";
 import { cardChannel, followingChannels } from "../../rollout/channels.js";
 import { chooseSlots } from "../../rollout/slots.js";
 import type { Transition, TransitionContext } from "../../rollout/transition.js";
-import { escapeMarkdown as md } from "../../views/markdown.js";
+import { escapeMarkdown as md, markdown } from "../../views/markdown.js";
+import { minuteText } from "../../views/time.js";
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
-
-const refuse = (error: UserError): Reply => ({ kind: "error", error });
-
-const personOf = (ctx: CommandContext): Person => ({
-  id: ctx.caller.id,
-  name: ctx.caller.name,
-  ...(ctx.caller.aadObjectId ? { aadObjectId: ctx.caller.aadObjectId } : {}),
-});
+import { cardPlace, refuse } from "./replies.js";
+import { modelText } from "../../views/model-text.js";
 
 async function transitionContext(ctx: CommandContext, endpoint: string): Promise<TransitionContext> {
   return {
     now: ctx.clock.now(),
-    approvers: ctx.rolloutSettings.approvers,
+    people: ctx.rolloutSettings.people,
     approvalTtlMs: ctx.rolloutSettings.approvalTtlMs,
     correlationId: ctx.correlationId,
     notify: await followingChannels(ctx.subscriptions, endpoint, ctx.rolloutSettings.releaseChannel),
@@ -31,7 +28,8 @@ async function transitionContext(ctx: CommandContext, endpoint: string): Promise
 /**
  * `deploy <model>:<version> to <endpoint>`: stores a rollout that creates the free slot (green beside a live blue) as a
  * copy of the live deployment with the new model, at 0 % traffic; the worker does the Azure work. Refused while another
- * rollout runs on the endpoint, for a model version that is not registered, and for a Kubernetes endpoint.
+ * rollout runs on the endpoint or its deletion waits for a decision, for a model version that is not registered or is
+ * live already, and for a Kubernetes endpoint.
  */
 export async function deploy(
   ctx: CommandContext,
@@ -41,6 +39,17 @@ export async function deploy(
 ): Promise<Reply> {
   const active = await ctx.rollouts.activeRollout(endpointName);
   if (active) return refuse(activeError(active));
+  const deletion = await ctx.deletions.pendingDeletion(endpointName);
+  if (deletion) {
+    return refuse({
+      code: "cannot_deploy",
+      endpoint: deletion.endpoint,
+      problem:
+        `${deletion.requestedBy.name} asked to delete it at ${minuteText(deletion.requestedAt)} (request ` +
+        `${deletion.id.slice(0, 8)}) and no approver has decided yet. An approver can keep it with Keep it on that ` +
+        `card; then deploy again`,
+    });
+  }
   const found = await ctx.workspace.getEndpoint(endpointName);
   if (!found.ok) return refuse(found.error);
   const endpoint = found.value;
@@ -55,6 +64,15 @@ export async function deploy(
   if (!registered.ok) return refuse(registered.error);
   const slots = chooseSlots(endpoint);
   if (!slots.ok) return refuse({ code: "cannot_deploy", endpoint: endpoint.name, problem: slots.problem });
+  const wanted = `${registered.value.model}:${registered.value.version}`;
+  const liveModel = endpoint.deployments.find((d) => d.name === slots.live)?.model;
+  if (liveModel && modelText(liveModel).toLowerCase() === wanted.toLowerCase()) {
+    return refuse({
+      code: "cannot_deploy",
+      endpoint: endpoint.name,
+      problem: `${wanted} is what ${slots.live} serves already, with all of its traffic. Name another version (type models ${registered.value.model})`,
+    });
+  }
   const plan = parsePlan(endpoint.tags[PLAN_TAG]);
   if (!plan.ok) return refuse({ code: "cannot_deploy", endpoint: endpoint.name, problem: plan.problem });
   const channel =
@@ -68,14 +86,16 @@ export async function deploy(
     });
   }
   const now = ctx.clock.now();
-  const by = personOf(ctx);
+  const by = personOf(ctx.caller);
   const rollout: Rollout = {
     id: ctx.newId(),
     endpoint: endpoint.name,
     model: { name: registered.value.model, version: registered.value.version },
     live: slots.live,
+    ...(liveModel ? { liveModel: modelText(liveModel) } : {}),
     candidate: slots.candidate,
     startTraffic: { ...endpoint.traffic },
+    trafficSeen: { traffic: { ...endpoint.traffic }, at: now },
     plan: plan.plan,
     step: 0,
     phase: "requested",
@@ -86,7 +106,7 @@ export async function deploy(
     nextRunAt: now,
     channel,
     ...(ctx.where.personal ? { requesterConversationId: ctx.where.conversationId } : {}),
-    timeline: [{ at: now, what: `requested ${model}:${version} in ${slots.candidate}`, by }],
+    timeline: [{ at: now, what: `requested ${wanted} in ${slots.candidate}`, by }],
     updatedAt: now,
   };
   const created = await ctx.rollouts.createRollout(rollout, {
@@ -97,12 +117,12 @@ export async function deploy(
         action: "rollout.request",
         target: endpoint.name,
         outcome: "ok",
-        detail: `rollout ${rollout.id.slice(0, 8)}: ${model}:${version} in ${slots.candidate}`,
+        detail: `rollout ${rollout.id.slice(0, 8)}: ${wanted} in ${slots.candidate}`,
         correlationId: ctx.correlationId,
       },
     ],
     outbox: [
-      { kind: "post_card", rolloutId: rollout.id, notice: rolloutNotice(rollout) },
+      { kind: "post_card", rolloutId: rollout.id, notice: rolloutNotice(rollout, ctx.rolloutSettings.people) },
       // The channels following the endpoint hear of it; the card's own channel sees the card itself.
       ...(await followingChannels(ctx.subscriptions, endpoint.name, ctx.rolloutSettings.releaseChannel))
         .filter((c) => c.channelId !== channel.channelId)
@@ -112,7 +132,7 @@ export async function deploy(
           channel: c,
           notice: {
             kind: "text" as const,
-            text: `${md(by.name)} started a rollout of ${md(`${model}:${version}`)} to ${md(endpoint.name)}.`,
+            text: markdown`${by.name} started a rollout of ${wanted} to ${endpoint.name}.`,
           },
         })),
     ],
@@ -121,11 +141,7 @@ export async function deploy(
   ctx.wakeWorker();
   return {
     kind: "text",
-    text:
-      `Started the rollout of ${md(`${model}:${version}`)} to ${md(endpoint.name)}: ${md(slots.candidate)} is being ` +
-      `created beside ${md(slots.live)} at 0 % traffic, then smoke-tested. Its card is in the release channel, where ` +
-      `approvers move traffic step by step (${plan.plan.map((p) => `${p} %`).join(" → ")}). ` +
-      (ctx.where.personal ? "I'll message you here when it needs you and when it ends." : ""),
+    text: markdown`Started the rollout of ${wanted} to ${endpoint.name}: ${slots.candidate} is being created beside ${slots.live} at 0 % traffic, then smoke-tested. Its card is ${cardPlace(ctx, channel)}, where approvers other than you move traffic step by step (${plan.plan.map((p) => `${p} %`).join(" → ")}).${ctx.where.personal ? " I'll message you here when it needs you and when it ends." : ""}`,
   };
 }
 
@@ -134,7 +150,7 @@ function activeError(active: Rollout): UserError {
     code: "rollout_active",
     endpoint: active.endpoint,
     model: `${active.model.name}:${active.model.version}`,
-    phase: rolloutCardView(active).phase,
+    phase: stateLine(active),
     requestedBy: active.requestedBy.name,
   };
 }
@@ -163,7 +179,7 @@ export async function status(ctx: CommandContext, endpoint: string | undefined):
           phase: view.phase,
           traffic: md(describeTraffic(currentTraffic(r))),
           requestedBy: md(r.requestedBy.name),
-          updated: `${r.updatedAt.toISOString().replace("T", " ").slice(0, 16)} UTC`,
+          updated: minuteText(r.updatedAt),
           ending: view.ending,
         };
       }),
@@ -171,49 +187,83 @@ export async function status(ctx: CommandContext, endpoint: string | undefined):
   };
 }
 
-/** `rollback <endpoint>`: the starting traffic goes back now, without approval; the new deployment stays at 0 %. */
+/**
+ * `rollback <endpoint>`: the starting traffic goes back now, without approval; the new deployment stays at 0 %. It
+ * also restores a paused rollout, and tries again at once a restore Azure refused.
+ */
 export async function rollback(ctx: CommandContext, endpoint: string): Promise<Reply> {
   // A concurrent change (a click, the worker) may win the compare-and-set; the rollback is tried on its result.
   for (let attempt = 0; attempt < 3; attempt++) {
     const active = await ctx.rollouts.activeRollout(endpoint);
     if (!active) return refuse({ code: "no_active_rollout", endpoint });
-    const changed = rollBack(active, personOf(ctx), await transitionContext(ctx, active.endpoint));
+    const changed = rollBack(active, personOf(ctx.caller), await transitionContext(ctx, active.endpoint));
     if (!changed.ok) return refuse(changed.error);
     if (await store(ctx, active, changed.value)) {
       return {
         kind: "text",
-        text: `Rolling back ${md(active.endpoint)}: putting back ${md(describeTraffic(active.startTraffic))}. ${md(active.candidate)} stays at 0 % for inspection.`,
+        text: markdown`Rolling back ${active.endpoint}: putting back ${describeTraffic(active.startTraffic)}. ${active.candidate} stays at 0 % for inspection.`,
       };
     }
   }
   return refuse({ code: "no_active_rollout", endpoint });
 }
 
-/** A rollout card's button: approve, reject, retire or keep, override. Bound to the step and version shown. */
+/** A rollout card's button, bound to the step and version shown; the answer is the card as the clicker now sees it. */
 export async function decide(
   ctx: CommandContext,
   target: CardTarget,
-  decision: (r: Rollout, by: Person, tctx: TransitionContext) => ReturnType<typeof approve>,
+  decision: Decision,
+  typed: { reason?: string } = {},
 ): Promise<Reply> {
   const rollout = await ctx.rollouts.getRollout(target.rollout);
   if (!rollout) return refuse({ code: "stale_card", endpoint: "this endpoint", now: "GreenLight has no such rollout" });
-  const changed = decision(rollout, personOf(ctx), await transitionContext(ctx, rollout.endpoint));
-  if (!changed.ok) return refuse(changed.error);
+  const changed = decision(rollout, personOf(ctx.caller), await transitionContext(ctx, rollout.endpoint));
+  if (!changed.ok) return refusedOnCard(ctx, rollout, changed.error, typed);
   if (!(await store(ctx, rollout, changed.value))) {
     // Someone (another click, the worker) changed it first: this click is stale.
     const now = (await ctx.rollouts.getRollout(target.rollout)) ?? rollout;
-    return refuse({ code: "stale_card", endpoint: rollout.endpoint, now: rolloutCardView(now).phase });
+    return refusedOnCard(ctx, now, { code: "stale_card", endpoint: rollout.endpoint, now: stateLine(now) }, typed);
   }
-  return { kind: "card", card: "rollout", data: rolloutCardView(changed.value.next) };
+  return { kind: "card", card: "rollout", data: rolloutCardView(changed.value.next, viewerOf(ctx)) };
 }
 
+/** The card as the clicker may use it (Teams' refresh, or "Show my options"). */
+export async function viewRollout(ctx: CommandContext, id: string): Promise<Reply> {
+  const rollout = await ctx.rollouts.getRollout(id);
+  if (!rollout) return refuse({ code: "stale_card", endpoint: "this endpoint", now: "GreenLight has no such rollout" });
+  return { kind: "card", card: "rollout", data: rolloutCardView(rollout, viewerOf(ctx)) };
+}
+
+/** A refused click leaves the card as the clicker had it — with what they typed — and says why on it. */
+function refusedOnCard(ctx: CommandContext, r: Rollout, error: UserError, typed: { reason?: string }): Reply {
+  const refusal = `${errorTitle(error)}: ${describeError(error)}`;
+  return {
+    kind: "error",
+    error,
+    redraw: { kind: "card", card: "rollout", data: rolloutCardView(r, viewerOf(ctx), { refusal, typed }) },
+  };
+}
+
+const viewerOf = (ctx: CommandContext) => ({ person: personOf(ctx.caller), roles: ctx.roles });
+
+type Decision = (r: Rollout, by: Person, t: TransitionContext) => ReturnType<typeof approve>;
+
 export const decisions = {
-  approve: (target: CardTarget) => (r: Rollout, by: Person, t: TransitionContext) => approve(r, target, by, t),
-  reject: (target: CardTarget) => (r: Rollout, by: Person, t: TransitionContext) => reject(r, target, by, t),
-  retire: (target: CardTarget, keep: boolean) => (r: Rollout, by: Person, t: TransitionContext) =>
-    retire(r, target, by, keep, t),
-  override: (target: CardTarget, reason: string) => (r: Rollout, by: Person, t: TransitionContext) =>
-    overrideSmokeTest(r, target, by, reason, t),
+  approve: (target: CardTarget): Decision => (r, by, t) => approve(r, target, by, t),
+  reject:
+    (target: CardTarget, reason: string | undefined): Decision =>
+    (r, by, t) =>
+      reject(r, target, by, reason, t),
+  retire:
+    (target: CardTarget, keep: boolean): Decision =>
+    (r, by, t) =>
+      retire(r, target, by, keep, t),
+  override:
+    (target: CardTarget, reason: string): Decision =>
+    (r, by, t) =>
+      overrideSmokeTest(r, target, by, reason, t),
+  resume: (target: CardTarget): Decision => (r, by, t) => resume(r, target, by, t),
+  restore: (target: CardTarget): Decision => (r, by, t) => rollBack(r, by, t, target),
 };
 
 async function store(ctx: CommandContext, before: Rollout, t: Transition): Promise<boolean> {

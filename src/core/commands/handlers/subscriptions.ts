@@ -1,4 +1,6 @@
-import { escapeMarkdown as md } from "../../views/markdown.js";
+import type { Markdown } from "../../../ports/notifier.js";
+import { personOf } from "../../access/identity.js";
+import { code, escapeMarkdown as md, markdown, trusted } from "../../views/markdown.js";
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
 
@@ -12,7 +14,7 @@ const notInChannel = (command: string): Reply => ({
   },
 });
 
-const what = (endpoint: string | undefined): string => (endpoint ? md(endpoint) : "every endpoint");
+const what = (endpoint: string | undefined): Markdown => (endpoint ? md(endpoint) : markdown`every endpoint`);
 
 /**
  * `subscribe [endpoint]` (in a channel): approvals and rollout notifications for the endpoint, or for all, go to this
@@ -30,18 +32,14 @@ export async function subscribe(ctx: CommandContext, endpoint: string | undefine
   const added = await ctx.subscriptions.subscribe({
     channel,
     ...(name ? { endpoint: name } : {}),
-    by: {
-      id: ctx.caller.id,
-      name: ctx.caller.name,
-      ...(ctx.caller.aadObjectId ? { aadObjectId: ctx.caller.aadObjectId } : {}),
-    },
+    by: personOf(ctx.caller),
     at: ctx.clock.now(),
   });
   return {
     kind: "text",
     text: added
-      ? `This channel now gets approvals and rollout notifications for ${what(name)}. Rollouts already under way keep their card where it is.`
-      : `This channel already gets approvals and rollout notifications for ${what(name)}.`,
+      ? markdown`This channel now gets approvals and rollout notifications for ${trusted(what(name))}. Rollouts already under way keep their card where it is.`
+      : markdown`This channel already gets approvals and rollout notifications for ${trusted(what(name))}.`,
   };
 }
 
@@ -53,8 +51,8 @@ export async function unsubscribe(ctx: CommandContext, endpoint: string | undefi
   return {
     kind: "text",
     text: removed
-      ? `This channel no longer gets approvals and rollout notifications for ${what(endpoint)}.`
-      : `This channel was not subscribed to ${what(endpoint)}. Type \`subscriptions\` to see what it is subscribed to.`,
+      ? markdown`This channel no longer gets approvals and rollout notifications for ${trusted(what(endpoint))}.`
+      : markdown`This channel was not subscribed to ${trusted(what(endpoint))}. Type ${code("subscriptions")} to see what it is subscribed to.`,
   };
 }
 
@@ -66,16 +64,14 @@ export async function listSubscriptions(ctx: CommandContext): Promise<Reply> {
   if (subscriptions.length === 0) {
     return {
       kind: "text",
-      text:
-        "This channel is not subscribed to any endpoint. " +
-        (ctx.rolloutSettings.releaseChannel?.channelId === channel.channelId
-          ? "It is the release channel, so it gets every endpoint nobody subscribed to. "
-          : "") +
-        "Subscribe it with `subscribe <endpoint>`, or `subscribe` for every endpoint.",
+      text: markdown`This channel is not subscribed to any endpoint. ${ctx.rolloutSettings.releaseChannel?.channelId === channel.channelId ? "It is the release channel, so it gets every endpoint nobody subscribed to. " : ""}Subscribe it with ${code("subscribe <endpoint>")}, or ${code("subscribe")} for every endpoint.`,
     };
   }
   const lines = subscriptions.map(
-    (s) => `${what(s.endpoint)} (since ${s.at.toISOString().slice(0, 10)}, by ${md(s.by.name)})`,
+    (s) => markdown`${trusted(what(s.endpoint))} (since ${s.at.toISOString().slice(0, 10)}, by ${s.by.name})`,
   );
-  return { kind: "text", text: `This channel gets approvals and rollout notifications for: ${lines.join("; ")}.` };
+  return {
+    kind: "text",
+    text: markdown`This channel gets approvals and rollout notifications for: ${trusted(lines.join("; ") as Markdown)}.`,
+  };
 }
