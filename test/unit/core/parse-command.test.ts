@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { COMMANDS } from "../../../src/core/commands/command-table.js";
-import { readMessageText } from "../../../src/core/commands/message-text.js";
+import { DEFAULT_LIMITS } from "../../../src/core/commands/command-context.js";
+import { readMessageText, scanMessageText } from "../../../src/core/commands/message-text.js";
 import { parseCommand } from "../../../src/core/commands/parse-command.js";
 import { describeError } from "../../../src/core/errors.js";
 import { unescapeMarkdown } from "../../support/card-markdown.js";
@@ -246,5 +247,33 @@ describe("a card's button typed in chat", () => {
     expect(parse("approve diabetes-prod")).toMatchObject({ ok: false, error: { endpoint: "diabetes-prod" } });
     const copied = parse("Approve step 2");
     expect(!copied.ok && "endpoint" in copied.error).toBe(false);
+  });
+});
+
+describe("reading Teams' message text", () => {
+  // Each construct repeated to the longest message GreenLight reads. A search that starts again from each opening (an
+  // unclosed `<pre>` looking for `</pre>` to the end, a thousand times) examines thousands of times the message's
+  // length; one pass examines a few times it.
+  it.each([
+    ["an unclosed <pre>", "<pre>x"],
+    ["an unclosed <PRE> in capitals", "<PRE>x"],
+    ["an unclosed <code>", "<code>x"],
+    ["Teams' <pre><code> left open", "<pre><code>{"],
+    ["an unclosed <at> mention", "<at>x"],
+    ["a tag that never ends", "<p x"],
+    ["a closing tag without its >", "<pre>a</pre"],
+    ["a lone <", "<"],
+    ["<br without its > inside a <pre>", `<pre>${"<br".repeat(1000)}</pre>`],
+    ["inline code on one line, no newline after it", "`x` "],
+    ["an unclosed code fence", "```x"],
+    ["an entity without its ;", "&#x1F600"],
+  ])("reads %s repeated over a whole message in one pass", (_, construct) => {
+    const raw = `invoke diabetes-prod ${construct.repeat(Math.ceil(DEFAULT_LIMITS.maxMessageChars / construct.length))}`;
+
+    const { message, scanned } = scanMessageText(raw);
+
+    expect(message.text.startsWith("invoke diabetes-prod")).toBe(true);
+    expect(scanned).toBeGreaterThanOrEqual(raw.length);
+    expect(scanned).toBeLessThanOrEqual(6 * raw.length);
   });
 });
