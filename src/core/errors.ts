@@ -20,6 +20,20 @@ export type UserError =
       accessProblem?: string;
     }
   | { code: "invalid_json"; detail: string }
+  /** JSON typed as plain text after a command that takes a payload; `usage` is that command's. */
+  | { code: "json_outside_code_block"; usage: string }
+  /**
+   * A card button's word typed in chat (`approve`, one of GreenLight's own words): it acts only on the card. `endpoint`
+   * is the one name typed after the word, not checked to be an endpoint (`keep it`): the message names it only with
+   * `where`, which says where that endpoint's cards go ("in the release channel") once someone has looked it up.
+   */
+  | {
+      code: "card_button_typed";
+      button: string;
+      cards: readonly ("rollout" | "deletion")[];
+      endpoint?: string;
+      where?: string;
+    }
   | { code: "payload_too_large"; bytes: number; limitBytes: number }
   | { code: "message_too_long"; chars: number; limitChars: number }
   | { code: "sample_not_found"; endpoint: string; sample: string; known: string[] }
@@ -118,6 +132,22 @@ function wording(error: UserError): string {
       );
     case "invalid_json":
       return `That payload is not valid JSON (${md(error.detail)}). Put the JSON in a code block, or attach a .json file.`;
+    case "json_outside_code_block":
+      return (
+        "That JSON is not in a code block, so GreenLight did not read it. Put it in a code block (```json … ```), " +
+        `or attach a .json file. Usage: \`${error.usage}\``
+      );
+    case "card_button_typed": {
+      const known = error.where !== undefined && error.endpoint !== undefined;
+      return (
+        `\`${error.button}\` is a button on ${error.cards.map((c) => `a ${c}'s card`).join(" or ")}, not a command: ` +
+        `${known ? `approvals for ${md(error.endpoint ?? "")}` : "approvals"} are given on the card itself, ` +
+        (error.where
+          ? `${md(error.where)}. `
+          : "in the channel the endpoint's cards go to — the release channel, unless `subscribe` named another. ") +
+        `Type \`status${known ? ` ${error.endpoint}` : ""}\` to see what is under way.`
+      );
+    }
     case "payload_too_large":
       return `That payload is ${Math.ceil(error.bytes / 1024)} KB; the most GreenLight sends is ${Math.floor(error.limitBytes / 1024)} KB. Send a smaller sample.`;
     case "message_too_long":
@@ -219,9 +249,12 @@ export function errorTitle(error: UserError): string {
       return "Nothing changed";
     case "smoke_test_failed":
       return "Blocked by the smoke test";
+    case "card_button_typed":
+      return "Use the card";
     case "unknown_command":
     case "usage":
     case "invalid_json":
+    case "json_outside_code_block":
     case "payload_too_large":
     case "message_too_long":
     case "no_payload":

@@ -60,6 +60,43 @@ describe("chat", () => {
     expect(rows[1]).toMatchObject({ action: "unparsed", outcome: "unknown_command", actor: { id: USERS.operator.id } });
   });
 
+  it("refuses `deploy` without `to`, and starts no rollout", async () => {
+    await expectClearAnswer(
+      await h.say(USERS.operator, "deploy diabetes:2 diabetes-prod"),
+      "Write `to` before the endpoint, like `deploy diabetes:2 to diabetes-prod`; nothing was started. " +
+        "Usage: `deploy <model>:<version> to <endpoint>`",
+    );
+    expect(await h.store.activeRollout("diabetes-prod")).toBeUndefined();
+    const [, refused] = await h.store.latestAudit({ limit: 2 });
+    expect(refused).toMatchObject({ action: "unparsed", outcome: "usage" });
+  });
+
+  it("says to put JSON typed as text in a code block, without sending it", async () => {
+    const requests = blueRequests();
+    await expectClearAnswer(
+      await h.say(USERS.operator, `<p>invoke diabetes-prod ${patientPayload().replaceAll('"', "&quot;")}</p>`),
+      "That JSON is not in a code block, so GreenLight did not read it. Put it in a code block (```json … ```), " +
+        "or attach a .json file.",
+    );
+    await expectClearAnswer(
+      await h.say(USERS.operator, `sample add diabetes-prod plain-text ${patientPayload()}`),
+      "Put it in a code block",
+    );
+    expect(blueRequests()).toBe(requests);
+    expect(await h.store.getSample("diabetes-prod", "plain-text")).toBeUndefined();
+  });
+
+  it("points `approve` typed in chat to the card, in the channel it is in", async () => {
+    await expectClearAnswer(
+      await h.say(USERS.approver, "approve"),
+      "`approve` is a button on a rollout's card or a deletion's card, not a command: approvals are given on the card " +
+        "itself, in the channel the endpoint's cards go to — the release channel, unless `subscribe` named another. " +
+        "Type `status` to see what is under way.",
+    );
+    const [, refused] = await h.store.latestAudit({ limit: 2 });
+    expect(refused).toMatchObject({ action: "unparsed", outcome: "card_button_typed" });
+  });
+
   it("says an unknown endpoint does not exist", async () => {
     const text = await expectClearAnswer(
       await h.say(USERS.operator, "show nothing-like-this"),

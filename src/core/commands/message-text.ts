@@ -19,19 +19,38 @@ function decodeEntities(s: string): string {
   });
 }
 
+/** Characters examined while reading one message, summed over every text read. */
+interface Work {
+  scanned: number;
+}
+
 /**
- * `indexOf` for a text read from left to right: it remembers where each needle was found (or that it is absent), so
- * an unclosed `<pre>` repeated a thousand times costs one scan, not a thousand — parsing stays linear in the text.
+ * A text read from left to right. `find` is `indexOf` that remembers where each needle was found (or that it is
+ * absent), so an unclosed `<pre>` repeated a thousand times costs one scan, not a thousand. Every search and every
+ * piece taken out adds what it examined to `work` (one addition each), so a test can check that reading stays linear
+ * by the work done rather than by time; the parsers read their text only through here.
  */
-function forwardSearch(text: string): (needle: string, from: number) => number {
-  const found = new Map<string, number>();
-  return (needle, from) => {
-    const known = found.get(needle);
+class Scan {
+  private readonly found = new Map<string, number>();
+
+  constructor(
+    readonly text: string,
+    private readonly work: Work,
+  ) {}
+
+  find(needle: string, from: number): number {
+    const known = this.found.get(needle);
     if (known !== undefined && (known === -1 || known >= from)) return known;
-    const at = text.indexOf(needle, from);
-    found.set(needle, at);
+    const at = this.text.indexOf(needle, from);
+    this.work.scanned += (at < 0 ? this.text.length : at + needle.length) - from;
+    this.found.set(needle, at);
     return at;
-  };
+  }
+
+  slice(start: number, end = this.text.length): string {
+    this.work.scanned += Math.max(0, end - start);
+    return this.text.slice(start, end);
+  }
 }
 
 /** Lower-cases A–Z only, so every index into the result is an index into `s`. */
@@ -47,38 +66,39 @@ function tagName(s: string, lt: number): string | undefined {
  * Takes the HTML off message text in one left-to-right pass: mentions go, `<pre>` and JSON-looking `<code>` become
  * code blocks, line breaks stay, other tags become spaces, entities are decoded.
  */
-function stripHtml(raw: string, codeBlocks: string[]): string {
-  const lower = asciiLower(raw);
-  const find = forwardSearch(lower);
+function stripHtml(raw: string, codeBlocks: string[], work: Work): string {
+  // Searched lower-cased (`</PRE>` closes `<pre>`), cut from the original.
+  const lower = new Scan(asciiLower(raw), work);
+  const original = new Scan(raw, work);
   const out: string[] = [];
   let i = 0;
   while (i < raw.length) {
-    const lt = raw.indexOf("<", i);
+    const lt = lower.find("<", i);
     if (lt < 0) break;
     const name = tagName(raw, lt);
-    const gt = name === undefined ? -1 : find(">", lt);
+    const gt = name === undefined ? -1 : lower.find(">", lt);
     if (name === undefined || gt < 0) {
       // Not a tag: the "<" is text.
-      out.push(decodeEntities(raw.slice(i, lt + 1)));
+      out.push(decodeEntities(original.slice(i, lt + 1)));
       i = lt + 1;
       continue;
     }
-    out.push(decodeEntities(raw.slice(i, lt)));
+    out.push(decodeEntities(original.slice(i, lt)));
     i = gt + 1;
     if (name === "at" || name === "pre" || name === "code") {
-      const close = find(`</${name}`, i);
-      const closeEnd = close < 0 ? -1 : find(">", close);
+      const close = lower.find(`</${name}`, i);
+      const closeEnd = close < 0 ? -1 : lower.find(">", close);
       if (closeEnd < 0) {
         // Unclosed: the opening tag is dropped like any other.
         out.push(" ");
         continue;
       }
-      const inner = raw.slice(i, close);
+      const inner = original.slice(i, close);
       i = closeEnd + 1;
       if (name === "at") {
         out.push(" ");
       } else {
-        const text = decodeEntities(innerText(inner)).trim();
+        const text = decodeEntities(innerText(inner, work)).trim();
         // <pre> is always a payload; inline <code> only when it holds JSON (`show x` is just words).
         if (name === "pre" || /^[[{]/.test(text)) {
           codeBlocks.push(text);
@@ -91,54 +111,54 @@ function stripHtml(raw: string, codeBlocks: string[]): string {
     }
     out.push(name === "br" || name === "/p" || name === "/div" ? "\n" : " ");
   }
-  out.push(decodeEntities(raw.slice(i)));
+  out.push(decodeEntities(original.slice(i)));
   return out.join("");
 }
 
 /** The text inside a code element: `<br>` as a newline, other tags removed (one pass, no backtracking). */
-function innerText(html: string): string {
-  const find = forwardSearch(html);
+function innerText(html: string, work: Work): string {
+  const scan = new Scan(html, work);
   let out = "";
   let i = 0;
   while (i < html.length) {
-    const lt = html.indexOf("<", i);
+    const lt = scan.find("<", i);
     if (lt < 0) break;
-    const gt = find(">", lt);
+    const gt = scan.find(">", lt);
     if (gt < 0) break;
-    out += html.slice(i, lt);
+    out += scan.slice(i, lt);
     if (tagName(html, lt) === "br") out += "\n";
     i = gt + 1;
   }
-  return out + html.slice(i);
+  return out + scan.slice(i);
 }
 
 /** Takes Markdown code off text: fenced blocks are payloads, inline code is a payload when it holds JSON. */
-function stripMarkdownCode(s: string, codeBlocks: string[]): string {
-  const find = forwardSearch(s);
+function stripMarkdownCode(s: string, codeBlocks: string[], work: Work): string {
+  const scan = new Scan(s, work);
   const out: string[] = [];
   let i = 0;
   while (i < s.length) {
-    const tick = s.indexOf("`", i);
+    const tick = scan.find("`", i);
     if (tick < 0) break;
-    out.push(s.slice(i, tick));
+    out.push(scan.slice(i, tick));
     if (s.startsWith("```", tick)) {
-      const end = find("```", tick + 3);
+      const end = scan.find("```", tick + 3);
       if (end < 0) {
-        out.push(s.slice(tick));
+        out.push(scan.slice(tick));
         i = s.length;
         break;
       }
       // ```json\n{…}``` : the info string is the letters right after the fence.
-      const body = s.slice(tick + 3, end).replace(/^[a-zA-Z]*/, "");
+      const body = scan.slice(tick + 3, end).replace(/^[a-zA-Z]*/, "");
       codeBlocks.push(body.trim());
       out.push(" ");
       i = end + 3;
       continue;
     }
-    const close = find("`", tick + 1);
-    const newline = find("\n", tick + 1);
+    const close = scan.find("`", tick + 1);
+    const newline = scan.find("\n", tick + 1);
     if (close > tick + 1 && (newline < 0 || close < newline)) {
-      const text = s.slice(tick + 1, close).trim();
+      const text = scan.slice(tick + 1, close).trim();
       if (/^[[{]/.test(text)) {
         codeBlocks.push(text);
         out.push(" ");
@@ -151,7 +171,7 @@ function stripMarkdownCode(s: string, codeBlocks: string[]): string {
       i = tick + 1;
     }
   }
-  out.push(s.slice(i));
+  out.push(scan.slice(i));
   return out.join("");
 }
 
@@ -160,7 +180,13 @@ function stripMarkdownCode(s: string, codeBlocks: string[]): string {
  * `<at>…</at>` mention of the bot already removed or still present. Linear in the length of the text.
  */
 export function readMessageText(raw: string): MessageText {
+  return scanMessageText(raw).message;
+}
+
+/** `readMessageText`, also saying how many characters it examined: its linearity is tested on work done, not time. */
+export function scanMessageText(raw: string): { message: MessageText; scanned: number } {
+  const work: Work = { scanned: 0 };
   const codeBlocks: string[] = [];
-  const text = stripMarkdownCode(stripHtml(raw, codeBlocks), codeBlocks);
-  return { text: text.replace(/\s+/g, " ").trim(), codeBlocks };
+  const text = stripMarkdownCode(stripHtml(raw, codeBlocks, work), codeBlocks, work);
+  return { message: { text: text.replace(/\s+/g, " ").trim(), codeBlocks }, scanned: work.scanned };
 }

@@ -1,6 +1,7 @@
 import type { UserError } from "../errors.js";
 import { err, ok, type Result } from "../../ports/result.js";
-import { commandInfo } from "./command-table.js";
+import type { Action } from "../access/policy.js";
+import { CARD_BUTTON_WORDS, COMMAND_WORDS, commandInfo } from "./command-table.js";
 import { type MessageText } from "./message-text.js";
 import { closest } from "./closest.js";
 import type { DeletionTarget } from "../deletion/deletion.js";
@@ -64,181 +65,302 @@ export type CommandName = Command["name"];
 
 export const DEFAULT_LOG_TAIL = 50;
 export const MAX_LOG_TAIL = 500;
-const VERBS = [
-  "help",
-  "endpoints",
-  "show",
-  "models",
-  "samples",
-  "sample add",
-  "invoke",
-  "logs",
-  "whoami",
-  "audit",
-  "deploy",
-  "status",
-  "rollback",
-  "subscribe",
-  "unsubscribe",
-  "subscriptions",
-  "delete",
-  "samples remove",
-];
 
-/** Turns a chat message into a command, or says what was wrong with it. */
-export function parseCommand(message: MessageText, attachment?: AttachedFile): Result<Command, UserError> {
-  const words = message.text.split(" ").filter(Boolean);
-  const verb = (words[0] ?? "").toLowerCase();
-  const args = words.slice(1);
-  const usage = (action: Parameters<typeof commandInfo>[0], problem: string): Result<Command, UserError> =>
-    err({ code: "usage", command: action, usage: commandInfo(action).usage, problem });
-  const inlinePayload = (): Exclude<PayloadSource, { kind: "sample" }> | undefined => {
-    if (attachment) return { kind: "attachment", file: attachment };
-    const block = message.codeBlocks[0];
-    return block !== undefined ? { kind: "inline", text: block } : undefined;
-  };
-  /** The first of `names` that is not a valid name of its kind, as a usage error. */
-  const invalidName = (
-    action: Parameters<typeof commandInfo>[0],
-    ...names: [NameKind, string | undefined][]
-  ): Result<Command, UserError> | undefined => {
-    for (const [kind, value] of names) {
-      if (value !== undefined && !isValidName(kind, value)) {
-        return usage(
-          action,
-          `'${escapeMarkdown(shorten(value))}' is not a valid ${kind} name (${NAME_RULES[kind].says}).`,
-        );
-      }
-    }
-    return undefined;
-  };
+/** What followed the command's first word. */
+interface Typed {
+  args: string[];
+  codeBlocks: string[];
+  attachment: AttachedFile | undefined;
+}
 
-  switch (verb) {
-    case "":
-    case "help":
-    case "?":
-      return ok({ name: "help" });
-    case "whoami":
-      return ok({ name: "whoami" });
-    case "endpoints":
-    case "list": {
-      const filter = args.join(" ");
-      return ok({ name: "endpoints", page: 1, ...(filter ? { filter } : {}) });
-    }
-    case "show":
-      if (!args[0]) return usage("show", "Say which endpoint to show.");
-      return invalidName("show", ["endpoint", args[0]]) ?? ok({ name: "show", endpoint: args[0] });
-    case "models":
-      return (
-        invalidName("models", ["model", args[0]]) ?? ok({ name: "models", ...(args[0] ? { model: args[0] } : {}) })
+type Parsed = Result<Command, UserError>;
+
+/** How one chat verb reads what follows it; `payload` if it takes JSON (any other command refuses a code block). */
+interface ChatVerb {
+  action: Action;
+  payload?: true;
+  read(typed: Typed): Parsed;
+}
+
+const usage = (action: Action, problem: string): { ok: false; error: UserError } =>
+  err({ code: "usage", command: action, usage: commandInfo(action).usage, problem });
+
+/** What the user typed, quoted back short and escaped. */
+const quoted = (words: readonly string[]): string => `'${escapeMarkdown(shorten(words.join(" ")))}'`;
+
+/** Words left over once the command's form is read: refused, saying where they were. */
+const leftOver = (action: Action, extra: readonly string[], after: string): Parsed | undefined =>
+  extra.length > 0 ? usage(action, `I didn't understand ${quoted(extra)} after ${after}.`) : undefined;
+
+/** The first of `names` that is not a valid name of its kind, as a usage error. */
+function invalidName(action: Action, ...names: [NameKind, string | undefined][]): Parsed | undefined {
+  for (const [kind, value] of names) {
+    if (value !== undefined && !isValidName(kind, value)) {
+      return usage(
+        action,
+        `'${escapeMarkdown(shorten(value))}' is not a valid ${kind} name (${NAME_RULES[kind].says}).`,
       );
-    case "samples":
-      if ((args[0] ?? "").toLowerCase() === "remove") {
-        const [, endpoint, sample, ...extra] = args;
-        if (!endpoint || extra.length > 0) {
-          return usage("samples.remove", "Give the endpoint, and a sample's name to remove only that one.");
-        }
-        return (
-          invalidName("samples.remove", ["endpoint", endpoint], ["sample", sample]) ??
-          ok({ name: "samples.remove", endpoint, ...(sample ? { sample } : {}) })
-        );
-      }
-      if (!args[0]) return usage("samples", "Say whose samples to list.");
-      return invalidName("samples", ["endpoint", args[0]]) ?? ok({ name: "samples", endpoint: args[0] });
-    case "sample": {
-      if ((args[0] ?? "").toLowerCase() !== "add")
-        return usage("sample.add", "To store a sample, start with `sample add`.");
-      const [endpoint, sample] = [args[1], args[2]];
-      if (!endpoint || !sample) return usage("sample.add", "Give the endpoint and a name for the sample.");
-      const invalid = invalidName("sample.add", ["endpoint", endpoint], ["sample", sample]);
-      if (invalid) return invalid;
-      const payload = inlinePayload();
-      return ok({ name: "sample.add", endpoint, sample, ...(payload ? { payload } : {}) });
     }
-    case "invoke":
-    case "score": {
-      const [endpoint, ...rest] = args;
-      if (!endpoint) return usage("invoke", "Say which endpoint to invoke.");
-      let payload: PayloadSource | undefined;
-      const sampleAt = rest.findIndex((w) => w.toLowerCase() === "sample");
-      const positional = sampleAt >= 0 ? rest.slice(0, sampleAt) : rest;
-      if (positional.length > 1)
-        return usage("invoke", `I didn't understand '${escapeMarkdown(shorten(positional.slice(1).join(" ")))}'.`);
-      const deployment = positional[0];
-      if (sampleAt >= 0) {
-        const name = rest[sampleAt + 1];
-        if (!name) return usage("invoke", "Say which sample to send after `sample`.");
-        if (rest.length > sampleAt + 2)
-          return usage(
-            "invoke",
-            `I didn't understand '${escapeMarkdown(shorten(rest.slice(sampleAt + 2).join(" ")))}'.`,
+  }
+  return undefined;
+}
+
+/** A command that takes nothing after it. */
+const bare = (action: Action, command: Command): ChatVerb => ({
+  action,
+  read: ({ args }) => leftOver(action, args, `\`${commandWords(action)}\``) ?? ok(command),
+});
+
+/** A command that takes one endpoint: `missing` says so when it is not there. */
+const oneEndpoint = (action: Action, missing: string, command: (endpoint: string) => Command): ChatVerb => ({
+  action,
+  read: ({ args: [endpoint, ...extra] }) => {
+    if (!endpoint) return usage(action, missing);
+    return (
+      leftOver(action, extra, "the endpoint") ?? invalidName(action, ["endpoint", endpoint]) ?? ok(command(endpoint))
+    );
+  },
+});
+
+/** A command that takes an endpoint or nothing. */
+const maybeEndpoint = (action: Action, command: (endpoint: string | undefined) => Command): ChatVerb => ({
+  action,
+  read: ({ args: [endpoint, ...extra] }) =>
+    leftOver(action, extra, "the endpoint") ?? invalidName(action, ["endpoint", endpoint]) ?? ok(command(endpoint)),
+});
+
+const commandWords = (action: Action): string => commandInfo(action).usage.split(/ [<[+]/)[0] ?? action;
+
+/**
+ * Where JSON typed as plain text starts among the words, or -1. Names never hold `{` or `[`, so such a word is a
+ * payload that lost its code block (`[deployment]` copied from the usage is not: JSON follows `[` with a value).
+ */
+const bareJsonAt = (args: readonly string[]): number =>
+  args.findIndex((w) => /^(\{|\[([[{"\d-]|\]|$))/.test(w) || w.includes('{"'));
+
+/** The JSON of an invoke or a new sample: one code block or an attached file, not both. */
+function inlinePayload(
+  action: Action,
+  { codeBlocks, attachment }: Typed,
+): Result<Exclude<PayloadSource, { kind: "sample" }> | undefined, UserError> {
+  if (codeBlocks.length > 1) return usage(action, "Send one JSON code block, not several.");
+  const [block] = codeBlocks;
+  if (block !== undefined && attachment) {
+    return usage(action, "Send the JSON one way: a code block or an attached .json file, not both.");
+  }
+  if (attachment) return ok({ kind: "attachment", file: attachment });
+  return ok(block !== undefined ? { kind: "inline", text: block } : undefined);
+}
+
+const help = bare("help", { name: "help" });
+const listSamples = oneEndpoint("samples", "Say whose samples to list.", (endpoint) => ({ name: "samples", endpoint }));
+
+/**
+ * Every verb typed in chat (with its aliases) and the form of its arguments, read strictly: a word missing, left over
+ * or in the wrong place is refused with the expected form, never guessed — `deploy` starts a rollout.
+ */
+const CHAT_VERBS = {
+  help,
+  "?": help,
+  whoami: bare("whoami", { name: "whoami" }),
+  subscriptions: bare("subscriptions", { name: "subscriptions" }),
+  // A filter is free text matched against endpoint names.
+  endpoints: {
+    action: "endpoints",
+    read: ({ args }) => ok({ name: "endpoints", page: 1, ...(args.length ? { filter: args.join(" ") } : {}) }),
+  },
+  show: oneEndpoint("show", "Say which endpoint to show.", (endpoint) => ({ name: "show", endpoint })),
+  rollback: oneEndpoint("rollback", "Say which endpoint to roll back.", (endpoint) => ({ name: "rollback", endpoint })),
+  audit: maybeEndpoint("audit", (endpoint) => ({ name: "audit", ...(endpoint ? { endpoint } : {}) })),
+  status: maybeEndpoint("status", (endpoint) => ({ name: "status", ...(endpoint ? { endpoint } : {}) })),
+  subscribe: maybeEndpoint("subscribe", (endpoint) => ({ name: "subscribe", ...(endpoint ? { endpoint } : {}) })),
+  unsubscribe: maybeEndpoint("unsubscribe", (endpoint) => ({ name: "unsubscribe", ...(endpoint ? { endpoint } : {}) })),
+  delete: {
+    action: "delete",
+    read: ({ args: [endpoint, ...extra] }) => {
+      if (!endpoint || extra.length > 0) return usage("delete", "Say which endpoint to delete (one).");
+      return invalidName("delete", ["endpoint", endpoint]) ?? ok({ name: "delete", endpoint });
+    },
+  },
+  models: {
+    action: "models",
+    read: ({ args: [model, ...extra] }) =>
+      leftOver("models", extra, "the model's name") ??
+      invalidName("models", ["model", model]) ??
+      ok({ name: "models", ...(model ? { model } : {}) }),
+  },
+  samples: {
+    action: "samples",
+    read: (typed) => {
+      const [first, ...rest] = typed.args;
+      switch (first?.toLowerCase()) {
+        case "remove": {
+          const [endpoint, sample, ...extra] = rest;
+          if (!endpoint || extra.length > 0) {
+            return usage("samples.remove", "Give the endpoint, and a sample's name to remove only that one.");
+          }
+          return (
+            invalidName("samples.remove", ["endpoint", endpoint], ["sample", sample]) ??
+            ok({ name: "samples.remove", endpoint, ...(sample ? { sample } : {}) })
           );
-        payload = { kind: "sample", name };
-      } else {
-        payload = inlinePayload();
+        }
+        case "add":
+          return usage("sample.add", "To store a sample, start with `sample add` (no s).");
+        default:
+          return listSamples.read(typed);
       }
-      const invalid = invalidName(
-        "invoke",
-        ["endpoint", endpoint],
-        ["deployment", deployment],
-        ["sample", payload?.kind === "sample" ? payload.name : undefined],
-      );
-      if (invalid) return invalid;
-      return ok({ name: "invoke", endpoint, ...(deployment ? { deployment } : {}), ...(payload ? { payload } : {}) });
-    }
-    case "logs": {
-      const [endpoint, deployment, tailWord, tailValue, ...extra] = args;
+    },
+  },
+  sample: {
+    action: "sample.add",
+    payload: true,
+    read: (typed) => {
+      const [add, endpoint, sample, ...extra] = typed.args;
+      if (add?.toLowerCase() !== "add") return usage("sample.add", "To store a sample, start with `sample add`.");
+      if (bareJsonAt(typed.args) >= 0) return jsonOutsideCodeBlock("sample.add");
+      if (!endpoint || !sample) return usage("sample.add", "Give the endpoint and a name for the sample.");
+      const refused =
+        leftOver("sample.add", extra, "the sample's name") ??
+        invalidName("sample.add", ["endpoint", endpoint], ["sample", sample]);
+      if (refused) return refused;
+      const payload = inlinePayload("sample.add", typed);
+      if (!payload.ok) return payload;
+      return ok({ name: "sample.add", endpoint, sample, ...(payload.value ? { payload: payload.value } : {}) });
+    },
+  },
+  invoke: { action: "invoke", payload: true, read: readInvoke },
+  logs: {
+    action: "logs",
+    read: ({ args: [endpoint, deployment, tailWord, tailValue, ...extra] }) => {
       if (!endpoint || !deployment) return usage("logs", "Give the endpoint and the deployment.");
       const invalid = invalidName("logs", ["endpoint", endpoint], ["deployment", deployment]);
       if (invalid) return invalid;
-      let tail = DEFAULT_LOG_TAIL;
-      if (tailWord !== undefined) {
-        const n = Number(tailValue);
-        if (tailWord.toLowerCase() !== "tail" || !Number.isInteger(n) || n < 1 || extra.length > 0) {
-          return usage("logs", "After the deployment, write `tail N` with N a whole number.");
-        }
-        tail = Math.min(n, MAX_LOG_TAIL);
-      }
-      return ok({ name: "logs", endpoint, deployment, tail });
-    }
-    case "audit":
-      return (
-        invalidName("audit", ["endpoint", args[0]]) ?? ok({ name: "audit", ...(args[0] ? { endpoint: args[0] } : {}) })
-      );
-    case "deploy": {
-      // deploy <model>:<version> to <endpoint>  ("to" may be left out)
-      const [modelVersion, second, third, ...extra] = args;
-      const hasTo = second?.toLowerCase() === "to";
-      const endpoint = hasTo ? third : second;
-      const rest = hasTo ? extra : [third, ...extra].filter((w) => w !== undefined);
-      const [model, version, ...more] = (modelVersion ?? "").split(":");
-      if (!model || !version || more.length > 0 || !endpoint || rest.length > 0) {
-        return usage("deploy", "Give the model version and the endpoint, like `deploy diabetes:2 to diabetes-prod`.");
+      if (tailWord === undefined) return ok({ name: "logs", endpoint, deployment, tail: DEFAULT_LOG_TAIL });
+      if (tailWord.toLowerCase() !== "tail" || !/^\d{1,9}$/.test(tailValue ?? "") || Number(tailValue) < 1) {
+        return usage("logs", "After the deployment, write `tail N` with N a whole number.");
       }
       return (
-        invalidName("deploy", ["model", model], ["version", version], ["endpoint", endpoint]) ??
-        ok({ name: "deploy", endpoint, model, version })
+        leftOver("logs", extra, "the tail") ??
+        ok({ name: "logs", endpoint, deployment, tail: Math.min(Number(tailValue), MAX_LOG_TAIL) })
       );
+    },
+  },
+  deploy: { action: "deploy", read: readDeploy },
+} satisfies Record<string, ChatVerb>;
+
+/** Other words for a verb, and what an empty message (only a mention) asks for. */
+const ALIASES = { "": "help", list: "endpoints", score: "invoke" } satisfies Record<string, keyof typeof CHAT_VERBS>;
+
+const lookUp = <T extends object>(table: T, key: string): T[keyof T] | undefined =>
+  Object.hasOwn(table, key) ? table[key as keyof T] : undefined;
+
+function jsonOutsideCodeBlock(action: Action): Parsed {
+  return err({ code: "json_outside_code_block", usage: commandInfo(action).usage });
+}
+
+/** `invoke <endpoint> [deployment] [sample <name> | JSON code block | .json file]` */
+function readInvoke(typed: Typed): Parsed {
+  if (bareJsonAt(typed.args) >= 0) return jsonOutsideCodeBlock("invoke");
+  const [endpoint, ...rest] = typed.args;
+  if (!endpoint) return usage("invoke", "Say which endpoint to invoke.");
+  const sampleAt = rest.findIndex((w) => w.toLowerCase() === "sample");
+  const [deployment, ...beforeSample] = sampleAt >= 0 ? rest.slice(0, sampleAt) : rest;
+  const notUnderstood = leftOver("invoke", beforeSample, "the deployment");
+  if (notUnderstood) return notUnderstood;
+  let payload: PayloadSource | undefined;
+  if (sampleAt >= 0) {
+    const [name, ...extra] = rest.slice(sampleAt + 1);
+    if (!name) return usage("invoke", "Say which sample to send after `sample`.");
+    const refused = leftOver("invoke", extra, "the sample's name");
+    if (refused) return refused;
+    if (typed.codeBlocks.length > 0 || typed.attachment) {
+      return usage("invoke", "Send a stored sample or JSON, not both.");
     }
-    case "status":
-      return (
-        invalidName("status", ["endpoint", args[0]]) ??
-        ok({ name: "status", ...(args[0] ? { endpoint: args[0] } : {}) })
-      );
-    case "subscribe":
-    case "unsubscribe":
-      return invalidName(verb, ["endpoint", args[0]]) ?? ok({ name: verb, ...(args[0] ? { endpoint: args[0] } : {}) });
-    case "subscriptions":
-      return ok({ name: "subscriptions" });
-    case "delete":
-      if (!args[0] || args.length > 1) return usage("delete", "Say which endpoint to delete (one).");
-      return invalidName("delete", ["endpoint", args[0]]) ?? ok({ name: "delete", endpoint: args[0] });
-    case "rollback":
-      if (!args[0]) return usage("rollback", "Say which endpoint to roll back.");
-      return invalidName("rollback", ["endpoint", args[0]]) ?? ok({ name: "rollback", endpoint: args[0] });
-    default: {
-      const suggestion = closest(verb.slice(0, 40), VERBS, 1)[0];
-      return err({ code: "unknown_command", input: shorten(words[0] ?? verb), ...(suggestion ? { suggestion } : {}) });
-    }
+    payload = { kind: "sample", name };
+  } else {
+    const inline = inlinePayload("invoke", typed);
+    if (!inline.ok) return inline;
+    payload = inline.value;
   }
+  return (
+    invalidName(
+      "invoke",
+      ["endpoint", endpoint],
+      ["deployment", deployment],
+      ["sample", payload?.kind === "sample" ? payload.name : undefined],
+    ) ?? ok({ name: "invoke", endpoint, ...(deployment ? { deployment } : {}), ...(payload ? { payload } : {}) })
+  );
+}
+
+/** `deploy <model>:<version> to <endpoint>`: every word where the form puts it, as this starts a rollout. */
+function readDeploy({ args }: Typed): Parsed {
+  const [modelVersion, to, endpoint, ...extra] = args;
+  if (!modelVersion) return usage("deploy", "Give the model version and the endpoint.");
+  if (modelVersion.toLowerCase() === "to") {
+    return usage("deploy", "The model version comes first, then `to` and the endpoint.");
+  }
+  const [model, version, ...more] = modelVersion.split(":");
+  if (!model || !version || more.length > 0) {
+    return usage(
+      "deploy",
+      `Give the model and its version as one word, \`<model>:<version>\` (like \`diabetes:2\`), not ${quoted([modelVersion])}.`,
+    );
+  }
+  const invalid = invalidName("deploy", ["model", model], ["version", version]);
+  if (invalid) return invalid;
+  const like = (target: string) => `\`deploy ${model}:${version} to ${target}\``;
+  if (!to) return usage("deploy", `Say which endpoint to deploy to, like ${like("<endpoint>")}.`);
+  if (to.toLowerCase() !== "to") {
+    // `deploy diabetes:2 diabetes-prod`: probably the endpoint, but a rollout is not started on a guess.
+    const named = endpoint === undefined && isValidName("endpoint", to) ? to : "<endpoint>";
+    return usage("deploy", `Write \`to\` before the endpoint, like ${like(named)}; nothing was started.`);
+  }
+  if (!endpoint) return usage("deploy", `Say which endpoint after \`to\`, like ${like("<endpoint>")}.`);
+  return (
+    leftOver("deploy", extra, "the endpoint") ??
+    invalidName("deploy", ["endpoint", endpoint]) ??
+    ok({ name: "deploy", endpoint, model, version })
+  );
+}
+
+/** Turns a chat message into a command, or says what was wrong with it. */
+export function parseCommand(message: MessageText, attachment?: AttachedFile): Parsed {
+  const words = message.text.split(" ").filter(Boolean);
+  const typed: Typed = { args: words.slice(1), codeBlocks: message.codeBlocks, attachment };
+  const first = (words[0] ?? "").toLowerCase();
+  if (first === "" && typed.codeBlocks.length > 0) {
+    return usage(
+      "invoke",
+      "Say what to do with that JSON: `invoke <endpoint>` or `sample add <endpoint> <name>` first.",
+    );
+  }
+  const spec: ChatVerb | undefined = lookUp(CHAT_VERBS, lookUp(ALIASES, first) ?? first);
+  if (!spec) return notACommand(words[0] ?? "", typed.args);
+  if (!spec.payload && typed.codeBlocks.length > 0) {
+    return usage(spec.action, `\`${commandWords(spec.action)}\` takes no JSON; only \`invoke\` and \`sample add\` do.`);
+  }
+  return spec.read(typed);
+}
+
+/** A word that is no command: a card's button typed in chat points to the card; anything else gets "did you mean". */
+function notACommand(typedVerb: string, args: readonly string[]): Parsed {
+  const verb = typedVerb.toLowerCase().slice(0, 40);
+  const suggestion = closest(verb, COMMAND_WORDS, 1)[0];
+  const buttonWord = CARD_BUTTON_WORDS.has(verb)
+    ? verb
+    : suggestion
+      ? undefined
+      : closest(verb, [...CARD_BUTTON_WORDS.keys()], 1)[0];
+  const button = buttonWord === undefined ? undefined : CARD_BUTTON_WORDS.get(buttonWord);
+  if (button) {
+    // `approve diabetes-prod` may name an endpoint; `approve step 2`, copied from the button, does not.
+    const [named, ...more] = args;
+    return err({
+      code: "card_button_typed",
+      button: button.button,
+      cards: button.cards,
+      ...(named && more.length === 0 && isValidName("endpoint", named) ? { endpoint: named } : {}),
+    });
+  }
+  return err({ code: "unknown_command", input: shorten(typedVerb), ...(suggestion ? { suggestion } : {}) });
 }

@@ -73,6 +73,17 @@ const EXAMPLES = {
     mentions: ["Unexpected end of JSON input"],
     advice: /code block/,
   },
+  json_outside_code_block: {
+    error: { code: "json_outside_code_block", usage: "sample add <endpoint> <name> + a JSON code block or .json file" },
+    mentions: ["not in a code block", "Usage: `sample add <endpoint> <name>"],
+    advice: /Put it in a code block \(```json … ```\), or attach a \.json file\./,
+  },
+  card_button_typed: {
+    error: { code: "card_button_typed", button: "approve", cards: ["rollout", "deletion"] },
+    mentions: ["`approve` is a button on a rollout's card or a deletion's card, not a command"],
+    advice:
+      /on the card itself, in the channel the endpoint's cards go to — the release channel, unless `subscribe` named another\. Type `status` to see what is under way\./,
+  },
   payload_too_large: {
     error: { code: "payload_too_large", bytes: 300_000, limitBytes: 262_144 },
     mentions: ["293 KB", "256 KB"],
@@ -210,5 +221,21 @@ describe("error messages", () => {
 
     expect(message).toContain("You need the operator or admin role to run `invoke`.");
     expect(message).toContain("ask the platform team");
+  });
+
+  it("names the channel of a typed card button's card, and its endpoint, once they are known", () => {
+    const typed = {
+      code: "card_button_typed",
+      button: "retire",
+      cards: ["rollout"],
+      endpoint: "fraud-scoring",
+    } as const;
+
+    expect(describeError({ ...typed, where: "in the channel subscribed to it" })).toBe(
+      "`retire` is a button on a rollout's card, not a command: approvals for fraud-scoring are given on the card " +
+        "itself, in the channel subscribed to it. Type `status fraud-scoring` to see what is under way.",
+    );
+    // Until it is looked up, `keep it` names no endpoint for all GreenLight knows.
+    expect(describeError(typed)).not.toContain("fraud-scoring");
   });
 });
