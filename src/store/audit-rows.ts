@@ -6,6 +6,8 @@ export interface AuditRow {
   actor_id: string;
   actor_name: string;
   actor_aad_object_id: string | null;
+  actor_upn: string | null;
+  actor_tenant_id: string | null;
   action: string;
   target: string | null;
   outcome: string;
@@ -14,7 +16,7 @@ export interface AuditRow {
 }
 
 export const auditColumns =
-  "at, actor_id, actor_name, actor_aad_object_id, action, target, outcome, detail, correlation_id";
+  "at, actor_id, actor_name, actor_aad_object_id, actor_upn, actor_tenant_id, action, target, outcome, detail, correlation_id";
 
 /**
  * The longest each audit field is stored: whatever a caller (or an attacker's 25 KB argument) puts in a row, the
@@ -28,11 +30,14 @@ export const cut = (value: string, max: number): string =>
 /** Appends one audit row, through the pool or inside a transaction that writes other rows with it. */
 export async function insertAudit(db: SqlExecutor, entry: AuditEntry): Promise<void> {
   const f = AUDIT_FIELD_CHARS;
-  await db.query(`INSERT INTO audit (${auditColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+  const optional = (value: string | undefined): string | null => (value === undefined ? null : cut(value, f.id));
+  await db.query(`INSERT INTO audit (${auditColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, [
     entry.at,
     cut(entry.actor.id, f.id),
     cut(entry.actor.name, f.name),
-    entry.actor.aadObjectId === undefined ? null : cut(entry.actor.aadObjectId, f.id),
+    optional(entry.actor.aadObjectId),
+    optional(entry.actor.upn),
+    optional(entry.actor.tenantId),
     cut(entry.action, f.word),
     entry.target === undefined ? null : cut(entry.target, f.target),
     cut(entry.outcome, f.word),
@@ -48,6 +53,8 @@ export function toAuditEntry(row: AuditRow): AuditEntry {
       id: row.actor_id,
       name: row.actor_name,
       ...(row.actor_aad_object_id === null ? {} : { aadObjectId: row.actor_aad_object_id }),
+      ...(row.actor_upn === null ? {} : { upn: row.actor_upn }),
+      ...(row.actor_tenant_id === null ? {} : { tenantId: row.actor_tenant_id }),
     },
     action: row.action,
     ...(row.target === null ? {} : { target: row.target }),

@@ -1,5 +1,6 @@
 // The RolloutStore port's contract, run against every implementation: PGlite and PostgreSQL. Each case gets a fresh,
 // empty database of its own. Times are explicit Dates (`at(minute)`), never the clock, so nothing here is timed.
+import { ownWords } from "../../src/core/views/markdown.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { aRollout as aRolloutOf } from "../support/a-rollout.js";
 import type { MessageRef } from "../../src/ports/notifier.js";
@@ -10,10 +11,10 @@ import {
   type Effects,
   type OutboxDraft,
   type OutboxMessage,
-  type Person,
   type Rollout,
   type RolloutStore,
 } from "../../src/ports/rollouts.js";
+import type { Person } from "../../src/ports/people.js";
 import type { AuditEntry, Store } from "../../src/ports/store.js";
 import type { GreenLightStore } from "../../src/store/open-store.js";
 
@@ -132,11 +133,11 @@ export function describeRolloutStoreContract(
         const detail = 'Traceback:\n  File "score.py", line 3\x00\n\tValueError: café ☕ \\u0000 "quoted"';
         await store.createRollout(aRollout({ phase: "failed", ending: { reason: "provisioning failed", detail } }), {
           audit: [],
-          outbox: [{ kind: "update_card", rolloutId: "rollout-1", notice: { kind: "text", text: detail } }],
+          outbox: [{ kind: "update_card", rolloutId: "rollout-1", notice: { kind: "text", text: ownWords(detail) } }],
         });
         expect((await store.getRollout("rollout-1"))?.ending?.detail).toBe(detail);
         expect(await sendAll()).toEqual([
-          { kind: "update_card", rolloutId: "rollout-1", notice: { kind: "text", text: detail } },
+          { kind: "update_card", rolloutId: "rollout-1", notice: { kind: "text", text: ownWords(detail) } },
         ]);
       });
 
@@ -735,7 +736,12 @@ function aFullRollout(overrides: Partial<Rollout> = {}): Rollout {
     override: { by: megan, reason: "424 is the known empty-input answer", at: at(4) },
     expiresAt: new Date("2026-01-16T10:05:00.000Z"),
     nextRunAt: new Date("2026-01-15T10:30:00.999Z"),
-    ending: { reason: "traffic changed outside GreenLight", detail: "found blue 50 / green 50", then: "paused" },
+    ending: { reason: "Megan rejected step 2: latency", detail: "found blue 50 / green 50", then: "rejected", by: megan },
+    liveModel: "diabetes:11",
+    trafficSeen: { traffic: { blue: 50, green: 50 }, at: at(21) },
+    baseline: { step: 1, traffic: { blue: 70, green: 30 } },
+    restore: { from: [{ blue: 50, green: 50 }, { green: 100 }], failures: 2, lastError: "Azure ML refused (HTTP 409)" },
+    oldDeployment: "kept",
     channel: {
       serviceUrl: "https://smba.trafficmanager.net/emea/",
       channelId: "19:release@thread.tacv2",
@@ -765,7 +771,7 @@ function anAuditEntry(correlationId: string): AuditEntry {
 
 /** A message whose text says `text`, so tests can tell messages apart. */
 function draft(rollout: Rollout, text: string): OutboxDraft {
-  return { kind: "update_card", rolloutId: rollout.id, notice: { kind: "text", text } };
+  return { kind: "update_card", rolloutId: rollout.id, notice: { kind: "text", text: ownWords(text) } };
 }
 
 /** The text of a message made by `draft()` (or the card it shows). */
@@ -787,12 +793,12 @@ function allDraftKinds(rolloutId: string): OutboxDraft[] {
       notice: { kind: "card", card: "rollout", data: { endpoint: "diabetes-prod", step: 1 } },
     },
     { kind: "update_card", rolloutId, notice: { kind: "card", card: "rollout", data: { facts: [{ t: "phase" }] } } },
-    { kind: "reply_in_thread", rolloutId, text: "Approval needed: <at>Adele Vance</at>", mentions: [adele, megan] },
+    { kind: "reply_in_thread", rolloutId, text: ownWords("Approval needed"), mentions: [adele, megan] },
     {
       kind: "personal_message",
       rolloutId,
       conversationId: "a:1megan-personal",
-      notice: { kind: "text", text: "done" },
+      notice: { kind: "text", text: ownWords("done") },
     },
   ];
 }

@@ -130,6 +130,12 @@ const CARD_VERBS_TYPED = {
   "rollout.retire": { card: "rollout", words: ["retire"] },
   "rollout.keep": { card: "rollout", words: ["keep"] },
   "rollout.override": { card: "rollout", words: ["override"] },
+  "rollout.resume": { card: "rollout", words: ["continue", "resume"] },
+  // Typed, `rollback <endpoint>` does what this button does.
+  "rollout.restore": { card: "rollout", words: ["restore"] },
+  // "Show my options": asking for one's own view of a card is only ever a click.
+  "rollout.view": { card: "rollout", words: [] },
+  "deletion.view": { card: "deletion", words: [] },
   // The deletion card's buttons read "Delete <endpoint>" and "Keep it", once the endpoint's name is typed to confirm.
   "deletion.approve": { card: "deletion", words: ["approve", "confirm"] },
   "deletion.reject": { card: "deletion", words: ["reject", "keep"] },

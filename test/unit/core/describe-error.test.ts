@@ -182,8 +182,33 @@ const EXAMPLES = {
   },
   confirmation_mismatch: {
     error: { code: "confirmation_mismatch", endpoint: "fraud-scoring" },
-    mentions: ["(fraud-scoring)"],
+    mentions: ["is not fraud-scoring"],
     advice: /type the endpoint's name exactly/,
+  },
+  identity_unknown: {
+    error: { code: "identity_unknown", endpoint: "fraud-scoring", what: "rollout" },
+    mentions: ["rollout of fraud-scoring"],
+    advice: /cannot tell whether you are the person who asked.*nothing changed/,
+  },
+  approval_expired: {
+    error: {
+      code: "approval_expired",
+      endpoint: "fraud-scoring",
+      expiredAt: new Date("2026-12-02T10:41:00Z"),
+      what: "step",
+    },
+    mentions: ["fraud-scoring", "2026-12-02 10:41 UTC"],
+    advice: /nothing changed: GreenLight puts the starting traffic .* back/,
+  },
+  cannot_roll_back: {
+    error: { code: "cannot_roll_back", endpoint: "fraud-scoring", problem: "blue is being deleted" },
+    mentions: ["fraud-scoring", "blue is being deleted"],
+    advice: /cannot roll back/,
+  },
+  cannot_resume: {
+    error: { code: "cannot_resume", endpoint: "fraud-scoring", problem: "red takes traffic too" },
+    mentions: ["fraud-scoring", "red takes traffic too"],
+    advice: /cannot continue the rollout/,
   },
   invalid_card_action: {
     error: { code: "invalid_card_action", detail: "unknown action 'frobnicate'" },

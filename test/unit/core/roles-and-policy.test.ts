@@ -2,14 +2,32 @@ import { describe, expect, it } from "vitest";
 import { isAllowed, POLICY, type Action } from "../../../src/core/access/policy.js";
 import { RoleBook, type Role } from "../../../src/core/access/roles.js";
 
-const READ: Action[] = ["help", "whoami", "endpoints", "show", "models", "samples", "audit", "status"];
-const DECIDE: Action[] = ["rollout.approve", "rollout.reject", "rollout.retire", "deletion.approve", "deletion.reject"];
+const READ: Action[] = [
+  "help",
+  "whoami",
+  "endpoints",
+  "show",
+  "models",
+  "samples",
+  "audit",
+  "status",
+  "rollout.view",
+  "deletion.view",
+];
+const DECIDE: Action[] = [
+  "rollout.approve",
+  "rollout.reject",
+  "rollout.retire",
+  "rollout.resume",
+  "deletion.approve",
+  "deletion.reject",
+];
 /** What each role alone may do, written out (not derived from POLICY), so a loosened or emptied policy fails. */
 const MAY: Record<Role | "a user with no roles", Action[]> = {
   "a user with no roles": ["help", "whoami"],
   viewer: READ,
   approver: [...READ, ...DECIDE],
-  operator: [...READ, "sample.add", "invoke", "logs", "deploy", "rollback"],
+  operator: [...READ, "sample.add", "invoke", "logs", "deploy", "rollback", "rollout.restore"],
   admin: [
     ...READ,
     "sample.add",
@@ -17,6 +35,7 @@ const MAY: Record<Role | "a user with no roles", Action[]> = {
     "logs",
     "deploy",
     "rollback",
+    "rollout.restore",
     ...DECIDE,
     "rollout.override",
     "subscribe",
@@ -44,8 +63,8 @@ describe("roles and the policy table", () => {
     // An activity may claim any aadObjectId; one shaped like Megan's UPN is nobody's object id.
     expect(book.rolesOf({ id: "4", name: "X", aadObjectId: "megan@contoso.example" })).toEqual(["viewer"]);
     expect(book.rolesOf({ id: "5", name: "Y", upn: "00000000-0000-0000-0000-0000000000aa" })).toEqual(["viewer"]);
-    expect(book.needsUpn({ id: "6", name: "Z", aadObjectId: "00000000-0000-0000-0000-0000000000aa" })).toBe(false);
-    expect(book.needsUpn({ id: "7", name: "W", aadObjectId: "00000000-0000-0000-0000-0000000000bb" })).toBe(true);
+    expect(book.needsUpn()).toBe(true);
+    expect(new RoleBook([{ user: "00000000-0000-0000-0000-0000000000aa", roles: ["operator"] }]).needsUpn()).toBe(false);
   });
 
   it("gives unknown users the default roles, and none when configured so", () => {
@@ -59,6 +78,7 @@ describe("roles and the policy table", () => {
       "delete",
       "deletion.approve",
       "deletion.reject",
+      "deletion.view",
       "deploy",
       "endpoints",
       "help",
@@ -69,7 +89,10 @@ describe("roles and the policy table", () => {
       "rollout.approve",
       "rollout.override",
       "rollout.reject",
+      "rollout.restore",
+      "rollout.resume",
       "rollout.retire",
+      "rollout.view",
       "sample.add",
       "samples",
       "samples.remove",

@@ -1,7 +1,8 @@
 // The rollout engine without I/O: every transition, failure and stale path, decided from the stored rollout and what
 // Azure says, as the worker and the card buttons use it.
 import { describe, expect, it } from "vitest";
-import type { Person, Rollout, SmokeSample } from "../../../src/ports/rollouts.js";
+import type { Person } from "../../../src/ports/people.js";
+import type { Rollout, SmokeSample } from "../../../src/ports/rollouts.js";
 import {
   approve,
   overrideSmokeTest,
@@ -15,26 +16,38 @@ import {
   actionFailed,
   reconcile,
   smokeTested,
-  waitingForPerson,
   type Decision,
   type Observed,
   type ReconcileContext,
 } from "../../../src/core/rollout/reconcile.js";
 import { chooseSlots } from "../../../src/core/rollout/slots.js";
+import { waitingForPerson } from "../../../src/core/rollout/waiting.js";
 import type { Transition } from "../../../src/core/rollout/transition.js";
+import type { RolloutCardView } from "../../../src/core/rollout/rollout-card.js";
 import type { EndpointView } from "../../../src/ports/workspace.js";
 import { aRollout as aRolloutOf } from "../../support/a-rollout.js";
 import { unescapeMarkdown } from "../../support/card-markdown.js";
 
 const T0 = new Date("2026-11-29T10:00:00Z");
-const ALEX: Person = { id: "user-alexw", name: "Alex Wilber" };
-const MEGAN: Person = { id: "user-meganb", name: "Megan Bowen" };
-const ADELE: Person = { id: "user-adelev", name: "Adele Vance" };
+const ALEX: Person = { id: "user-alexw", name: "Alex Wilber", aadObjectId: "8f6c4a52-0b1e-4c3d-9a7e-1a2b3c4d5e01" };
+const MEGAN: Person = { id: "user-meganb", name: "Megan Bowen", aadObjectId: "8f6c4a52-0b1e-4c3d-9a7e-1a2b3c4d5e02" };
+const ADELE: Person = {
+  id: "user-adelev",
+  name: "Adele Vance",
+  aadObjectId: "8f6c4a52-0b1e-4c3d-9a7e-1a2b3c4d5e03",
+  upn: "adelev@greenlight.example",
+};
 const DAY = 24 * 60 * 60 * 1000;
 
 const ctx = (now = T0): ReconcileContext => ({
   now,
-  approvers: [{ id: "8f6c4a52-0b1e-4c3d-9a7e-1a2b3c4d5e02", name: "Megan Bowen" }],
+  people: {
+    approvers: [
+      { id: "8f6c4a52-0b1e-4c3d-9a7e-1a2b3c4d5e02", name: "Megan Bowen" },
+      { id: "pattif@greenlight.example", name: "Patti Fernandez" },
+    ],
+    admins: [{ id: "adelev@greenlight.example", name: "Adele Vance" }],
+  },
   approvalTtlMs: DAY,
   correlationId: "test",
   pollMs: 1000,
@@ -52,6 +65,13 @@ const seen = (overrides: Partial<Observed> = {}): Observed => ({
 });
 
 const target = (r: Rollout): CardTarget => ({ rollout: r.id, step: r.step, version: r.version });
+
+/** The versions the card updates of a transition show: one per change, the version the change made. */
+function cardVersions(t: Transition): number[] {
+  return t.outbox.flatMap((m) =>
+    m.kind === "update_card" && m.notice.kind === "card" ? [(m.notice.data as RolloutCardView).data.version] : [],
+  );
+}
 
 function transitionOf(decision: Decision): Transition {
   if (decision.kind !== "transition") throw new Error(`expected a transition, got ${JSON.stringify(decision)}`);
@@ -178,7 +198,7 @@ describe("the smoke test and the first approval", () => {
       expiresAt: new Date(T0.getTime() + DAY),
     });
     const reply = t.outbox.find((m) => m.kind === "reply_in_thread");
-    expect(reply).toMatchObject({ mentions: [{ name: "Megan Bowen" }] });
+    expect(reply).toMatchObject({ mentions: [{ name: "Megan Bowen" }, { name: "Patti Fernandez" }] });
     expect(reply && "text" in reply && reply.text).toContain("Step 1 (blue 90 / green 10) needs your approval");
   });
 
@@ -268,8 +288,12 @@ describe("approvals", () => {
 
   it("ends a rejected rollout with the starting traffic restored", () => {
     const shifted = { ...waiting, step: 1 };
-    const t = ok(reject(shifted, target(shifted), MEGAN, ctx()));
-    expect(t.next).toMatchObject({ phase: "restoring", ending: { then: "rejected" } });
+    const t = ok(reject(shifted, target(shifted), MEGAN, "p95 too high on the canary", ctx()));
+    expect(t.next).toMatchObject({
+      phase: "restoring",
+      ending: { then: "rejected", reason: "Megan Bowen rejected step 2: p95 too high on the canary" },
+    });
+    expect(t.audit[0]).toMatchObject({ detail: expect.stringContaining("p95 too high on the canary") as string });
     expect(reconcile(t.next, seen({ traffic: { blue: 90, green: 10 } }), ctx())).toMatchObject({
       kind: "act",
       action: { kind: "set_traffic", traffic: { blue: 100 } },
@@ -294,6 +318,8 @@ describe("shifting traffic", () => {
     const t = transitionOf(reconcile(shifting, seen({ traffic: { blue: 10, green: 90 } }), ctx()));
     expect(t.next).toMatchObject({ phase: "awaiting_approval", step: 2 });
     expect(t.outbox.map((m) => m.kind)).toEqual(["update_card", "reply_in_thread"]);
+    // Megan approved the step just applied and is looking at the card: only the other approver is pinged.
+    expect(t.outbox[1]).toMatchObject({ mentions: [{ name: "Patti Fernandez" }] });
   });
 
   it("promotes after the last step and asks whether to retire the old deployment", () => {
@@ -380,12 +406,16 @@ describe("retirement, rollback and the ends", () => {
         ending: { then: "rolled_back" },
       });
     }
-    for (const phase of ["completed", "rejected", "failed", "expired", "rolled_back", "paused", "restoring"] as const) {
+    for (const phase of ["completed", "rejected", "failed", "expired", "rolled_back"] as const) {
       expect(rollBack(aRollout({ phase }), ALEX, ctx())).toMatchObject({
         ok: false,
         error: { code: "no_active_rollout" },
       });
     }
+    expect(rollBack(aRollout({ phase: "retiring" }), ALEX, ctx())).toMatchObject({
+      ok: false,
+      error: { code: "cannot_roll_back" },
+    });
   });
 
   it("fails when the endpoint is gone, and does nothing more once ended", () => {
@@ -409,28 +439,37 @@ describe("a whole rollout", () => {
         if (d.kind === "wait") return;
         if (d.kind === "transition") {
           expect(d.transition.next.version).toBe(r.version + 1);
-          cardUpdates.push(d.transition.next.version);
+          cardUpdates.push(...cardVersions(d.transition));
           r = d.transition.next;
         } else if (d.action.kind === "clone") candidate = { state: "Succeeded", model: r.model };
         else if (d.action.kind === "set_traffic") traffic = d.action.traffic;
         else if (d.action.kind === "delete_live") liveExists = false;
-        else if (d.action.kind === "smoke_test") r = smokeTested(r, samples(true), ctx()).next;
+        else if (d.action.kind === "smoke_test") {
+          const tested = smokeTested(r, samples(true), ctx());
+          cardUpdates.push(...cardVersions(tested));
+          r = tested.next;
+        }
       }
       throw new Error("no progress");
     };
     run();
     expect(r.phase).toBe("awaiting_approval");
     for (const expected of [{ blue: 90, green: 10 }, { blue: 10, green: 90 }, { green: 100 }]) {
-      r = ok(approve(r, target(r), MEGAN, ctx())).next;
+      const approved = ok(approve(r, target(r), MEGAN, ctx()));
+      cardUpdates.push(...cardVersions(approved));
+      r = approved.next;
       run();
       expect(traffic).toEqual(expected);
     }
     expect(r.phase).toBe("promoted");
-    r = ok(retire(r, target(r), MEGAN, false, ctx())).next;
+    const retiring = ok(retire(r, target(r), MEGAN, false, ctx()));
+    cardUpdates.push(...cardVersions(retiring));
+    r = retiring.next;
     run();
     expect(r.phase).toBe("completed");
     expect(liveExists).toBe(false);
     expect(r.approvals.map((a) => a.step)).toEqual([0, 1, 2]);
-    expect(new Set(cardUpdates).size).toBe(cardUpdates.length);
+    // One card update per change, each showing (and binding its buttons to) the version it made.
+    expect(cardUpdates).toEqual(Array.from({ length: r.version - 1 }, (_, i) => i + 2));
   });
 });
