@@ -34,6 +34,9 @@ param databaseUrl string = ''
 @maxValue(110000)
 param shutdownTimeoutMs int = 25000
 
+@description('Entra tenant ids (comma-separated) whose people may hold roles; empty: the bot identity\'s own tenant.')
+param allowedTenantIds string = ''
+
 var suffix = uniqueString(resourceGroup().id, appName)
 var webAppName = '${appName}-${suffix}'
 var storeUrl = createPostgres
@@ -93,6 +96,7 @@ resource webApp 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'MicrosoftAppType', value: 'UserAssignedMSI' }
         { name: 'MicrosoftAppId', value: identity.properties.clientId }
         { name: 'MicrosoftAppTenantId', value: identity.properties.tenantId }
+        { name: 'ALLOWED_TENANT_IDS', value: empty(allowedTenantIds) ? identity.properties.tenantId : allowedTenantIds }
         // DefaultAzureCredential picks the user-assigned identity by its client id.
         { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId }
         { name: 'AZURE_SUBSCRIPTION_ID', value: mlSubscriptionId }

@@ -14,6 +14,7 @@ describe("configuration from the environment", () => {
       AZURE_RESOURCE_GROUP: "rg",
       AZURE_ML_WORKSPACE: "ws",
       MicrosoftAppId: "11111111-2222-3333-4444-555555555555",
+      MicrosoftAppTenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
     };
     expect(() => loadConfig(azure)).toThrow(/ROLES_FILE/);
     expect(loadConfig({ ...azure, ROLES_FILE: "roles.json" }).workspace).toMatchObject({
@@ -28,6 +29,7 @@ describe("configuration from the environment", () => {
       AZURE_RESOURCE_GROUP: "rg",
       AZURE_ML_WORKSPACE: "ws",
       ROLES_FILE: "r.json",
+      ALLOWED_TENANT_IDS: "72f988bf-86f1-41af-91ab-2d7cd011db47",
     };
     expect(() => loadConfig(azure)).toThrow(ConfigError);
     expect(() => loadConfig(azure)).toThrow(/MicrosoftAppId is required in Azure mode.*anyone who reaches the port/);
@@ -35,6 +37,40 @@ describe("configuration from the environment", () => {
     const optedOut = loadConfig({ ...azure, INSECURE_ALLOW_UNAUTHENTICATED_BOT: UNAUTHENTICATED_OPT_OUT });
     expect(optedOut.workspace.mode).toBe("azure");
     expect(optedOut.auth.enabled).toBe(false);
+  });
+
+  it("serves the tenants it is told to: a list, else the bot's own in Azure mode, and needs one of the two there", () => {
+    const azure = {
+      AZURE_SUBSCRIPTION_ID: "sub",
+      AZURE_RESOURCE_GROUP: "rg",
+      AZURE_ML_WORKSPACE: "ws",
+      ROLES_FILE: "r.json",
+      MicrosoftAppId: "11111111-2222-3333-4444-555555555555",
+    };
+    expect(() => loadConfig(azure)).toThrow(/ALLOWED_TENANT_IDS.*MicrosoftAppTenantId/);
+    expect(loadConfig({ ...azure, MicrosoftAppTenantId: "aaaaaaaa-0000-4000-8000-000000000001" }).tenants).toEqual({
+      kind: "list",
+      tenants: ["aaaaaaaa-0000-4000-8000-000000000001"],
+    });
+    const listed = loadConfig({
+      ...azure,
+      MicrosoftAppTenantId: "aaaaaaaa-0000-4000-8000-000000000001",
+      ALLOWED_TENANT_IDS: " aaaaaaaa-0000-4000-8000-000000000001, bbbbbbbb-0000-4000-8000-000000000002 ",
+    });
+    expect(listed.tenants).toEqual({
+      kind: "list",
+      tenants: ["aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002"],
+    });
+    expect(loadConfig({}).tenants).toEqual({ kind: "any" });
+    expect(() => loadConfig({ ALLOWED_TENANT_IDS: "contoso" })).toThrow(/ALLOWED_TENANT_IDS.*tenant id/);
+    expect(() =>
+      loadConfig({
+        ALLOWED_TENANT_IDS: "aaaaaaaa-0000-4000-8000-000000000001",
+        RELEASE_CHANNEL_ID: "19:x",
+        RELEASE_CHANNEL_SERVICE_URL: "https://smba.example/",
+        RELEASE_CHANNEL_TENANT_ID: "cccccccc-0000-4000-8000-000000000003",
+      }),
+    ).toThrow(/RELEASE_CHANNEL_TENANT_ID .* is not one of the tenants/);
   });
 
   it("names the missing Azure variables when only some are set", () => {

@@ -64,7 +64,41 @@ describe("roles and the policy table", () => {
     expect(book.rolesOf({ id: "4", name: "X", aadObjectId: "megan@contoso.example" })).toEqual(["viewer"]);
     expect(book.rolesOf({ id: "5", name: "Y", upn: "00000000-0000-0000-0000-0000000000aa" })).toEqual(["viewer"]);
     expect(book.needsUpn()).toBe(true);
-    expect(new RoleBook([{ user: "00000000-0000-0000-0000-0000000000aa", roles: ["operator"] }]).needsUpn()).toBe(false);
+    expect(new RoleBook([{ user: "00000000-0000-0000-0000-0000000000aa", roles: ["operator"] }]).needsUpn()).toBe(
+      false,
+    );
+  });
+
+  it("adds up the roles of a person named both by object id and by UPN", () => {
+    const both = new RoleBook([
+      { user: "00000000-0000-0000-0000-0000000000aa", name: "Alex", roles: ["operator"] },
+      { user: "alex@contoso.example", name: "Alex", roles: ["approver", "admin"] },
+    ]);
+    const alex = {
+      id: "1",
+      name: "A",
+      aadObjectId: "00000000-0000-0000-0000-0000000000aa",
+      upn: "alex@contoso.example",
+    };
+    expect(both.rolesOf(alex)).toEqual(["operator", "approver", "admin"]);
+    expect(both.holdersOf("approver")).toEqual(["Alex"]);
+  });
+
+  it("gives no role at all to people of a tenant it does not serve, and says why", () => {
+    const served = new RoleBook(
+      [{ user: "00000000-0000-0000-0000-0000000000aa", name: "Alex", roles: ["admin"] }],
+      ["viewer"],
+      { kind: "list", tenants: ["AAAAAAAA-0000-4000-8000-000000000001"] },
+    );
+    const alex = { id: "1", name: "A", aadObjectId: "00000000-0000-0000-0000-0000000000aa" };
+    expect(served.rolesOf({ ...alex, tenantId: "aaaaaaaa-0000-4000-8000-000000000001" })).toEqual(["admin"]);
+    expect(served.rolesOf({ ...alex, tenantId: "bbbbbbbb-0000-4000-8000-000000000002" })).toEqual([]);
+    expect(served.rolesOf({ id: "2", name: "Z", tenantId: "bbbbbbbb-0000-4000-8000-000000000002" })).toEqual([]);
+    expect(served.rolesOf(alex)).toEqual([]);
+    expect(served.outsider({ ...alex, tenantId: "bbbbbbbb-0000-4000-8000-000000000002" })).toContain(
+      "tenant bbbbbbbb-0000-4000-8000-000000000002) is not one of them",
+    );
+    expect(served.outsider(alex)).toContain("Teams did not say which organization you are in");
   });
 
   it("gives unknown users the default roles, and none when configured so", () => {
