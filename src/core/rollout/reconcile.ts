@@ -1,7 +1,8 @@
-import type { Rollout, SmokeSample, SmokeTest } from "../../ports/rollouts.js";
+import type { Rollout, SmokeSample } from "../../ports/rollouts.js";
 import type { DeploymentView, WorkspaceError } from "../../ports/workspace.js";
 import { describeError } from "../errors.js";
 import { describeTraffic, sameTraffic, trafficAfter, trafficBefore } from "./plan.js";
+import { smokeTestOf, smokeTimelineText } from "./smoke-test.js";
 import { end, restore, transition, type Transition, type TransitionContext } from "./transition.js";
 
 /** What the worker read from Azure before deciding: only what the rollout's phase needs. */
@@ -275,10 +276,10 @@ function stepDone(r: Rollout, ctx: ReconcileContext): Transition {
 
 /** The smoke test ran: the first approval is asked for (a failed test blocks it until an admin overrides). */
 export function smokeTested(r: Rollout, samples: SmokeSample[], ctx: ReconcileContext, note?: string): Transition {
-  const passed = samples.length > 0 && samples.every((s) => s.passed);
-  const smoke: SmokeTest = { at: ctx.now, passed, samples, ...(note ? { note } : {}) };
+  const smoke = smokeTestOf(samples, ctx.now, note);
+  const { passed } = smoke;
   const expiresAt = new Date(ctx.now.getTime() + ctx.approvalTtlMs);
-  const summary = `smoke test ${passed ? "passed" : "failed"} (${samples.filter((s) => s.passed).length} of ${samples.length} samples)`;
+  const summary = smokeTimelineText(smoke);
   return transition(
     r,
     {

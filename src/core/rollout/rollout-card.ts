@@ -2,6 +2,7 @@ import type { Notice } from "../../ports/notifier.js";
 import type { Rollout, RolloutPhase } from "../../ports/rollouts.js";
 import { escapeMarkdown as md } from "../views/markdown.js";
 import { describeTraffic, trafficAfter, trafficBefore } from "./plan.js";
+import { smokeView, type SmokeView } from "./smoke-test-view.js";
 
 /** The data of `cards/rollout.card.json`. Buttons carry the rollout, its step and version: a click is bound to them. */
 export interface RolloutCardView {
@@ -10,8 +11,9 @@ export interface RolloutCardView {
   /** Good / Attention / Warning / Default: the phase line's colour. */
   tone: string;
   facts: { title: string; value: string }[];
-  smoke: { sample: string; candidate: string; live: string; verdict: string }[];
+  smoke: SmokeView["smoke"];
   smokeSummary: string;
+  smokeRule: string;
   timeline: { at: string; text: string }[];
   ending: string;
   actions: {
@@ -83,17 +85,7 @@ export function rolloutCardView(r: Rollout): RolloutCardView {
     phase: PHASE_TEXT[r.phase] + (waiting ? ` (step ${r.step + 1} of ${stepCount}: ${md(target)})` : ""),
     tone: TONE[r.phase] ?? "Default",
     facts,
-    smoke: (r.smoke?.samples ?? []).map((s) => ({
-      sample: md(s.sample),
-      candidate: `${s.candidate.status} · ${Math.round(s.candidate.latencyMs)} ms`,
-      live: s.live ? `${s.live.status} · ${Math.round(s.live.latencyMs)} ms` : "—",
-      verdict: s.passed ? (s.differs ? "pass, answer differs" : "pass, same answer") : "FAIL",
-    })),
-    smokeSummary: r.smoke
-      ? r.smoke.note
-        ? md(r.smoke.note)
-        : `${r.smoke.samples.filter((s) => s.passed).length} of ${r.smoke.samples.length} samples passed on ${md(r.candidate)}`
-      : "",
+    ...smokeView(r),
     timeline: r.timeline.slice(-12).map((e) => ({
       at: clockText(e.at),
       text: `${md(e.what)}${e.by ? ` · ${md(e.by.name)}` : ""}`,
