@@ -37,16 +37,57 @@ export type FinalPhase = (typeof FINAL_PHASES)[number];
 export const isFinal = (phase: RolloutPhase): phase is FinalPhase =>
   (FINAL_PHASES as readonly string[]).includes(phase);
 
+/**
+ * One deployment's answer to a smoke-test sample, as stored: enough to show it, not the whole answer. Records from
+ * before predictions were compared have only `status` and `latencyMs`.
+ */
+export interface SmokeAnswer {
+  /** HTTP status; 0 when no answer came (see `error`). */
+  status: number;
+  latencyMs: number;
+  /** For a 424: the status the scoring container answered (Azure's `ms-azureml-model-error-statuscode`). */
+  modelErrorStatus?: string;
+  /**
+   * A 2xx answer read as predictions: its first rows (labels cut short, a few numbers each); `rows` counts them all.
+   * Absent when the answer is not predictions (`text` then shows its start).
+   */
+  predictions?: { label?: string; numbers: Record<string, number> }[];
+  rows?: number;
+  /** The start of a 2xx answer that is not predictions. */
+  text?: string;
+  /** Why it did not answer 2xx: the container's error text, or why no answer came (cut short). */
+  error?: string;
+}
+
+/** How the two answers to a sample compare. */
+export type SmokeComparison =
+  /** Row by row, as predictions: labels, and numbers of the same name within a tolerance. */
+  | {
+      as: "predictions";
+      /** Rows whose label changed; `labelChanges` keeps the first few. */
+      changedLabels: number;
+      labelChanges: { row: number; from: string; to: string }[];
+      /** The number that moved most (relative to its size), when the answers carry numbers. */
+      largestChange?: { name: string; row: number; from: number; to: number };
+    }
+  /** As JSON values (key order and number formatting aside, numbers within the tolerance), or as texts. */
+  | { as: "json" | "text" };
+
 /** One sample sent to the new deployment and to the live one during the smoke test. */
 export interface SmokeSample {
   sample: string;
-  candidate: { status: number; latencyMs: number };
-  /** The live deployment's answer to the same sample; absent when it could not be asked. */
-  live?: { status: number; latencyMs: number };
+  candidate: SmokeAnswer;
+  /** The live deployment's answer to the same sample; absent (in older records) when it could not be asked. */
+  live?: SmokeAnswer;
   /** The new deployment answered 2xx. */
   passed: boolean;
-  /** Both answered 2xx with different bodies (a model change shows here; it does not fail the test). */
+  /**
+   * Both answered 2xx, and differently: a label changed, a number moved beyond the tolerance, or the values differ (a
+   * model change shows here; it does not fail the test). In older records: the bodies differ as strings.
+   */
   differs: boolean;
+  /** How the answers compare, when both answered 2xx; absent in records from before predictions were compared. */
+  comparison?: SmokeComparison;
 }
 
 export interface SmokeTest {

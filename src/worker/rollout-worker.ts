@@ -7,6 +7,7 @@ import type { Clock } from "../ports/clock.js";
 import type { ChannelAddress } from "../ports/notifier.js";
 import type { SubscriptionStore } from "../ports/subscriptions.js";
 import { followingChannels } from "../core/rollout/channels.js";
+import { gradeSample } from "../core/rollout/smoke-test.js";
 import type { Rollout, RolloutStore, SmokeSample } from "../ports/rollouts.js";
 import type { Store } from "../ports/store.js";
 import type { Workspace, WorkspaceError } from "../ports/workspace.js";
@@ -334,8 +335,8 @@ export class RolloutWorker {
   }
 
   /**
-   * Sends each stored sample to the new deployment and to the live one (header `azureml-model-deployment`), and
-   * records per sample the status, the latency and whether the answers differ.
+   * Sends each stored sample to the new deployment and to the live one (header `azureml-model-deployment`); core grades
+   * the answers.
    */
   private async smokeTest(r: Rollout, ctx: ReconcileContext) {
     const samples = (await this.o.store.listSamples(r.endpoint)).slice(0, this.o.maxSmokeSamples);
@@ -344,22 +345,10 @@ export class RolloutWorker {
     }
     const results: SmokeSample[] = [];
     for (const sample of samples) {
-      const [candidate, live] = await Promise.all(
-        [r.candidate, r.live].map((deployment) =>
-          this.o.workspace.invoke({ endpoint: r.endpoint, deployment, body: sample.payload }),
-        ),
-      );
-      const answer = (x: typeof candidate) =>
-        x?.ok ? { status: x.value.status, latencyMs: x.value.latencyMs } : { status: 0, latencyMs: 0 };
-      const passed = candidate?.ok === true && candidate.value.status >= 200 && candidate.value.status < 300;
-      const liveOk = live?.ok === true && live.value.status >= 200 && live.value.status < 300;
-      results.push({
-        sample: sample.name,
-        candidate: answer(candidate),
-        ...(live?.ok ? { live: answer(live) } : {}),
-        passed,
-        differs: passed && liveOk && candidate.value.body !== live.value.body,
-      });
+      const ask = (deployment: string) =>
+        this.o.workspace.invoke({ endpoint: r.endpoint, deployment, body: sample.payload });
+      const [candidate, live] = await Promise.all([ask(r.candidate), ask(r.live)]);
+      results.push(gradeSample(sample.name, candidate, live));
     }
     return smokeTested(r, results, { ...ctx, now: this.o.clock.now() });
   }

@@ -10,6 +10,8 @@ import {
   clickOnCard,
   clickWith,
   latestCard,
+  smokeLines,
+  smokeSummary,
   startRolloutHarness,
   trafficOf as trafficOfEndpoint,
   waitForRollout,
@@ -42,9 +44,20 @@ describe("a failed smoke test", () => {
   it("blocks the first approval when diabetes:3 fails the many-pregnancies sample, until an admin overrides", async () => {
     await atFirstApproval(endpoint, 3, ["typical-patient", "many-pregnancies"]);
     const card = latestCard(h, endpoint);
-    expect(cardText(card)).toContain("Smoke test: 1 of 2 samples passed on green");
-    expect(fact(card, "many-pregnancies")).toMatch(/^FAIL · new 424/);
-    expect(fact(card, "typical-patient")).toMatch(/^pass/);
+    expect(smokeSummary(card)).toBe(
+      "Smoke test: 1 of 2 samples passed on green (failed: many-pregnancies) · 0 of 1 compared changed label · largest probability change 0.027 (typical-patient)",
+    );
+    expect(cardText(card)).toContain(
+      "Failed: green must answer every stored sample with 2xx, so step 1 needs an admin's override with a reason.",
+    );
+    // What the scoring container said, not only its status.
+    expect(smokeLines(card, "many-pregnancies").map((l) => l.replace(/ · \d+ ms$/, " · N ms"))).toEqual([
+      "many-pregnancies: FAIL · green answered 424",
+      "blue (live): label 1 (0.747) · 200 · N ms",
+      "green (new): 424 Model error: the scoring container answered 500 · N ms",
+      "green: An unexpected error occurred in scoring script. Check the logs for more info.",
+    ]);
+    expect(smokeLines(card, "typical-patient")[0]).toBe("typical-patient: pass · same label, probability -0.027");
     expect(buttonsOf(card).map((b) => b.title)).toEqual(["Reject", "Override smoke test"]);
 
     // A forged approval (the button is not on the card) is refused on the server too.

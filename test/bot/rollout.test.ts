@@ -11,6 +11,8 @@ import {
   clickWith,
   latestCard,
   settle,
+  smokeLines,
+  smokeSummary,
   startRolloutHarness,
   trafficOf as trafficOfEndpoint,
   waitForRollout,
@@ -106,6 +108,56 @@ describe("a two-person rollout", () => {
   it("shows the rollout in status while it runs, and its last one after", async () => {
     const text = readReply(only(await h.say(USERS.viewer, `status ${endpoint}`)));
     expect(text).toContain(`**${endpoint}** · diabetes:2 · Completed`);
+  });
+});
+
+describe("the smoke test's evidence", () => {
+  const endpoint = "rollout-smoke-evidence";
+
+  it("compares diabetes:1 and diabetes:2 as predictions on the six samples: borderline changes label, and it passes", async () => {
+    await anEndpoint(h, admin, endpoint);
+    await h.say(USERS.operator, `deploy diabetes:2 to ${endpoint}`);
+    const r = await waitForRollout(h, endpoint, (x) => x.phase === "awaiting_approval", "the first approval");
+    expect(r.smoke?.passed).toBe(true);
+    const card = latestCard(h, endpoint);
+    expect(smokeSummary(card)).toBe(
+      "Smoke test: 6 of 6 samples passed on green · 1 of 6 changed label (borderline: 0 → 1) · largest probability change 0.103 (batch-of-3)",
+    );
+    expect(cardText(card)).toContain(
+      "Passed: green answered every sample. Changed labels and numbers do not fail the smoke test; they are for the approver to judge.",
+    );
+    // Latencies vary; the rest is what the two ONNX models answer.
+    const shown = (sample: string): string[] => smokeLines(card, sample).map((l) => l.replace(/ · \d+ ms$/, " · N ms"));
+    expect(shown("borderline")).toEqual([
+      "borderline: pass · label changed 0 → 1",
+      "blue (live): label 0 (0.470) · 200 · N ms",
+      "green (new): label 1 (0.481) · 200 · N ms",
+    ]);
+    expect(shown("typical-patient")).toEqual([
+      "typical-patient: pass · same label, probability -0.026",
+      "blue (live): label 0 (0.065) · 200 · N ms",
+      "green (new): label 0 (0.039) · 200 · N ms",
+    ]);
+    expect(shown("columns-in-any-order")).toEqual(
+      shown("typical-patient").map((l) => l.replace("typical-patient", "columns-in-any-order")),
+    );
+    expect(shown("high-risk")).toEqual([
+      "high-risk: pass · same label, probability +0.025",
+      "blue (live): label 1 (0.958) · 200 · N ms",
+      "green (new): label 1 (0.983) · 200 · N ms",
+    ]);
+    expect(shown("many-pregnancies")).toEqual([
+      "many-pregnancies: pass · same label, probability +0.052",
+      "blue (live): label 1 (0.747) · 200 · N ms",
+      "green (new): label 1 (0.799) · 200 · N ms",
+    ]);
+    expect(shown("batch-of-3")).toEqual([
+      "batch-of-3: pass · same labels, probability +0.103 (row 0)",
+      "blue (live): labels 1 (0.750), 0 (0.079), 1 (0.751) · 200 · N ms",
+      "green (new): labels 1 (0.854), 0 (0.053), 1 (0.797) · 200 · N ms",
+    ]);
+    expect(cardText(card)).toContain("smoke test passed (6 of 6 samples; 1 changed label)");
+    expect(buttonsOf(card).map((b) => b.title)).toContain("Approve step 1");
   });
 });
 

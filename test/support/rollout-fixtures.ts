@@ -113,6 +113,23 @@ export function latestCard(h: Pick<BotHarness, "connector">, endpoint: string): 
   return card(updates.at(-1) ?? post);
 }
 
+/**
+ * The smoke-test lines of one sample on a rollout card: its verdict, the live and the new deployment's answers, and
+ * any error text ("borderline: pass · label changed 0 → 1", "blue (live): label 0 (0.470) · 200 · 12 ms", …).
+ */
+export function smokeLines(card: Record<string, unknown>, sample: string): string[] {
+  const containers = (card.body as { type: string }[]).filter((e) => e.type === "Container");
+  const found = containers.find((c) => cardText(c).startsWith(`${sample}: `));
+  if (!found) throw new Error(`no smoke-test sample ${sample} on the card:\n${cardText(card)}`);
+  return cardText(found).split("\n");
+}
+
+/** The smoke test's summary line on a rollout card ("Smoke test: 6 of 6 samples passed on green · …"). */
+export const smokeSummary = (card: Record<string, unknown>): string | undefined =>
+  cardText(card)
+    .split("\n")
+    .find((line) => line.startsWith("Smoke test: "));
+
 /** Clicks a button of the rollout's card (as it is now) in the release channel. */
 export async function clickOnCard(
   h: BotHarness,

@@ -1,9 +1,10 @@
-import type { Rollout, SmokeSample, SmokeTest, Traffic } from "../../ports/rollouts.js";
+import type { Rollout, SmokeSample, Traffic } from "../../ports/rollouts.js";
 import type { DeploymentView, WorkspaceError } from "../../ports/workspace.js";
 import { errorText } from "../errors.js";
 import { code, markdown } from "../views/markdown.js";
 import { blockedBySmokeTest } from "./waiting.js";
 import { describeTraffic, otherDeployments, sameTraffic, trafficAfter, trafficBefore } from "./plan.js";
+import { smokeTestOf, smokeTimelineText } from "./smoke-test.js";
 import { end, pause, restore, transition, type Transition, type TransitionContext } from "./transition.js";
 
 /** What the worker read from Azure before deciding: only what the rollout's phase needs. */
@@ -347,10 +348,10 @@ const modelOf = (r: Rollout): string => `${r.model.name}:${r.model.version}`;
 
 /** The smoke test ran: the first approval is asked for (a failed test blocks it until an admin overrides). */
 export function smokeTested(r: Rollout, samples: SmokeSample[], ctx: ReconcileContext, note?: string): Transition {
-  const passed = samples.length > 0 && samples.every((s) => s.passed);
-  const smoke: SmokeTest = { at: ctx.now, passed, samples, ...(note ? { note } : {}) };
+  const smoke = smokeTestOf(samples, ctx.now, note);
+  const { passed } = smoke;
   const expiresAt = new Date(ctx.now.getTime() + ctx.approvalTtlMs);
-  const summary = `smoke test ${passed ? "passed" : "failed"} (${samples.filter((s) => s.passed).length} of ${samples.length} samples)`;
+  const summary = smokeTimelineText(smoke);
   return transition(
     r,
     {

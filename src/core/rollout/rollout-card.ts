@@ -6,6 +6,7 @@ import { escapeMarkdown as md } from "../views/markdown.js";
 import { clockText, minuteText, timeOfDayText } from "../views/time.js";
 import { describeTraffic, trafficAfter, trafficBefore } from "./plan.js";
 import { blockedBySmokeTest } from "./waiting.js";
+import { smokeView, type SmokeView } from "./smoke-test-view.js";
 
 /**
  * The data of `cards/rollout.card.json`. The card everyone sees has no decision buttons; each person who may act gets
@@ -19,8 +20,9 @@ export interface RolloutCardView {
   /** Good / Attention / Warning / Accent / Default: the phase line's colour. */
   tone: string;
   facts: { title: string; value: string }[];
-  smoke: { sample: string; candidate: string; live: string; verdict: string }[];
+  smoke: SmokeView["smoke"];
   smokeSummary: string;
+  smokeRule: string;
   timeline: { at: string; text: string }[];
   ending: string;
   actions: {
@@ -80,17 +82,7 @@ export function rolloutCardView(
     phase: md(stateLine(r)),
     tone: toneOf(r),
     facts,
-    smoke: (r.smoke?.samples ?? []).map((s) => ({
-      sample: md(s.sample),
-      candidate: `${s.candidate.status} · ${Math.round(s.candidate.latencyMs)} ms`,
-      live: s.live ? `${s.live.status} · ${Math.round(s.live.latencyMs)} ms` : "—",
-      verdict: s.passed ? (s.differs ? "pass, answer differs" : "pass, same answer") : "FAIL",
-    })),
-    smokeSummary: r.smoke
-      ? r.smoke.note
-        ? md(r.smoke.note)
-        : `${r.smoke.samples.filter((s) => s.passed).length} of ${r.smoke.samples.length} samples passed on ${md(r.candidate)}`
-      : "",
+    ...smokeView(r),
     timeline: r.timeline.slice(-12).map((e) => ({
       at: clockText(e.at),
       text: `${md(e.what)}${e.by ? ` · ${md(e.by.name)}` : ""}`,

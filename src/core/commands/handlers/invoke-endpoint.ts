@@ -4,6 +4,7 @@ import type { CommandContext } from "../command-context.js";
 import type { PayloadSource } from "../parse-command.js";
 import { escapeMarkdown } from "../../views/markdown.js";
 import { readPayload } from "./payload.js";
+import { describeStatus, readPredictions, readableBody } from "../../scoring/scoring-answer.js";
 
 const MAX_PREDICTIONS = 10;
 
@@ -67,7 +68,7 @@ function invokeView(
   r: InvokeResult,
   previewChars: number,
 ): InvokeResultView {
-  const pretty = prettyJson(r.body);
+  const pretty = readableBody(r.body);
   const truncated = pretty.length > previewChars;
   return {
     endpoint: escapeMarkdown(endpoint),
@@ -75,7 +76,7 @@ function invokeView(
     targeted: targeted !== undefined,
     status: r.status,
     ok: r.status >= 200 && r.status < 300,
-    statusText: escapeMarkdown(statusText(r)),
+    statusText: escapeMarkdown(describeStatus(r)),
     latencyMs: Math.round(r.latencyMs),
     payloadSource: escapeMarkdown(payloadSource),
     // A RichTextBlock TextRun: not Markdown, so the text goes as it is.
@@ -87,70 +88,19 @@ function invokeView(
   };
 }
 
-function statusText(r: InvokeResult): string {
-  switch (r.status) {
-    case 200:
-      return "200 OK";
-    case 401:
-      return "401 Unauthorized: the endpoint refused GreenLight's credential";
-    case 404:
-      return "404 Not found: no deployment takes traffic (or the deployment is gone)";
-    case 408:
-      return "408 Timed out: the model took longer than the deployment's request timeout";
-    case 424:
-      return `424 Model error: the scoring container answered ${r.modelErrorStatus ?? "an error"}`;
-    case 429:
-      return "429 Too many requests: the deployment is at its concurrency limit";
-    default:
-      return `${r.status}`;
-  }
-}
-
-/**
- * The answer as a person reads it: JSON indented; a scoring error's message as plain text (Azure ML's front door and
- * the inference server answer `{"message": "…"}`, and MLflow servers `{"error": "…"}`), not as an escaped JSON string.
- */
-function prettyJson(body: string): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return body;
-  }
-  if (typeof parsed === "string") return parsed;
-  if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
-    const fields = Object.entries(parsed as Record<string, unknown>);
-    const [only] = fields;
-    if (fields.length === 1 && only && typeof only[1] === "string" && /^(message|error|detail)$/i.test(only[0])) {
-      return only[1];
-    }
-  }
-  return JSON.stringify(parsed, null, 2);
-}
-
-/** Labels (and probabilities) when the answer looks like a classifier's: records with `label`, or bare labels. */
+/** Labels (and probabilities) when the answer reads as a classifier's: records with `label`, or bare labels. */
 function predictions(body: string): InvokeResultView["predictions"] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return [];
+  const rows = readPredictions(body)?.slice(0, MAX_PREDICTIONS) ?? [];
+  const shown: InvokeResultView["predictions"] = [];
+  for (const [row, { label, numbers }] of rows.entries()) {
+    const text = label ?? (numbers.value !== undefined ? String(numbers.value) : undefined);
+    if (text === undefined) return [];
+    const { probability } = numbers;
+    shown.push({
+      row,
+      label: escapeMarkdown(text),
+      probability: probability !== undefined ? probability.toFixed(3) : "",
+    });
   }
-  if (!Array.isArray(parsed)) return [];
-  const rows: InvokeResultView["predictions"] = [];
-  for (const [row, item] of parsed.slice(0, MAX_PREDICTIONS).entries()) {
-    if (typeof item === "number" || typeof item === "string") {
-      rows.push({ row, label: String(item), probability: "" });
-    } else if (item && typeof item === "object" && "label" in item) {
-      const { label, probability } = item as { label: unknown; probability?: unknown };
-      rows.push({
-        row,
-        label: escapeMarkdown(String(label)),
-        probability: typeof probability === "number" ? probability.toFixed(3) : "",
-      });
-    } else {
-      return [];
-    }
-  }
-  return rows;
+  return shown;
 }
