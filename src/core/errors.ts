@@ -210,6 +210,9 @@ function expired(error: Extract<UserError, { code: "approval_expired" }>): strin
   }
 }
 
+/** A refusal shown on the card that was clicked: its heading and its message, as Markdown. */
+export const refusalText = (error: UserError): Markdown => `${errorTitle(error)}: ${describeError(error)}` as Markdown;
+
 /** The heading of an error card. */
 export function errorTitle(error: UserError): string {
   switch (error.code) {

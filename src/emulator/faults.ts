@@ -25,6 +25,8 @@ export const faultSchema = z.discriminatedUnion("kind", [
     message: z
       .string()
       .default("The operation was canceled because another operation with a higher priority started (injected fault)."),
+    /** How many of the endpoint's next creates or updates end Failed. */
+    count: z.number().int().min(1).max(10_000).default(1),
   }),
   z.object({
     kind: z.literal("scoringDelay"),
@@ -59,7 +61,7 @@ const key = (endpoint: string, deployment: string): string => `${endpoint}/${dep
 export class Faults {
   private readonly provisioning = new Map<string, string>();
   private readonly holds = new Map<string, { released: Promise<void>; release: () => void }>();
-  private readonly endpointFailures = new Map<string, { code: string; message: string }>();
+  private readonly endpointFailures = new Map<string, { code: string; message: string; remaining: number }>();
   private readonly delays = new Map<string, number>();
   private readonly failures = new Map<string, number>();
   private controlPlane: { status: 429 | 500; remaining: number } | undefined;
@@ -84,7 +86,11 @@ export class Faults {
         break;
       }
       case "endpointOperationFailure":
-        this.endpointFailures.set(fault.endpoint.toLowerCase(), { code: fault.code, message: fault.message });
+        this.endpointFailures.set(fault.endpoint.toLowerCase(), {
+          code: fault.code,
+          message: fault.message,
+          remaining: fault.count,
+        });
         break;
       case "scoringDelay":
         this.delays.set(key(fault.endpoint, fault.deployment), fault.delayMs);
@@ -122,11 +128,13 @@ export class Faults {
     await this.holds.get(key(endpoint, deployment))?.released;
   }
 
-  /** Takes the failure injected for the endpoint's next create or update, if any. */
+  /** Takes one of the failures injected for the endpoint's next creates or updates, if any are left. */
   takeEndpointOperationFailure(endpoint: string): { code: string; message: string } | undefined {
     const failure = this.endpointFailures.get(endpoint.toLowerCase());
-    this.endpointFailures.delete(endpoint.toLowerCase());
-    return failure;
+    if (!failure) return undefined;
+    failure.remaining -= 1;
+    if (failure.remaining <= 0) this.endpointFailures.delete(endpoint.toLowerCase());
+    return { code: failure.code, message: failure.message };
   }
 
   scoringDelayMs(endpoint: string, deployment: string): number {

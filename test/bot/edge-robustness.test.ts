@@ -109,12 +109,12 @@ describe("when the Teams roster fails", () => {
     expect(cardText(allowed)).toContain("200 OK");
   });
 
-  it("says nothing about the roster to a user whose roles come from their object id", async () => {
+  it("tells a user named by object id too, since roles given by UPN add to theirs", async () => {
     h.connector.failRoster = true;
     now += 60_000;
     const text = readReply(only(await h.say(USERS.viewer, "invoke diabetes-prod sample typical-patient")));
     expect(text).toContain("You need the operator or admin role");
-    expect(text).not.toContain("roster");
+    expect(text).toContain("roles given to you by user principal name in the roles file are missing");
     h.connector.failRoster = false;
   });
 });

@@ -68,7 +68,7 @@ describe.runIf(databaseUrl)("two bot processes on one PostgreSQL (TEST_DATABASE_
       const texts = replies.flat();
       expect(texts.filter((t) => t.includes(`Started the rollout of diabetes:2 to ${endpoint}`))).toHaveLength(1);
       expect(texts.filter((t) => t.includes(`${endpoint} already has a rollout under way`))).toHaveLength(1);
-      await cardShows(connector, endpoint, "Waiting for approval (step 1 of 3");
+      await cardShows(connector, endpoint, "to approve step 1 of 3");
     });
 
     it("apply each step once however many clicks reach either process", async () => {
@@ -82,7 +82,7 @@ describe.runIf(databaseUrl)("two bot processes on one PostgreSQL (TEST_DATABASE_
         await cardShows(
           connector,
           endpoint,
-          step < STEPS.length ? `Waiting for approval (step ${step + 1} of 3` : "All traffic on the new version",
+          step < STEPS.length ? `to approve step ${step + 1} of 3` : "All traffic on green",
         );
         expect(await admin.trafficOf(endpoint)).toEqual(traffic);
       }
@@ -115,7 +115,7 @@ describe.runIf(databaseUrl)("two bot processes on one PostgreSQL (TEST_DATABASE_
       // green answers after twice the lease: the smoke test outlasts the lease of the process running it.
       await admin.injectFault({ kind: "scoringDelay", endpoint, deployment: "green", delayMs: 2 * Number(LEASE_MS) });
       await a.say(USERS.operator, `deploy diabetes:2 to ${endpoint}`);
-      const shown = await cardShows(connector, endpoint, "Waiting for approval (step 1 of 3");
+      const shown = await cardShows(connector, endpoint, "to approve step 1 of 3");
       await admin.clearFaults();
       expect(shown).toContain("1 of 1 samples passed on green");
       // One sample: one request to each deployment, not one per process.
@@ -132,7 +132,7 @@ describe.runIf(databaseUrl)("two bot processes on one PostgreSQL (TEST_DATABASE_
       const [a, b] = bots;
       await anEndpoint(admin, a, endpoint);
       await a.say(USERS.operator, `deploy diabetes:2 to ${endpoint}`);
-      await cardShows(connector, endpoint, "Waiting for approval (step 1 of 3");
+      await cardShows(connector, endpoint, "to approve step 1 of 3");
 
       // Every ARM call takes a second: reading the endpoint, then changing its traffic, outlasts the lease.
       await admin.injectFault({ kind: "controlPlaneDelay", delayMs: 1000, count: 1000 });

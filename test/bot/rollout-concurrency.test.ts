@@ -12,9 +12,9 @@ import {
   answerText,
   cardMessages,
   clickWith,
-  latestCard,
   settle,
   startRolloutHarness,
+  viewOfCard,
   waitForRollout,
 } from "../support/rollout-fixtures.js";
 
@@ -115,7 +115,7 @@ describe(`${CLICKS} clicks on one approval at once`, () => {
     expect(before).toEqual([{}, { blue: 100 }]);
 
     const { post } = cardMessages(h, endpoint);
-    const approve = buttonsOf(latestCard(h, endpoint)).find((b) => b.title === "Approve step 1");
+    const approve = buttonsOf(await viewOfCard(h, endpoint, USERS.approver)).find((b) => b.title === "Approve step 1");
     expect(approve).toBeDefined();
     // The approver and an admin, each clicking the same button of the same card many times.
     barrier.arm(CLICKS);
@@ -140,7 +140,10 @@ describe(`${CLICKS} clicks on one approval at once`, () => {
     const audit = await h.store.latestAudit({ target: endpoint, limit: 200 });
     expect(audit.filter((a) => a.action === "rollout.approve")).toHaveLength(1);
     expect(audit.filter((a) => a.action === "rollout.shift")).toHaveLength(1);
-    expect(buttonsOf(latestCard(h, endpoint)).map((b) => b.title)).toEqual(["Approve step 2", "Reject"]);
+    expect(buttonsOf(await viewOfCard(h, endpoint, USERS.approver)).map((b) => b.title)).toEqual([
+      "Approve step 2",
+      "Reject",
+    ]);
   });
 });
 
@@ -158,7 +161,7 @@ describe("a rollback typed while the worker takes the approved step", () => {
     await admin.injectFault({ kind: "controlPlaneDelay", delayMs: 1000, count: 1000 });
     const taken = claims.next(endpoint, "shifting");
     const { post } = cardMessages(h, endpoint);
-    const approve = buttonsOf(latestCard(h, endpoint)).find((b) => b.title === "Approve step 1");
+    const approve = buttonsOf(await viewOfCard(h, endpoint, USERS.approver)).find((b) => b.title === "Approve step 1");
     expect(answerText(await clickWith(h, post, USERS.approver, approve!.verb, approve!.data))).toContain(
       "approved step 1",
     );

@@ -69,7 +69,7 @@ async function finish(endpoint: string, from = 1): Promise<void> {
   for (let step = from; step <= STEPS.length; step++) {
     const answer = await clickOnCard(endpoint, `Approve step ${step}`);
     expect(answerText(answer)).toContain(`approved step ${step}`);
-    await cardShows(endpoint, step < STEPS.length ? `Waiting for approval (step ${step + 1} of 3` : "All traffic on");
+    await cardShows(endpoint, step < STEPS.length ? `to approve step ${step + 1} of 3` : "All traffic on");
     expect(await admin.trafficOf(endpoint)).toEqual(STEPS[step - 1]);
   }
   expect(answerText(await clickOnCard(endpoint, "Retire blue"))).toContain("retiring blue");
@@ -94,7 +94,7 @@ describe("the bot killed with SIGKILL and started again", { timeout: 120_000 }, 
     );
     expect(green.properties.provisioningState).toBe("Creating");
     await admin.clearFaults();
-    await cardShows(endpoint, "Waiting for approval (step 1 of 3");
+    await cardShows(endpoint, "to approve step 1 of 3");
     expect(cardText(latestCard({ connector }, endpoint))).toContain("1 of 1 samples passed on green");
     await finish(endpoint);
     await expectFinishedOnce(endpoint);
@@ -109,7 +109,7 @@ describe("the bot killed with SIGKILL and started again", { timeout: 120_000 }, 
     await cardShows(endpoint, "Smoke test running");
 
     expect(await killAndRestart(endpoint, () => admin.clearFaults())).toMatchObject({ phase: "smoke_testing" });
-    await cardShows(endpoint, "Waiting for approval (step 1 of 3");
+    await cardShows(endpoint, "to approve step 1 of 3");
     expect(cardText(latestCard({ connector }, endpoint))).toContain("1 of 1 samples passed on green");
     await finish(endpoint);
     await expectFinishedOnce(endpoint);
@@ -121,12 +121,12 @@ describe("the bot killed with SIGKILL and started again", { timeout: 120_000 }, 
     it("while an approval is pending: the card posted before the crash still approves the step", async () => {
       await anEndpoint(endpoint);
       await deploy(endpoint);
-      await cardShows(endpoint, "Waiting for approval (step 1 of 3");
+      await cardShows(endpoint, "to approve step 1 of 3");
 
       expect(await killAndRestart(endpoint)).toMatchObject({ phase: "awaiting_approval", step: 0 });
       const answer = await clickOnCard(endpoint, "Approve step 1");
       expect(answerText(answer)).toContain("approved step 1");
-      await cardShows(endpoint, "Waiting for approval (step 2 of 3");
+      await cardShows(endpoint, "to approve step 2 of 3");
       expect(await admin.trafficOf(endpoint)).toEqual(STEPS[0]);
     });
 
@@ -140,7 +140,7 @@ describe("the bot killed with SIGKILL and started again", { timeout: 120_000 }, 
         expect(await admin.trafficOf(endpoint)).toEqual(STEPS[0]);
       });
       expect(left).toMatchObject({ phase: "shifting", step: 1 });
-      await cardShows(endpoint, "Waiting for approval (step 3 of 3");
+      await cardShows(endpoint, "to approve step 3 of 3");
       expect(await admin.trafficOf(endpoint)).toEqual(STEPS[1]);
       expect((await admin.trafficChanges(endpoint)).slice(2)).toEqual(STEPS.slice(0, 2));
     });
@@ -154,7 +154,7 @@ describe("the bot killed with SIGKILL and started again", { timeout: 120_000 }, 
 
       expect(await killAndRestart(endpoint, () => admin.clearFaults())).toMatchObject({ phase: "shifting", step: 2 });
       expect(await admin.trafficOf(endpoint)).toEqual(STEPS[2]);
-      await cardShows(endpoint, "All traffic on the new version");
+      await cardShows(endpoint, "All traffic on green");
       expect(answerText(await clickOnCard(endpoint, "Retire blue"))).toContain("retiring blue");
       await cardShows(endpoint, "Completed");
       await expectFinishedOnce(endpoint);

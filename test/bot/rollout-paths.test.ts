@@ -15,6 +15,7 @@ import {
   startRolloutHarness,
   trafficOf as trafficOfEndpoint,
   waitForRollout,
+  viewOfCard,
 } from "../support/rollout-fixtures.js";
 
 let h: BotHarness;
@@ -58,7 +59,17 @@ describe("a failed smoke test", () => {
       "green: An unexpected error occurred in scoring script. Check the logs for more info.",
     ]);
     expect(smokeLines(card, "typical-patient")[0]).toBe("typical-patient: pass · same label, probability -0.027");
-    expect(buttonsOf(card).map((b) => b.title)).toEqual(["Reject", "Override smoke test"]);
+    expect(buttonsOf(await viewOfCard(h, endpoint, USERS.admin)).map((b) => b.title)).toEqual([
+      "Reject",
+      "Override smoke test",
+    ]);
+    // An approver who is not an admin is not offered the override; the requester (an operator) nothing at all.
+    expect(buttonsOf(await viewOfCard(h, endpoint, USERS.approver)).map((b) => b.title)).toEqual(["Reject"]);
+    expect(buttonsOf(await viewOfCard(h, endpoint, USERS.operator))).toEqual([]);
+    // The admins are pinged in the card's thread, not the approvers: the override is theirs.
+    const ask = cardMessages(h, endpoint).replies.at(-1);
+    expect(JSON.stringify(ask?.activity)).toContain('"name":"Adele Vance"');
+    expect(JSON.stringify(ask?.activity)).not.toContain('"name":"Megan Bowen"');
 
     // A forged approval (the button is not on the card) is refused on the server too.
     const r = await h.store.activeRollout(endpoint);
@@ -73,7 +84,12 @@ describe("a failed smoke test", () => {
 
     const noReason = await clickOnCard(h, endpoint, USERS.admin, /Override/, { reason: "" });
     expect(answerText(noReason)).toContain("That card action is not valid");
-    const notAdmin = await clickOnCard(h, endpoint, USERS.approver, /Override/, { reason: "looks fine to me" });
+    const notAdmin = await clickWith(h, post, USERS.approver, "rollout.override", {
+      rollout: r!.id,
+      step: 0,
+      version: r!.version,
+      reason: "looks fine to me",
+    });
     expect(answerText(notAdmin)).toContain("You need the admin role to override a failed smoke test");
     const overridden = await clickOnCard(h, endpoint, USERS.admin, /Override/, {
       reason: "v3 caps pregnancies; known",

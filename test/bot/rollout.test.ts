@@ -15,6 +15,7 @@ import {
   smokeSummary,
   startRolloutHarness,
   trafficOf as trafficOfEndpoint,
+  viewOfCard,
   waitForRollout,
 } from "../support/rollout-fixtures.js";
 
@@ -44,9 +45,16 @@ describe("a two-person rollout", () => {
     expect(r.smoke?.passed).toBe(true);
     expect(await trafficOf(endpoint)).toEqual({ blue: 100 });
     const card = latestCard(h, endpoint);
-    expect(cardText(card)).toContain("Waiting for approval (step 1 of 3: blue 90 / green 10)");
+    expect(cardText(card)).toContain("to approve step 1 of 3 (blue 90 / green 10)");
     expect(fact(card, "Requested by")).toBe("Alex Wilber");
-    expect(buttonsOf(card).map((b) => b.title)).toEqual(["Approve step 1", "Reject"]);
+    // Everyone sees the card without decision buttons; the approver's own view has hers.
+    expect(buttonsOf(card).map((b) => b.title)).toEqual(["Show my options"]);
+    expect(card.refresh).toMatchObject({ action: { verb: "rollout.view" } });
+    expect(buttonsOf(await viewOfCard(h, endpoint, USERS.approver)).map((b) => b.title)).toEqual([
+      "Approve step 1",
+      "Reject",
+    ]);
+    expect(buttonsOf(await viewOfCard(h, endpoint, USERS.operator)).map((b) => b.title)).toEqual([]);
     // The thread reply @mentions the approvers (a card edit notifies no one).
     const ask = cardMessages(h, endpoint).replies.at(-1);
     expect(JSON.stringify(ask?.activity)).toContain(
@@ -75,7 +83,10 @@ describe("a two-person rollout", () => {
       );
     }
 
-    expect(buttonsOf(latestCard(h, endpoint)).map((b) => b.title)).toEqual(["Retire blue", "Keep blue"]);
+    expect(buttonsOf(await viewOfCard(h, endpoint, USERS.approver)).map((b) => b.title)).toEqual([
+      "Retire blue",
+      "Keep blue",
+    ]);
     await clickOnCard(h, endpoint, USERS.approver, /Retire blue/);
     r = await waitForRollout(h, endpoint, (x) => x.phase === "completed", "the retirement");
     const deployments = admin.client.onlineDeployments.list(
@@ -157,7 +168,7 @@ describe("the smoke test's evidence", () => {
       "green (new): labels 1 (0.854), 0 (0.053), 1 (0.797) · 200 · N ms",
     ]);
     expect(cardText(card)).toContain("smoke test passed (6 of 6 samples; 1 changed label)");
-    expect(buttonsOf(card).map((b) => b.title)).toContain("Approve step 1");
+    expect(buttonsOf(await viewOfCard(h, endpoint, USERS.approver)).map((b) => b.title)).toContain("Approve step 1");
   });
 });
 
@@ -173,10 +184,15 @@ describe("who may do what", () => {
     );
     // Patti is operator and approver: she may request, but not approve her own rollout.
     await h.say(USERS.operatorApprover, `deploy diabetes:2 to ${endpoint}`);
-    await waitForRollout(h, endpoint, (x) => x.phase === "awaiting_approval");
-    const own = await clickOnCard(h, endpoint, USERS.operatorApprover, /Approve step 1/);
+    const waiting = await waitForRollout(h, endpoint, (x) => x.phase === "awaiting_approval");
+    // Neither is shown the button; a click sent all the same (a forged or replayed card) is refused on the server.
+    expect(buttonsOf(await viewOfCard(h, endpoint, USERS.operatorApprover)).map((b) => b.title)).toEqual(["Reject"]);
+    expect(buttonsOf(await viewOfCard(h, endpoint, USERS.viewer))).toEqual([]);
+    const { post } = cardMessages(h, endpoint);
+    const data = { rollout: waiting.id, step: 0, version: waiting.version };
+    const own = await clickWith(h, post, USERS.operatorApprover, "rollout.approve", data);
     expect(answerText(own)).toContain("You asked for this rollout of rollout-duties, so someone else must approve it");
-    const viewer = await clickOnCard(h, endpoint, USERS.viewer, /Approve step 1/);
+    const viewer = await clickWith(h, post, USERS.viewer, "rollout.approve", data);
     expect(answerText(viewer)).toContain("You need the approver or admin role to approve a rollout step");
     expect(await trafficOf(endpoint)).toEqual({ blue: 100 });
     const ok = await clickOnCard(h, endpoint, USERS.approver, /Approve step 1/);

@@ -78,7 +78,7 @@ describe.runIf(databaseUrl)("several instances on one PostgreSQL, one killed mid
       expect(answers.map((a) => a.status)).toEqual([200, 200]);
       expect(repliesTo(deploy)).toEqual([expect.stringContaining(`Started the rollout of diabetes:2 to ${endpoint}`)]);
     }
-    for (const endpoint of ENDPOINTS) await cardShows(shared.connector, endpoint, "Waiting for approval (step 1 of 3");
+    for (const endpoint of ENDPOINTS) await cardShows(shared.connector, endpoint, "to approve step 1 of 3");
 
     for (const [i, endpoint] of ENDPOINTS.entries()) {
       const texts = await clickTwice(endpoint, "Approve step 1", i);
@@ -86,7 +86,7 @@ describe.runIf(databaseUrl)("several instances on one PostgreSQL, one killed mid
       expect(texts.filter((t) => t.includes("That click was already handled"))).toHaveLength(1);
     }
     for (const endpoint of ENDPOINTS) {
-      await cardShows(shared.connector, endpoint, "Waiting for approval (step 2 of 3");
+      await cardShows(shared.connector, endpoint, "to approve step 2 of 3");
       expect(await shared.admin.trafficOf(endpoint)).toEqual(STEPS[0]);
     }
   });
@@ -118,7 +118,7 @@ describe.runIf(databaseUrl)("several instances on one PostgreSQL, one killed mid
     const survivor = bots[1 - victim] as BotProcess;
     bots[victim] = await startBot();
     for (const endpoint of ENDPOINTS) {
-      await cardShows(shared.connector, endpoint, "Waiting for approval (step 3 of 3");
+      await cardShows(shared.connector, endpoint, "to approve step 3 of 3");
       expect(await shared.admin.trafficOf(endpoint)).toEqual(STEPS[1]);
     }
 
@@ -126,7 +126,7 @@ describe.runIf(databaseUrl)("several instances on one PostgreSQL, one killed mid
       const texts = await clickTwice(endpoint, "Approve step 3", i);
       expect(texts.filter((t) => t.includes("approved step 3"))).toHaveLength(1);
     }
-    for (const endpoint of ENDPOINTS) await cardShows(shared.connector, endpoint, "All traffic on the new version");
+    for (const endpoint of ENDPOINTS) await cardShows(shared.connector, endpoint, "All traffic on green");
     for (const [i, endpoint] of ENDPOINTS.entries()) {
       const texts = await clickTwice(endpoint, "Retire blue", i + 1);
       expect(texts.filter((t) => t.includes("retiring blue"))).toHaveLength(1);

@@ -89,7 +89,7 @@ describe.runIf(databaseUrl)(
       const [a] = running as [BotProcess, BotProcess];
       await anEndpoint(admin, a, endpoint);
       await a.say(USERS.operator, `deploy diabetes:2 to ${endpoint}`);
-      await cardShows(connector, endpoint, "Waiting for approval (step 1 of 3");
+      await cardShows(connector, endpoint, "to approve step 1 of 3");
 
       // Every ARM call takes a second: the step (a read of the endpoint, then the traffic change) takes several.
       await admin.injectFault({ kind: "controlPlaneDelay", delayMs: 1000, count: 1000 });
@@ -102,7 +102,7 @@ describe.runIf(databaseUrl)(
       expect(stopped.ms).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
       const exitedAt = performance.now();
       await admin.clearFaults();
-      await cardShows(connector, endpoint, "Waiting for approval (step 2 of 3");
+      await cardShows(connector, endpoint, "to approve step 2 of 3");
       expect(performance.now() - exitedAt).toBeLessThan(AT_ONCE_MS);
       // The stopped one did not record the step after its signal: the other did, having taken the rollout over.
       expect(await recordedBy(endpoint, "rollout.shift")).toEqual([other.workerOwner]);
@@ -115,7 +115,7 @@ describe.runIf(databaseUrl)(
         await cardShows(
           connector,
           endpoint,
-          step < 3 ? `Waiting for approval (step ${step + 1} of 3` : "All traffic on the new version",
+          step < 3 ? `to approve step ${step + 1} of 3` : "All traffic on green",
         );
       }
       expect(answerText(await clickOnCard(other, connector, endpoint, "Retire blue"))).toContain("retiring blue");
@@ -143,7 +143,7 @@ describe.runIf(databaseUrl)(
       const exitedAt = performance.now();
       await admin.clearFaults();
 
-      const shown = await cardShows(connector, endpoint, "Waiting for approval (step 1 of 3");
+      const shown = await cardShows(connector, endpoint, "to approve step 1 of 3");
       // Its own slow answer included (it took the rollout over while the fault was still there).
       expect(performance.now() - exitedAt).toBeLessThan(AT_ONCE_MS + 4500);
       expect(shown).toContain("1 of 1 samples passed on green");

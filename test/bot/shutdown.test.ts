@@ -39,7 +39,7 @@ describe("a bot process stopped with SIGTERM in the middle of a rollout step", {
   it("stops taking work at once, and exits 0 once the step's Azure action in progress has ended", async () => {
     await anEndpoint(admin, bot, endpoint);
     await bot.say(USERS.operator, `deploy diabetes:2 to ${endpoint}`);
-    await cardShows(connector, endpoint, "Waiting for approval (step 1 of 3");
+    await cardShows(connector, endpoint, "to approve step 1 of 3");
     // Every ARM call now takes 1.5 s: the step (a read of the endpoint, then the traffic change) takes several.
     await admin.injectFault({ kind: "controlPlaneDelay", delayMs: 1500, count: 1000 });
     expect(answerText(await clickOnCard(bot, connector, endpoint, "Approve step 1"))).toContain("approved step 1");
@@ -66,7 +66,7 @@ describe("a bot process stopped with SIGTERM in the middle of a rollout step", {
   it("is taken up at once by the next start on the same data: the lease was given back, not left to run out", async () => {
     const started = performance.now();
     bot = await start();
-    await cardShows(connector, endpoint, "Waiting for approval (step 2 of 3");
+    await cardShows(connector, endpoint, "to approve step 2 of 3");
     // Ten minutes of lease would have kept it (cardShows gives up after 30 s).
     expect(performance.now() - started).toBeLessThan(60_000);
     expect(await admin.trafficChanges(endpoint)).toEqual([{}, BLUE_ONLY, STEPS[0]]);

@@ -167,7 +167,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
           [2, "blue 10% · green 90%"],
           [3, "green 100%"],
         ] as const) {
-          await waitForText(card.first(), [`Waiting for approval (step ${step} of 3`], ROLLOUT_TIMEOUT_MS);
+          await waitForText(card.first(), [`to approve step ${step} of 3`], ROLLOUT_TIMEOUT_MS);
           if (step === 1) {
             await waitForText(card.first(), ["Smoke test: 6 of 6 samples passed on green"]);
             await saveDocScreenshot(card.first(), "rollout-approval-card.png", screenshotDir);
@@ -178,7 +178,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
             .click();
           await waitForText(
             card.first(),
-            [step === 3 ? "All traffic on the new version" : `step ${step + 1} of 3`],
+            [step === 3 ? "All traffic on green" : `step ${step + 1} of 3`],
             ROLLOUT_TIMEOUT_MS,
           );
           // Alex sees the traffic follow in his own chat.

@@ -12,9 +12,10 @@ import { openSqlStore } from "../../src/store/sql-store.js";
 import { ConnectorServer, type Member, type SentActivity } from "./connector-server.js";
 
 export const BOT = { id: "28:greenlight-test-bot", name: "GreenLight" };
-const TENANT = "7d3c2b1a-0000-4000-8000-000000000001";
+/** The tenant of the test's people and channels: the one tenant the test bot serves (ALLOWED_TENANT_IDS). */
+export const TENANT = "7d3c2b1a-0000-4000-8000-000000000001";
 
-/** The people of config/roles.local.json, as Teams would present them. */
+/** The people of test/fixtures/roles.test.json, as Teams would present them. */
 export const USERS = {
   operator: {
     id: "user-alexw",
@@ -109,7 +110,8 @@ export class BotHarness {
       LOCAL_WORKSPACE_URL: emulator.armBaseUrl,
       EMULATOR_DATA_DIR: emulatorDir,
       DATA_DIR: dataDir,
-      ROLES_FILE: "config/roles.local.json",
+      ROLES_FILE: "test/fixtures/roles.test.json",
+      ALLOWED_TENANT_IDS: TENANT,
       INVOKE_TIMEOUT_MS: "5000",
       ...(options.appId ? { MicrosoftAppId: options.appId, MicrosoftAppPassword: "not-a-real-password" } : {}),
       // "__connector__" stands for this harness's connector URL (a release channel on the same connector).
@@ -205,8 +207,8 @@ function base(serviceUrl: string, user: Member, conversation: Record<string, unk
     locale: "en-US",
     from: { id: user.id, name: user.name, ...(user.aadObjectId ? { aadObjectId: user.aadObjectId } : {}) },
     recipient: BOT,
-    conversation: { tenantId: TENANT, ...conversation },
-    channelData: { tenant: { id: TENANT } },
+    conversation: { tenantId: user.tenantId ?? TENANT, ...conversation },
+    channelData: { tenant: { id: user.tenantId ?? TENANT } },
   };
 }
 
@@ -237,7 +239,7 @@ export function channelMessage(
     textFormat: "plain",
     entities: [{ type: "mention", text: mention, mentioned: BOT }],
     channelData: {
-      tenant: { id: TENANT },
+      tenant: { id: user.tenantId ?? TENANT },
       teamsTeamId: "team-0001",
       teamsChannelId: channelId,
       team: { id: "team-0001" },

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { dirname } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { cardAction, personalMessage, type PostResult } from "./bot-harness.js";
+import { cardAction, personalMessage, TENANT, type PostResult } from "./bot-harness.js";
 import type { ConnectorServer, Member, SentActivity } from "./connector-server.js";
 import { RELEASE_CHANNEL } from "./rollout-fixtures.js";
 
@@ -62,7 +62,8 @@ export class BotProcess {
         LOCAL_WORKSPACE_ID: options.emulator.workspaceId,
         EMULATOR_DATA_DIR: dirname(dirname(options.emulator.caCertPath)),
         DATA_DIR: options.dataDir,
-        ROLES_FILE: `${PROJECT_ROOT}config/roles.local.json`,
+        ROLES_FILE: `${PROJECT_ROOT}test/fixtures/roles.test.json`,
+        ALLOWED_TENANT_IDS: TENANT,
         RELEASE_CHANNEL_ID: RELEASE_CHANNEL,
         RELEASE_CHANNEL_SERVICE_URL: options.connector.url,
         ROLLOUT_POLL_MS: "50",

@@ -19,6 +19,8 @@ export interface Member {
   name: string;
   aadObjectId?: string;
   userPrincipalName?: string;
+  /** The Entra tenant the person's activities come from (the test tenant when absent). */
+  tenantId?: string;
 }
 
 /**
@@ -120,7 +122,13 @@ export class ConnectorServer {
       const conversationId = parts[2];
       if (parts[3] === "members" && parts[4] !== undefined && req.method === "GET") {
         if (this.failRoster) return { status: 500, body: { error: { code: "ServiceError", message: "roster down" } } };
-        const member = this.members.get(parts[4]);
+        // As Teams does, a member is found by Teams id, Entra object id or UPN.
+        const wanted = parts[4].toLowerCase();
+        const member =
+          this.members.get(parts[4]) ??
+          [...this.members.values()].find(
+            (m) => m.aadObjectId?.toLowerCase() === wanted || m.userPrincipalName?.toLowerCase() === wanted,
+          );
         return member ? { status: 200, body: member } : { status: 404, body: { error: { code: "MemberNotFound" } } };
       }
       if (parts[3] === "activities" && (req.method === "POST" || req.method === "PUT")) {

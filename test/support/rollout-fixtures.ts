@@ -130,7 +130,22 @@ export const smokeSummary = (card: Record<string, unknown>): string | undefined 
     .split("\n")
     .find((line) => line.startsWith("Smoke test: "));
 
-/** Clicks a button of the rollout's card (as it is now) in the release channel. */
+/**
+ * The rollout's card (as it is now in the release channel) as `user` sees it: the card everyone sees has no decision
+ * buttons, so they ask for their own view ("Show my options" — in Teams, the card's refresh does it for them).
+ */
+export async function viewOfCard(h: BotHarness, endpoint: string, user: Member): Promise<Record<string, unknown>> {
+  const { post } = cardMessages(h, endpoint);
+  const show = buttonsOf(latestCard(h, endpoint)).find((b) => b.title === "Show my options");
+  if (!show) throw new Error(`no "Show my options" on the card of ${endpoint}:\n${cardText(latestCard(h, endpoint))}`);
+  const answer = await clickWith(h, post, user, show.verb, show.data);
+  if (answer.body.type !== "application/vnd.microsoft.card.adaptive") {
+    throw new Error(`asking for ${user.name}'s view answered ${JSON.stringify(answer.body)}`);
+  }
+  return answer.body.value as Record<string, unknown>;
+}
+
+/** Clicks a button of the rollout's card (as it is now) in the release channel, on `user`'s own view of it. */
 export async function clickOnCard(
   h: BotHarness,
   endpoint: string,
@@ -139,13 +154,15 @@ export async function clickOnCard(
   extra: Record<string, unknown> = {},
 ): Promise<{ status: number; body: { statusCode: number; type: string; value: unknown } }> {
   const { post } = cardMessages(h, endpoint);
-  const button = buttonsOf(latestCard(h, endpoint)).find((b) => title.test(b.title));
-  if (!button)
+  const view = await viewOfCard(h, endpoint, user);
+  const button = buttonsOf(view).find((b) => title.test(b.title));
+  if (!button) {
     throw new Error(
-      `no button ${title} on the card: ${buttonsOf(latestCard(h, endpoint))
+      `no button ${title} on ${user.name}'s view: ${buttonsOf(view)
         .map((b) => b.title)
         .join(", ")}`,
     );
+  }
   return clickWith(h, post, user, button.verb, { ...button.data, ...extra });
 }
 

@@ -32,8 +32,12 @@ export async function clickOnCard(
   user = USERS.approver,
 ): Promise<ClickAnswer> {
   const { post } = cardMessages({ connector }, endpoint);
-  const button = buttonsOf(latestCard({ connector }, endpoint)).find((b) => b.title === title);
-  if (!button) throw new Error(`no button "${title}" on the card of ${endpoint}`);
+  // The card everyone sees has no decision buttons: the approver asks for their own view first, as in the Playground.
+  const show = buttonsOf(latestCard({ connector }, endpoint)).find((b) => b.title === "Show my options");
+  if (!show) throw new Error(`no "Show my options" on the card of ${endpoint}`);
+  const view = await bot.click(post, user, show.verb, show.data);
+  const button = buttonsOf(view.body.value as Record<string, unknown>).find((b) => b.title === title);
+  if (!button) throw new Error(`no button "${title}" on ${user.name}'s view of the card of ${endpoint}`);
   return bot.click(post, user, button.verb, button.data);
 }
 

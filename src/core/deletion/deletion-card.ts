@@ -3,6 +3,7 @@ import type { Mention, Notice } from "../../ports/notifier.js";
 import { samePerson, type Viewer } from "../access/identity.js";
 import { isAllowed } from "../access/policy.js";
 import { describeTraffic } from "../rollout/plan.js";
+import { refusalText, type UserError } from "../errors.js";
 import { escapeMarkdown as md } from "../views/markdown.js";
 import { clockText, minuteText } from "../views/time.js";
 
@@ -55,7 +56,7 @@ export function deletionStateLine(d: Deletion): string {
 export function deletionCardView(
   d: Deletion,
   viewer?: Viewer,
-  after: { refusal?: string; typed?: { confirm?: string } } = {},
+  after: { refusal?: UserError; typed?: { confirm?: string } } = {},
 ): DeletionCardView {
   const waiting = d.phase === "awaiting_approval";
   const traffic = d.preview.traffic;
@@ -99,7 +100,7 @@ export function deletionCardView(
     refresh: waiting,
     confirmLabel: `To delete it, type its name (${md(d.endpoint)})`,
     deleteTitle: `Delete ${md(d.endpoint)}`,
-    refusal: after.refusal ?? "",
+    refusal: after.refusal ? refusalText(after.refusal) : "",
     typed: { confirm: after.typed?.confirm ?? "" },
     data: { deletion: d.id, version: d.version },
   };

@@ -2,6 +2,7 @@ import type { Mention, Notice } from "../../ports/notifier.js";
 import type { Rollout, RolloutPhase, Traffic } from "../../ports/rollouts.js";
 import { samePerson, type Viewer } from "../access/identity.js";
 import { isAllowed, type Action } from "../access/policy.js";
+import { refusalText, type UserError } from "../errors.js";
 import { escapeMarkdown as md } from "../views/markdown.js";
 import { clockText, minuteText, timeOfDayText } from "../views/time.js";
 import { describeTraffic, trafficAfter, trafficBefore } from "./plan.js";
@@ -53,7 +54,7 @@ export interface RolloutCardView {
 export function rolloutCardView(
   r: Rollout,
   viewer?: Viewer,
-  after: { refusal?: string; typed?: { reason?: string | undefined } } = {},
+  after: { refusal?: UserError; typed?: { reason?: string | undefined } } = {},
 ): RolloutCardView {
   const stepCount = r.plan.length;
   const facts = [
@@ -93,7 +94,7 @@ export function rolloutCardView(
     offerView: !viewer && needsPerson(r),
     refresh: needsPerson(r),
     reasonLabel: reasonLabel(actions),
-    refusal: after.refusal ?? "",
+    refusal: after.refusal ? refusalText(after.refusal) : "",
     typed: { reason: after.typed?.reason ?? "" },
     data: { rollout: r.id, step: r.step, version: r.version },
   };

@@ -199,7 +199,7 @@ describe("the deletion card", () => {
       waiting(),
       { person: MEGAN, roles: ["approver"] },
       {
-        refusal: "Nothing changed: the name you typed is not fraud-scoring.",
+        refusal: { code: "confirmation_mismatch", endpoint: "fraud-scoring" },
         typed: { confirm: "fraud-scorin" },
       },
     );

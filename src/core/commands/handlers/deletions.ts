@@ -8,7 +8,7 @@ import {
   type DeletionTransition,
 } from "../../deletion/deletion.js";
 import { deletionCardView, deletionNotice, deletionStateLine } from "../../deletion/deletion-card.js";
-import { describeError, errorTitle, type UserError } from "../../errors.js";
+import type { UserError } from "../../errors.js";
 import { cardChannel, followingChannels } from "../../rollout/channels.js";
 import { stateLine } from "../../rollout/rollout-card.js";
 import { code, markdown } from "../../views/markdown.js";
@@ -158,14 +158,13 @@ export async function viewDeletion(ctx: CommandContext, id: string): Promise<Rep
 
 /** A refused click leaves the card as the clicker had it — with the name they typed — and says why on it. */
 function refusedOnCard(ctx: CommandContext, d: Deletion, error: UserError, typed: string | undefined): Reply {
-  const refusal = `${errorTitle(error)}: ${describeError(error)}`;
   return {
     kind: "error",
     error,
     redraw: {
       kind: "card",
       card: "deletion",
-      data: deletionCardView(d, viewerOf(ctx), { refusal, typed: { confirm: typed ?? "" } }),
+      data: deletionCardView(d, viewerOf(ctx), { refusal: error, typed: { confirm: typed ?? "" } }),
     },
   };
 }

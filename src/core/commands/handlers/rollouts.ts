@@ -1,7 +1,7 @@
 import type { Rollout } from "../../../ports/rollouts.js";
 import type { Person } from "../../../ports/people.js";
 import { personOf } from "../../access/identity.js";
-import { describeError, errorTitle, type UserError } from "../../errors.js";
+import type { UserError } from "../../errors.js";
 import { approve, overrideSmokeTest, reject, resume, retire, rollBack, type CardTarget } from "../../rollout/events.js";
 import { describeTraffic, parsePlan, PLAN_TAG } from "../../rollout/plan.js";
 import { currentTraffic, rolloutCardView, rolloutNotice, stateLine } from "../../rollout/rollout-card.js";
@@ -236,11 +236,10 @@ export async function viewRollout(ctx: CommandContext, id: string): Promise<Repl
 
 /** A refused click leaves the card as the clicker had it — with what they typed — and says why on it. */
 function refusedOnCard(ctx: CommandContext, r: Rollout, error: UserError, typed: { reason?: string }): Reply {
-  const refusal = `${errorTitle(error)}: ${describeError(error)}`;
   return {
     kind: "error",
     error,
-    redraw: { kind: "card", card: "rollout", data: rolloutCardView(r, viewerOf(ctx), { refusal, typed }) },
+    redraw: { kind: "card", card: "rollout", data: rolloutCardView(r, viewerOf(ctx), { refusal: error, typed }) },
   };
 }
 
