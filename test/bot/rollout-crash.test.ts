@@ -83,7 +83,7 @@ describe("the bot killed with SIGKILL and started again", { timeout: 120_000 }, 
     await anEndpoint(endpoint);
     await admin.injectFault({ kind: "provisioningHold", endpoint, deployment: "green" });
     await deploy(endpoint);
-    await cardShows(endpoint, "Deploying the new version");
+    await cardShows(endpoint, "Deploying green");
 
     expect(await killAndRestart(endpoint)).toMatchObject({ phase: "deploying" });
     const green = await admin.client.onlineDeployments.get(
