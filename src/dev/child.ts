@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
+import { groupGone, signalGroup } from "./process-group.js";
 
 export interface ChildSpec {
   /** Short name, used as the output prefix and in error messages. */
@@ -33,7 +34,8 @@ export class Child {
   private readonly recent: string[] = [];
   private readonly lineListeners = new Set<(line: string) => void>();
   private exit: ChildExit | undefined;
-  private readonly stopGraceMs: number;
+  /** How long it may take to stop after SIGTERM before it is killed. */
+  readonly stopGraceMs: number;
 
   constructor(spec: ChildSpec, write: LineWriter) {
     this.name = spec.name;
@@ -117,41 +119,17 @@ export class Child {
 
   /** SIGTERM to the whole process group; SIGKILL if it has not ended after `graceMs`. */
   async stop(graceMs = this.stopGraceMs): Promise<ChildExit> {
-    if (this.running) this.signalGroup("SIGTERM");
-    const timer = setTimeout(() => this.signalGroup("SIGKILL"), graceMs);
+    const pid = this.child.pid;
+    if (pid === undefined) return this.exited;
+    if (this.running) signalGroup(pid, "SIGTERM");
+    const timer = setTimeout(() => signalGroup(pid, "SIGKILL"), graceMs);
     try {
       const exit = await this.exited;
-      await this.groupGone(graceMs);
+      // The rest of the group too: tsx's esbuild service outlives node by a moment, and "all stopped" must mean all.
+      if (!(await groupGone(pid, graceMs))) signalGroup(pid, "SIGKILL");
       return exit;
     } finally {
       clearTimeout(timer);
-    }
-  }
-
-  /**
-   * Waits for the rest of the process group: tsx's esbuild service outlives node by a moment, and "all stopped"
-   * must mean all. Whatever is still there after `graceMs` is killed.
-   */
-  private async groupGone(graceMs: number): Promise<void> {
-    const pid = this.child.pid;
-    if (pid === undefined) return;
-    const deadline = Date.now() + graceMs;
-    while (groupAlive(pid)) {
-      if (Date.now() > deadline) {
-        this.signalGroup("SIGKILL");
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-
-  private signalGroup(signal: NodeJS.Signals): void {
-    const pid = this.child.pid;
-    if (pid === undefined) return;
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // ESRCH: the group is already gone.
     }
   }
 
@@ -166,13 +144,4 @@ export function describeExit(exit: ChildExit): string {
   if (exit.signal) return `was killed by ${exit.signal}`;
   if (exit.code === null) return "could not be started";
   return `exited with code ${exit.code}`;
-}
-
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

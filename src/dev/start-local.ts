@@ -7,11 +7,14 @@ import { ConfigError, loadConfig, type Config } from "../config.js";
 import { loadEmulatorSettings } from "../emulator/settings.js";
 import { Child, describeExit, type ChildSpec } from "./child.js";
 import { isPortFree, waitForHttp } from "./net.js";
+import { OrphanGuard } from "./orphan-guard.js";
+import { stopNewestFirst } from "./process-group.js";
 
 /**
  * `npm start`. Azure mode: the bot alone. Local mode: the local Azure ML workspace (emulator), the bot, and two
  * Microsoft 365 Agents Playgrounds (operator and approver tenants), each a child process in its own process group.
- * Ctrl-C / SIGTERM stops them all; if one dies, the others are stopped and we exit non-zero.
+ * Ctrl-C, SIGTERM or SIGHUP (a closed terminal) stops them all; if one dies, the others are stopped and we exit
+ * non-zero; if we die (SIGKILL, a crash), the orphan guard stops them.
  */
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -68,12 +71,15 @@ async function runLocal(config: Config): Promise<void> {
   const supervisor = new Supervisor();
   process.on("SIGINT", () => void supervisor.shutdown(0, "Stopping (Ctrl-C)…"));
   process.on("SIGTERM", () => void supervisor.shutdown(0, "Stopping (SIGTERM)…"));
+  process.on("SIGHUP", () => void supervisor.shutdown(0, "Stopping (SIGHUP)…"));
+  // After a hang-up every write to the terminal fails: the children are stopped all the same, unannounced.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
 
   let waitingOn: Child | undefined;
   try {
-    const node = (script: string): Pick<ChildSpec, "command" | "args"> => ({
+    const node = (script: string, flags: string[] = []): Pick<ChildSpec, "command" | "args"> => ({
       command: process.execPath,
-      args: ["--import", "tsx", script],
+      args: ["--import", "tsx", ...flags, script],
     });
 
     const emulator = supervisor.start({
@@ -126,7 +132,8 @@ async function runLocal(config: Config): Promise<void> {
     }
     const bot = supervisor.start({
       name: "bot",
-      ...node("src/main.ts"),
+      // restify's spdy reads process.binding('http_parser'), deprecated on Node 20: a warning no one can act on.
+      ...node("src/main.ts", ["--disable-warning=DEP0111"]),
       // Its own shutdown gives rollouts back within SHUTDOWN_TIMEOUT_MS; a kill before would leave them to their leases.
       stopGraceMs: env.SHUTDOWN_TIMEOUT_MS + 5000,
       env: {
@@ -172,10 +179,16 @@ async function runLocal(config: Config): Promise<void> {
   }
 }
 
-/** Starts children, and stops them all (newest first) on Ctrl-C, on SIGTERM, or when one of them ends on its own. */
+/**
+ * Starts children, and stops them all (newest first) on Ctrl-C, SIGTERM or SIGHUP, or when one of them ends on its
+ * own. The orphan guard stops them when this process is gone without having done so.
+ */
 class Supervisor {
   private readonly children: Child[] = [];
   private readonly abort = new AbortController();
+  private readonly guard = OrphanGuard.start(ROOT, (why) =>
+    sayError(`The orphan guard ended (${why}): if npm start is killed now, its processes keep running.`),
+  );
   private stoppingPromise: Promise<never> | undefined;
   private stoppingSince = 0;
 
@@ -190,6 +203,7 @@ class Supervisor {
   start(spec: Omit<ChildSpec, "cwd">): Child {
     if (this.stopping) throw new Error(`not starting ${spec.name}: stopping`);
     const child = new Child({ ...spec, cwd: ROOT }, writeLine);
+    if (child.pid !== undefined) this.guard.watch(child.pid, child.stopGraceMs);
     this.children.push(child);
     say(`started ${child.name} (pid ${child.pid ?? "?"})`);
     void child.exited.then((exit) => {
@@ -216,10 +230,8 @@ class Supervisor {
   }
 
   private async stopAll(): Promise<void> {
-    // The Playgrounds and the bot together, then the local workspace the bot may still be talking to.
-    const [first, ...rest] = this.children;
-    await Promise.all(rest.reverse().map((c) => this.stopOne(c)));
-    if (first) await this.stopOne(first);
+    await stopNewestFirst(this.children, (c) => this.stopOne(c));
+    await this.guard.release();
     say("All stopped.");
   }
 

@@ -9,6 +9,7 @@ import { sendJson } from "./http/http-io.js";
 import { pathSegments } from "./http/route-table.js";
 import { LocalWorkspace } from "./local-workspace.js";
 import { seedSamples, seedWorkspace } from "./seed/seed-workspace.js";
+import type { EmulatorLog } from "./settings.js";
 import { StateFile } from "./state/state-file.js";
 import { ensureTlsMaterial } from "./tls.js";
 
@@ -23,8 +24,8 @@ export interface EmulatorOptions {
   retryAfterSeconds?: number;
   /** Largest scoring request body accepted (413 beyond). */
   maxScoringRequestBytes?: number;
-  /** Receives the emulator's own log lines (never containing keys). */
-  log?: (line: string) => void;
+  /** Receives the emulator's own log lines (never containing keys), each with its level. */
+  log?: EmulatorLog;
 }
 
 export interface RunningEmulator {

@@ -3,6 +3,7 @@ import { isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DeploymentLogs } from "./deployment-logs.js";
 import { Faults } from "./faults.js";
+import type { EmulatorLog } from "./settings.js";
 import { WriteLog } from "./write-log.js";
 import { SEED_ROOT } from "./seed/seed-workspace.js";
 import { conflict, notFound } from "./http/arm-error.js";
@@ -49,7 +50,7 @@ export class LocalWorkspace {
     private readonly stateFile: StateFile,
     readonly dataDir: string,
     readonly timing: WorkspaceTiming,
-    readonly log: (line: string) => void,
+    readonly log: EmulatorLog,
     readonly now: () => Date = () => new Date(),
   ) {
     this.logs = new DeploymentLogs(dataDir);

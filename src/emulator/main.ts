@@ -9,7 +9,9 @@ const emulator = await startEmulator({
   provisioningDelayMs: settings.EMULATOR_PROVISIONING_DELAY_MS,
   retryAfterSeconds: settings.EMULATOR_RETRY_AFTER_SECONDS,
   maxScoringRequestBytes: settings.EMULATOR_MAX_REQUEST_BYTES,
-  log: (line) => console.log(`[emulator] ${line}`),
+  log: (line, level = "info") => {
+    if (level === "info" || settings.EMULATOR_LOG_LEVEL === "debug") console.log(`[emulator] ${line}`);
+  },
 });
 
 console.log(`Local Azure ML workspace is up.

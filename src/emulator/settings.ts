@@ -16,8 +16,13 @@ export const emulatorSettingsSchema = z.object({
     .int()
     .min(1024)
     .default(5 * 1024 * 1024),
+  /** `debug` adds a line per ARM request (method, path, status, time); start-up lines and errors show at `info`. */
+  EMULATOR_LOG_LEVEL: z.enum(["info", "debug"]).default("info"),
 });
 export type EmulatorSettings = z.infer<typeof emulatorSettingsSchema>;
+export type EmulatorLogLevel = EmulatorSettings["EMULATOR_LOG_LEVEL"];
+/** Where the emulator's own lines go; a line without a level is `info`. */
+export type EmulatorLog = (line: string, level?: EmulatorLogLevel) => void;
 
 export function loadEmulatorSettings(env: NodeJS.ProcessEnv): EmulatorSettings {
   const parsed = emulatorSettingsSchema.safeParse(env);

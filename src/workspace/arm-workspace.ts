@@ -41,7 +41,7 @@ import {
 } from "./arm-views.js";
 import { mapBounded } from "./bounded-map.js";
 import { EndpointCredentials } from "./endpoint-credentials.js";
-import { postScoring, ScoringTimeoutError, type ScoringAnswer } from "./scoring-client.js";
+import { postScoring, ScoringNetworkError, ScoringTimeoutError, type ScoringAnswer } from "./scoring-client.js";
 
 /** Settings of {@link ArmWorkspace}; `main.ts` builds them for Azure or for the local emulator. */
 export interface ArmWorkspaceOptions {
@@ -460,8 +460,8 @@ export class ArmWorkspace implements Workspace {
       );
     } catch (error) {
       if (error instanceof ScoringTimeoutError) return err("timeout");
-      // Only network failures reach here (every HTTP status is an answer), so the 404 callback is never used.
-      return err(await toWorkspaceError(error, () => ({ code: "endpoint_not_found", endpoint: request.endpoint })));
+      if (error instanceof ScoringNetworkError) return err({ code: "workspace_unreachable", detail: error.message });
+      throw error;
     }
   }
 

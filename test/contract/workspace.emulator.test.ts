@@ -76,6 +76,7 @@ async function emulatorTarget(): Promise<WorkspaceContractTarget> {
     listPageSize: 50,
     knownLogs: true,
     canCreate: true,
+    countsRequestsAtOnce: true,
     pollIntervalMs: 10,
     async injectScoringDelay(endpoint, deployment, delayMs) {
       const answer = await admin.send({

@@ -10,6 +10,8 @@ import { RELEASE_CHANNEL } from "./rollout-fixtures.js";
 
 const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const KEPT_LINES = 400;
+// As npm start and App Service start the bot: without the DEP0111 warning restify's spdy causes (process.binding).
+const NODE_ARGS = ["--import", "tsx", "--disable-warning=DEP0111"];
 
 export interface BotProcessOptions {
   /** The local workspace: its ARM URL, its ARM id, and its CA certificate's path (`<dir>/tls/ca.pem`). */
@@ -52,7 +54,7 @@ export class BotProcess {
 
   static async start(options: BotProcessOptions, startTimeoutMs = 60_000): Promise<BotProcess> {
     const name = options.name ?? "bot";
-    const child = spawn(process.execPath, ["--import", "tsx", "test/support/bot-process-main.ts"], {
+    const child = spawn(process.execPath, [...NODE_ARGS, "test/support/bot-process-main.ts"], {
       cwd: PROJECT_ROOT,
       env: {
         PATH: process.env.PATH ?? "",

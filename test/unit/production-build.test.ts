@@ -48,6 +48,10 @@ describe("production build", () => {
   it("starts with infra's startup command and answers /healthz, without tsx or the TypeScript sources", async () => {
     const command = /appCommandLine:\s*'([^']+)'/.exec(readFileSync(join(ROOT, "infra/main.bicep"), "utf8"))?.[1];
     expect(command).toBeDefined();
+    const scripts = (
+      JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }
+    ).scripts;
+    expect(scripts["start:prod"], "npm run start:prod starts it as App Service does").toBe(command);
     const [program, ...args] = (command ?? "").split(/\s+/);
     expect(program).toBe("node");
     expect(command).not.toMatch(/tsx|\.ts\b/);
@@ -73,6 +77,12 @@ describe("production build", () => {
     const argv = readFileSync(`/proc/${bot.pid}/cmdline`, "utf8").split("\0").filter(Boolean);
     expect(argv.at(-1)).toBe("dist/main.js");
     expect(argv.join(" ")).not.toMatch(/tsx/);
+
+    const closed = new Promise((resolve) => bot?.once("close", resolve));
+    bot.kill("SIGTERM");
+    await closed;
+    // The startup command silences the warning restify's spdy causes as it loads (process.binding).
+    expect(output).not.toMatch(/DEP0111/);
   });
 });
 

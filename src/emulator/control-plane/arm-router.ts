@@ -105,7 +105,7 @@ export function createArmRouter(ws: LocalWorkspace, requestCounts: RequestCounts
         status = armError.status;
         sendJson(res, armError.status, armError.toBody(), armError.headers);
       } finally {
-        ws.log(`${req.method} ${url.pathname} ${status} ${Math.round(performance.now() - started)}ms`);
+        ws.log(`${req.method} ${url.pathname} ${status} ${Math.round(performance.now() - started)}ms`, "debug");
       }
     },
   };
