@@ -140,6 +140,7 @@ async function runLocal(config: Config): Promise<void> {
         ...process.env,
         LOCAL_WORKSPACE_URL: workspaceUrl,
         ...releaseChannelOf(tenants.find((t) => t.name === "approver")),
+        ...servedTenants(tenants),
       },
     });
     waitingOn = bot;
@@ -275,6 +276,19 @@ function releaseChannelOf(t: { configPath: string; port: number } | undefined): 
     RELEASE_CHANNEL_SERVICE_URL: `http://localhost:${t.port}/_connector`,
     ...(parsed.tenantId ? { RELEASE_CHANNEL_TENANT_ID: String(parsed.tenantId) } : {}),
   };
+}
+
+/**
+ * The demo serves the Playgrounds' tenants only, as GreenLight serves its organization's in Azure: a person of any
+ * other tenant (a custom activity, a third Playground) holds no role. ALLOWED_TENANT_IDS in .env wins.
+ */
+function servedTenants(tenants: readonly { configPath: string }[]): Record<string, string> {
+  if (process.env.ALLOWED_TENANT_IDS?.trim()) return {};
+  const ids = tenants.flatMap((t) => {
+    const parsed = parseYaml(readFileSync(t.configPath, "utf8")) as { tenantId?: unknown } | null;
+    return typeof parsed?.tenantId === "string" ? [parsed.tenantId] : [];
+  });
+  return ids.length > 0 ? { ALLOWED_TENANT_IDS: [...new Set(ids)].join(",") } : {};
 }
 
 function playgroundUser(configPath: string): string | undefined {
