@@ -303,7 +303,7 @@ describe("logs, whoami, audit", () => {
 
   it("finds Adele, listed by UPN only, through the Teams roster", async () => {
     const card = cardOf(only(await h.say(USERS.admin, "whoami")));
-    expect(fact(card, "Roles")).toBe("admin, operator, approver");
+    expect(fact(card, "Roles")).toBe("operator, approver, admin");
     expect(fact(card, "UPN")).toBe(USERS.admin.userPrincipalName);
   });
 

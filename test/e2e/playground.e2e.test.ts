@@ -31,31 +31,36 @@ describe.skipIf(!existsSync(CHROMIUM))(
     let output = "";
     let urls: { operator: string; approver: string };
     let context: BrowserContext | undefined;
+    /** The environment npm start ran with: its ports and folders, for the scripts a developer runs beside it. */
+    let env: NodeJS.ProcessEnv = {};
+    let releases: Page | undefined;
+    let alex: Page | undefined;
 
     beforeAll(async () => {
       tmp = mkdtempSync(join(tmpdir(), "greenlight-e2e-"));
       screenshotDir = process.env.E2E_SCREENSHOT_DIR ?? join(tmp, "screenshots");
       mkdirSync(screenshotDir, { recursive: true });
       const [bot, emulator, operator, approver] = await freePorts(4);
+      env = {
+        ...process.env,
+        PORT: String(bot),
+        EMULATOR_PORT: String(emulator),
+        LOCAL_WORKSPACE_URL: `https://127.0.0.1:${emulator}`,
+        PLAYGROUND_OPERATOR_PORT: String(operator),
+        PLAYGROUND_APPROVER_PORT: String(approver),
+        EMULATOR_DATA_DIR: join(tmp, "emulator"),
+        DATA_DIR: join(tmp, "data"),
+        // Local mode whatever a developer's .env says (set-but-empty wins over .env).
+        DATABASE_URL: "",
+        AZURE_SUBSCRIPTION_ID: "",
+        AZURE_RESOURCE_GROUP: "",
+        AZURE_ML_WORKSPACE: "",
+        MicrosoftAppId: "",
+        ROLES_FILE: "",
+      };
       stack = spawn(process.execPath, ["--import", "tsx", "src/dev/start-local.ts"], {
         cwd: PROJECT_ROOT,
-        env: {
-          ...process.env,
-          PORT: String(bot),
-          EMULATOR_PORT: String(emulator),
-          LOCAL_WORKSPACE_URL: `https://127.0.0.1:${emulator}`,
-          PLAYGROUND_OPERATOR_PORT: String(operator),
-          PLAYGROUND_APPROVER_PORT: String(approver),
-          EMULATOR_DATA_DIR: join(tmp, "emulator"),
-          DATA_DIR: join(tmp, "data"),
-          // Local mode whatever a developer's .env says (set-but-empty wins over .env).
-          DATABASE_URL: "",
-          AZURE_SUBSCRIPTION_ID: "",
-          AZURE_RESOURCE_GROUP: "",
-          AZURE_ML_WORKSPACE: "",
-          MicrosoftAppId: "",
-          ROLES_FILE: "",
-        },
+        env,
         stdio: ["ignore", "pipe", "pipe"],
         detached: true,
       });
@@ -143,62 +148,186 @@ describe.skipIf(!existsSync(CHROMIUM))(
       }
     }, 60_000);
 
-    it("rolls out diabetes:2: Alex deploys, Megan approves each step in the Releases channel, traffic follows", async () => {
+    it("rolls out diabetes:2: Alex deploys, Megan approves each step from her own view of the card, traffic follows", async () => {
       const ctx = context!;
       // The Playground shows only what arrives while a page is open: Megan watches the Releases channel first.
-      const approver = await ctx.newPage();
-      approver.setDefaultTimeout(UI_TIMEOUT_MS);
-      // Tall enough for the whole rollout card, so its screenshot is not covered by the Playground's header.
-      await approver.setViewportSize({ width: 1400, height: 2000 });
-      await approver.goto(urls.approver);
-      await approver.getByRole("treeitem", { name: "ML Platform 0002 - Releases" }).click();
-      const operator = await openPersonalChat(ctx, urls.operator);
+      releases = await openReleases(ctx, urls.approver);
+      const operator = (alex = await openPersonalChat(ctx, urls.operator));
+      const card = rolloutCard(releases, "diabetes:2");
       try {
         await send(operator, "deploy diabetes:2 to diabetes-prod");
-        await operator
-          .getByRole("paragraph")
-          .filter({ hasText: "Started the rollout of diabetes:2 to diabetes-prod" })
-          .first()
-          .waitFor({ state: "visible" });
-
-        const card = approver.locator(".ac-adaptiveCard").filter({ hasText: "Rollout of diabetes:2 to diabetes-prod" });
+        await waitForReply(operator, "Started the rollout of diabetes:2 to diabetes-prod");
         for (const [step, traffic] of [
           [1, "blue 90% · green 10%"],
           [2, "blue 10% · green 90%"],
           [3, "green 100%"],
         ] as const) {
-          await waitForText(card.first(), [`to approve step ${step} of 3`], ROLLOUT_TIMEOUT_MS);
+          await waitForText(card, [`to approve step ${step} of 3`], ROLLOUT_TIMEOUT_MS);
           if (step === 1) {
-            await waitForText(card.first(), ["Smoke test: 6 of 6 samples passed on green"]);
-            await saveDocScreenshot(card.first(), "rollout-approval-card.png", screenshotDir);
+            // The smoke test compares the two models' predictions: one sample's label changes.
+            await waitForText(card, [
+              "Smoke test: 6 of 6 samples passed on green · 1 of 6 changed label (borderline: 0 → 1)",
+            ]);
+            await saveDocScreenshot(card, "rollout-approval-card.png", screenshotDir);
           }
-          await card
-            .first()
-            .getByRole("button", { name: `Approve step ${step}` })
-            .click();
-          await waitForText(
-            card.first(),
-            [step === 3 ? "All traffic on green" : `step ${step + 1} of 3`],
-            ROLLOUT_TIMEOUT_MS,
-          );
+          // Everyone sees the card without buttons; Megan asks for hers (Teams would refresh it for her).
+          await showMyOptions(card);
+          await waitForText(card, [`Approve step ${step}`, "Reject"]);
+          if (step === 1) await saveDocScreenshot(card, "rollout-approver-view.png", screenshotDir);
+          await card.getByRole("button", { name: `Approve step ${step}` }).click();
+          await waitForText(card, [step === 3 ? "All traffic on green" : `step ${step + 1} of 3`], ROLLOUT_TIMEOUT_MS);
           // Alex sees the traffic follow in his own chat.
           await send(operator, "show diabetes-prod");
           const details = operator.locator(".ac-adaptiveCard").filter({ hasText: "Scoring URI" }).last();
           await waitForText(details, [traffic]);
           if (step === 1) await saveDocScreenshot(details, "rollout-show-after-step-1.png", screenshotDir);
         }
-        await waitForText(card.first(), ["Retire blue", "Keep blue"]);
-        await saveDocScreenshot(card.first(), "rollout-promoted-card.png", screenshotDir);
-        await card.first().getByRole("button", { name: "Keep blue" }).click();
-        await waitForText(card.first(), ["Completed", "kept blue at 0 %"], ROLLOUT_TIMEOUT_MS);
+        await showMyOptions(card);
+        await waitForText(card, ["Retire blue", "Keep blue"]);
+        await saveDocScreenshot(card, "rollout-promoted-card.png", screenshotDir);
+        await card.getByRole("button", { name: "Keep blue" }).click();
+        await waitForText(card, ["Completed", "blue (diabetes:1) — kept at 0 %"], ROLLOUT_TIMEOUT_MS);
+        await waitForReply(operator, "Your rollout of diabetes:2 to diabetes-prod is complete");
       } catch (error) {
-        await operator.screenshot({ path: join(screenshotDir, "rollout-operator-failure.png") }).catch(() => undefined);
-        await approver.screenshot({ path: join(screenshotDir, "rollout-approver-failure.png") }).catch(() => undefined);
-        throw withScreenshots(error, screenshotDir);
+        throw await failWith(error, screenshotDir, operator, releases);
       }
     }, 180_000);
+
+    it("blocks diabetes:3 on its failed smoke test until Megan (an admin) overrides it, then she rejects it with a reason", async () => {
+      const operator = alex!;
+      const card = rolloutCard(releases!, "diabetes:3");
+      try {
+        await send(operator, "deploy diabetes:3 to diabetes-prod");
+        await waitForText(card, ["Blocked: the smoke test failed", "many-pregnancies: FAIL"], ROLLOUT_TIMEOUT_MS);
+        await waitForText(card, ["An unexpected error occurred in scoring script"]);
+        await waitForReply(operator, "Your rollout of diabetes:3 to diabetes-prod failed its smoke test");
+        await showMyOptions(card);
+        await waitForText(card, ["Override smoke test", "Reject"]);
+        await card.locator("input, textarea").first().fill("v3 caps pregnancies at 9; known and accepted");
+        await card.getByRole("button", { name: "Override smoke test" }).click();
+        await waitForText(card, ["Smoke test overridden by", "v3 caps pregnancies at 9"], ROLLOUT_TIMEOUT_MS);
+        await showMyOptions(card);
+        await card.getByRole("button", { name: "Approve step 1" }).click();
+        await waitForText(card, ["to approve step 2 of 3"], ROLLOUT_TIMEOUT_MS);
+        await showMyOptions(card);
+        await card.locator("input, textarea").first().fill("many-pregnancies answers 500 in production too");
+        await card.getByRole("button", { name: "Reject" }).click();
+        await waitForText(
+          card,
+          ["Rejected: starting traffic restored", "rejected step 2: many-pregnancies answers 500 in production too"],
+          ROLLOUT_TIMEOUT_MS,
+        );
+        await waitForReply(operator, "Megan Bowen rejected step 2: many-pregnancies answers 500 in production too");
+      } catch (error) {
+        throw await failWith(error, screenshotDir, operator, releases!);
+      }
+    }, 180_000);
+
+    it("pauses a rollout whose traffic someone changed outside GreenLight, and Megan continues it from there", async () => {
+      const operator = alex!;
+      const card = rolloutCard(releases!, "diabetes:1");
+      try {
+        // green (diabetes:2) is live now; diabetes:1 goes into the idle blue slot.
+        await send(operator, "deploy diabetes:1 to diabetes-prod");
+        await waitForText(card, ["to approve step 1 of 3"], ROLLOUT_TIMEOUT_MS);
+        await showMyOptions(card);
+        await card.getByRole("button", { name: "Approve step 1" }).click();
+        await waitForText(card, ["to approve step 2 of 3"], ROLLOUT_TIMEOUT_MS);
+        // Someone moves traffic in Azure ML studio meanwhile (here: the README's npm run set-traffic).
+        await runScript(["run", "set-traffic", "--", "diabetes-prod", "green=70", "blue=30"], env);
+        await showMyOptions(card);
+        await card.getByRole("button", { name: "Approve step 2" }).click();
+        await waitForText(
+          card,
+          ["Paused: traffic changed outside GreenLight", "blue 30 / green 70"],
+          ROLLOUT_TIMEOUT_MS,
+        );
+        await showMyOptions(card);
+        await waitForText(card, ["Continue from blue 30 / green 70"]);
+        await saveDocScreenshot(card, "rollout-paused-card.png", screenshotDir);
+        await card.getByRole("button", { name: "Continue from blue 30 / green 70" }).click();
+        await waitForText(card, ["to approve step 2 of 3"], ROLLOUT_TIMEOUT_MS);
+        await send(operator, "rollback diabetes-prod");
+        await waitForReply(operator, "Rolling back diabetes-prod: putting back green 100");
+        await waitForText(card, ["Rolled back: starting traffic restored"], ROLLOUT_TIMEOUT_MS);
+      } catch (error) {
+        throw await failWith(error, screenshotDir, operator, releases!);
+      }
+    }, 180_000);
+
+    it("deletes diabetes-prod once Megan, not Alex who asked, confirms it by typing its name", async () => {
+      const operator = alex!;
+      const card = releases!.locator(".ac-adaptiveCard").filter({ hasText: "Delete endpoint diabetes-prod?" }).first();
+      try {
+        await send(operator, "delete diabetes-prod");
+        await waitForReply(operator, "Asked to delete diabetes-prod");
+        await waitForText(
+          card,
+          ["Waiting for an approver other than Alex Wilber to confirm", "green"],
+          ROLLOUT_TIMEOUT_MS,
+        );
+        await showMyOptions(card);
+        await card.locator("input, textarea").first().fill("diabetes-prod");
+        await card.getByRole("button", { name: "Delete diabetes-prod" }).click();
+        await waitForText(card, ["Deleted, as Megan Bowen confirmed"], ROLLOUT_TIMEOUT_MS);
+        await waitForReply(
+          operator,
+          "Endpoint diabetes-prod was deleted, as Alex Wilber asked and Megan Bowen confirmed.",
+        );
+      } catch (error) {
+        throw await failWith(error, screenshotDir, operator, releases!);
+      }
+    }, 120_000);
   },
 );
+
+/** Megan's Releases channel, where approval cards arrive (tall enough for a whole rollout card's screenshot). */
+async function openReleases(context: BrowserContext, url: string): Promise<Page> {
+  const page = await context.newPage();
+  page.setDefaultTimeout(UI_TIMEOUT_MS);
+  await page.setViewportSize({ width: 1400, height: 2400 });
+  await page.goto(url);
+  await page.getByRole("treeitem", { name: "ML Platform 0002 - Releases" }).click();
+  return page;
+}
+
+/** The card of a rollout of `model` to diabetes-prod, as the channel shows it now. */
+const rolloutCard = (page: Page, model: string): Locator =>
+  page
+    .locator(".ac-adaptiveCard")
+    .filter({ hasText: `Rollout of ${model} to diabetes-prod` })
+    .last();
+
+/** The card everyone sees has no decision buttons: ask for one's own view, as Teams' refresh would. */
+async function showMyOptions(card: Locator): Promise<void> {
+  await card.getByRole("button", { name: "Show my options" }).click();
+  await card.getByRole("button", { name: "Show my options" }).waitFor({ state: "detached" });
+}
+
+async function waitForReply(page: Page, text: string): Promise<void> {
+  await page
+    .getByRole("paragraph")
+    .filter({ hasText: text })
+    .first()
+    .waitFor({ state: "visible", timeout: ROLLOUT_TIMEOUT_MS });
+}
+
+async function failWith(error: unknown, dir: string, ...pages: Page[]): Promise<Error> {
+  for (const [i, page] of pages.entries()) {
+    await page.screenshot({ path: join(dir, `failure-${i}.png`), fullPage: true }).catch(() => undefined);
+  }
+  return withScreenshots(error, dir);
+}
+
+/** Runs an npm script of the project, as a developer would in another terminal, against this run's workspace. */
+async function runScript(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const child = spawn("npm", args, { cwd: PROJECT_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout?.on("data", (c: Buffer) => (out += c.toString("utf8")));
+  child.stderr?.on("data", (c: Buffer) => (out += c.toString("utf8")));
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  if (code !== 0) throw new Error(`npm ${args.join(" ")} exited with ${String(code)}:\n${out}`);
+}
 
 async function openPersonalChat(context: BrowserContext, url: string): Promise<Page> {
   const page = await context.newPage();
