@@ -56,6 +56,31 @@ describe("when Azure is slow", () => {
   });
 });
 
+describe("when Teams refuses a proactive message", () => {
+  let h: BotHarness;
+  beforeAll(async () => {
+    h = await BotHarness.start();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("reports a direct message Teams refused as not sent, so the outbox keeps it, and posts nothing else in that chat", async () => {
+    await h.say(USERS.viewer, "whoami");
+    const chat = `personal-${USERS.viewer.id}`;
+    const inChat = (from: number) => h.connector.sent.slice(from).filter((s) => s.conversationId === chat);
+    const from = h.connector.sent.length;
+
+    h.connector.refuseSends = 1;
+    const notice = { kind: "text", text: "Rollout of diabetes-prod finished." } as const;
+    await expect(h.app.bot.notifier.sendToConversation(chat, notice)).rejects.toThrow();
+    expect(inChat(from)).toEqual([]);
+
+    await h.app.bot.notifier.sendToConversation(chat, notice);
+    expect(inChat(from).map((s) => s.activity.text)).toEqual(["Rollout of diabetes-prod finished."]);
+  });
+});
+
 describe("shutting down", () => {
   it("stops taking new activities first, then finishes the card updates already started", async () => {
     const h = await BotHarness.start({ env: { CARD_ANSWER_BUDGET_MS: "100" } });
