@@ -65,8 +65,8 @@ const CARD = "application/vnd.microsoft.card.adaptive";
 const MESSAGE = "application/vnd.microsoft.activity.message";
 const ERROR = "application/vnd.microsoft.error";
 const MAX_CONVERSATIONS = 10_000;
-// The Playground installs the app on every page load, sometimes twice in a row: greet at most this often (short
-// enough that a reload a few seconds later greets again, which is how a page that missed it gets one).
+// The Playground sometimes installs the app twice in a row: greet at most this often (short enough that a reload a few
+// seconds later greets again, which is how a page that missed it gets one).
 const GREETING_INTERVAL_MS = 5_000;
 /** botbuilder's answer to an invoke it has no handler for. */
 const NOT_IMPLEMENTED: InvokeResponse = { status: 501 };
@@ -232,15 +232,17 @@ export class GreenLightBot {
   }
 
   /**
-   * Says hello in the release channel when GreenLight is installed in its tenant (the Agents Playground installs on
-   * every page load, and shows only what arrives while a page is open), so people know where notifications appear.
+   * Says hello in the release channel when GreenLight is installed in it, so people know where notifications appear.
+   * The Agents Playground installs GreenLight in a conversation the first time a page opens it (the personal chat on
+   * every page load), and shows only what arrives while a page is open: so the greeting comes when Releases is opened,
+   * once per page, and not also from the personal chat's install before it.
    */
   private async greetReleaseChannel(ctx: TurnContext): Promise<void> {
     const release = this.deps.releaseChannel;
     if (!release || !sameConnector(ctx.activity.serviceUrl, release.address.serviceUrl)) return;
-    const tenant =
-      ctx.activity.conversation.tenantId ??
-      (ctx.activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id;
+    const data = ctx.activity.channelData as { tenant?: { id?: string }; channel?: { id?: string } } | undefined;
+    if ((data?.channel?.id ?? ctx.activity.conversation.id) !== release.address.channelId) return;
+    const tenant = ctx.activity.conversation.tenantId ?? data?.tenant?.id;
     if (release.address.tenantId && tenant !== release.address.tenantId) return;
     const now = this.deps.clock.now().getTime();
     if (now - this.lastGreetingAt < GREETING_INTERVAL_MS) return;
