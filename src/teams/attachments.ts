@@ -69,12 +69,20 @@ function allowedHost(policy: AttachmentPolicy, serviceUrl: string | undefined): 
   return (url) => {
     if (localConnector !== undefined && url.origin === localConnector) return true;
     if (url.protocol !== "https:" || url.username || url.password) return false;
-    const host = url.hostname.toLowerCase();
-    return policy.hosts.some((pattern) => {
-      const p = pattern.toLowerCase();
-      return p.startsWith("*.") ? host.endsWith(p.slice(1)) && host.length > p.length - 1 : host === p;
-    });
+    return isListedHost(policy.hosts, url.hostname);
   };
+}
+
+/**
+ * Whether `hostname` is on the list: an exact name, or for `*.domain` any name under that domain, at any depth
+ * (`a.b.domain`), but not `domain` itself and not a name that merely ends in its letters (`evildomain`).
+ */
+export function isListedHost(hosts: readonly string[], hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return hosts.some((pattern) => {
+    const p = pattern.toLowerCase();
+    return p.startsWith("*.") ? host.endsWith(p.slice(1)) && host.length > p.length - 1 : host === p;
+  });
 }
 
 /** GETs a file without following a redirect to a host that is not allowed, with a time and a size limit. */

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import {
   type Activity,
+  ActivityTypes,
   type CloudAdapter,
   type ConversationReference,
   type InvokeResponse,
-  TeamsActivityHandler,
-  TurnContext,
+  type TurnContext,
 } from "botbuilder";
 import type { RoleBook } from "../core/access/roles.js";
 import {
@@ -30,7 +30,7 @@ import { attachedJson, type AttachmentPolicy } from "./attachments.js";
 import { BoundedCache } from "./bounded-cache.js";
 import { CallerDirectory } from "./caller-directory.js";
 import type { CardRenderer } from "./cards/render-card.js";
-import { cardActionOf } from "./incoming-activity.js";
+import { cardActionOf, conversationReferenceOf } from "./incoming-activity.js";
 import { renderCard, renderReply } from "./render-reply.js";
 import { TeamsNotifier } from "./teams-notifier.js";
 
@@ -65,15 +65,20 @@ const CARD = "application/vnd.microsoft.card.adaptive";
 const MESSAGE = "application/vnd.microsoft.activity.message";
 const ERROR = "application/vnd.microsoft.error";
 const MAX_CONVERSATIONS = 10_000;
-// The Playground installs the app on every page load, sometimes twice in a row: greet at most this often (short
-// enough that a reload a few seconds later greets again, which is how a page that missed it gets one).
+// The Playground sometimes installs the app twice in a row: greet at most this often (short enough that a reload a few
+// seconds later greets again, which is how a page that missed it gets one).
 const GREETING_INTERVAL_MS = 5_000;
+/** botbuilder's answer to an invoke it has no handler for. */
+const NOT_IMPLEMENTED: InvokeResponse = { status: 501 };
+
+type Turn = (ctx: TurnContext) => Promise<void>;
+type InvokeAnswer = (ctx: TurnContext) => Promise<InvokeResponse>;
 
 /**
  * The Teams edge: turns activities into core commands and core replies into messages and cards.
  * The only class that knows botbuilder; everything it decides comes from core.
  */
-export class GreenLightBot extends TeamsActivityHandler {
+export class GreenLightBot {
   private readonly callers: CallerDirectory;
   private readonly background = new Set<Promise<void>>();
   private readonly knownConversations = new BoundedCache<string, true>(MAX_CONVERSATIONS);
@@ -81,22 +86,34 @@ export class GreenLightBot extends TeamsActivityHandler {
   private lastGreetingAt = -Infinity;
   readonly notifier: TeamsNotifier;
 
+  /**
+   * The activity types GreenLight acts on. Any other (conversation and member updates, reactions, edits, typing,
+   * events, …) is acknowledged with 200 and nothing done, not handed to botbuilder's dispatch, which reads fields of
+   * theirs nobody checked.
+   */
+  private readonly turns = {
+    message: (ctx) => this.handleMessage(ctx),
+    invoke: (ctx) => this.handleInvoke(ctx),
+    installationUpdate: (ctx) => this.handleInstallation(ctx),
+  } satisfies Record<string, Turn>;
+
+  /** The invokes GreenLight answers; any other name (no card of GreenLight's sends one) gets 501 Not Implemented. */
+  private readonly invokes = {
+    "adaptiveCard/action": (ctx) => this.answerCardAction(ctx),
+  } satisfies Record<string, InvokeAnswer>;
+
   constructor(
     private readonly deps: BotDependencies,
     private readonly adapter: CloudAdapter,
   ) {
-    super();
     this.callers = new CallerDirectory(deps.roleBook, deps.log, () => deps.clock.now().getTime());
     this.limits = deps.limits ?? DEFAULT_LIMITS;
     this.notifier = new TeamsNotifier(adapter, deps.appId, deps.cards, deps.store);
-    this.onMessage(async (ctx, next) => {
-      await this.handleMessage(ctx);
-      await next();
-    });
-    this.onInstallationUpdateAdd(async (ctx, next) => {
-      await this.greetReleaseChannel(ctx);
-      await next();
-    });
+  }
+
+  /** One turn, for an activity checked at the edge (`checkActivity`). */
+  async run(ctx: TurnContext): Promise<void> {
+    await entryOf(this.turns, ctx.activity.type)?.(ctx);
   }
 
   /** Resolves when every background reply started so far has been sent (tests, shutdown). */
@@ -124,13 +141,23 @@ export class GreenLightBot extends TeamsActivityHandler {
     await ctx.sendActivity(renderReply(reply, this.deps.cards));
   }
 
+  private async handleInvoke(ctx: TurnContext): Promise<void> {
+    const answer = entryOf(this.invokes, ctx.activity.name);
+    const response = answer ? await answer(ctx) : NOT_IMPLEMENTED;
+    await ctx.sendActivity({ type: ActivityTypes.InvokeResponse, value: response });
+  }
+
+  private async handleInstallation(ctx: TurnContext): Promise<void> {
+    const action = ctx.activity.action;
+    if (action === "add" || action === "add-upgrade") await this.greetReleaseChannel(ctx);
+  }
+
   /**
-   * Every `adaptiveCard/action` comes here, whatever its shape (botbuilder's own parsing would answer some with 400
-   * before GreenLight could audit them). The click is answered with the redrawn card when the work is done within the
-   * budget; otherwise with a "working" card, and the clicked card is updated in place when the work ends.
+   * Every `adaptiveCard/action` comes here, whatever card action it carries (botbuilder's own parsing would answer
+   * some with 400 before GreenLight could audit them). The click is answered with the redrawn card when the work is done within
+   * the budget; otherwise with a "working" card, and the clicked card is updated in place when the work ends.
    */
-  protected override async onInvokeActivity(ctx: TurnContext): Promise<InvokeResponse> {
-    if (ctx.activity.name !== "adaptiveCard/action") return super.onInvokeActivity(ctx);
+  private async answerCardAction(ctx: TurnContext): Promise<InvokeResponse> {
     if (!(await this.firstDelivery(ctx))) {
       return cardMessage(this.deps.cards, "Already handled", "That click was already handled.");
     }
@@ -138,7 +165,7 @@ export class GreenLightBot extends TeamsActivityHandler {
     const command = await this.commandContext(ctx);
     const action = cardActionOf(ctx.activity.value);
     const work = handleCardAction(action?.verb, action?.data, command);
-    const reference = TurnContext.getConversationReference(ctx.activity);
+    const reference = conversationReferenceOf(ctx.activity);
     const replyToId = ctx.activity.replyToId;
     const shared = ctx.activity.conversation.conversationType !== "personal";
 
@@ -209,15 +236,17 @@ export class GreenLightBot extends TeamsActivityHandler {
   }
 
   /**
-   * Says hello in the release channel when GreenLight is installed in its tenant (the Agents Playground installs on
-   * every page load, and shows only what arrives while a page is open), so people know where notifications appear.
+   * Says hello in the release channel when GreenLight is installed in it, so people know where notifications appear.
+   * The Agents Playground installs GreenLight in a conversation the first time a page opens it (the personal chat on
+   * every page load), and shows only what arrives while a page is open: so the greeting comes when Releases is opened,
+   * once per page, and not also from the personal chat's install before it.
    */
   private async greetReleaseChannel(ctx: TurnContext): Promise<void> {
     const release = this.deps.releaseChannel;
     if (!release || !sameConnector(ctx.activity.serviceUrl, release.address.serviceUrl)) return;
-    const tenant =
-      ctx.activity.conversation.tenantId ??
-      (ctx.activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id;
+    const data = ctx.activity.channelData as { tenant?: { id?: string }; channel?: { id?: string } } | undefined;
+    if ((data?.channel?.id ?? ctx.activity.conversation.id) !== release.address.channelId) return;
+    const tenant = ctx.activity.conversation.tenantId ?? data?.tenant?.id;
     if (release.address.tenantId && tenant !== release.address.tenantId) return;
     const now = this.deps.clock.now().getTime();
     if (now - this.lastGreetingAt < GREETING_INTERVAL_MS) return;
@@ -249,7 +278,7 @@ export class GreenLightBot extends TeamsActivityHandler {
     await this.deps.store.saveConversation({
       conversationId,
       kind: ctx.activity.conversation.conversationType ?? "personal",
-      reference: TurnContext.getConversationReference(ctx.activity),
+      reference: conversationReferenceOf(ctx.activity),
       updatedAt: this.deps.clock.now(),
     });
     this.knownConversations.set(key, true);
@@ -318,6 +347,11 @@ function whereFrom(activity: Activity): CommandContext["where"] {
       ? { channel: { serviceUrl: activity.serviceUrl, channelId, ...(tenantId ? { tenantId } : {}) } }
       : {}),
   };
+}
+
+/** The table's entry for `key`, if it has one of its own (an activity of type "__proto__" has none). */
+function entryOf<T extends object>(table: T, key: string | undefined): T[keyof T] | undefined {
+  return key !== undefined && Object.hasOwn(table, key) ? table[key as keyof T] : undefined;
 }
 
 function sameConnector(a: string | undefined, b: string): boolean {

@@ -121,8 +121,24 @@ export class TeamsNotifier implements Notifier {
     return true;
   }
 
-  private continueIn(reference: unknown, logic: (ctx: TurnContext) => Promise<void>): Promise<void> {
-    return this.adapter.continueConversationAsync(this.appId, reference as Partial<ConversationReference>, logic);
+  /**
+   * Runs `logic` in the conversation, failing when it fails: the adapter would hand the error to onTurnError, which says
+   * "Something went wrong" in that chat, and the outbox would count the message as sent and never try it again.
+   */
+  private async continueIn(reference: unknown, logic: (ctx: TurnContext) => Promise<void>): Promise<void> {
+    let failure: { error: unknown } | undefined;
+    await this.adapter.continueConversationAsync(
+      this.appId,
+      reference as Partial<ConversationReference>,
+      async (ctx) => {
+        try {
+          await logic(ctx);
+        } catch (error) {
+          failure = { error };
+        }
+      },
+    );
+    if (failure) throw failure.error instanceof Error ? failure.error : new Error(String(failure.error));
   }
 }
 

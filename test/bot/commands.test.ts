@@ -338,6 +338,50 @@ describe("card actions", () => {
     });
     return value;
   };
+  /**
+   * What an Input.ChoiceSet's dropdown shows: the title of the choice its value picks. A value of "" shows as a blank
+   * in Teams and the Agents Playground, even when a choice has that value.
+   */
+  const shown = (card: Record<string, unknown>, id: string): string => {
+    let found: unknown;
+    JSON.stringify(card, (_key, v: unknown) => {
+      if (v && typeof v === "object" && (v as { id?: unknown }).id === id) found = v;
+      return v;
+    });
+    const input = found as { value?: string; choices?: { title: string; value: string }[] } | undefined;
+    if (!input?.value) return "";
+    return input.choices?.find((c) => c.value === input.value)?.title ?? "";
+  };
+
+  it("shows 'By traffic' in the Deployment dropdown until a deployment is picked, also on the redrawn card", async () => {
+    const card = cardOf(only(await h.say(USERS.operator, "show diabetes-prod")));
+    expect(shown(card, "deployment")).toBe("By traffic (no header)");
+
+    // The client sends the inputs as the card shows them.
+    const data = { endpoint: "diabetes-prod", deployment: picked(card, "deployment"), sample: picked(card, "sample") };
+    const invoked = answerCard((await h.click(USERS.operator, "invoke", data)).invoke.body);
+    expect(fact(invoked, "Answered by")).toBe("blue (by traffic)");
+    expect(shown(invoked, "deployment")).toBe("By traffic (no header)");
+    const refreshed = answerCard((await h.click(USERS.operator, "show", data)).invoke.body);
+    expect(shown(refreshed, "deployment")).toBe("By traffic (no header)");
+
+    const logs = answerCard((await h.click(USERS.operator, "logs", data)).invoke.body);
+    expect(cardText(logs)).toContain("Pick a deployment on the card");
+  });
+
+  it("still reads an empty Deployment as by traffic (cards posted before the choice had a value)", async () => {
+    const card = answerCard(
+      (
+        await h.click(USERS.operator, "invoke", {
+          endpoint: "diabetes-prod",
+          deployment: "",
+          sample: "typical-patient",
+        })
+      ).invoke.body,
+    );
+    expect(fact(card, "Answered by")).toBe("blue (by traffic)");
+    expect(shown(card, "deployment")).toBe("By traffic (no header)");
+  });
 
   it("answers Invoke on the details card itself, with the result and the inputs as they were", async () => {
     const { invoke, sent } = await h.click(USERS.operator, "invoke", {

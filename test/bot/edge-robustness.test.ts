@@ -1,5 +1,6 @@
 // How the bot behaves when Azure or Teams is slow or failing, and when it shuts down: every turn ends with an answer
 // a person can act on, slow card clicks finish on the card, and nothing started is dropped.
+import { ownWords } from "../../src/core/views/markdown.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Clock } from "../../src/ports/clock.js";
 import { BotHarness, USERS, cardAction, cardOf, personalMessage } from "../support/bot-harness.js";
@@ -53,6 +54,31 @@ describe("when Azure is slow", () => {
     const update = only(sent);
     expect(update.activity.id).toBe(h.lastCardId);
     expect(readReply(update)).toContain("diabetes-prod");
+  });
+});
+
+describe("when Teams refuses a proactive message", () => {
+  let h: BotHarness;
+  beforeAll(async () => {
+    h = await BotHarness.start();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("reports a direct message Teams refused as not sent, so the outbox keeps it, and posts nothing else in that chat", async () => {
+    await h.say(USERS.viewer, "whoami");
+    const chat = `personal-${USERS.viewer.id}`;
+    const inChat = (from: number) => h.connector.sent.slice(from).filter((s) => s.conversationId === chat);
+    const from = h.connector.sent.length;
+
+    h.connector.refuseSends = 1;
+    const notice = { kind: "text", text: ownWords("Rollout of diabetes-prod finished.") } as const;
+    await expect(h.app.bot.notifier.sendToConversation(chat, notice)).rejects.toThrow();
+    expect(inChat(from)).toEqual([]);
+
+    await h.app.bot.notifier.sendToConversation(chat, notice);
+    expect(inChat(from).map((s) => s.activity.text)).toEqual(["Rollout of diabetes-prod finished."]);
   });
 });
 

@@ -37,6 +37,8 @@ export class ConnectorServer {
   readonly redirects = new Map<string, string>();
   /** When set, roster look-ups (GET …/members/:id) fail with 500, as a Teams outage would. */
   failRoster = false;
+  /** How many of the next messages and updates to refuse, as Teams does once the bot was removed from the chat. */
+  refuseSends = 0;
   private server: Server | undefined;
   private waiters: { check: () => void }[] = [];
   url = "";
@@ -132,6 +134,10 @@ export class ConnectorServer {
         return member ? { status: 200, body: member } : { status: 404, body: { error: { code: "MemberNotFound" } } };
       }
       if (parts[3] === "activities" && (req.method === "POST" || req.method === "PUT")) {
+        if (this.refuseSends > 0) {
+          this.refuseSends -= 1;
+          return { status: 403, body: { error: { code: "BotNotInConversationRoster", message: "not in the chat" } } };
+        }
         const activity = JSON.parse(await readAll(req)) as Record<string, unknown>;
         this.sent.push({
           conversationId,

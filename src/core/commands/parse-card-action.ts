@@ -1,16 +1,17 @@
 import { z } from "zod";
 import type { UserError } from "../errors.js";
 import { err, ok, type Result } from "../../ports/result.js";
+import { BY_TRAFFIC } from "../views/views.js";
 import { nameSchema, shorten, type NameKind } from "./names.js";
 import { DEFAULT_LOG_TAIL, MAX_LOG_TAIL, type CardSelection, type Command } from "./parse-command.js";
 
-// Choice inputs send "" when nothing is picked.
+// Choice inputs send "" when nothing is picked (cards posted before "By traffic" had a value of its own send it too).
 const picked = (kind: NameKind) =>
   z
     .string()
     .max(300)
     .optional()
-    .transform((v) => (v?.trim() ? v.trim() : undefined))
+    .transform((v) => (v?.trim() && v.trim() !== BY_TRAFFIC ? v.trim() : undefined))
     .pipe(nameSchema(kind).optional());
 
 const id = (what: string) => z.string().regex(/^[0-9a-f-]{36}$/i, `not a ${what} id`);

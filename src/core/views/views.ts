@@ -46,6 +46,12 @@ export interface EndpointListView {
   previousPage?: number;
 }
 
+/**
+ * The value of the details card's "By traffic" deployment choice (cards/endpoint-details.card.json): not a deployment
+ * name. Teams shows a choice whose value is "" as a blank, picked or not.
+ */
+export const BY_TRAFFIC = "(by traffic)";
+
 export interface EndpointDetailsView {
   name: string;
   state: string;
@@ -60,7 +66,7 @@ export interface EndpointDetailsView {
   /** Buttons the caller may use (the server checks again on click). */
   canInvoke: boolean;
   canReadLogs: boolean;
-  /** The card's inputs as the user left them ("" = by traffic / none), so a redrawn card keeps them. */
+  /** The card's inputs as the user left them (BY_TRAFFIC / "" for none), so a redrawn card keeps them. */
   selectedDeployment: string;
   selectedSample: string;
   /** What the last button on this card did, shown under the endpoint: "" when nothing yet. */

@@ -2,7 +2,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { attachedJson, TEAMS_FILE_HOSTS, type AttachmentPolicy } from "../../../src/teams/attachments.js";
+import { attachedJson, isListedHost, TEAMS_FILE_HOSTS, type AttachmentPolicy } from "../../../src/teams/attachments.js";
 
 const AZURE: AttachmentPolicy = { hosts: TEAMS_FILE_HOSTS, allowLoopbackConnector: false };
 const LOCAL: AttachmentPolicy = { hosts: TEAMS_FILE_HOSTS, allowLoopbackConnector: true };
@@ -27,6 +27,8 @@ describe("attachment downloads", () => {
     "https://evil.example/p.json",
     "https://contoso.sharepoint.com.evil.example/p.json",
     "https://sharepoint.com/p.json",
+    "https://evilsharepoint.com/p.json",
+    "https://contoso.evilsharepoint.com/p.json",
     "http://contoso.sharepoint.com/p.json",
     "https://user:pw@contoso.sharepoint.com/p.json",
     "file:///etc/passwd",
@@ -37,6 +39,21 @@ describe("attachment downloads", () => {
       ok: false,
       error: "GreenLight downloads only files that Teams stores; that link points elsewhere",
     });
+  });
+
+  it("takes '*.sharepoint.com' as any name under sharepoint.com, at any depth, but not sharepoint.com itself or evilsharepoint.com", () => {
+    const hosts = ["*.sharepoint.com", "files.example"];
+    expect(isListedHost(hosts, "contoso.sharepoint.com")).toBe(true);
+    expect(isListedHost(hosts, "contoso-my.sharepoint.com")).toBe(true);
+    expect(isListedHost(hosts, "a.b.sharepoint.com")).toBe(true);
+    expect(isListedHost(hosts, "Contoso.SharePoint.COM")).toBe(true);
+    expect(isListedHost(hosts, "sharepoint.com")).toBe(false);
+    expect(isListedHost(hosts, "evilsharepoint.com")).toBe(false);
+    expect(isListedHost(hosts, "contoso.evilsharepoint.com")).toBe(false);
+    expect(isListedHost(hosts, "contoso.sharepoint.com.evil.example")).toBe(false);
+    // An exact name matches only itself.
+    expect(isListedHost(hosts, "files.example")).toBe(true);
+    expect(isListedHost(hosts, "a.files.example")).toBe(false);
   });
 
   it("does not treat a loopback connector as a file host in Azure mode", async () => {

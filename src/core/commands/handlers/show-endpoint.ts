@@ -1,7 +1,7 @@
 import { isAllowed } from "../../access/policy.js";
 import { describeError, errorTitle } from "../../errors.js";
 import { escapeMarkdown } from "../../views/markdown.js";
-import type { EndpointDetailsView, Reply } from "../../views/views.js";
+import { BY_TRAFFIC, type EndpointDetailsView, type Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
 import type { CardSelection } from "../parse-command.js";
 import { authModeText, deploymentRow, instancesText, trafficText } from "./endpoint-rows.js";
@@ -41,7 +41,7 @@ export async function showEndpoint(ctx: CommandContext, name: string, redraw: De
       canInvoke: isAllowed("invoke", ctx.roles),
       canReadLogs: isAllowed("logs", ctx.roles),
       // A choice that no longer exists (deleted deployment or sample) falls back to the default.
-      selectedDeployment: deployments.find((d) => d === selection.deployment) ?? "",
+      selectedDeployment: deployments.find((d) => d === selection.deployment) ?? BY_TRAFFIC,
       selectedSample: samples.find((s) => s === selection.sample) ?? samples[0] ?? "",
       ...(redraw.result ? resultOf(redraw.result) : { resultKind: "" }),
     },
