@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Clock } from "../../src/ports/clock.js";
-import { BotHarness, personalMessage, USERS, visibleText } from "../support/bot-harness.js";
+import { BotHarness, personalMessage, TENANT, USERS, visibleText } from "../support/bot-harness.js";
 import { ConnectorServer } from "../support/connector-server.js";
 
 const RELEASE_TENANT = "7d3c2b1a-0000-4000-8000-000000000002";
@@ -29,6 +29,8 @@ describe("the release channel", () => {
         RELEASE_CHANNEL_ID: RELEASES,
         RELEASE_CHANNEL_SERVICE_URL: releases.url,
         RELEASE_CHANNEL_TENANT_ID: RELEASE_TENANT,
+        // Both Playgrounds' tenants, as npm start serves them.
+        ALLOWED_TENANT_IDS: `${TENANT},${RELEASE_TENANT}`,
       },
     });
   });

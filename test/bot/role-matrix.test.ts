@@ -104,7 +104,7 @@ const ATTEMPTS: Attempt[] = [
     }),
     allowedOutcome: "stale_card",
   })),
-  ...(["approve", "reject", "retire", "override"] as const).map((verb) => ({
+  ...(["approve", "reject", "retire", "override", "resume", "restore"] as const).map((verb) => ({
     ...card(`rollout.${verb}`, `rollout.${verb}`, {
       rollout: "0f0e0d0c-0000-4000-8000-00000000dead",
       step: 0,
@@ -113,6 +113,15 @@ const ATTEMPTS: Attempt[] = [
     }),
     allowedOutcome: "stale_card",
   })),
+  // Asking for one's own view of a card: anyone who may see rollouts; an unknown card is out of date.
+  {
+    ...card("rollout.view", "rollout.view", { rollout: "0f0e0d0c-0000-4000-8000-00000000dead" }),
+    allowedOutcome: "stale_card",
+  },
+  {
+    ...card("deletion.view", "deletion.view", { deletion: "0f0e0d0c-0000-4000-8000-00000000dead" }),
+    allowedOutcome: "stale_card",
+  },
 ];
 
 type Verdict = "allowed" | "denied";
@@ -144,6 +153,10 @@ const EXPECTED: Record<string, [Verdict, Verdict, Verdict, Verdict, Verdict]> = 
   "card:rollout.reject":   [N, N,      Y,        Y,     N],
   "card:rollout.retire":   [N, N,      Y,        Y,     N],
   "card:rollout.override": [N, N,      N,        Y,     N],
+  "card:rollout.resume":   [N, N,      Y,        Y,     N],
+  "card:rollout.restore":  [N, Y,      N,        Y,     N],
+  "card:rollout.view":     [Y, Y,      Y,        Y,     Y],
+  "card:deletion.view":    [Y, Y,      Y,        Y,     Y],
   "subscribe":      [N,      N,        N,        Y,     N],
   "unsubscribe":    [N,      N,        N,        Y,     N],
   "subscriptions":  [N,      N,        N,        Y,     N],
@@ -167,6 +180,8 @@ const DENIALS: Partial<Record<Action, string>> = {
   "rollout.reject": `You need the approver or admin role to reject a rollout step. ${APPROVERS}`,
   "rollout.retire": `You need the approver or admin role to retire or keep the old deployment. ${APPROVERS}`,
   "rollout.override": "You need the admin role to override a failed smoke test. People who hold it: Adele Vance.",
+  "rollout.resume": `You need the approver or admin role to continue a paused rollout from the traffic Azure has. ${APPROVERS}`,
+  "rollout.restore": `You need the operator or admin role to put back a rollout's starting traffic. ${OPERATORS}`,
   subscribe: "You need the admin role to run `subscribe`. People who hold it: Adele Vance.",
   unsubscribe: "You need the admin role to run `unsubscribe`. People who hold it: Adele Vance.",
   subscriptions: "You need the admin role to run `subscriptions`. People who hold it: Adele Vance.",

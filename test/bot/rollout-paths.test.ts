@@ -254,7 +254,7 @@ describe("where a rollout cannot start, and a plan of the endpoint's own", () =>
     );
     await h.say(USERS.operator, `deploy diabetes:2 to ${endpoint}`);
     await waitForRollout(h, endpoint, (r) => r.phase === "awaiting_approval");
-    expect(cardText(latestCard(h, endpoint))).toContain("step 1 of 2: blue 50 / green 50");
+    expect(cardText(latestCard(h, endpoint))).toContain("step 1 of 2 (blue 50 / green 50)");
     await clickOnCard(h, endpoint, USERS.approver, /Approve step 1/);
     await waitForRollout(h, endpoint, (r) => r.phase === "awaiting_approval" && r.step === 1);
     expect(await trafficOf(endpoint)).toEqual({ blue: 50, green: 50 });

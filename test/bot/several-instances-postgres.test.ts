@@ -6,12 +6,19 @@
 // message is sent once, and each activity's effect happens once (replies, audit rows). Skipped unless TEST_DATABASE_URL
 // names a database the test may create and drop a schema in (`.ci/run` starts a throwaway server and sets it).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buttonsOf, cardText, readReply } from "../support/bot-fixtures.js";
+import { cardText, readReply } from "../support/bot-fixtures.js";
 import { USERS, channelMessage, personalMessage } from "../support/bot-harness.js";
 import { clickOn, waitFor, type BotProcess, type ClickAnswer } from "../support/bot-process.js";
 import type { SentActivity } from "../support/connector-server.js";
-import { answerText, card, cardMessages, channelOf, latestCard } from "../support/rollout-fixtures.js";
-import { anEndpoint, cardShows, expectFinishedOnce, STEPS } from "../support/rollout-process-fixtures.js";
+import { answerText, card, cardMessages, channelOf } from "../support/rollout-fixtures.js";
+import {
+  accepted,
+  anEndpoint,
+  buttonOnView,
+  cardShows,
+  expectFinishedOnce,
+  STEPS,
+} from "../support/rollout-process-fixtures.js";
 import { SharedDatabase } from "../support/shared-database.js";
 
 const databaseUrl = process.env["TEST_DATABASE_URL"];
@@ -51,9 +58,7 @@ describe.runIf(databaseUrl)("several instances on one PostgreSQL, one killed mid
 
   /** Clicks the card's button titled `title`, delivered twice; the invoke answers' texts. */
   async function clickTwice(endpoint: string, title: string, i: number): Promise<string[]> {
-    const { post } = cardMessages({ connector: shared.connector }, endpoint);
-    const button = buttonsOf(latestCard({ connector: shared.connector }, endpoint)).find((b) => b.title === title);
-    if (!button) throw new Error(`no button "${title}" on the card of ${endpoint}`);
+    const { post, button } = await buttonOnView(bots[i % 2] as BotProcess, shared.connector, endpoint, title);
     const activity = clickOn(shared.connector, post, USERS.approver, button.verb, button.data);
     const answers = await deliverTwice(activity, i);
     return answers.map((a) => answerText(a as ClickAnswer));
@@ -82,7 +87,7 @@ describe.runIf(databaseUrl)("several instances on one PostgreSQL, one killed mid
 
     for (const [i, endpoint] of ENDPOINTS.entries()) {
       const texts = await clickTwice(endpoint, "Approve step 1", i);
-      expect(texts.filter((t) => t.includes("approved step 1"))).toHaveLength(1);
+      expect(texts.filter((t) => accepted(t, "approved step 1"))).toHaveLength(1);
       expect(texts.filter((t) => t.includes("That click was already handled"))).toHaveLength(1);
     }
     for (const endpoint of ENDPOINTS) {
@@ -98,7 +103,7 @@ describe.runIf(databaseUrl)("several instances on one PostgreSQL, one killed mid
     await shared.admin.injectFault({ kind: "controlPlaneDelay", delayMs: 800, count: 1000 });
     for (const [i, endpoint] of ENDPOINTS.entries()) {
       const texts = await clickTwice(endpoint, "Approve step 2", i);
-      expect(texts.filter((t) => t.includes("approved step 2"))).toHaveLength(1);
+      expect(texts.filter((t) => accepted(t, "approved step 2"))).toHaveLength(1);
     }
     // The instance that took the first endpoint's step: killed once Azure has that step's traffic, before its worker
     // has read the update's end back and recorded the step.
@@ -124,12 +129,12 @@ describe.runIf(databaseUrl)("several instances on one PostgreSQL, one killed mid
 
     for (const [i, endpoint] of ENDPOINTS.entries()) {
       const texts = await clickTwice(endpoint, "Approve step 3", i);
-      expect(texts.filter((t) => t.includes("approved step 3"))).toHaveLength(1);
+      expect(texts.filter((t) => accepted(t, "approved step 3"))).toHaveLength(1);
     }
     for (const endpoint of ENDPOINTS) await cardShows(shared.connector, endpoint, "All traffic on green");
     for (const [i, endpoint] of ENDPOINTS.entries()) {
       const texts = await clickTwice(endpoint, "Retire blue", i + 1);
-      expect(texts.filter((t) => t.includes("retiring blue"))).toHaveLength(1);
+      expect(texts.filter((t) => accepted(t, "retiring blue"))).toHaveLength(1);
     }
     for (const endpoint of ENDPOINTS) {
       await cardShows(shared.connector, endpoint, "Completed");
@@ -180,7 +185,8 @@ describe.runIf(databaseUrl)("several instances on one PostgreSQL, one killed mid
         ),
       "the deletion card",
     );
-    const confirm = buttonsOf(card(post)).find((x) => x.verb === "deletion.approve");
+    const d = await shared.store.pendingDeletion(endpoint);
+    const confirm = { data: { deletion: d?.id, version: d?.version } };
     // Every ARM call takes 2 s: Azure's delete outlasts the 1.5 s lease of the instance that sends it.
     await shared.admin.injectFault({ kind: "controlPlaneDelay", delayMs: 2000, count: 1000 });
     const answer = await b.post(

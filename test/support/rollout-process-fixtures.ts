@@ -4,7 +4,7 @@ import { expect } from "vitest";
 import { WorkspaceAdmin, buttonsOf, cardText, patientPayload, readReply } from "./bot-fixtures.js";
 import { USERS } from "./bot-harness.js";
 import { waitFor, type BotProcess, type ClickAnswer } from "./bot-process.js";
-import type { ConnectorServer } from "./connector-server.js";
+import type { ConnectorServer, SentActivity } from "./connector-server.js";
 import { cardMessages, latestCard } from "./rollout-fixtures.js";
 
 export const BLUE_ONLY = { blue: 100 };
@@ -23,7 +23,27 @@ export function cardShows(connector: ConnectorServer, endpoint: string, text: st
   }, `the card of ${endpoint} to show "${text}"`);
 }
 
-/** Clicks the button titled `title` on the rollout card as the channel shows it now, sent to `bot`. */
+/**
+ * The button titled `title` on `user`'s own view of the rollout card as the channel shows it now (the card everyone
+ * sees has no decision buttons: they ask for their view, as in the Playground), and the card's message.
+ */
+export async function buttonOnView(
+  bot: BotProcess,
+  connector: ConnectorServer,
+  endpoint: string,
+  title: string,
+  user = USERS.approver,
+): Promise<{ post: SentActivity; button: { verb: string; data: Record<string, unknown> } }> {
+  const { post } = cardMessages({ connector }, endpoint);
+  const show = buttonsOf(latestCard({ connector }, endpoint)).find((b) => b.title === "Show my options");
+  if (!show) throw new Error(`no "Show my options" on the card of ${endpoint}`);
+  const view = await bot.click(post, user, show.verb, show.data);
+  const button = buttonsOf(view.body.value as Record<string, unknown>).find((b) => b.title === title);
+  if (!button) throw new Error(`no button "${title}" on ${user.name}'s view of the card of ${endpoint}`);
+  return { post, button };
+}
+
+/** Clicks the button titled `title` on `user`'s view of the rollout card, sent to `bot`. */
 export async function clickOnCard(
   bot: BotProcess,
   connector: ConnectorServer,
@@ -31,15 +51,12 @@ export async function clickOnCard(
   title: string,
   user = USERS.approver,
 ): Promise<ClickAnswer> {
-  const { post } = cardMessages({ connector }, endpoint);
-  // The card everyone sees has no decision buttons: the approver asks for their own view first, as in the Playground.
-  const show = buttonsOf(latestCard({ connector }, endpoint)).find((b) => b.title === "Show my options");
-  if (!show) throw new Error(`no "Show my options" on the card of ${endpoint}`);
-  const view = await bot.click(post, user, show.verb, show.data);
-  const button = buttonsOf(view.body.value as Record<string, unknown>).find((b) => b.title === title);
-  if (!button) throw new Error(`no button "${title}" on ${user.name}'s view of the card of ${endpoint}`);
+  const { post, button } = await buttonOnView(bot, connector, endpoint, title, user);
   return bot.click(post, user, button.verb, button.data);
 }
+
+/** Whether a click's answer says it was taken (a refused one comes back as the card as it is now, with why). */
+export const accepted = (text: string, what: string): boolean => text.includes(what) && !text.includes("Out of date");
 
 /** An endpoint with blue = diabetes:1 at 100 %, and one sample for the smoke test (added in chat, as a user would). */
 export async function anEndpoint(admin: WorkspaceAdmin, bot: BotProcess, endpoint: string): Promise<void> {
