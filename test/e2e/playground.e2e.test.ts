@@ -198,7 +198,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
       const card = rolloutCard(releases!, "diabetes:3");
       try {
         await send(operator, "deploy diabetes:3 to diabetes-prod");
-        await waitForText(card, ["Blocked: the smoke test failed", "many-pregnancies: FAIL"], ROLLOUT_TIMEOUT_MS);
+        await waitForText(card, ["Blocked: the smoke test failed", "FAIL · blue answered 424"], ROLLOUT_TIMEOUT_MS);
         await waitForText(card, ["An unexpected error occurred in scoring script"]);
         await waitForReply(operator, "Your rollout of diabetes:3 to diabetes-prod failed its smoke test");
         await showMyOptions(card);
@@ -291,12 +291,12 @@ async function openReleases(context: BrowserContext, url: string): Promise<Page>
   return page;
 }
 
-/** The card of a rollout of `model` to diabetes-prod, as the channel shows it now. */
+/** The card of the latest rollout of `model` to diabetes-prod (a channel shows its newest thread first). */
 const rolloutCard = (page: Page, model: string): Locator =>
   page
     .locator(".ac-adaptiveCard")
     .filter({ hasText: `Rollout of ${model} to diabetes-prod` })
-    .last();
+    .first();
 
 /** The card everyone sees has no decision buttons: ask for one's own view, as Teams' refresh would. */
 async function showMyOptions(card: Locator): Promise<void> {
