@@ -15,7 +15,7 @@ import { putSamples } from "./lib/samples.js";
 import { startChildServer, type ChildServer } from "./lib/child-server.js";
 import { ClickPool } from "./lib/click-pool.js";
 import { buildForProduction, productionCommand, startProductionBot, type ProductionBot } from "./lib/production-bot.js";
-import { ChannelStopped, ReleaseChannel, type ClickAnswer, type SeenCard } from "./lib/release-channel.js";
+import { asksFor, ChannelStopped, ReleaseChannel, type ClickAnswer, type SeenCard } from "./lib/release-channel.js";
 import { ms, summarize, type Latencies } from "./lib/stats.js";
 import type { EmulatorServerInfo } from "./servers/emulator-server.js";
 
@@ -166,10 +166,7 @@ export async function benchApprovals(): Promise<ApprovalsBenchResult> {
       used.push(b);
     };
 
-    const asks = (step: number) => (seen: SeenCard) =>
-      step < DEFAULT_PLAN.length
-        ? seen.buttons.some((b) => b.verb === "rollout.approve" && b.data.step === step)
-        : seen.buttons.some((b) => b.verb === "rollout.retire");
+    const asks = (step: number) => asksFor(step, DEFAULT_PLAN.length);
     const rolloutSeconds: number[] = [];
     /** One rollout: deployed on one instance, each approval clicked on both as soon as its card asks. */
     const rollout = async (endpoint: string, i: number): Promise<void> => {
@@ -180,12 +177,15 @@ export async function benchApprovals(): Promise<ApprovalsBenchResult> {
       const reply = await say(home.url, connector, endpoint, `deploy diabetes:2 to ${endpoint}`);
       if (!reply.includes("Started the rollout")) throw new Error(`deploy to ${endpoint} refused: ${reply}`);
       const posted = await cards.cardPosted(endpoint, from);
-      let card = await cards.nextCard(posted.thread, posted.index, asks(0), 120_000);
+      let card = await cards.view(USERS.approver, await cards.nextCard(posted.thread, posted.index, asks(0), 120_000));
       for (let step = 0; step < DEFAULT_PLAN.length; step++) {
         const button = card.buttons.find((b) => b.verb === "rollout.approve");
         if (!button) throw new Error(`no approve button on the card of ${endpoint}`);
         await burst({ card, verb: button.verb, data: button.data }, `approved step ${step + 1}`, i + step);
-        card = await cards.nextCard(card.thread, card.index + 1, asks(step + 1), 120_000);
+        card = await cards.view(
+          USERS.approver,
+          await cards.nextCard(card.thread, card.index + 1, asks(step + 1), 120_000),
+        );
       }
       const retire = card.buttons.find((b) => b.verb === "rollout.retire");
       if (!retire) throw new Error(`no retire button on the card of ${endpoint}`);

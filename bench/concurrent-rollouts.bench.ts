@@ -15,7 +15,7 @@ import { say } from "./lib/chat.js";
 import { putSamples } from "./lib/samples.js";
 import { ProblemLog, benchBotConfig } from "./lib/in-process-bot.js";
 import { startChildServer, type ChildServer } from "./lib/child-server.js";
-import { ChannelStopped, ReleaseChannel, type SeenCard } from "./lib/release-channel.js";
+import { asksFor, ChannelStopped, ReleaseChannel } from "./lib/release-channel.js";
 import { ms, summarize, type Latencies } from "./lib/stats.js";
 import type { EmulatorServerInfo } from "./servers/emulator-server.js";
 
@@ -92,10 +92,7 @@ export async function benchConcurrentRollouts(rollouts = ROLLOUTS): Promise<Conc
     await putSamples(store, endpoints);
     const channel = (cards = new ReleaseChannel(connector, bot.bot.url));
 
-    const asks = (step: number) => (seen: SeenCard) =>
-      step < DEFAULT_PLAN.length
-        ? seen.buttons.some((b) => b.verb === "rollout.approve" && b.data.step === step)
-        : seen.buttons.some((b) => b.verb === "rollout.retire");
+    const asks = (step: number) => asksFor(step, DEFAULT_PLAN.length);
     const acks: number[] = [];
     const rolloutSeconds: number[] = [];
     const failures: unknown[] = [];
@@ -105,7 +102,10 @@ export async function benchConcurrentRollouts(rollouts = ROLLOUTS): Promise<Conc
       const reply = await say(bot.bot.url, connector, endpoint, `deploy diabetes:2 to ${endpoint}`);
       if (!reply.includes("Started the rollout")) throw new Error(`deploy to ${endpoint} refused: ${reply}`);
       const posted = await channel.cardPosted(endpoint, from);
-      let card = await channel.nextCard(posted.thread, posted.index, asks(0), 120_000);
+      let card = await channel.view(
+        USERS.approver,
+        await channel.nextCard(posted.thread, posted.index, asks(0), 120_000),
+      );
       for (let step = 0; step < DEFAULT_PLAN.length; step++) {
         const button = card.buttons.find((b) => b.verb === "rollout.approve");
         if (!button) throw new Error(`no approve button on the card of ${endpoint}`);
@@ -114,7 +114,10 @@ export async function benchConcurrentRollouts(rollouts = ROLLOUTS): Promise<Conc
           throw new Error(`approving step ${step + 1} of ${endpoint} was answered: ${answer.text.slice(0, 300)}`);
         }
         acks.push(answer.ms);
-        card = await channel.nextCard(card.thread, card.index + 1, asks(step + 1), 120_000);
+        card = await channel.view(
+          USERS.approver,
+          await channel.nextCard(card.thread, card.index + 1, asks(step + 1), 120_000),
+        );
       }
       const retire = card.buttons.find((b) => b.verb === "rollout.retire");
       if (!retire) throw new Error(`no retire button on the card of ${endpoint}`);

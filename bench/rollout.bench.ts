@@ -14,7 +14,7 @@ import { putSamples } from "./lib/samples.js";
 import { ProblemLog, benchBotConfig } from "./lib/in-process-bot.js";
 import { startChildServer } from "./lib/child-server.js";
 import { median } from "./lib/load.js";
-import { ChannelStopped, ReleaseChannel, type ClickAnswer, type SeenCard } from "./lib/release-channel.js";
+import { asksFor, ChannelStopped, ReleaseChannel, type ClickAnswer, type SeenCard } from "./lib/release-channel.js";
 import { ms, summarize, type Latencies } from "./lib/stats.js";
 import type { EmulatorServerInfo } from "./servers/emulator-server.js";
 
@@ -169,11 +169,10 @@ export async function benchRollout(): Promise<RolloutBenchResult> {
       if (!reply.includes("Started the rollout")) throw new Error(`deploy to ${e.name} refused: ${reply}`);
       const posted = await releaseChannel.cardPosted(e.name, from);
       trace(`${e.name}: card posted`);
-      const asks = (step: number) => (seen: SeenCard) =>
-        step < plan.plan.length
-          ? seen.buttons.some((b) => b.verb === "rollout.approve" && b.data.step === step)
-          : seen.buttons.some((b) => b.verb === "rollout.retire");
-      let card = await releaseChannel.nextCard(posted.thread, posted.index, asks(0), 120_000);
+      const asks = (step: number) => asksFor(step, plan.plan.length);
+      const asked = async (from: SeenCard, step: number, index: number): Promise<SeenCard> =>
+        releaseChannel.view(USERS.approver, await releaseChannel.nextCard(from.thread, index, asks(step), 120_000));
+      let card = await asked(posted, 0, posted.index);
       for (let step = 0; step < plan.plan.length; step++) {
         const button = card.buttons.find((b) => b.verb === "rollout.approve");
         if (!button) throw new Error("no approve button");
@@ -191,6 +190,7 @@ export async function benchRollout(): Promise<RolloutBenchResult> {
         hooks.onUsedButton?.(card, button.data);
         card = await releaseChannel.nextCard(card.thread, card.index + 1, asks(step + 1), 120_000);
         const recordedAt = performance.now();
+        card = await releaseChannel.view(USERS.approver, card);
         if (done) {
           const { at, operationMs } = await done;
           hooks.measure?.({

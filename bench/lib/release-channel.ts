@@ -23,6 +23,15 @@ export interface ClickAnswer {
   text: string;
 }
 
+/**
+ * Whether a rollout card (as everyone sees it) waits for the approval of step `step` (from 0), or — past the last of
+ * `steps` — for the old deployment's retirement.
+ */
+export const asksFor =
+  (step: number, steps: number) =>
+  (seen: SeenCard): boolean =>
+    step < steps ? seen.text.includes(`to approve step ${step + 1} of ${steps}`) : seen.text.includes(" to retire ");
+
 /** Thrown into waits in progress when the channel is stopped (the benchmark is done with its drivers). */
 export class ChannelStopped extends Error {}
 
@@ -63,6 +72,28 @@ export class ReleaseChannel {
       (seen) => (wanted(seen) ? seen : undefined),
       thread,
     );
+  }
+
+  /**
+   * The card `seen` as `user` sees it: the card everyone sees has no decision buttons, so they ask for their own view
+   * ("Show my options"; Teams' refresh does it by itself), whose buttons carry the rollout's step and version.
+   */
+  async view(user: Member, seen: SeenCard): Promise<SeenCard> {
+    const show = seen.buttons.find((b) => b.verb === "rollout.view");
+    if (!show) throw new Error(`no "Show my options" on the card: ${seen.text.slice(0, 300)}`);
+    const activity = cardAction(this.connector.url, user, show.verb, show.data, true);
+    activity.conversation = { ...(activity.conversation as object), id: seen.thread };
+    activity.replyToId = seen.messageId;
+    const response = await fetch(`${this.botUrl}/api/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(activity),
+    });
+    const answer = (await response.json()) as { type: string; value: Record<string, unknown> };
+    if (answer.type !== "application/vnd.microsoft.card.adaptive") {
+      throw new Error(`asking for ${user.name}'s view was answered ${JSON.stringify(answer).slice(0, 300)}`);
+    }
+    return { ...seen, card: answer.value, buttons: buttonsOf(answer.value), text: cardText(answer.value) };
   }
 
   /** Clicks `verb` with `data` on the card message `seen`, as `user` in the channel. */
