@@ -223,6 +223,12 @@ export class RolloutWorker {
         if (outcome.kind === "stale") return;
         if (outcome.kind === "give_back") break;
         r = outcome.rollout;
+        // A change that scheduled the next look for later (a restore Azure refused, tried again with back-off) is
+        // left until then, not driven again at once.
+        if (r.nextRunAt && r.nextRunAt > this.o.clock.now()) {
+          nextRunAt = r.nextRunAt;
+          break;
+        }
       }
     } catch (error) {
       this.o.log.error("rollout step failed; it is retried", { rollout: r.id, error: String(error) });

@@ -337,3 +337,44 @@ describe("what people type, on every surface", () => {
     expect(cardOf(cardMessages(h, endpoint).post)).toBeDefined();
   });
 });
+
+describe("a restore Azure keeps refusing", () => {
+  let held: BotHarness;
+  let heldAdmin: WorkspaceAdmin;
+  let frozenAt: number | undefined;
+  const clock = { now: () => new Date(frozenAt ?? Date.now()) };
+  beforeAll(async () => {
+    held = await startRolloutHarness({ clock });
+    heldAdmin = new WorkspaceAdmin(held);
+  });
+  afterAll(async () => {
+    heldAdmin?.close();
+    await held?.close();
+  });
+
+  it("is tried again only when its back-off is over, not at once in the same round", async () => {
+    const endpoint = "trust-backoff";
+    await anEndpoint(held, heldAdmin, endpoint, ["typical-patient"]);
+    await held.say(USERS.operator, `deploy diabetes:2 to ${endpoint}`);
+    await waitForRollout(held, endpoint, (r) => r.phase === "awaiting_approval", "the first approval");
+    await settle(held);
+    await clickOnCard(held, endpoint, USERS.approver, /Approve step 1/);
+    await waitForRollout(held, endpoint, (r) => r.phase === "awaiting_approval" && r.step === 1, "step 1");
+    await heldAdmin.injectFault({ kind: "endpointOperationFailure", endpoint, count: 1000 });
+    try {
+      await held.say(USERS.operator, `rollback ${endpoint}`);
+      const first = await waitForRollout(held, endpoint, (r) => (r.restore?.failures ?? 0) >= 1, "a failed restore");
+      // The clock stops: the next attempt's time never comes, so no other attempt may follow.
+      frozenAt = Date.now();
+      expect(first.restore?.failures).toBeLessThanOrEqual(2);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect((await held.store.activeRollout(endpoint))?.restore?.failures).toBe(first.restore?.failures);
+      expect(first.nextRunAt?.getTime()).toBeGreaterThan(first.updatedAt.getTime());
+    } finally {
+      frozenAt = undefined;
+      await heldAdmin.clearFaults();
+    }
+    await held.say(USERS.operator, `rollback ${endpoint}`);
+    await waitForRollout(held, endpoint, (r) => r.phase === "rolled_back", "the restore");
+  });
+});
