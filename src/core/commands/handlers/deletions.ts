@@ -156,8 +156,12 @@ export async function viewDeletion(ctx: CommandContext, id: string): Promise<Rep
   return { kind: "card", card: "deletion", data: deletionCardView(deletion, viewerOf(ctx)) };
 }
 
-/** A refused click leaves the card as the clicker had it — with the name they typed — and says why on it. */
+/**
+ * A refused click where a name was typed leaves the card as the clicker had it — the name kept — and says why on it;
+ * any other refusal is a banner, and the card stays as it is.
+ */
 function refusedOnCard(ctx: CommandContext, d: Deletion, error: UserError, typed: string | undefined): Reply {
+  if (!typed) return refuse(error);
   return {
     kind: "error",
     error,

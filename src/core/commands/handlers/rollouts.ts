@@ -234,8 +234,12 @@ export async function viewRollout(ctx: CommandContext, id: string): Promise<Repl
   return { kind: "card", card: "rollout", data: rolloutCardView(rollout, viewerOf(ctx)) };
 }
 
-/** A refused click leaves the card as the clicker had it — with what they typed — and says why on it. */
+/**
+ * A refused click on a card where something was typed leaves that card as the clicker had it — what they typed kept —
+ * and says why on it; any other refusal is a banner, and the card stays as it is (no card to draw for a stale replay).
+ */
 function refusedOnCard(ctx: CommandContext, r: Rollout, error: UserError, typed: { reason?: string }): Reply {
+  if (!typed.reason) return refuse(error);
   return {
     kind: "error",
     error,
