@@ -220,6 +220,15 @@ describe("where a rollout cannot start, and a plan of the endpoint's own", () =>
     expect(await h.store.activeRollout("paths-unregistered")).toBeUndefined();
   });
 
+  it("refuses to roll out the version the live deployment serves already", async () => {
+    await anEndpoint(h, admin, "paths-same-version");
+    const text = readReply(only(await h.say(USERS.operator, "deploy diabetes:1 to paths-same-version")));
+    expect(text).toContain(
+      "GreenLight cannot start a rollout on paths-same-version: diabetes:1 is what blue serves already",
+    );
+    expect(await h.store.activeRollout("paths-same-version")).toBeUndefined();
+  });
+
   it("refuses a Kubernetes endpoint, which GreenLight shows read-only", async () => {
     const name = "paths-kubernetes";
     await admin.client.onlineEndpoints.beginCreateOrUpdateAndWait(
