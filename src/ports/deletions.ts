@@ -1,6 +1,6 @@
 import type { ChannelAddress, MessageRef, Notice } from "./notifier.js";
 import type { Person } from "./people.js";
-import type { TimelineEvent } from "./rollouts.js";
+import type { TimelineEvent } from "./timeline.js";
 import type { AuditEntry } from "./store.js";
 
 /**

@@ -1,6 +1,7 @@
 import type { ChannelAddress, Markdown, MessageRef, Notice } from "./notifier.js";
 import type { DeletionDraft } from "./deletions.js";
 import type { Person } from "./people.js";
+import type { TimelineEvent } from "./timeline.js";
 import type { AuditEntry } from "./store.js";
 
 /**
@@ -96,14 +97,6 @@ export interface SmokeTest {
   samples: SmokeSample[];
   /** Why nothing could be tested (no samples stored, …). */
   note?: string;
-}
-
-/** One line of a rollout's timeline, shown on its card. */
-export interface TimelineEvent {
-  at: Date;
-  /** Short, secret-free text: "requested diabetes:2", "approved step 1 (blue 90 / green 10)". */
-  what: string;
-  by?: Person;
 }
 
 /** Traffic by deployment, in percent: `{ blue: 90, green: 10 }`. */

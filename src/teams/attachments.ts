@@ -1,4 +1,4 @@
-import type { AttachedFile } from "../core/commands/parse-command.js";
+import type { AttachedFile } from "../core/commands/command.js";
 import { err, ok, type Result } from "../ports/result.js";
 
 const FILE_DOWNLOAD_INFO = "application/vnd.microsoft.teams.file.download.info";

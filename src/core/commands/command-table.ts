@@ -1,5 +1,4 @@
 import type { Action } from "../access/policy.js";
-import type { CardVerb } from "./parse-card-action.js";
 
 /** Every chat command: its usage (also used in error messages), what it does, and an example. */
 export interface CommandInfo {
@@ -112,46 +111,3 @@ export const COMMAND_WORDS: readonly string[] = COMMANDS.map((c) => {
   const firstArgument = words.findIndex((w) => !/^[a-z]+$/.test(w));
   return words.slice(0, firstArgument < 0 ? words.length : firstArgument).join(" ");
 });
-
-/** A card with decision buttons. */
-export type ButtonCard = "rollout" | "deletion";
-
-/**
- * What each card verb is when its word is typed in chat. A decision button binds the click to the rollout (or deletion),
- * step and version its card showed, which a typed word cannot, so its words are not commands: they point to the card.
- */
-const CARD_VERBS_TYPED = {
-  endpoints: "command",
-  show: "command",
-  invoke: "command",
-  logs: "command",
-  "rollout.approve": { card: "rollout", words: ["approve"] },
-  "rollout.reject": { card: "rollout", words: ["reject"] },
-  "rollout.retire": { card: "rollout", words: ["retire"] },
-  "rollout.keep": { card: "rollout", words: ["keep"] },
-  "rollout.override": { card: "rollout", words: ["override"] },
-  "rollout.resume": { card: "rollout", words: ["continue", "resume"] },
-  // Typed, `rollback <endpoint>` does what this button does.
-  "rollout.restore": { card: "rollout", words: ["restore"] },
-  // "Show my options": asking for one's own view of a card is only ever a click.
-  "rollout.view": { card: "rollout", words: [] },
-  "deletion.view": { card: "deletion", words: [] },
-  // The deletion card's buttons read "Delete <endpoint>" and "Keep it", once the endpoint's name is typed to confirm.
-  "deletion.approve": { card: "deletion", words: ["approve", "confirm"] },
-  "deletion.reject": { card: "deletion", words: ["reject", "keep"] },
-} satisfies Record<CardVerb, "command" | { card: ButtonCard; words: readonly string[] }>;
-
-/** Each decision button's word (and its verb as the card sends it, `rollout.approve`), with the cards that have it. */
-export const CARD_BUTTON_WORDS: ReadonlyMap<string, { button: string; cards: ButtonCard[] }> = (() => {
-  const found = new Map<string, { button: string; cards: ButtonCard[] }>();
-  for (const [verb, typed] of Object.entries(CARD_VERBS_TYPED)) {
-    if (typed === "command") continue;
-    const [button = verb] = typed.words;
-    for (const word of [...typed.words, verb]) {
-      const entry = found.get(word) ?? { button: word.includes(".") ? button : word, cards: [] };
-      if (!entry.cards.includes(typed.card)) entry.cards.push(typed.card);
-      found.set(word, entry);
-    }
-  }
-  return found;
-})();

@@ -3,7 +3,7 @@ import type { UserError } from "../errors.js";
 import { err, ok, type Result } from "../../ports/result.js";
 import { BY_TRAFFIC } from "../views/views.js";
 import { nameSchema, shorten, type NameKind } from "./names.js";
-import { DEFAULT_LOG_TAIL, MAX_LOG_TAIL, type CardSelection, type Command } from "./parse-command.js";
+import { DEFAULT_LOG_TAIL, MAX_LOG_TAIL, type CardSelection, type Command } from "./command.js";
 
 // Choice inputs send "" when nothing is picked (cards posted before "By traffic" had a value of its own send it too).
 const picked = (kind: NameKind) =>
@@ -140,3 +140,46 @@ export function parseCardAction(verb: unknown, data: unknown): Result<Command, U
   }
   return ok(spec.command(parsed.data));
 }
+
+/** A card with decision buttons. */
+export type ButtonCard = "rollout" | "deletion";
+
+/**
+ * What each card verb is when its word is typed in chat. A decision button binds the click to the rollout (or deletion),
+ * step and version its card showed, which a typed word cannot, so its words are not commands: they point to the card.
+ */
+const CARD_VERBS_TYPED = {
+  endpoints: "command",
+  show: "command",
+  invoke: "command",
+  logs: "command",
+  "rollout.approve": { card: "rollout", words: ["approve"] },
+  "rollout.reject": { card: "rollout", words: ["reject"] },
+  "rollout.retire": { card: "rollout", words: ["retire"] },
+  "rollout.keep": { card: "rollout", words: ["keep"] },
+  "rollout.override": { card: "rollout", words: ["override"] },
+  "rollout.resume": { card: "rollout", words: ["continue", "resume"] },
+  // Typed, `rollback <endpoint>` does what this button does.
+  "rollout.restore": { card: "rollout", words: ["restore"] },
+  // "Show my options": asking for one's own view of a card is only ever a click.
+  "rollout.view": { card: "rollout", words: [] },
+  "deletion.view": { card: "deletion", words: [] },
+  // The deletion card's buttons read "Delete <endpoint>" and "Keep it", once the endpoint's name is typed to confirm.
+  "deletion.approve": { card: "deletion", words: ["approve", "confirm"] },
+  "deletion.reject": { card: "deletion", words: ["reject", "keep"] },
+} satisfies Record<CardVerb, "command" | { card: ButtonCard; words: readonly string[] }>;
+
+/** Each decision button's word (and its verb as the card sends it, `rollout.approve`), with the cards that have it. */
+export const CARD_BUTTON_WORDS: ReadonlyMap<string, { button: string; cards: ButtonCard[] }> = (() => {
+  const found = new Map<string, { button: string; cards: ButtonCard[] }>();
+  for (const [verb, typed] of Object.entries(CARD_VERBS_TYPED)) {
+    if (typed === "command") continue;
+    const [button = verb] = typed.words;
+    for (const word of [...typed.words, verb]) {
+      const entry = found.get(word) ?? { button: word.includes(".") ? button : word, cards: [] };
+      if (!entry.cards.includes(typed.card)) entry.cards.push(typed.card);
+      found.set(word, entry);
+    }
+  }
+  return found;
+})();

@@ -20,7 +20,8 @@ import { listSubscriptions, subscribe, unsubscribe } from "./handlers/subscripti
 import { decideDeletion, removeSamples, requestDeletion, viewDeletion } from "./handlers/deletions.js";
 import { readMessageText } from "./message-text.js";
 import { parseCardAction } from "./parse-card-action.js";
-import { parseCommand, type AttachedFile, type Command } from "./parse-command.js";
+import type { AttachedFile, Command } from "./command.js";
+import { parseCommand } from "./parse-command.js";
 import { shorten } from "./names.js";
 
 /** How a command arrived: typed in chat, or a button on a card. */

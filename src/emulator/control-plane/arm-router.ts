@@ -5,7 +5,7 @@ import { RouteTable } from "../http/route-table.js";
 import type { LocalWorkspace } from "../local-workspace.js";
 import { PROVIDER } from "../local-workspace.js";
 import { METRICS_RESOURCE_TYPE, requireApiVersion } from "./api-versions.js";
-import { endpointMetrics } from "./metric-routes.js";
+import { endpointMetrics, type RequestCounts } from "./metric-routes.js";
 import type { ArmHandler, ArmRequest } from "./arm-request.js";
 import { assetRoutes } from "./asset-routes.js";
 import { deploymentRoutes } from "./deployment-routes.js";
@@ -20,9 +20,6 @@ const DEP = `${EP}/deployments/:deployment`;
 const OPS = `subscriptions/:subscription/providers/${PROVIDER}/locations/:location`;
 
 /** The ARM control plane: auth, api-version, routing, ARM error bodies. */
-/** Requests each of an endpoint's deployments has scored, by the data plane's counters. */
-export type RequestCounts = (endpoint: string) => Record<string, number>;
-
 export function createArmRouter(ws: LocalWorkspace, requestCounts: RequestCounts = () => ({})) {
   const endpoints = endpointRoutes(ws);
   const deployments = deploymentRoutes(ws);

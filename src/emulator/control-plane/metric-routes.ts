@@ -1,8 +1,10 @@
 import { ArmError } from "../http/arm-error.js";
 import type { LocalWorkspace } from "../local-workspace.js";
 import type { ArmRequest, ArmResponse } from "./arm-request.js";
-import type { RequestCounts } from "./arm-router.js";
 import { endpointId } from "./wire.js";
+
+/** Requests each of an endpoint's deployments has scored, by the data plane's counters. */
+export type RequestCounts = (endpoint: string) => Record<string, number>;
 
 /**
  * Azure Monitor's `RequestsPerMinute` of an online endpoint, split by the `deployment` dimension, as one total per

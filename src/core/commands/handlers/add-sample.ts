@@ -1,4 +1,4 @@
-import type { PayloadSource } from "../parse-command.js";
+import type { PayloadSource } from "../command.js";
 import { code, markdown } from "../../views/markdown.js";
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";

@@ -1,7 +1,7 @@
 import type { InvokeResult } from "../../../ports/workspace.js";
 import type { InvokeResultView, Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
-import type { PayloadSource } from "../parse-command.js";
+import type { PayloadSource } from "../command.js";
 import { escapeMarkdown } from "../../views/markdown.js";
 import { readPayload } from "./payload.js";
 import { describeStatus, readPredictions, readableBody } from "../../scoring/scoring-answer.js";

@@ -3,7 +3,7 @@ import { describeError, errorTitle } from "../../errors.js";
 import { escapeMarkdown } from "../../views/markdown.js";
 import { BY_TRAFFIC, type EndpointDetailsView, type Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
-import type { CardSelection } from "../parse-command.js";
+import type { CardSelection } from "../command.js";
 import { authModeText, deploymentRow, instancesText, trafficText } from "./endpoint-rows.js";
 
 /** A details card drawn again after one of its buttons: the inputs as they were, and what the button did. */
