@@ -20,7 +20,8 @@ async function main(args: string[]): Promise<void> {
   if (existsSync(".env")) process.loadEnvFile(".env");
   const config = loadConfig(process.env);
   const ws = config.workspace;
-  if (ws.mode !== "local") fail("set-traffic changes the local workspace only; use Azure ML studio or the CLI in Azure.");
+  if (ws.mode !== "local")
+    fail("set-traffic changes the local workspace only; use Azure ML studio or the CLI in Azure.");
   const client = createArmClient({
     subscriptionId: ws.subscriptionId,
     credential: localCredential(),

@@ -54,7 +54,11 @@ const envSchema = z.object({
         .map((t) => t.trim())
         .filter(Boolean),
     )
-    .pipe(z.array(z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "a tenant id (a GUID)"))),
+    .pipe(
+      z.array(
+        z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "a tenant id (a GUID)"),
+      ),
+    ),
   /** Roles file (JSON): users by Entra object id or UPN, and the roles of unknown users. */
   ROLES_FILE: optionalString,
   /** The release channel: where approvals and rollout notifications go until `subscribe` names others. */

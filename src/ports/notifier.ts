@@ -33,8 +33,7 @@ export interface Audience {
  * the people it refreshes itself for when it has a refresh action.
  */
 export type Notice =
-  | { kind: "text"; text: Markdown }
-  | { kind: "card"; card: string; data: object; audience?: Audience };
+  { kind: "text"; text: Markdown } | { kind: "card"; card: string; data: object; audience?: Audience };
 
 /**
  * A message GreenLight posted, so it can be updated or replied to later: the conversation reference (Bot Framework

@@ -57,9 +57,8 @@ describe.runIf(databaseUrl)("two bot processes on one PostgreSQL (TEST_DATABASE_
       const { post, button } = await buttonOnView(bots[0], connector, endpoint, title);
       const answers = await Promise.all(
         bots.flatMap((bot) =>
-          Array.from(
-            { length: CLICKS },
-            (): Promise<ClickAnswer> => bot.click(post, USERS.approver, button.verb, button.data),
+          Array.from({ length: CLICKS }, (): Promise<ClickAnswer> =>
+            bot.click(post, USERS.approver, button.verb, button.data),
           ),
         ),
       );

@@ -112,11 +112,7 @@ describe.runIf(databaseUrl)(
         expect(answerText(await clickOnCard(other, connector, endpoint, `Approve step ${step}`))).toContain(
           `approved step ${step}`,
         );
-        await cardShows(
-          connector,
-          endpoint,
-          step < 3 ? `to approve step ${step + 1} of 3` : "All traffic on green",
-        );
+        await cardShows(connector, endpoint, step < 3 ? `to approve step ${step + 1} of 3` : "All traffic on green");
       }
       expect(answerText(await clickOnCard(other, connector, endpoint, "Retire blue"))).toContain("retiring blue");
       await cardShows(connector, endpoint, "Completed");

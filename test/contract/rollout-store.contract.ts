@@ -736,7 +736,12 @@ function aFullRollout(overrides: Partial<Rollout> = {}): Rollout {
     override: { by: megan, reason: "424 is the known empty-input answer", at: at(4) },
     expiresAt: new Date("2026-01-16T10:05:00.000Z"),
     nextRunAt: new Date("2026-01-15T10:30:00.999Z"),
-    ending: { reason: "Megan rejected step 2: latency", detail: "found blue 50 / green 50", then: "rejected", by: megan },
+    ending: {
+      reason: "Megan rejected step 2: latency",
+      detail: "found blue 50 / green 50",
+      then: "rejected",
+      by: megan,
+    },
     liveModel: "diabetes:11",
     trafficSeen: { traffic: { blue: 50, green: 50 }, at: at(21) },
     baseline: { step: 1, traffic: { blue: 70, green: 30 } },

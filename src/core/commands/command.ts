@@ -58,4 +58,3 @@ export type CommandName = Command["name"];
 
 export const DEFAULT_LOG_TAIL = 50;
 export const MAX_LOG_TAIL = 500;
-

@@ -3,13 +3,7 @@ import { err, ok, type Result } from "../../ports/result.js";
 import type { Action } from "../access/policy.js";
 import { COMMAND_WORDS, commandInfo } from "./command-table.js";
 import { CARD_BUTTON_WORDS } from "./parse-card-action.js";
-import {
-  DEFAULT_LOG_TAIL,
-  MAX_LOG_TAIL,
-  type AttachedFile,
-  type Command,
-  type PayloadSource,
-} from "./command.js";
+import { DEFAULT_LOG_TAIL, MAX_LOG_TAIL, type AttachedFile, type Command, type PayloadSource } from "./command.js";
 import { type MessageText } from "./message-text.js";
 import { closest } from "./closest.js";
 import { escapeMarkdown } from "../views/markdown.js";

@@ -58,7 +58,9 @@ function change(d: Deletion, c: Change, ctx: DeletionContext): DeletionTransitio
   };
   for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
   const next = merged as unknown as Deletion;
-  const outbox: DeletionDraft[] = [{ kind: "update_deletion_card", deletionId: d.id, notice: deletionNotice(next, ctx.approvers) }];
+  const outbox: DeletionDraft[] = [
+    { kind: "update_deletion_card", deletionId: d.id, notice: deletionNotice(next, ctx.approvers) },
+  ];
   if (c.announce) {
     const notice = { kind: "text" as const, text: c.announce };
     for (const channel of ctx.notify) outbox.push({ kind: "deletion_notice", deletionId: d.id, channel, notice });
@@ -234,10 +236,7 @@ export function reconcileDeletion(d: Deletion, ctx: DeletionContext, seen: Delet
  * What differs between the card an approver confirmed and the endpoint now: deployments added or removed, a model
  * swapped, traffic moved. (State and instance counts are not what the approver was asked about.)
  */
-export function changedSince(
-  preview: DeletionPreview,
-  now: Pick<EndpointView, "traffic" | "deployments">,
-): string[] {
+export function changedSince(preview: DeletionPreview, now: Pick<EndpointView, "traffic" | "deployments">): string[] {
   const before = new Map(preview.deployments.map((x) => [x.name, x.model]));
   const after = new Map(now.deployments.map((x) => [x.name, modelText(x.model)]));
   const changes: string[] = [];

@@ -27,7 +27,9 @@ function current(r: Rollout, target: CardTarget, phases: readonly RolloutPhase[]
     return {
       code: "stale_card",
       endpoint: r.endpoint,
-      now: isFinal(r.phase) ? `the rollout has ended (${r.phase.replace("_", " ")})` : `the rollout is now: ${stateLine(r)}`,
+      now: isFinal(r.phase)
+        ? `the rollout has ended (${r.phase.replace("_", " ")})`
+        : `the rollout is now: ${stateLine(r)}`,
     };
   }
   if (r.expiresAt && now >= r.expiresAt) {

@@ -104,7 +104,10 @@ export function rolloutCardView(
  * The card everyone sees, as a message the outbox posts or updates; while a person must act, it refreshes itself for
  * the approvers, the admins and the requester, each into their own view.
  */
-export function rolloutNotice(r: Rollout, people: { approvers: readonly Mention[]; admins: readonly Mention[] }): Notice {
+export function rolloutNotice(
+  r: Rollout,
+  people: { approvers: readonly Mention[]; admins: readonly Mention[] },
+): Notice {
   const view = rolloutCardView(r);
   if (!view.refresh) return { kind: "card", card: "rollout", data: view };
   const directoryIds = [...new Set([...people.approvers, ...people.admins].map((m) => m.id))];

@@ -88,7 +88,9 @@ export function transition(rollout: Rollout, change: Change, ctx: TransitionCont
     detail: `rollout ${rollout.id.slice(0, 8)}: ${change.what}`,
     correlationId: ctx.correlationId,
   };
-  const outbox: OutboxDraft[] = [{ kind: "update_card", rolloutId: rollout.id, notice: rolloutNotice(next, ctx.people) }];
+  const outbox: OutboxDraft[] = [
+    { kind: "update_card", rolloutId: rollout.id, notice: rolloutNotice(next, ctx.people) },
+  ];
   const mentions = change.ask ? whoCanAct(next, ctx.people[change.ask.who], change.by) : [];
   if (change.ask && mentions.length > 0) {
     outbox.push({ kind: "reply_in_thread", rolloutId: rollout.id, text: change.ask.text, mentions });
@@ -120,9 +122,7 @@ export function transition(rollout: Rollout, change: Change, ctx: TransitionCont
  */
 function whoCanAct(r: Rollout, holders: readonly Mention[], actor: Person | undefined): Person[] {
   const excluded = [r.requestedBy, ...(actor ? [actor] : []), ...lastApprover(r)];
-  return holders
-    .map((m) => ({ id: m.id, name: m.name }))
-    .filter((m) => !excluded.some((p) => namedBy(p, m.id)));
+  return holders.map((m) => ({ id: m.id, name: m.name })).filter((m) => !excluded.some((p) => namedBy(p, m.id)));
 }
 
 const lastApprover = (r: Rollout): Person[] => {
@@ -165,7 +165,11 @@ export function restore(
  * Stops the rollout where it is because the endpoint is not as GreenLight left it; a person continues from there or
  * restores the start. Nothing changes in Azure meanwhile, and nothing expires.
  */
-export function pause(rollout: Rollout, change: Omit<Change, "set" | "ask"> & { reason: string }, ctx: TransitionContext) {
+export function pause(
+  rollout: Rollout,
+  change: Omit<Change, "set" | "ask"> & { reason: string },
+  ctx: TransitionContext,
+) {
   const { reason, ...rest } = change;
   const what = markdown`${`${rollout.model.name}:${rollout.model.version}`} to ${rollout.endpoint}`;
   return transition(
@@ -219,7 +223,9 @@ export function end(
         ending: ending ? { reason: ending.reason, ...(ending.detail ? { detail: ending.detail } : {}) } : undefined,
         ...(oldDeployment ? { oldDeployment } : {}),
       },
-      ...(ownDecision ? {} : { tellRequester: markdown`Your rollout of ${trusted(what)} ${ENDED[phase]}.${trusted(why)}` }),
+      ...(ownDecision
+        ? {}
+        : { tellRequester: markdown`Your rollout of ${trusted(what)} ${ENDED[phase]}.${trusted(why)}` }),
       tellChannels: markdown`The rollout of ${trusted(what)}, requested by ${rollout.requestedBy.name}, ${ENDED[phase]}.${trusted(why)}`,
     },
     ctx,

@@ -39,7 +39,8 @@ export const trusted = (text: Markdown): Trusted => ({ [TRUSTED]: text });
 export function markdown(strings: TemplateStringsArray, ...values: (string | number | Trusted)[]): Markdown {
   let out = strings[0] ?? "";
   values.forEach((value, i) => {
-    out += typeof value === "object" ? value[TRUSTED] : typeof value === "number" ? String(value) : escapeMarkdown(value);
+    out +=
+      typeof value === "object" ? value[TRUSTED] : typeof value === "number" ? String(value) : escapeMarkdown(value);
     out += strings[i + 1] ?? "";
   });
   return out as Markdown;

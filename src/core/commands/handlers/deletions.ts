@@ -142,7 +142,12 @@ export async function decideDeletion(
   if (!changed.ok) return refusedOnCard(ctx, deletion, changed.error, typed);
   if (!(await store(ctx, deletion, changed.value))) {
     const now = (await ctx.deletions.getDeletion(target.deletion)) ?? deletion;
-    return refusedOnCard(ctx, now, { code: "stale_card", endpoint: deletion.endpoint, now: deletionStateLine(now) }, typed);
+    return refusedOnCard(
+      ctx,
+      now,
+      { code: "stale_card", endpoint: deletion.endpoint, now: deletionStateLine(now) },
+      typed,
+    );
   }
   return { kind: "card", card: "deletion", data: deletionCardView(changed.value.next, viewerOf(ctx)) };
 }

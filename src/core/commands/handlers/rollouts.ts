@@ -252,7 +252,10 @@ const viewerOf = (ctx: CommandContext) => ({ person: personOf(ctx.caller), roles
 type Decision = (r: Rollout, by: Person, t: TransitionContext) => ReturnType<typeof approve>;
 
 export const decisions = {
-  approve: (target: CardTarget): Decision => (r, by, t) => approve(r, target, by, t),
+  approve:
+    (target: CardTarget): Decision =>
+    (r, by, t) =>
+      approve(r, target, by, t),
   reject:
     (target: CardTarget, reason: string | undefined): Decision =>
     (r, by, t) =>
@@ -265,8 +268,14 @@ export const decisions = {
     (target: CardTarget, reason: string): Decision =>
     (r, by, t) =>
       overrideSmokeTest(r, target, by, reason, t),
-  resume: (target: CardTarget): Decision => (r, by, t) => resume(r, target, by, t),
-  restore: (target: CardTarget): Decision => (r, by, t) => rollBack(r, by, t, target),
+  resume:
+    (target: CardTarget): Decision =>
+    (r, by, t) =>
+      resume(r, target, by, t),
+  restore:
+    (target: CardTarget): Decision =>
+    (r, by, t) =>
+      rollBack(r, by, t, target),
 };
 
 async function store(ctx: CommandContext, before: Rollout, t: Transition): Promise<boolean> {

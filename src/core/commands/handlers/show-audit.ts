@@ -8,7 +8,11 @@ export async function showAudit(ctx: CommandContext, target: string | undefined)
   if (entries.length === 0) {
     return {
       kind: "text",
-      text: target ? markdown`No audit entries for ${target} yet.` : markdown`No audit entries yet.`,
+      text: target
+        ? markdown`No audit entries for ${target} yet.`
+        : markdown`
+No audit entries yet.
+          `,
     };
   }
   return {

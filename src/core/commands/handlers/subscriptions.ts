@@ -14,7 +14,12 @@ const notInChannel = (command: string): Reply => ({
   },
 });
 
-const what = (endpoint: string | undefined): Markdown => (endpoint ? md(endpoint) : markdown`every endpoint`);
+const what = (endpoint: string | undefined): Markdown =>
+  endpoint
+    ? md(endpoint)
+    : markdown`
+every endpoint
+      `;
 
 /**
  * `subscribe [endpoint]` (in a channel): approvals and rollout notifications for the endpoint, or for all, go to this
