@@ -11,7 +11,7 @@ declare const markdownBrand: unique symbol;
 
 /**
  * Text Teams renders as Markdown, in which every value GreenLight did not write itself is escaped exactly once. Only
- * src/core/views/markdown.ts makes one (its `markdown` template escapes each value put into it), so a plain string —
+ * src/core/views/markdown.ts makes one (its `msg` template escapes each value put into it), so a plain string —
  * a model name, an Azure message — cannot reach a message unescaped, and Markdown is never escaped again.
  */
 export type Markdown = string & { readonly [markdownBrand]: true };

@@ -8,7 +8,7 @@ import { someoneElse } from "../access/identity.js";
 import { errorText, type UserError } from "../errors.js";
 import { describeTraffic, sameTraffic } from "../rollout/plan.js";
 import { GREENLIGHT } from "../rollout/transition.js";
-import { markdown } from "../views/markdown.js";
+import { msg } from "../views/markdown.js";
 import { deletionNotice, deletionStateLine } from "./deletion-card.js";
 import { modelText } from "../views/model-text.js";
 
@@ -160,7 +160,7 @@ export function rejectDeletion(
         by,
         action: "deletion.reject",
         outcome: "rejected",
-        tellRequester: markdown`${by.name} kept ${d.endpoint}: your request to delete it was turned down, and nothing was deleted.`,
+        tellRequester: msg`${by.name} kept ${d.endpoint}: your request to delete it was turned down, and nothing was deleted.`,
       },
       ctx,
     ),
@@ -197,7 +197,7 @@ export function reconcileDeletion(d: Deletion, ctx: DeletionContext, seen: Delet
             what: "expired unconfirmed",
             action: "deletion.expire",
             outcome: "expired",
-            tellRequester: markdown`Your request to delete ${d.endpoint} expired before an approver confirmed it; nothing was deleted.`,
+            tellRequester: msg`Your request to delete ${d.endpoint} expired before an approver confirmed it; nothing was deleted.`,
           },
           ctx,
         ),
@@ -267,7 +267,7 @@ export function deleted(d: Deletion, ctx: DeletionContext): DeletionTransition {
       },
       what: `deleted ${d.endpoint} and its deployments`,
       action: "deletion.delete",
-      announce: markdown`Endpoint ${d.endpoint} was deleted, as ${d.requestedBy.name} asked and ${by} confirmed.`,
+      announce: msg`Endpoint ${d.endpoint} was deleted, as ${d.requestedBy.name} asked and ${by} confirmed.`,
     },
     ctx,
   );
@@ -289,7 +289,7 @@ function failed(d: Deletion, reason: string, ctx: DeletionContext): DeletionTran
       what: "the deletion failed",
       action: "deletion.fail",
       outcome: "failed",
-      announce: markdown`Endpoint ${d.endpoint} was not deleted. ${reason}`,
+      announce: msg`Endpoint ${d.endpoint} was not deleted. ${reason}`,
     },
     ctx,
   );

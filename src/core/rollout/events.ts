@@ -3,7 +3,7 @@ import { err, ok, type Result } from "../../ports/result.js";
 import { isFinal, type Rollout, type RolloutPhase } from "../../ports/rollouts.js";
 import { someoneElse } from "../access/identity.js";
 import type { UserError } from "../errors.js";
-import { markdown } from "../views/markdown.js";
+import { msg } from "../views/markdown.js";
 import { describeTraffic, otherDeployments, trafficAfter } from "./plan.js";
 import { stateLine } from "./rollout-card.js";
 import { end, restore, transition, type Transition, type TransitionContext } from "./transition.js";
@@ -134,7 +134,7 @@ export function overrideSmokeTest(
 
 const ownStep = (r: Rollout, prefix: string) => {
   const step = describeTraffic(trafficAfter(r, 0));
-  return markdown`${prefix}: step 1 of ${r.endpoint} (${step}) can now be approved on the card.`;
+  return msg`${prefix}: step 1 of ${r.endpoint} (${step}) can now be approved on the card.`;
 };
 
 /** After the last step, an approver (not the requester) deletes the old deployment, or keeps it at 0 %. */

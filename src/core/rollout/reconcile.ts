@@ -1,7 +1,7 @@
 import type { Rollout, SmokeSample, Traffic } from "../../ports/rollouts.js";
 import type { DeploymentView, WorkspaceError } from "../../ports/workspace.js";
 import { errorText } from "../errors.js";
-import { code, markdown } from "../views/markdown.js";
+import { code, msg } from "../views/markdown.js";
 import { blockedBySmokeTest } from "./waiting.js";
 import { describeTraffic, otherDeployments, sameTraffic, trafficAfter, trafficBefore } from "./plan.js";
 import { smokeTestOf, smokeTimelineText } from "./smoke-test.js";
@@ -316,11 +316,11 @@ function askForStep(
       ask: blocked
         ? {
             who: "admins",
-            text: markdown`${modelOf(r)} failed its smoke test on ${r.endpoint}: step 1 is blocked until an admin other than ${r.requestedBy.name} overrides it with a reason on the card.`,
+            text: msg`${modelOf(r)} failed its smoke test on ${r.endpoint}: step 1 is blocked until an admin other than ${r.requestedBy.name} overrides it with a reason on the card.`,
           }
         : {
             who: "approvers",
-            text: markdown`Step ${step + 1} of ${r.plan.length} of ${r.endpoint} (${describeTraffic(trafficAfter(r, step))}) needs your approval.`,
+            text: msg`Step ${step + 1} of ${r.plan.length} of ${r.endpoint} (${describeTraffic(trafficAfter(r, step))}) needs your approval.`,
           },
     },
     ctx,
@@ -337,7 +337,7 @@ function askToRetire(r: Rollout, what: string, ctx: ReconcileContext): Transitio
       action: r.phase === "resuming" ? "rollout.resume" : "rollout.shift",
       ask: {
         who: "approvers",
-        text: markdown`${modelOf(r)} now takes all of ${r.endpoint}'s traffic. Retire ${r.live}, or keep it at 0 %?`,
+        text: msg`${modelOf(r)} now takes all of ${r.endpoint}'s traffic. Retire ${r.live}, or keep it at 0 %?`,
       },
     },
     ctx,
@@ -362,16 +362,16 @@ export function smokeTested(r: Rollout, samples: SmokeSample[], ctx: ReconcileCo
       ask: passed
         ? {
             who: "approvers",
-            text: markdown`${modelOf(r)} passed its smoke test on ${r.endpoint}. Step 1 (${describeTraffic(trafficAfter(r, 0))}) needs your approval.`,
+            text: msg`${modelOf(r)} passed its smoke test on ${r.endpoint}. Step 1 (${describeTraffic(trafficAfter(r, 0))}) needs your approval.`,
           }
         : {
             who: "admins",
-            text: markdown`${modelOf(r)} failed its smoke test on ${r.endpoint}: step 1 is blocked until an admin other than ${r.requestedBy.name} overrides it with a reason on the card.`,
+            text: msg`${modelOf(r)} failed its smoke test on ${r.endpoint}: step 1 is blocked until an admin other than ${r.requestedBy.name} overrides it with a reason on the card.`,
           },
       ...(passed
         ? {}
         : {
-            tellRequester: markdown`Your rollout of ${modelOf(r)} to ${r.endpoint} failed its smoke test: its card shows each sample's answers. An admin other than you can override it with a reason, or roll it back with ${code(`rollback ${r.endpoint}`)}.`,
+            tellRequester: msg`Your rollout of ${modelOf(r)} to ${r.endpoint} failed its smoke test: its card shows each sample's answers. An admin other than you can override it with a reason, or roll it back with ${code(`rollback ${r.endpoint}`)}.`,
           }),
     },
     ctx,
@@ -445,7 +445,7 @@ function restoreFailed(r: Rollout, problem: string, ctx: ReconcileContext): Tran
   const failures = (r.restore?.failures ?? 0) + 1;
   const delay = Math.min(MAX_RESTORE_BACKOFF_MS, ctx.pollMs * 5 * 2 ** (failures - 1));
   const retryAt = new Date(ctx.now.getTime() + delay);
-  const told = markdown`GreenLight could not put back the starting traffic of ${r.endpoint} (${describeTraffic(r.startTraffic)}) yet: ${problem} It keeps trying, and ${code(`rollback ${r.endpoint}`)} tries again at once.`;
+  const told = msg`GreenLight could not put back the starting traffic of ${r.endpoint} (${describeTraffic(r.startTraffic)}) yet: ${problem} It keeps trying, and ${code(`rollback ${r.endpoint}`)} tries again at once.`;
   return transition(
     r,
     {

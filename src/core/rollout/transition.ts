@@ -4,7 +4,7 @@ import type { Effects, OutboxDraft, Rollout, RolloutPhase, Traffic } from "../..
 import { isFinal } from "../../ports/rollouts.js";
 import type { AuditEntry } from "../../ports/store.js";
 import { samePerson } from "../access/identity.js";
-import { markdown, trusted } from "../views/markdown.js";
+import { msg, trusted } from "../views/markdown.js";
 import { expectedTraffic } from "./plan.js";
 import { rolloutNotice } from "./rollout-card.js";
 
@@ -171,7 +171,7 @@ export function pause(
   ctx: TransitionContext,
 ) {
   const { reason, ...rest } = change;
-  const what = markdown`${`${rollout.model.name}:${rollout.model.version}`} to ${rollout.endpoint}`;
+  const what = msg`${`${rollout.model.name}:${rollout.model.version}`} to ${rollout.endpoint}`;
   return transition(
     rollout,
     {
@@ -185,10 +185,10 @@ export function pause(
       },
       ask: {
         who: "approvers",
-        text: markdown`The rollout of ${trusted(what)} is paused: ${reason} Continue from the traffic Azure has now, or restore the start, on the card.`,
+        text: msg`The rollout of ${trusted(what)} is paused: ${reason} Continue from the traffic Azure has now, or restore the start, on the card.`,
       },
-      tellRequester: markdown`Your rollout of ${trusted(what)} is paused. ${reason}`,
-      tellChannels: markdown`The rollout of ${trusted(what)}, requested by ${rollout.requestedBy.name}, is paused. ${reason}`,
+      tellRequester: msg`Your rollout of ${trusted(what)} is paused. ${reason}`,
+      tellChannels: msg`The rollout of ${trusted(what)}, requested by ${rollout.requestedBy.name}, is paused. ${reason}`,
     },
     ctx,
   );
@@ -207,8 +207,8 @@ export function end(
 ): Transition {
   const { reason, detail, oldDeployment, ...rest } = change;
   const ending = reason ? { reason, ...(detail ? { detail } : {}) } : rollout.ending;
-  const what = markdown`${`${rollout.model.name}:${rollout.model.version}`} to ${rollout.endpoint}`;
-  const why = ending?.reason ? markdown` ${ending.reason}` : markdown``;
+  const what = msg`${`${rollout.model.name}:${rollout.model.version}`} to ${rollout.endpoint}`;
+  const why = ending?.reason ? msg` ${ending.reason}` : msg``;
   const decidedBy = rollout.ending?.by;
   const ownDecision = decidedBy !== undefined && samePerson(decidedBy, rollout.requestedBy) === "same";
   return transition(
@@ -223,10 +223,8 @@ export function end(
         ending: ending ? { reason: ending.reason, ...(ending.detail ? { detail: ending.detail } : {}) } : undefined,
         ...(oldDeployment ? { oldDeployment } : {}),
       },
-      ...(ownDecision
-        ? {}
-        : { tellRequester: markdown`Your rollout of ${trusted(what)} ${ENDED[phase]}.${trusted(why)}` }),
-      tellChannels: markdown`The rollout of ${trusted(what)}, requested by ${rollout.requestedBy.name}, ${ENDED[phase]}.${trusted(why)}`,
+      ...(ownDecision ? {} : { tellRequester: msg`Your rollout of ${trusted(what)} ${ENDED[phase]}.${trusted(why)}` }),
+      tellChannels: msg`The rollout of ${trusted(what)}, requested by ${rollout.requestedBy.name}, ${ENDED[phase]}.${trusted(why)}`,
     },
     ctx,
   );

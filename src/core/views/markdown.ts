@@ -22,21 +22,22 @@ export const escapedList = (items: readonly string[]): Markdown => items.map(esc
 
 const TRUSTED = Symbol("markdown written by GreenLight");
 
-/** Markdown GreenLight already built (escaped when it was made), to put into a `markdown` template as it is. */
+/** Markdown GreenLight already built (escaped when it was made), to put into a `msg` template as it is. */
 export interface Trusted {
   readonly [TRUSTED]: string;
 }
 
-/** Marks Markdown built elsewhere (by `markdown`, `describeError` or a view) so that `markdown` does not escape it. */
+/** Marks Markdown built elsewhere (by `msg`, `describeError` or a view) so that `msg` does not escape it. */
 export const trusted = (text: Markdown): Trusted => ({ [TRUSTED]: text });
 
 /**
- * The one way to write a message: GreenLight's own words are the template, every value put into it is escaped
- * (numbers are safe), and Markdown built before goes in through `trusted(…)` without being escaped again.
+ * The one way to write a message: GreenLight's own words are the template, every value put into it is escaped (numbers
+ * are safe), and Markdown built before goes in through `trusted(…)` without being escaped again. (Not named `markdown`:
+ * Prettier would reformat a template of that name as Markdown.)
  *
- *   markdown`Your rollout of ${model} to ${endpoint} is complete.${trusted(why)}`
+ *   msg`Your rollout of ${model} to ${endpoint} is complete.${trusted(why)}`
  */
-export function markdown(strings: TemplateStringsArray, ...values: (string | number | Trusted)[]): Markdown {
+export function msg(strings: TemplateStringsArray, ...values: (string | number | Trusted)[]): Markdown {
   let out = strings[0] ?? "";
   values.forEach((value, i) => {
     out +=
@@ -53,6 +54,10 @@ export const ownWords = (text: string): Markdown => text as Markdown;
 export function markdownToPlain(text: string): string {
   return text.replace(/\\([!-/:-@[-`{-~])/g, "$1").replace(/`([^`]*)`/g, "$1");
 }
+
+/** Pieces of Markdown joined by GreenLight's own separator, to put into a `msg` template as they are. */
+export const joined = (items: readonly Markdown[], separator: string): Trusted =>
+  trusted(items.join(separator) as Markdown);
 
 /** A command to type, as inline code (its words are GreenLight's own and validated names, which need no escape). */
 export const code = (text: string): Trusted => trusted(`\`${text.replace(/`/g, "'")}\`` as Markdown);

@@ -1,5 +1,5 @@
 import type { PayloadSource } from "../command.js";
-import { code, markdown } from "../../views/markdown.js";
+import { code, msg } from "../../views/markdown.js";
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
 import { readPayload } from "./payload.js";
@@ -36,6 +36,6 @@ export async function addSample(
   });
   return {
     kind: "text",
-    text: markdown`${replaced ? "Replaced" : "Stored"} sample '${name}' for ${found.value.name} (${Buffer.byteLength(checked.value.json)} bytes). Send it with ${code(`invoke ${found.value.name} sample ${name}`)}.`,
+    text: msg`${replaced ? "Replaced" : "Stored"} sample '${name}' for ${found.value.name} (${Buffer.byteLength(checked.value.json)} bytes). Send it with ${code(`invoke ${found.value.name} sample ${name}`)}.`,
   };
 }

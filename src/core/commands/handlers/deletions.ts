@@ -11,7 +11,7 @@ import { deletionCardView, deletionNotice, deletionStateLine } from "../../delet
 import type { UserError } from "../../errors.js";
 import { cardChannel, followingChannels } from "../../rollout/channels.js";
 import { stateLine } from "../../rollout/rollout-card.js";
-import { code, markdown } from "../../views/markdown.js";
+import { code, msg } from "../../views/markdown.js";
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
 import { modelText } from "../../views/model-text.js";
@@ -114,7 +114,7 @@ export async function requestDeletion(ctx: CommandContext, endpointName: string)
   ctx.wakeWorker();
   return {
     kind: "text",
-    text: markdown`Asked to delete ${endpoint.name} and its ${endpoint.deployments.length} deployment(s). Nothing is deleted until an approver other than you confirms on the card ${cardPlace(ctx, channel)} by typing its name.`,
+    text: msg`Asked to delete ${endpoint.name} and its ${endpoint.deployments.length} deployment(s). Nothing is deleted until an approver other than you confirms on the card ${cardPlace(ctx, channel)} by typing its name.`,
   };
 }
 
@@ -194,8 +194,8 @@ export async function removeSamples(ctx: CommandContext, endpoint: string, sampl
     text:
       removed === 0
         ? sample
-          ? markdown`${endpoint} has no stored sample named '${sample}'. Type ${code(`samples ${endpoint}`)} to see its samples.`
-          : markdown`${endpoint} has no stored samples.`
-        : markdown`Removed ${removed} sample(s) of ${endpoint}.`,
+          ? msg`${endpoint} has no stored sample named '${sample}'. Type ${code(`samples ${endpoint}`)} to see its samples.`
+          : msg`${endpoint} has no stored samples.`
+        : msg`Removed ${removed} sample(s) of ${endpoint}.`,
   };
 }

@@ -1,6 +1,6 @@
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
-import { code, escapeMarkdown, markdown } from "../../views/markdown.js";
+import { code, escapeMarkdown, msg } from "../../views/markdown.js";
 
 /** `models [name]`: registered models and their versions, newest first. */
 export async function listModels(ctx: CommandContext, name: string | undefined): Promise<Reply> {
@@ -9,7 +9,7 @@ export async function listModels(ctx: CommandContext, name: string | undefined):
   if (name && result.value.length === 0) {
     return {
       kind: "text",
-      text: markdown`There is no registered model named '${name}'. Type ${code("models")} to list them all.`,
+      text: msg`There is no registered model named '${name}'. Type ${code("models")} to list them all.`,
     };
   }
   return {

@@ -1,6 +1,6 @@
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
-import { code, escapedList, escapeMarkdown, markdown, trusted } from "../../views/markdown.js";
+import { code, escapedList, escapeMarkdown, msg, trusted } from "../../views/markdown.js";
 
 /** `samples <endpoint>`: the sample payloads stored for an endpoint. */
 export async function listSamples(ctx: CommandContext, endpoint: string): Promise<Reply> {
@@ -11,14 +11,14 @@ export async function listSamples(ctx: CommandContext, endpoint: string): Promis
     if (kept.length === 0) return { kind: "error", error: found.error };
     return {
       kind: "text",
-      text: markdown`There is no endpoint named ${endpoint} (any more), but its ${kept.length} sample(s) are kept: ${trusted(escapedList(kept.map((x) => x.name)))}. An admin removes them with ${code(`samples remove ${endpoint}`)}.`,
+      text: msg`There is no endpoint named ${endpoint} (any more), but its ${kept.length} sample(s) are kept: ${trusted(escapedList(kept.map((x) => x.name)))}. An admin removes them with ${code(`samples remove ${endpoint}`)}.`,
     };
   }
   const samples = await ctx.store.listSamples(found.value.name);
   if (samples.length === 0) {
     return {
       kind: "text",
-      text: markdown`Endpoint ${found.value.name} has no samples yet. Add one with ${code(`sample add ${found.value.name} <name>`)} and a JSON code block.`,
+      text: msg`Endpoint ${found.value.name} has no samples yet. Add one with ${code(`sample add ${found.value.name} <name>`)} and a JSON code block.`,
     };
   }
   return {

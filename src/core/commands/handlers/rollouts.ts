@@ -8,7 +8,7 @@ import { currentTraffic, rolloutCardView, rolloutNotice, stateLine } from "../..
 import { cardChannel, followingChannels } from "../../rollout/channels.js";
 import { chooseSlots } from "../../rollout/slots.js";
 import type { Transition, TransitionContext } from "../../rollout/transition.js";
-import { escapeMarkdown as md, markdown } from "../../views/markdown.js";
+import { escapeMarkdown as md, msg } from "../../views/markdown.js";
 import { minuteText } from "../../views/time.js";
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
@@ -132,7 +132,7 @@ export async function deploy(
           channel: c,
           notice: {
             kind: "text" as const,
-            text: markdown`${by.name} started a rollout of ${wanted} to ${endpoint.name}.`,
+            text: msg`${by.name} started a rollout of ${wanted} to ${endpoint.name}.`,
           },
         })),
     ],
@@ -141,7 +141,7 @@ export async function deploy(
   ctx.wakeWorker();
   return {
     kind: "text",
-    text: markdown`Started the rollout of ${wanted} to ${endpoint.name}: ${slots.candidate} is being created beside ${slots.live} at 0 % traffic, then smoke-tested. Its card is ${cardPlace(ctx, channel)}, where approvers other than you move traffic step by step (${plan.plan.map((p) => `${p} %`).join(" → ")}).${ctx.where.personal ? " I'll message you here when it needs you and when it ends." : ""}`,
+    text: msg`Started the rollout of ${wanted} to ${endpoint.name}: ${slots.candidate} is being created beside ${slots.live} at 0 % traffic, then smoke-tested. Its card is ${cardPlace(ctx, channel)}, where approvers other than you move traffic step by step (${plan.plan.map((p) => `${p} %`).join(" → ")}).${ctx.where.personal ? " I'll message you here when it needs you and when it ends." : ""}`,
   };
 }
 
@@ -201,7 +201,7 @@ export async function rollback(ctx: CommandContext, endpoint: string): Promise<R
     if (await store(ctx, active, changed.value)) {
       return {
         kind: "text",
-        text: markdown`Rolling back ${active.endpoint}: putting back ${describeTraffic(active.startTraffic)}. ${active.candidate} stays at 0 % for inspection.`,
+        text: msg`Rolling back ${active.endpoint}: putting back ${describeTraffic(active.startTraffic)}. ${active.candidate} stays at 0 % for inspection.`,
       };
     }
   }

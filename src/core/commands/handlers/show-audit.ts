@@ -1,6 +1,6 @@
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
-import { escapeMarkdown, markdown } from "../../views/markdown.js";
+import { escapeMarkdown, msg } from "../../views/markdown.js";
 
 /** `audit [endpoint]`: the latest audit entries, newest first. */
 export async function showAudit(ctx: CommandContext, target: string | undefined): Promise<Reply> {
@@ -8,11 +8,7 @@ export async function showAudit(ctx: CommandContext, target: string | undefined)
   if (entries.length === 0) {
     return {
       kind: "text",
-      text: target
-        ? markdown`No audit entries for ${target} yet.`
-        : markdown`
-No audit entries yet.
-          `,
+      text: target ? msg`No audit entries for ${target} yet.` : msg`No audit entries yet.`,
     };
   }
   return {

@@ -1,6 +1,6 @@
 import type { Markdown } from "../../../ports/notifier.js";
 import { personOf } from "../../access/identity.js";
-import { code, escapeMarkdown as md, markdown, trusted } from "../../views/markdown.js";
+import { code, escapeMarkdown as md, joined, msg, trusted } from "../../views/markdown.js";
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
 
@@ -14,12 +14,7 @@ const notInChannel = (command: string): Reply => ({
   },
 });
 
-const what = (endpoint: string | undefined): Markdown =>
-  endpoint
-    ? md(endpoint)
-    : markdown`
-every endpoint
-      `;
+const what = (endpoint: string | undefined): Markdown => (endpoint ? md(endpoint) : msg`every endpoint`);
 
 /**
  * `subscribe [endpoint]` (in a channel): approvals and rollout notifications for the endpoint, or for all, go to this
@@ -43,8 +38,8 @@ export async function subscribe(ctx: CommandContext, endpoint: string | undefine
   return {
     kind: "text",
     text: added
-      ? markdown`This channel now gets approvals and rollout notifications for ${trusted(what(name))}. Rollouts already under way keep their card where it is.`
-      : markdown`This channel already gets approvals and rollout notifications for ${trusted(what(name))}.`,
+      ? msg`This channel now gets approvals and rollout notifications for ${trusted(what(name))}. Rollouts already under way keep their card where it is.`
+      : msg`This channel already gets approvals and rollout notifications for ${trusted(what(name))}.`,
   };
 }
 
@@ -56,8 +51,8 @@ export async function unsubscribe(ctx: CommandContext, endpoint: string | undefi
   return {
     kind: "text",
     text: removed
-      ? markdown`This channel no longer gets approvals and rollout notifications for ${trusted(what(endpoint))}.`
-      : markdown`This channel was not subscribed to ${trusted(what(endpoint))}. Type ${code("subscriptions")} to see what it is subscribed to.`,
+      ? msg`This channel no longer gets approvals and rollout notifications for ${trusted(what(endpoint))}.`
+      : msg`This channel was not subscribed to ${trusted(what(endpoint))}. Type ${code("subscriptions")} to see what it is subscribed to.`,
   };
 }
 
@@ -69,14 +64,14 @@ export async function listSubscriptions(ctx: CommandContext): Promise<Reply> {
   if (subscriptions.length === 0) {
     return {
       kind: "text",
-      text: markdown`This channel is not subscribed to any endpoint. ${ctx.rolloutSettings.releaseChannel?.channelId === channel.channelId ? "It is the release channel, so it gets every endpoint nobody subscribed to. " : ""}Subscribe it with ${code("subscribe <endpoint>")}, or ${code("subscribe")} for every endpoint.`,
+      text: msg`This channel is not subscribed to any endpoint. ${ctx.rolloutSettings.releaseChannel?.channelId === channel.channelId ? "It is the release channel, so it gets every endpoint nobody subscribed to. " : ""}Subscribe it with ${code("subscribe <endpoint>")}, or ${code("subscribe")} for every endpoint.`,
     };
   }
   const lines = subscriptions.map(
-    (s) => markdown`${trusted(what(s.endpoint))} (since ${s.at.toISOString().slice(0, 10)}, by ${s.by.name})`,
+    (s) => msg`${trusted(what(s.endpoint))} (since ${s.at.toISOString().slice(0, 10)}, by ${s.by.name})`,
   );
   return {
     kind: "text",
-    text: markdown`This channel gets approvals and rollout notifications for: ${trusted(lines.join("; ") as Markdown)}.`,
+    text: msg`This channel gets approvals and rollout notifications for: ${joined(lines, "; ")}.`,
   };
 }
