@@ -2,7 +2,7 @@
 // malformed ones get 400 naming the field before anything runs, and none may leave behind a conversation reference
 // that later messages to that chat would fail through. Types and invokes GreenLight does not handle get Teams' answer
 // (200, or 501 for an invoke) without anything run, said or stored.
-import { ownWords } from "../../src/core/views/markdown.js";
+import { asMarkdown } from "../support/card-markdown.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BotHarness, cardAction, personalMessage, type PostResult } from "../support/bot-harness.js";
 import { auditCount, looksLikeStackTrace, only, readReply } from "../support/bot-fixtures.js";
@@ -47,7 +47,7 @@ async function postAndWatch(
 /** What a later direct message to the chat (a rollout notice) brings: the texts the connector received there. */
 async function directMessage(conversationId: string, text: string): Promise<unknown[]> {
   const from = h.connector.sent.length;
-  await h.app.bot.notifier.sendToConversation(conversationId, { kind: "text", text: ownWords(text) });
+  await h.app.bot.notifier.sendToConversation(conversationId, { kind: "text", text: asMarkdown(text) });
   return h.connector.sent
     .slice(from)
     .filter((s) => s.conversationId === conversationId)

@@ -1,6 +1,6 @@
 // How the bot behaves when Azure or Teams is slow or failing, and when it shuts down: every turn ends with an answer
 // a person can act on, slow card clicks finish on the card, and nothing started is dropped.
-import { ownWords } from "../../src/core/views/markdown.js";
+import { asMarkdown } from "../support/card-markdown.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Clock } from "../../src/ports/clock.js";
 import { BotHarness, USERS, cardAction, cardOf, personalMessage } from "../support/bot-harness.js";
@@ -73,7 +73,7 @@ describe("when Teams refuses a proactive message", () => {
     const from = h.connector.sent.length;
 
     h.connector.refuseSends = 1;
-    const notice = { kind: "text", text: ownWords("Rollout of diabetes-prod finished.") } as const;
+    const notice = { kind: "text", text: asMarkdown("Rollout of diabetes-prod finished.") } as const;
     await expect(h.app.bot.notifier.sendToConversation(chat, notice)).rejects.toThrow();
     expect(inChat(from)).toEqual([]);
 

@@ -2,7 +2,7 @@
 // with it, so another instance sends them at once rather than when their lease (ten minutes here) runs out — also when
 // Teams does not answer the one being sent within the time to stop. A real store (PGlite in memory); Teams is a
 // hand-written notifier that answers when the test lets it.
-import { ownWords } from "../../src/core/views/markdown.js";
+import { asMarkdown } from "../support/card-markdown.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/logger.js";
 import { systemClock } from "../../src/ports/clock.js";
@@ -60,7 +60,7 @@ describe("the outbox sender of a stopping instance", () => {
     store = await openSqlStore(await PgliteClient.open());
     for (const n of [1, 2, 3]) {
       const rollout = aRollout({ id: `rollout-${n}`, endpoint: `endpoint-${n}` });
-      const notice: Notice = { kind: "text", text: ownWords(`card ${n}`) };
+      const notice: Notice = { kind: "text", text: asMarkdown(`card ${n}`) };
       await store.createRollout(rollout, { audit: [], outbox: [{ kind: "post_card", rolloutId: rollout.id, notice }] });
     }
     teams = new HeldTeams();

@@ -1,5 +1,5 @@
 // The DeletionStore port's contract, run against PGlite and PostgreSQL, each case on a fresh database.
-import { ownWords } from "../../src/core/views/markdown.js";
+import { asMarkdown } from "../support/card-markdown.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { subjectOf } from "../../src/ports/rollouts.js";
 import type { GreenLightStore } from "../../src/store/open-store.js";
@@ -83,7 +83,7 @@ export function describeDeletionStoreContract(name: string, newDatabase: () => P
 
     it("sends a request's messages in order, through the outbox it shares with rollouts", async () => {
       const deletion = aDeletion();
-      const notice = (text: string) => ({ kind: "text" as const, text: ownWords(text) });
+      const notice = (text: string) => ({ kind: "text" as const, text: asMarkdown(text) });
       await store.createDeletion(deletion, {
         audit: [],
         outbox: [{ kind: "post_deletion_card", deletionId: deletion.id, notice: notice("card") }],

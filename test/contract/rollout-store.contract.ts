@@ -1,6 +1,6 @@
 // The RolloutStore port's contract, run against every implementation: PGlite and PostgreSQL. Each case gets a fresh,
 // empty database of its own. Times are explicit Dates (`at(minute)`), never the clock, so nothing here is timed.
-import { ownWords } from "../../src/core/views/markdown.js";
+import { asMarkdown } from "../support/card-markdown.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { aRollout as aRolloutOf } from "../support/a-rollout.js";
 import type { MessageRef } from "../../src/ports/notifier.js";
@@ -133,11 +133,11 @@ export function describeRolloutStoreContract(
         const detail = 'Traceback:\n  File "score.py", line 3\x00\n\tValueError: café ☕ \\u0000 "quoted"';
         await store.createRollout(aRollout({ phase: "failed", ending: { reason: "provisioning failed", detail } }), {
           audit: [],
-          outbox: [{ kind: "update_card", rolloutId: "rollout-1", notice: { kind: "text", text: ownWords(detail) } }],
+          outbox: [{ kind: "update_card", rolloutId: "rollout-1", notice: { kind: "text", text: asMarkdown(detail) } }],
         });
         expect((await store.getRollout("rollout-1"))?.ending?.detail).toBe(detail);
         expect(await sendAll()).toEqual([
-          { kind: "update_card", rolloutId: "rollout-1", notice: { kind: "text", text: ownWords(detail) } },
+          { kind: "update_card", rolloutId: "rollout-1", notice: { kind: "text", text: asMarkdown(detail) } },
         ]);
       });
 
@@ -776,7 +776,7 @@ function anAuditEntry(correlationId: string): AuditEntry {
 
 /** A message whose text says `text`, so tests can tell messages apart. */
 function draft(rollout: Rollout, text: string): OutboxDraft {
-  return { kind: "update_card", rolloutId: rollout.id, notice: { kind: "text", text: ownWords(text) } };
+  return { kind: "update_card", rolloutId: rollout.id, notice: { kind: "text", text: asMarkdown(text) } };
 }
 
 /** The text of a message made by `draft()` (or the card it shows). */
@@ -798,12 +798,12 @@ function allDraftKinds(rolloutId: string): OutboxDraft[] {
       notice: { kind: "card", card: "rollout", data: { endpoint: "diabetes-prod", step: 1 } },
     },
     { kind: "update_card", rolloutId, notice: { kind: "card", card: "rollout", data: { facts: [{ t: "phase" }] } } },
-    { kind: "reply_in_thread", rolloutId, text: ownWords("Approval needed"), mentions: [adele, megan] },
+    { kind: "reply_in_thread", rolloutId, text: asMarkdown("Approval needed"), mentions: [adele, megan] },
     {
       kind: "personal_message",
       rolloutId,
       conversationId: "a:1megan-personal",
-      notice: { kind: "text", text: ownWords("done") },
+      notice: { kind: "text", text: asMarkdown("done") },
     },
   ];
 }

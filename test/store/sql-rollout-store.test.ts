@@ -1,5 +1,5 @@
 // SqlRolloutStore behaviour beyond the RolloutStore port's contract.
-import { ownWords } from "../../src/core/views/markdown.js";
+import { asMarkdown } from "../support/card-markdown.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Rollout } from "../../src/ports/rollouts.js";
 import { aRollout } from "../support/a-rollout.js";
@@ -39,7 +39,7 @@ describe("SqlRolloutStore effects", () => {
     const stray = {
       kind: "update_card" as const,
       rolloutId: "rollout-2",
-      notice: { kind: "text" as const, text: ownWords("hi") },
+      notice: { kind: "text" as const, text: asMarkdown("hi") },
     };
     await expect(store.createRollout(rollout, { audit: [audit], outbox: [stray] })).rejects.toThrow(
       /rollout rollout-1 cannot send a message \(update_card\) about rollout rollout-2/,

@@ -1,4 +1,6 @@
 // The fixture builder of a stored rollout, for tests of the engine, the store and the worker.
+import type { ReconcileContext } from "../../src/core/rollout/reconcile.js";
+import type { RolloutPeople } from "../../src/core/rollout/transition.js";
 import type { Rollout } from "../../src/ports/rollouts.js";
 
 export const ROLLOUT_T0 = new Date("2026-11-29T10:00:00Z");
@@ -23,5 +25,17 @@ export function aRollout(overrides: Partial<Rollout> = {}): Rollout {
     timeline: [{ at: ROLLOUT_T0, what: "requested diabetes:2" }],
     updatedAt: ROLLOUT_T0,
     ...overrides,
+  };
+}
+
+/** What the engine is told besides the rollout: `now`, a day to approve, fast polls, one following channel. */
+export function aReconcileContext(now: Date, people: RolloutPeople): ReconcileContext {
+  return {
+    now,
+    people,
+    approvalTtlMs: 24 * 60 * 60 * 1000,
+    correlationId: "test",
+    pollMs: 1000,
+    notify: [{ serviceUrl: "https://smba.example/", channelId: "19:ml-platform" }],
   };
 }

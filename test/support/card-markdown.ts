@@ -1,8 +1,12 @@
 // Renders a card's Markdown the way a client might (CommonMark with raw HTML and bare-link detection on — the most
 // permissive reading), so a test can see whether a user-controlled value became a link, an image or HTML.
 import MarkdownIt from "markdown-it";
+import type { Markdown } from "../../src/ports/notifier.js";
 
 const markdown = new MarkdownIt({ html: true, linkify: true });
+
+/** Test text taken as Markdown as it is (a message GreenLight would have built), for stores and senders under test. */
+export const asMarkdown = (text: string): Markdown => text as Markdown;
 
 /**
  * Card text as a person reads it: Teams renders TextBlocks and facts as Markdown, so `\_` shows as `_` (GreenLight

@@ -47,9 +47,6 @@ export function msg(strings: TemplateStringsArray, ...values: (string | number |
   return out as Markdown;
 }
 
-/** GreenLight's own fixed words as Markdown (nothing in them comes from a user or from Azure). */
-export const ownWords = (text: string): Markdown => text as Markdown;
-
 /** Markdown written by GreenLight as plain text, for places Teams shows unformatted (a click's banner, a preview). */
 export function markdownToPlain(text: string): string {
   return text.replace(/\\([!-/:-@[-`{-~])/g, "$1").replace(/`([^`]*)`/g, "$1");

@@ -21,10 +21,10 @@ import {
   type Observed,
 } from "../../../src/core/rollout/reconcile.js";
 import { rolloutCardView, rolloutNotice } from "../../../src/core/rollout/rollout-card.js";
-import type { Transition, TransitionContext } from "../../../src/core/rollout/transition.js";
+import type { Transition } from "../../../src/core/rollout/transition.js";
 import type { Person } from "../../../src/ports/people.js";
 import type { Rollout, SmokeSample } from "../../../src/ports/rollouts.js";
-import { aRollout as aRolloutOf } from "../../support/a-rollout.js";
+import { aReconcileContext, aRollout as aRolloutOf } from "../../support/a-rollout.js";
 import { unescapeMarkdown } from "../../support/card-markdown.js";
 
 const T0 = new Date("2026-11-29T10:00:00Z");
@@ -46,20 +46,14 @@ const ADELE: Person = { id: "29:adele", name: "Adele Vance", aadObjectId: "8f6c4
 /** Alex again, under another Teams id (another client, a forged activity): the same object id. */
 const ALEX_ELSEWHERE: Person = { id: "29:alex-second-id", name: "A. Wilber", aadObjectId: ALEX.aadObjectId ?? "" };
 
-const ctx = (now = T0): TransitionContext & { pollMs: number } => ({
-  now,
-  people: {
+const ctx = (now = T0) =>
+  aReconcileContext(now, {
     approvers: [
       { id: "8f6c4a52-0b1e-4c3d-9a7e-1a2b3c4d5e02", name: "Megan Bowen" },
       { id: "alexw@greenlight.example", name: "Alex Wilber" },
     ],
     admins: [{ id: "8f6c4a52-0b1e-4c3d-9a7e-1a2b3c4d5e03", name: "Adele Vance" }],
-  },
-  approvalTtlMs: DAY,
-  correlationId: "test",
-  pollMs: 1000,
-  notify: [{ serviceUrl: "https://smba.example/", channelId: "19:ml-platform" }],
-});
+  });
 
 const passed: SmokeSample[] = [
   {

@@ -25,7 +25,7 @@ import { waitingForPerson } from "../../../src/core/rollout/waiting.js";
 import type { Transition } from "../../../src/core/rollout/transition.js";
 import type { RolloutCardView } from "../../../src/core/rollout/rollout-card.js";
 import type { EndpointView } from "../../../src/ports/workspace.js";
-import { aRollout as aRolloutOf } from "../../support/a-rollout.js";
+import { aReconcileContext, aRollout as aRolloutOf } from "../../support/a-rollout.js";
 import { unescapeMarkdown } from "../../support/card-markdown.js";
 
 const T0 = new Date("2026-11-29T10:00:00Z");
@@ -39,20 +39,14 @@ const ADELE: Person = {
 };
 const DAY = 24 * 60 * 60 * 1000;
 
-const ctx = (now = T0): ReconcileContext => ({
-  now,
-  people: {
+const ctx = (now = T0): ReconcileContext =>
+  aReconcileContext(now, {
     approvers: [
       { id: "8f6c4a52-0b1e-4c3d-9a7e-1a2b3c4d5e02", name: "Megan Bowen" },
       { id: "pattif@greenlight.example", name: "Patti Fernandez" },
     ],
     admins: [{ id: "adelev@greenlight.example", name: "Adele Vance" }],
-  },
-  approvalTtlMs: DAY,
-  correlationId: "test",
-  pollMs: 1000,
-  notify: [{ serviceUrl: "https://smba.example/", channelId: "19:ml-platform" }],
-});
+  });
 
 const aRollout = (overrides: Partial<Rollout> = {}): Rollout =>
   aRolloutOf({ requestedBy: ALEX, requesterConversationId: "personal-alex", ...overrides });

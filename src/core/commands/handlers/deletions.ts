@@ -17,7 +17,7 @@ import type { CommandContext } from "../command-context.js";
 import { modelText } from "../../views/model-text.js";
 import { instancesText } from "./endpoint-rows.js";
 
-import { cardPlace, refuse } from "./replies.js";
+import { cardPlace, refuse, viewerOf } from "./replies.js";
 
 /**
  * `delete <endpoint>` (admin): an approval card with what would be lost goes to the endpoint's channel; nothing is
@@ -177,8 +177,6 @@ function refusedOnCard(ctx: CommandContext, d: Deletion, error: UserError, typed
     },
   };
 }
-
-const viewerOf = (ctx: CommandContext) => ({ person: personOf(ctx.caller), roles: ctx.roles });
 
 async function store(ctx: CommandContext, before: Deletion, t: DeletionTransition): Promise<boolean> {
   const stored = await ctx.deletions.updateDeletion(t.next, before.version, { audit: t.audit, outbox: t.outbox });

@@ -12,7 +12,7 @@ import { escapeMarkdown as md, msg } from "../../views/markdown.js";
 import { minuteText } from "../../views/time.js";
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
-import { cardPlace, refuse } from "./replies.js";
+import { cardPlace, refuse, viewerOf } from "./replies.js";
 import { modelText } from "../../views/model-text.js";
 
 async function transitionContext(ctx: CommandContext, endpoint: string): Promise<TransitionContext> {
@@ -246,8 +246,6 @@ function refusedOnCard(ctx: CommandContext, r: Rollout, error: UserError, typed:
     redraw: { kind: "card", card: "rollout", data: rolloutCardView(r, viewerOf(ctx), { refusal: error, typed }) },
   };
 }
-
-const viewerOf = (ctx: CommandContext) => ({ person: personOf(ctx.caller), roles: ctx.roles });
 
 type Decision = (r: Rollout, by: Person, t: TransitionContext) => ReturnType<typeof approve>;
 
