@@ -1,31 +1,26 @@
-import type { Deletion, DeletionDraft, DeletionEffects, DeletionPreview } from "../../ports/deletions.js";
+import type { Deletion, DeletionDraft, DeletionPhase, DeletionPreview } from "../../ports/deletions.js";
 import { isDeletionFinal } from "../../ports/deletions.js";
-import type { ChannelAddress, Markdown, Mention } from "../../ports/notifier.js";
+import type { Markdown, Mention } from "../../ports/notifier.js";
 import type { Person } from "../../ports/people.js";
 import { err, ok, type Result } from "../../ports/result.js";
 import type { EndpointView, WorkspaceError } from "../../ports/workspace.js";
-import { someoneElse } from "../access/identity.js";
+import { applyChange, type Applied, type Change, type ChangeContext, type Messages } from "../change/change.js";
+import { refuseDecision, type DecisionRule, type Refusals } from "../change/decision.js";
 import { errorText, type UserError } from "../errors.js";
 import { describeTraffic, sameTraffic } from "../rollout/plan.js";
-import { GREENLIGHT } from "../rollout/transition.js";
 import { msg } from "../views/markdown.js";
 import { deletionNotice, deletionStateLine } from "./deletion-card.js";
 import { modelText } from "../views/model-text.js";
 
-/** What a deletion's change needs besides the request: the time, and the channels that hear when it ends. */
-export interface DeletionContext {
-  now: Date;
+/** What a deletion's change needs besides the request and the time. */
+export interface DeletionContext extends ChangeContext {
   /** The approvers, for whom the card refreshes while it waits. */
   approvers: readonly Mention[];
-  notify: readonly ChannelAddress[];
-  correlationId: string;
   /** How often a workspace that is busy or unreachable is tried again. */
   retryMs: number;
 }
 
-export interface DeletionTransition extends DeletionEffects {
-  next: Deletion;
-}
+export type DeletionTransition = Applied<Deletion, DeletionDraft>;
 
 /** A deletion card's buttons: the request and the version the card showed. */
 export interface DeletionTarget {
@@ -33,80 +28,54 @@ export interface DeletionTarget {
   version: number;
 }
 
-type Patch = { [K in keyof Deletion]?: Deletion[K] | undefined };
+/** When each decision on a deletion's card counts: only while it waits, and a second person confirms. */
+export const DELETION_DECISIONS = {
+  confirm: { accepts: ["awaiting_approval"], bySomeoneElse: true },
+  keep: { accepts: ["awaiting_approval"], bySomeoneElse: false },
+} as const satisfies Record<"confirm" | "keep", DecisionRule<DeletionPhase>>;
 
-interface Change {
-  set: Patch;
-  what: string;
-  by?: Person;
-  action: string;
-  outcome?: string;
-  /** Ended: the channels following the endpoint and the requester hear it. */
-  announce?: Markdown;
-  /** Only the requester hears it (someone kept the endpoint; their request expired). */
-  tellRequester?: Markdown;
-}
+const REFUSALS: Refusals<Deletion> = {
+  noun: "deletion",
+  staleNow: (d) =>
+    isDeletionFinal(d.phase)
+      ? `the deletion request has ended: ${deletionStateLine(d)}`
+      : `the request is now: ${deletionStateLine(d)}`,
+  expired: () => "deletion",
+};
 
-/** Builds a change: the next version, a timeline line, its audit row, the card redrawn, and any announcement. */
-function change(d: Deletion, c: Change, ctx: DeletionContext): DeletionTransition {
-  const merged: Record<string, unknown> = {
-    ...d,
-    ...c.set,
-    version: d.version + 1,
-    timeline: [...d.timeline, { at: ctx.now, what: c.what, ...(c.by ? { by: c.by } : {}) }],
-    updatedAt: ctx.now,
-  };
-  for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
-  const next = merged as unknown as Deletion;
-  const outbox: DeletionDraft[] = [
-    { kind: "update_deletion_card", deletionId: d.id, notice: deletionNotice(next, ctx.approvers) },
-  ];
-  if (c.announce) {
-    const notice = { kind: "text" as const, text: c.announce };
-    for (const channel of ctx.notify) outbox.push({ kind: "deletion_notice", deletionId: d.id, channel, notice });
-  }
-  const personal = c.tellRequester ?? c.announce;
-  if (personal && d.requesterConversationId) {
-    outbox.push({
-      kind: "deletion_personal_message",
-      deletionId: d.id,
-      conversationId: d.requesterConversationId,
-      notice: { kind: "text", text: personal },
-    });
-  }
-  return {
-    next,
-    audit: [
-      {
-        at: ctx.now,
-        actor: c.by ?? GREENLIGHT,
-        action: c.action,
-        target: d.endpoint,
-        outcome: c.outcome ?? "ok",
-        detail: `deletion ${d.id.slice(0, 8)}: ${c.what}`,
-        correlationId: ctx.correlationId,
-      },
-    ],
-    outbox,
-  };
-}
+const refused = (
+  d: Deletion,
+  target: DeletionTarget,
+  decision: keyof typeof DELETION_DECISIONS,
+  by: Person,
+  now: Date,
+) =>
+  refuseDecision(
+    d,
+    { id: target.deletion, version: target.version },
+    DELETION_DECISIONS[decision],
+    { by, now },
+    REFUSALS,
+  );
 
-/** Refuses a click on a card that no longer shows the request as it is, or whose time ran out (recorded or not). */
-function current(d: Deletion, target: DeletionTarget, now: Date): UserError | undefined {
-  if (target.deletion !== d.id || target.version !== d.version || d.phase !== "awaiting_approval") {
-    return {
-      code: "stale_card",
-      endpoint: d.endpoint,
-      now: isDeletionFinal(d.phase)
-        ? `the deletion request has ended: ${deletionStateLine(d)}`
-        : `the request is now: ${deletionStateLine(d)}`,
-    };
-  }
-  if (d.expiresAt && now >= d.expiresAt) {
-    return { code: "approval_expired", endpoint: d.endpoint, expiredAt: d.expiresAt, what: "deletion" };
-  }
-  return undefined;
-}
+/** A deletion's messages: its card, posts in the channels following the endpoint, direct messages to the requester. */
+const deletionMessages = (approvers: readonly Mention[]): Messages<Deletion, DeletionDraft> => ({
+  noun: "deletion",
+  card: (next) => ({ kind: "update_deletion_card", deletionId: next.id, notice: deletionNotice(next, approvers) }),
+  notice: (next, channel, notice) => ({ kind: "deletion_notice", deletionId: next.id, channel, notice }),
+  personal: (next, conversationId, notice) => ({
+    kind: "deletion_personal_message",
+    deletionId: next.id,
+    conversationId,
+    notice,
+  }),
+});
+
+const change = (d: Deletion, c: Change<Deletion>, ctx: DeletionContext): DeletionTransition =>
+  applyChange(d, c, ctx, deletionMessages(ctx.approvers));
+
+/** An ending everyone following the endpoint hears of, the requester too. */
+const announced = (text: Markdown) => ({ tellChannels: text, tellRequester: text });
 
 /**
  * An approver who did not ask for it confirms, typing the endpoint's name on the card (checked here, on the server):
@@ -119,9 +88,8 @@ export function confirmDeletion(
   typedName: string,
   ctx: DeletionContext,
 ): Result<DeletionTransition, UserError> {
-  const refused =
-    current(d, target, ctx.now) ?? someoneElse(d.requestedBy, by, { endpoint: d.endpoint, what: "deletion" });
-  if (refused) return err(refused);
+  const refusal = refused(d, target, "confirm", by, ctx.now);
+  if (refusal) return err(refusal);
   if (typedName.trim() !== d.endpoint) return err({ code: "confirmation_mismatch", endpoint: d.endpoint });
   return ok(
     change(
@@ -144,8 +112,8 @@ export function rejectDeletion(
   by: Person,
   ctx: DeletionContext,
 ): Result<DeletionTransition, UserError> {
-  const refused = current(d, target, ctx.now);
-  if (refused) return err(refused);
+  const refusal = refused(d, target, "keep", by, ctx.now);
+  if (refusal) return err(refusal);
   return ok(
     change(
       d,
@@ -267,7 +235,7 @@ export function deleted(d: Deletion, ctx: DeletionContext): DeletionTransition {
       },
       what: `deleted ${d.endpoint} and its deployments`,
       action: "deletion.delete",
-      announce: msg`Endpoint ${d.endpoint} was deleted, as ${d.requestedBy.name} asked and ${by} confirmed.`,
+      ...announced(msg`Endpoint ${d.endpoint} was deleted, as ${d.requestedBy.name} asked and ${by} confirmed.`),
     },
     ctx,
   );
@@ -289,7 +257,7 @@ function failed(d: Deletion, reason: string, ctx: DeletionContext): DeletionTran
       what: "the deletion failed",
       action: "deletion.fail",
       outcome: "failed",
-      announce: msg`Endpoint ${d.endpoint} was not deleted. ${reason}`,
+      ...announced(msg`Endpoint ${d.endpoint} was not deleted. ${reason}`),
     },
     ctx,
   );

@@ -1,8 +1,9 @@
 import type { Person } from "../../ports/people.js";
 import { err, ok, type Result } from "../../ports/result.js";
-import { isFinal, type Rollout, type RolloutPhase } from "../../ports/rollouts.js";
-import { someoneElse } from "../access/identity.js";
+import { isFinal, type Rollout } from "../../ports/rollouts.js";
+import { refuseDecision, type Refusals } from "../change/decision.js";
 import type { UserError } from "../errors.js";
+import { ROLLOUT_DECISIONS, type RolloutDecision } from "./decisions.js";
 import { msg } from "../views/markdown.js";
 import { describeTraffic, otherDeployments, trafficAfter } from "./plan.js";
 import { stateLine } from "./rollout-card.js";
@@ -18,39 +19,28 @@ export interface CardTarget {
 
 type Outcome = Result<Transition, UserError>;
 
-/**
- * Refuses a click made on a card that no longer shows the rollout as it is (step done, ended, or changed since), and
- * one whose approval has run out — whether or not the worker has recorded the expiry yet.
- */
-function current(r: Rollout, target: CardTarget, phases: readonly RolloutPhase[], now: Date): UserError | undefined {
-  if (target.rollout !== r.id || target.step !== r.step || target.version !== r.version || !phases.includes(r.phase)) {
-    return {
-      code: "stale_card",
-      endpoint: r.endpoint,
-      now: isFinal(r.phase)
-        ? `the rollout has ended (${r.phase.replace("_", " ")})`
-        : `the rollout is now: ${stateLine(r)}`,
-    };
-  }
-  if (r.expiresAt && now >= r.expiresAt) {
-    return {
-      code: "approval_expired",
-      endpoint: r.endpoint,
-      expiredAt: r.expiresAt,
-      what: r.phase === "promoted" ? "retirement" : "step",
-    };
-  }
-  return undefined;
-}
+/** How a refused click on a rollout's card is worded. */
+const REFUSALS: Refusals<Rollout> = {
+  noun: "rollout",
+  staleNow: (r) =>
+    isFinal(r.phase) ? `the rollout has ended (${r.phase.replace("_", " ")})` : `the rollout is now: ${stateLine(r)}`,
+  expired: (r) => (r.phase === "promoted" ? "retirement" : "step"),
+};
 
-/** Separation of duties: someone other than the requester decides, and GreenLight can tell them apart. */
-const notRequester = (r: Rollout, by: Person): UserError | undefined =>
-  someoneElse(r.requestedBy, by, { endpoint: r.endpoint, what: "rollout" });
+/** Refuses a click the rollout's decision table does not take now, from this person, on the card as it was shown. */
+const refused = (r: Rollout, target: CardTarget, decision: RolloutDecision, by: Person, now: Date) =>
+  refuseDecision(
+    r,
+    { id: target.rollout, version: target.version, step: target.step },
+    ROLLOUT_DECISIONS[decision],
+    { by, now },
+    REFUSALS,
+  );
 
 /** An approver approves the step the card shows: the worker applies its traffic next. */
 export function approve(r: Rollout, target: CardTarget, by: Person, ctx: TransitionContext): Outcome {
-  const refused = current(r, target, ["awaiting_approval"], ctx.now) ?? notRequester(r, by);
-  if (refused) return err(refused);
+  const refusal = refused(r, target, "approve", by, ctx.now);
+  if (refusal) return err(refusal);
   if (blockedBySmokeTest(r)) return err({ code: "smoke_test_failed", endpoint: r.endpoint });
   const traffic = describeTraffic(trafficAfter(r, r.step));
   return ok(
@@ -83,8 +73,8 @@ export function reject(
   reason: string | undefined,
   ctx: TransitionContext,
 ): Outcome {
-  const refused = current(r, target, ["awaiting_approval"], ctx.now);
-  if (refused) return err(refused);
+  const refusal = refused(r, target, "reject", by, ctx.now);
+  if (refusal) return err(refusal);
   const why = reason ? `: ${reason}` : "";
   return ok(
     restore(
@@ -109,8 +99,8 @@ export function overrideSmokeTest(
   reason: string,
   ctx: TransitionContext,
 ): Outcome {
-  const refused = current(r, target, ["awaiting_approval"], ctx.now) ?? notRequester(r, by);
-  if (refused) return err(refused);
+  const refusal = refused(r, target, "override", by, ctx.now);
+  if (refusal) return err(refusal);
   if (!blockedBySmokeTest(r)) {
     return err({ code: "stale_card", endpoint: r.endpoint, now: "the smoke test needs no override" });
   }
@@ -139,8 +129,8 @@ const ownStep = (r: Rollout, prefix: string) => {
 
 /** After the last step, an approver (not the requester) deletes the old deployment, or keeps it at 0 %. */
 export function retire(r: Rollout, target: CardTarget, by: Person, keep: boolean, ctx: TransitionContext): Outcome {
-  const refused = current(r, target, ["promoted"], ctx.now) ?? notRequester(r, by);
-  if (refused) return err(refused);
+  const refusal = refused(r, target, "retire", by, ctx.now);
+  if (refusal) return err(refusal);
   if (keep) {
     return ok(
       end(r, "completed", { what: `kept ${r.live} at 0 %`, by, action: "rollout.keep", oldDeployment: "kept" }, ctx),
@@ -166,8 +156,8 @@ export function retire(r: Rollout, target: CardTarget, by: Person, keep: boolean
  */
 export function rollBack(r: Rollout, by: Person, ctx: TransitionContext, target?: CardTarget): Outcome {
   if (target) {
-    const refused = current(r, target, [r.phase], ctx.now);
-    if (refused) return err(refused);
+    const refusal = refused(r, target, "restore", by, ctx.now);
+    if (refusal) return err(refusal);
   }
   if (isFinal(r.phase)) return err({ code: "no_active_rollout", endpoint: r.endpoint });
   if (r.phase === "retiring") {
@@ -206,8 +196,8 @@ export function rollBack(r: Rollout, by: Person, ctx: TransitionContext, target?
  * it: the worker checks that Azure still has exactly that, then asks for the next step's approval.
  */
 export function resume(r: Rollout, target: CardTarget, by: Person, ctx: TransitionContext): Outcome {
-  const refused = current(r, target, ["paused"], ctx.now) ?? notRequester(r, by);
-  if (refused) return err(refused);
+  const refusal = refused(r, target, "resume", by, ctx.now);
+  if (refusal) return err(refusal);
   const found = r.trafficSeen?.traffic;
   if (!found) {
     return err({ code: "cannot_resume", endpoint: r.endpoint, problem: "GreenLight has not read its traffic yet" });

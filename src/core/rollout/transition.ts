@@ -1,9 +1,9 @@
-import type { ChannelAddress, Markdown, Mention } from "../../ports/notifier.js";
-import type { Person } from "../../ports/people.js";
+import type { Markdown, Mention } from "../../ports/notifier.js";
 import type { Effects, OutboxDraft, Rollout, RolloutPhase, Traffic } from "../../ports/rollouts.js";
 import { isFinal } from "../../ports/rollouts.js";
-import type { AuditEntry } from "../../ports/store.js";
 import { samePerson } from "../access/identity.js";
+import { applyChange, type Change as CoreChange, type ChangeContext, type Messages } from "../change/change.js";
+import { othersWhoMayAct } from "../change/decision.js";
 import { msg, trusted } from "../views/markdown.js";
 import { expectedTraffic } from "./plan.js";
 import { rolloutNotice } from "./rollout-card.js";
@@ -14,16 +14,11 @@ export interface RolloutPeople {
   admins: readonly Mention[];
 }
 
-/** What a transition needs besides the rollout: the time, and whom to @mention when a person must act. */
-export interface TransitionContext {
-  now: Date;
+/** What a transition needs besides the rollout and the time: whom to @mention when a person must act. */
+export interface TransitionContext extends ChangeContext {
   people: RolloutPeople;
   /** How long an approval waits before the rollout expires. */
   approvalTtlMs: number;
-  /** Ties the audit rows to the log lines of the turn or worker round that made them. */
-  correlationId: string;
-  /** The channels that hear when a rollout of this endpoint starts or ends: its subscribers, or the release channel. */
-  notify: readonly ChannelAddress[];
   /** The endpoint's traffic as just read from Azure, when the change follows a read (the worker's). */
   observed?: Traffic;
 }
@@ -33,106 +28,56 @@ export interface Transition extends Effects {
   next: Rollout;
 }
 
-/** GreenLight itself, for what the worker does. */
-export const GREENLIGHT: Person = { id: "greenlight", name: "GreenLight" };
-
-/** New values of a rollout's fields; `undefined` clears an optional one. */
-type Patch = { [K in keyof Rollout]?: Rollout[K] | undefined };
-
 /** A reply in the card's thread for the people who must act now: approvers, or admins (a failed smoke test). */
 interface Ask {
   text: Markdown;
   who: keyof RolloutPeople;
 }
 
-interface Change {
-  /** The new fields. */
-  set: Patch;
-  /** Timeline and audit wording, plain text: "approved step 1 (blue 90 / green 10)". */
-  what: string;
-  by?: Person;
-  /** The audit row's action (`rollout.approve`) and outcome. */
-  action: string;
-  outcome?: string;
+type Change = Omit<CoreChange<Rollout>, "ask"> & {
   /** Who must act next: a reply in the card's thread @mentions them (a card edit notifies no one). */
   ask?: Ask;
-  /** A direct message to the requester (the rollout needs them, or it ended). */
-  tellRequester?: Markdown;
-  /** A short post in every channel that follows the endpoint (it ended or paused). */
-  tellChannels?: Markdown;
-}
+};
 
 /**
  * Builds a transition: the next version of the rollout with a timeline line, its audit row, and its messages — the
  * card redrawn in place, and the thread reply or direct message the change calls for.
  */
 export function transition(rollout: Rollout, change: Change, ctx: TransitionContext): Transition {
-  const by = change.by ?? GREENLIGHT;
-  const merged: Record<string, unknown> = {
-    ...rollout,
-    ...(ctx.observed ? { trafficSeen: { traffic: { ...ctx.observed }, at: ctx.now } } : {}),
-    ...change.set,
-    version: rollout.version + 1,
-    timeline: [...rollout.timeline, { at: ctx.now, what: change.what, ...(change.by ? { by: change.by } : {}) }],
-    updatedAt: ctx.now,
-  };
-  // Cleared fields are dropped, so the stored record never carries an undefined (exactOptionalPropertyTypes).
-  for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
-  const next = merged as unknown as Rollout;
-  const audit: AuditEntry = {
-    at: ctx.now,
-    actor: by,
-    action: change.action,
-    target: rollout.endpoint,
-    outcome: change.outcome ?? "ok",
-    detail: `rollout ${rollout.id.slice(0, 8)}: ${change.what}`,
-    correlationId: ctx.correlationId,
-  };
-  const outbox: OutboxDraft[] = [
-    { kind: "update_card", rolloutId: rollout.id, notice: rolloutNotice(next, ctx.people) },
-  ];
-  const mentions = change.ask ? whoCanAct(next, ctx.people[change.ask.who], change.by) : [];
-  if (change.ask && mentions.length > 0) {
-    outbox.push({ kind: "reply_in_thread", rolloutId: rollout.id, text: change.ask.text, mentions });
-  }
-  if (change.tellChannels) {
-    for (const channel of ctx.notify) {
-      outbox.push({
-        kind: "post_notice",
-        rolloutId: rollout.id,
-        channel,
-        notice: { kind: "text", text: change.tellChannels },
-      });
-    }
-  }
-  if (change.tellRequester && rollout.requesterConversationId) {
-    outbox.push({
-      kind: "personal_message",
-      rolloutId: rollout.id,
-      conversationId: rollout.requesterConversationId,
-      notice: { kind: "text", text: change.tellRequester },
-    });
-  }
-  return { next, audit: [audit], outbox };
+  const { ask, ...rest } = change;
+  const approvals = change.set.approvals ?? rollout.approvals;
+  const mentions = ask
+    ? othersWhoMayAct(ctx.people[ask.who], [
+        rollout.requestedBy,
+        ...(change.by ? [change.by] : []),
+        ...approvals.slice(-1).map((a) => a.by),
+      ])
+    : [];
+  return applyChange(
+    rollout,
+    {
+      ...rest,
+      set: { ...(ctx.observed ? { trafficSeen: { traffic: { ...ctx.observed }, at: ctx.now } } : {}), ...change.set },
+      ...(ask ? { ask: { text: ask.text, mentions } } : {}),
+    },
+    ctx,
+    rolloutMessages(ctx.people),
+  );
 }
 
-/**
- * The role holders to @mention: not the requester (they cannot approve their own rollout), and not the person whose
- * click led here (they are looking at the card) — so each ping is for someone who can act and has not just done so.
- */
-function whoCanAct(r: Rollout, holders: readonly Mention[], actor: Person | undefined): Person[] {
-  const excluded = [r.requestedBy, ...(actor ? [actor] : []), ...lastApprover(r)];
-  return holders.map((m) => ({ id: m.id, name: m.name })).filter((m) => !excluded.some((p) => namedBy(p, m.id)));
-}
-
-const lastApprover = (r: Rollout): Person[] => {
-  const last = r.approvals.at(-1);
-  return last ? [last.by] : [];
-};
-
-/** Whether a roles-file id (object id or UPN) or Teams id names this person. */
-const namedBy = (p: Person, id: string): boolean =>
-  samePerson(p, { id, name: "", ...(id.includes("@") ? { upn: id } : { aadObjectId: id }) }) === "same";
+/** A rollout's messages: its card in the release channel, replies in the card's thread, posts, direct messages. */
+export const rolloutMessages = (people: RolloutPeople): Messages<Rollout, OutboxDraft> => ({
+  noun: "rollout",
+  card: (next) => ({ kind: "update_card", rolloutId: next.id, notice: rolloutNotice(next, people) }),
+  reply: (next, text, mentions) => ({ kind: "reply_in_thread", rolloutId: next.id, text, mentions }),
+  notice: (next, channel, notice) => ({ kind: "post_notice", rolloutId: next.id, channel, notice }),
+  personal: (next, conversationId, notice) => ({
+    kind: "personal_message",
+    rolloutId: next.id,
+    conversationId,
+    notice,
+  }),
+});
 
 /**
  * Starts putting the starting traffic back (retried until Azure takes it); the rollout then ends as `then`. What
@@ -237,6 +182,3 @@ const ENDED: Record<Parameters<typeof end>[1], string> = {
   expired: "expired",
   rolled_back: "was rolled back",
 };
-
-/** Whether the rollout still runs (not ended). */
-export const isActive = (rollout: Rollout): boolean => !isFinal(rollout.phase);
