@@ -1,6 +1,5 @@
 import type { Markdown, Mention } from "../../ports/notifier.js";
 import type { Effects, OutboxDraft, Rollout, RolloutPhase, Traffic } from "../../ports/rollouts.js";
-import { isFinal } from "../../ports/rollouts.js";
 import { samePerson } from "../access/identity.js";
 import { applyChange, type Change as CoreChange, type ChangeContext, type Messages } from "../change/change.js";
 import { othersWhoMayAct } from "../change/decision.js";
