@@ -1,6 +1,8 @@
 import type { Deletion, DeletionPhase } from "../../ports/deletions.js";
 import type { Mention, Notice } from "../../ports/notifier.js";
-import { samePerson, type Viewer } from "../access/identity.js";
+import type { Viewer } from "../access/identity.js";
+import { mayDecide } from "../change/decision.js";
+import { DELETION_DECISIONS } from "./decisions.js";
 import { isAllowed } from "../access/policy.js";
 import { describeTraffic } from "../rollout/plan.js";
 import { refusalText, type UserError } from "../errors.js";
@@ -62,7 +64,7 @@ export function deletionCardView(
   const traffic = d.preview.traffic;
   const requests = d.preview.recentRequests;
   const approver = viewer !== undefined && isAllowed("deletion.approve", viewer.roles);
-  const second = viewer !== undefined && samePerson(d.requestedBy, viewer.person) === "different";
+  const second = viewer !== undefined && mayDecide(DELETION_DECISIONS.confirm, d.requestedBy, viewer.person);
   const canConfirm = waiting && approver && second;
   const canKeep = waiting && viewer !== undefined && isAllowed("deletion.reject", viewer.roles);
   return {

@@ -1,15 +1,16 @@
-import type { Deletion, DeletionDraft, DeletionPhase, DeletionPreview } from "../../ports/deletions.js";
+import type { Deletion, DeletionDraft, DeletionPreview } from "../../ports/deletions.js";
 import { isDeletionFinal } from "../../ports/deletions.js";
 import type { Markdown, Mention } from "../../ports/notifier.js";
 import type { Person } from "../../ports/people.js";
 import { err, ok, type Result } from "../../ports/result.js";
 import type { EndpointView, WorkspaceError } from "../../ports/workspace.js";
 import { applyChange, type Applied, type Change, type ChangeContext, type Messages } from "../change/change.js";
-import { refuseDecision, type DecisionRule, type Refusals } from "../change/decision.js";
+import { refuseDecision, type Refusals } from "../change/decision.js";
 import { errorText, type UserError } from "../errors.js";
 import { describeTraffic, sameTraffic } from "../rollout/plan.js";
 import { msg } from "../views/markdown.js";
 import { deletionNotice, deletionStateLine } from "./deletion-card.js";
+import { DELETION_DECISIONS, type DeletionCardDecision } from "./decisions.js";
 import { modelText } from "../views/model-text.js";
 
 /** What a deletion's change needs besides the request and the time. */
@@ -28,12 +29,6 @@ export interface DeletionTarget {
   version: number;
 }
 
-/** When each decision on a deletion's card counts: only while it waits, and a second person confirms. */
-export const DELETION_DECISIONS = {
-  confirm: { accepts: ["awaiting_approval"], bySomeoneElse: true },
-  keep: { accepts: ["awaiting_approval"], bySomeoneElse: false },
-} as const satisfies Record<"confirm" | "keep", DecisionRule<DeletionPhase>>;
-
 const REFUSALS: Refusals<Deletion> = {
   noun: "deletion",
   staleNow: (d) =>
@@ -43,13 +38,7 @@ const REFUSALS: Refusals<Deletion> = {
   expired: () => "deletion",
 };
 
-const refused = (
-  d: Deletion,
-  target: DeletionTarget,
-  decision: keyof typeof DELETION_DECISIONS,
-  by: Person,
-  now: Date,
-) =>
+const refused = (d: Deletion, target: DeletionTarget, decision: DeletionCardDecision, by: Person, now: Date) =>
   refuseDecision(
     d,
     { id: target.deletion, version: target.version },

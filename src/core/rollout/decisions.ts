@@ -2,7 +2,7 @@ import type { RolloutPhase } from "../../ports/rollouts.js";
 import type { DecisionRule } from "../change/decision.js";
 
 /** The decisions a person makes on a rollout's card. */
-export type RolloutDecision = "approve" | "reject" | "override" | "retire" | "resume" | "restore";
+export type RolloutCardDecision = "approve" | "reject" | "override" | "retire" | "resume" | "restore";
 
 /**
  * When each decision counts: the phases that take it, and whether the requester must leave it to someone else. The
@@ -15,4 +15,4 @@ export const ROLLOUT_DECISIONS = {
   retire: { accepts: ["promoted"], bySomeoneElse: true },
   resume: { accepts: ["paused"], bySomeoneElse: true },
   restore: { accepts: "any", bySomeoneElse: false },
-} as const satisfies Record<RolloutDecision, DecisionRule<RolloutPhase>>;
+} as const satisfies Record<RolloutCardDecision, DecisionRule<RolloutPhase>>;

@@ -3,7 +3,7 @@ import { err, ok, type Result } from "../../ports/result.js";
 import { isFinal, type Rollout } from "../../ports/rollouts.js";
 import { refuseDecision, type Refusals } from "../change/decision.js";
 import type { UserError } from "../errors.js";
-import { ROLLOUT_DECISIONS, type RolloutDecision } from "./decisions.js";
+import { ROLLOUT_DECISIONS, type RolloutCardDecision } from "./decisions.js";
 import { msg } from "../views/markdown.js";
 import { describeTraffic, otherDeployments, trafficAfter } from "./plan.js";
 import { stateLine } from "./rollout-card.js";
@@ -28,7 +28,7 @@ const REFUSALS: Refusals<Rollout> = {
 };
 
 /** Refuses a click the rollout's decision table does not take now, from this person, on the card as it was shown. */
-const refused = (r: Rollout, target: CardTarget, decision: RolloutDecision, by: Person, now: Date) =>
+const refused = (r: Rollout, target: CardTarget, decision: RolloutCardDecision, by: Person, now: Date) =>
   refuseDecision(
     r,
     { id: target.rollout, version: target.version, step: target.step },

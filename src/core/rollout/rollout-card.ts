@@ -7,6 +7,8 @@ import { escapeMarkdown as md } from "../views/markdown.js";
 import { clockText, minuteText, timeOfDayText } from "../views/time.js";
 import { describeTraffic, trafficAfter, trafficBefore } from "./plan.js";
 import { blockedBySmokeTest } from "./waiting.js";
+import { mayDecide } from "../change/decision.js";
+import { ROLLOUT_DECISIONS, type RolloutCardDecision } from "./decisions.js";
 import { smokeView, type SmokeView } from "./smoke-test-view.js";
 
 /**
@@ -201,27 +203,27 @@ function oldDeploymentText(r: Rollout): string {
 /** The buttons `viewer` may use now: their roles allow it, and a decision that needs a second person is not theirs. */
 function actionsFor(r: Rollout, viewer: Viewer): RolloutCardView["actions"] {
   const may = (action: Action): boolean => isAllowed(action, viewer.roles);
-  const second = samePerson(r.requestedBy, viewer.person) === "different";
+  const decides = (d: RolloutCardDecision): boolean => mayDecide(ROLLOUT_DECISIONS[d], r.requestedBy, viewer.person);
   switch (r.phase) {
     case "awaiting_approval":
       if (blockedBySmokeTest(r)) {
         return {
-          ...(may("rollout.override") && second ? { override: true } : {}),
+          ...(may("rollout.override") && decides("override") ? { override: true } : {}),
           ...(may("rollout.reject") ? { reject: true } : {}),
         };
       }
       return {
-        ...(may("rollout.approve") && second ? { approve: { title: `Approve step ${r.step + 1}` } } : {}),
+        ...(may("rollout.approve") && decides("approve") ? { approve: { title: `Approve step ${r.step + 1}` } } : {}),
         ...(may("rollout.reject") ? { reject: true } : {}),
       };
     case "promoted":
-      return may("rollout.retire") && second
+      return may("rollout.retire") && decides("retire")
         ? { retire: { title: `Retire ${md(r.live)}` }, keep: { title: `Keep ${md(r.live)}` } }
         : {};
     case "paused": {
       const found = r.trafficSeen?.traffic;
       return {
-        ...(may("rollout.resume") && second && found
+        ...(may("rollout.resume") && decides("resume") && found
           ? { resume: { title: `Continue from ${md(describeTraffic(found))}` } }
           : {}),
         ...(may("rollout.restore") ? { restore: { title: `Restore ${md(describeTraffic(r.startTraffic))}` } } : {}),
