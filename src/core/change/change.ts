@@ -65,7 +65,10 @@ export interface Change<S> {
  */
 export interface Messages<S, D> {
   noun: ChangeNoun;
-  card(next: S): D;
+  /** Posts the card in its channel (a new request). */
+  post(next: S): D;
+  /** Redraws the card in place. */
+  update(next: S): D;
   reply?(next: S, text: Markdown, mentions: Person[]): D;
   notice(next: S, channel: ChannelAddress, notice: Notice): D;
   personal(next: S, conversationId: string, notice: Notice): D;
@@ -98,7 +101,7 @@ export function applyChange<S extends Versioned, D>(
   // Cleared fields are dropped, so the stored record never carries an undefined (exactOptionalPropertyTypes).
   for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
   const next = merged as unknown as S;
-  const outbox: D[] = [messages.card(next)];
+  const outbox: D[] = [messages.update(next)];
   if (change.ask && change.ask.mentions.length > 0) {
     if (!messages.reply) throw new Error(`a ${messages.noun} card has no thread to ask in`);
     outbox.push(messages.reply(next, change.ask.text, change.ask.mentions));

@@ -1,7 +1,7 @@
-import type { ChannelAddress } from "../../ports/notifier.js";
+import type { ChannelAddress, Markdown } from "../../ports/notifier.js";
 import type { Person } from "../../ports/people.js";
-import type { AuditEntry } from "../../ports/store.js";
-import { auditRow, type ChangeContext, type ChangeNoun, type Versioned } from "./change.js";
+import type { EndpointView } from "../../ports/workspace.js";
+import { auditRow, type Applied, type ChangeContext, type Messages, type Versioned } from "./change.js";
 
 /** Who asks for a change, and where: a personal chat is where they hear how it goes. */
 export interface Requester {
@@ -24,7 +24,8 @@ export interface Opening {
   detail: string;
 }
 
-type Opened = Pick<
+/** The fields every request starts with; its kind adds its own. */
+export type Opened = Pick<
   Versioned,
   | "id"
   | "endpoint"
@@ -37,14 +38,19 @@ type Opened = Pick<
   | "updatedAt"
 >;
 
-/** Version 1 of a request with its first timeline line, and the audit row of the asking. */
-export function openRequest(
-  noun: ChangeNoun,
+/**
+ * A new request: version 1 with its first timeline line, the audit row of the asking, its card posted, and — when it
+ * says something to them — a post in the channels following the endpoint (not the card's own: it sees the card).
+ */
+export function request<S extends Versioned, D>(
   o: Opening,
-  ctx: Omit<ChangeContext, "notify">,
-): { opened: Opened; audit: AuditEntry[] } {
+  build: (opened: Opened) => S,
+  ctx: ChangeContext,
+  messages: Messages<S, D>,
+  tellChannels?: Markdown,
+): Applied<S, D> {
   const by = o.requester.person;
-  const opened: Opened = {
+  const next = build({
     id: o.id,
     endpoint: o.endpoint,
     version: 1,
@@ -54,6 +60,19 @@ export function openRequest(
     ...(o.requester.personalConversationId ? { requesterConversationId: o.requester.personalConversationId } : {}),
     timeline: [{ at: ctx.now, what: o.what, by }],
     updatedAt: ctx.now,
+  });
+  const told = tellChannels
+    ? ctx.notify
+        .filter((c) => c.channelId !== o.channel.channelId)
+        .map((c) => messages.notice(next, c, { kind: "text", text: tellChannels }))
+    : [];
+  return {
+    next,
+    audit: [auditRow(messages.noun, next, { by, action: o.action, outcome: "ok", what: o.detail, ctx })],
+    outbox: [messages.post(next), ...told],
   };
-  return { opened, audit: [auditRow(noun, o, { by, action: o.action, outcome: "ok", what: o.detail, ctx })] };
 }
+
+/** Why no change can be opened on this endpoint, if none can: GreenLight shows Kubernetes endpoints read-only. */
+export const readOnlyReason = (endpoint: Pick<EndpointView, "computeType">): string | undefined =>
+  endpoint.computeType === "Managed" ? undefined : "it is a Kubernetes endpoint, which GreenLight shows read-only";

@@ -1,11 +1,13 @@
 import type { Deletion, DeletionDraft, DeletionPreview } from "../../ports/deletions.js";
 import { isDeletionFinal } from "../../ports/deletions.js";
-import type { Markdown, Mention } from "../../ports/notifier.js";
+import type { ChannelAddress, Markdown, Mention } from "../../ports/notifier.js";
 import type { Person } from "../../ports/people.js";
 import { err, ok, type Result } from "../../ports/result.js";
 import type { EndpointView, WorkspaceError } from "../../ports/workspace.js";
 import { applyChange, type Applied, type Change, type ChangeContext, type Messages } from "../change/change.js";
 import { refuseDecision, type Refusals } from "../change/decision.js";
+import { readOnlyReason, request, type Opened, type Requester } from "../change/request.js";
+import { instancesText } from "../views/instances-text.js";
 import { errorText, type UserError } from "../errors.js";
 import { describeTraffic, sameTraffic } from "../rollout/plan.js";
 import { msg } from "../views/markdown.js";
@@ -50,7 +52,8 @@ const refused = (d: Deletion, target: DeletionTarget, decision: DeletionCardDeci
 /** A deletion's messages: its card, posts in the channels following the endpoint, direct messages to the requester. */
 const deletionMessages = (approvers: readonly Mention[]): Messages<Deletion, DeletionDraft> => ({
   noun: "deletion",
-  card: (next) => ({ kind: "update_deletion_card", deletionId: next.id, notice: deletionNotice(next, approvers) }),
+  post: (next) => ({ kind: "post_deletion_card", deletionId: next.id, notice: deletionNotice(next, approvers) }),
+  update: (next) => ({ kind: "update_deletion_card", deletionId: next.id, notice: deletionNotice(next, approvers) }),
   notice: (next, channel, notice) => ({ kind: "deletion_notice", deletionId: next.id, channel, notice }),
   personal: (next, conversationId, notice) => ({
     kind: "deletion_personal_message",
@@ -65,6 +68,68 @@ const change = (d: Deletion, c: Change<Deletion>, ctx: DeletionContext): Deletio
 
 /** An ending everyone following the endpoint hears of, the requester too. */
 const announced = (text: Markdown) => ({ tellChannels: text, tellRequester: text });
+
+/** What `delete` read from Azure, and who asked where. */
+export interface DeletionRequest {
+  id: string;
+  requester: Requester;
+  endpoint: EndpointView;
+  /** Scoring requests per deployment in the last day, when the workspace could say. */
+  recentRequests: Result<Record<string, number> | undefined, WorkspaceError>;
+  /** Where its card goes (a channel subscribed to the endpoint, the release channel, or the channel asked in). */
+  channel: ChannelAddress | undefined;
+}
+
+/**
+ * An admin asks to delete an endpoint: an approval card with what would be lost is posted; nothing is deleted until an
+ * approver other than them confirms before it expires. Refused for a Kubernetes endpoint and with no channel for its
+ * card.
+ */
+export function requestDeletion(
+  req: DeletionRequest,
+  ttlMs: number,
+  ctx: DeletionContext,
+): Result<DeletionTransition, UserError> {
+  const { endpoint } = req;
+  const readOnly = readOnlyReason(endpoint);
+  if (readOnly) return err({ code: "cannot_delete", endpoint: endpoint.name, problem: readOnly });
+  if (!req.channel) {
+    return err({
+      code: "cannot_delete",
+      endpoint: endpoint.name,
+      problem: "no release channel is set up for its approval card; ask in a channel instead",
+    });
+  }
+  const recent = req.recentRequests;
+  const expiresAt = new Date(ctx.now.getTime() + ttlMs);
+  const opening = {
+    id: req.id,
+    endpoint: endpoint.name,
+    channel: req.channel,
+    requester: req.requester,
+    what: `asked to delete ${endpoint.name}`,
+    action: "deletion.request",
+    detail: `${endpoint.deployments.length} deployment(s)`,
+  };
+  const deletion = (opened: Opened): Deletion => ({
+    ...opened,
+    phase: "awaiting_approval",
+    preview: {
+      ...(endpoint.scoringUri ? { scoringUri: endpoint.scoringUri } : {}),
+      traffic: { ...endpoint.traffic },
+      deployments: endpoint.deployments.map((d) => ({
+        name: d.name,
+        model: modelText(d.model),
+        state: d.state,
+        instances: instancesText(d.scale, d.instanceType),
+      })),
+      ...(recent.ok && recent.value ? { recentRequests: recent.value } : {}),
+    },
+    expiresAt,
+    nextRunAt: expiresAt,
+  });
+  return ok(request(opening, deletion, ctx, deletionMessages(ctx.approvers)));
+}
 
 /**
  * An approver who did not ask for it confirms, typing the endpoint's name on the card (checked here, on the server):

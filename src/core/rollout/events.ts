@@ -1,13 +1,18 @@
+import type { ChannelAddress } from "../../ports/notifier.js";
 import type { Person } from "../../ports/people.js";
+import type { EndpointView, WorkspaceError } from "../../ports/workspace.js";
 import { err, ok, type Result } from "../../ports/result.js";
 import { isFinal, type Rollout } from "../../ports/rollouts.js";
 import { refuseDecision, type Refusals } from "../change/decision.js";
+import { readOnlyReason, request, type Opened, type Requester } from "../change/request.js";
+import { modelText } from "../views/model-text.js";
 import type { UserError } from "../errors.js";
 import { ROLLOUT_DECISIONS, type RolloutCardDecision } from "./decisions.js";
 import { msg } from "../views/markdown.js";
-import { describeTraffic, otherDeployments, trafficAfter } from "./plan.js";
+import { describeTraffic, otherDeployments, parsePlan, PLAN_TAG, trafficAfter } from "./plan.js";
 import { stateLine } from "./rollout-card.js";
-import { end, restore, transition, type Transition, type TransitionContext } from "./transition.js";
+import { end, restore, rolloutMessages, transition, type Transition, type TransitionContext } from "./transition.js";
+import { chooseSlots } from "./slots.js";
 import { blockedBySmokeTest } from "./waiting.js";
 
 /** What a card button says it acts on: a click is bound to exactly this rollout, step and version. */
@@ -36,6 +41,73 @@ const refused = (r: Rollout, target: CardTarget, decision: RolloutCardDecision, 
     { by, now },
     REFUSALS,
   );
+
+/** What `deploy` read from Azure, and who asked where. */
+export interface RolloutRequest {
+  id: string;
+  requester: Requester;
+  endpoint: EndpointView;
+  /** The model version as the registry has it, or why it could not be read. */
+  model: Result<{ model: string; version: string }, WorkspaceError>;
+  /** Where its card goes (a channel subscribed to the endpoint, the release channel, or the channel asked in). */
+  channel: ChannelAddress | undefined;
+}
+
+/**
+ * A person asks for a rollout: the new version goes in the free slot (green beside a live blue) as a copy of the live
+ * deployment, at 0 % traffic, with the endpoint's plan; its card is posted and the channels following the endpoint
+ * hear of it. Refused for a Kubernetes endpoint, a model version that is not registered or is live already, traffic
+ * not on one deployment, a bad plan tag, and with no channel for its card.
+ */
+export function requestRollout(req: RolloutRequest, ctx: TransitionContext): Outcome {
+  const { endpoint } = req;
+  const cannot = (problem: string): Outcome => err({ code: "cannot_deploy", endpoint: endpoint.name, problem });
+  const readOnly = readOnlyReason(endpoint);
+  if (readOnly) return cannot(readOnly);
+  if (!req.model.ok) return err(req.model.error);
+  const registered = req.model.value;
+  const slots = chooseSlots(endpoint);
+  if (!slots.ok) return cannot(slots.problem);
+  const wanted = `${registered.model}:${registered.version}`;
+  const liveModel = endpoint.deployments.find((d) => d.name === slots.live)?.model;
+  if (liveModel && modelText(liveModel).toLowerCase() === wanted.toLowerCase()) {
+    return cannot(
+      `${wanted} is what ${slots.live} serves already, with all of its traffic. Name another version (type models ${registered.model})`,
+    );
+  }
+  const plan = parsePlan(endpoint.tags[PLAN_TAG]);
+  if (!plan.ok) return cannot(plan.problem);
+  if (!req.channel) {
+    return cannot(
+      "no release channel is set up for its approval card (RELEASE_CHANNEL_ID); run deploy in a channel instead",
+    );
+  }
+  const opening = {
+    id: req.id,
+    endpoint: endpoint.name,
+    channel: req.channel,
+    requester: req.requester,
+    what: `requested ${wanted} in ${slots.candidate}`,
+    action: "rollout.request",
+    detail: `${wanted} in ${slots.candidate}`,
+  };
+  const rollout = (opened: Opened): Rollout => ({
+    ...opened,
+    model: { name: registered.model, version: registered.version },
+    live: slots.live,
+    ...(liveModel ? { liveModel: modelText(liveModel) } : {}),
+    candidate: slots.candidate,
+    startTraffic: { ...endpoint.traffic },
+    trafficSeen: { traffic: { ...endpoint.traffic }, at: ctx.now },
+    plan: plan.plan,
+    step: 0,
+    phase: "requested",
+    approvals: [],
+    nextRunAt: ctx.now,
+  });
+  const started = msg`${req.requester.person.name} started a rollout of ${wanted} to ${endpoint.name}.`;
+  return ok(request(opening, rollout, ctx, rolloutMessages(ctx.people), started));
+}
 
 /** An approver approves the step the card shows: the worker applies its traffic next. */
 export function approve(r: Rollout, target: CardTarget, by: Person, ctx: TransitionContext): Outcome {

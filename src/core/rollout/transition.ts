@@ -67,7 +67,8 @@ export function transition(rollout: Rollout, change: Change, ctx: TransitionCont
 /** A rollout's messages: its card in the release channel, replies in the card's thread, posts, direct messages. */
 export const rolloutMessages = (people: RolloutPeople): Messages<Rollout, OutboxDraft> => ({
   noun: "rollout",
-  card: (next) => ({ kind: "update_card", rolloutId: next.id, notice: rolloutNotice(next, people) }),
+  post: (next) => ({ kind: "post_card", rolloutId: next.id, notice: rolloutNotice(next, people) }),
+  update: (next) => ({ kind: "update_card", rolloutId: next.id, notice: rolloutNotice(next, people) }),
   reply: (next, text, mentions) => ({ kind: "reply_in_thread", rolloutId: next.id, text, mentions }),
   notice: (next, channel, notice) => ({ kind: "post_notice", rolloutId: next.id, channel, notice }),
   personal: (next, conversationId, notice) => ({

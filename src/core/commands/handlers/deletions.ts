@@ -3,26 +3,27 @@ import { personOf } from "../../access/identity.js";
 import {
   confirmDeletion,
   rejectDeletion,
+  requestDeletion as askToDelete,
   type DeletionContext,
   type DeletionTarget,
   type DeletionTransition,
 } from "../../deletion/deletion.js";
-import { deletionCardView, deletionNotice, deletionStateLine } from "../../deletion/deletion-card.js";
+import { deletionCardView, deletionStateLine } from "../../deletion/deletion-card.js";
 import type { UserError } from "../../errors.js";
-import { cardChannel, followingChannels } from "../../rollout/channels.js";
 import { stateLine } from "../../rollout/rollout-card.js";
-import { code, msg } from "../../views/markdown.js";
+import { msg } from "../../views/markdown.js";
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
-import { modelText } from "../../views/model-text.js";
-import { instancesText } from "./endpoint-rows.js";
+import { cardChannelOf, cardPlace, changeContext, refuse, requesterOf, viewerOf } from "./replies.js";
 
-import { cardPlace, refuse, viewerOf } from "./replies.js";
+async function deletionContext(ctx: CommandContext, endpoint: string): Promise<DeletionContext> {
+  return { ...(await changeContext(ctx, endpoint)), approvers: ctx.rolloutSettings.people.approvers, retryMs: 5000 };
+}
 
 /**
  * `delete <endpoint>` (admin): an approval card with what would be lost goes to the endpoint's channel; nothing is
- * deleted until an approver other than the requester confirms there by typing the name. Refused during a rollout and
- * for Kubernetes endpoints.
+ * deleted until an approver other than the requester confirms there by typing the name. Refused during a rollout, while
+ * another request waits, and as the core's `requestDeletion` says.
  */
 export async function requestDeletion(ctx: CommandContext, endpointName: string): Promise<Reply> {
   const pending = await ctx.deletions.pendingDeletion(endpointName);
@@ -39,71 +40,20 @@ export async function requestDeletion(ctx: CommandContext, endpointName: string)
   const found = await ctx.workspace.getEndpoint(endpointName);
   if (!found.ok) return refuse(found.error);
   const endpoint = found.value;
-  if (endpoint.computeType !== "Managed") {
-    return refuse({
-      code: "cannot_delete",
-      endpoint: endpoint.name,
-      problem: "it is a Kubernetes endpoint, which GreenLight shows read-only",
-    });
-  }
-  const channel =
-    (await cardChannel(ctx.subscriptions, endpoint.name, ctx.rolloutSettings.releaseChannel)) ?? ctx.where.channel;
-  if (!channel) {
-    return refuse({
-      code: "cannot_delete",
-      endpoint: endpoint.name,
-      problem: "no release channel is set up for its approval card; ask in a channel instead",
-    });
-  }
-  const recent = await ctx.workspace.recentRequests(endpoint.name, 24);
-  const now = ctx.clock.now();
-  const by = personOf(ctx.caller);
-  const expiresAt = new Date(now.getTime() + ctx.rolloutSettings.approvalTtlMs);
-  const deletion: Deletion = {
-    id: ctx.newId(),
-    endpoint: endpoint.name,
-    phase: "awaiting_approval",
-    version: 1,
-    requestedBy: by,
-    requestedAt: now,
-    preview: {
-      ...(endpoint.scoringUri ? { scoringUri: endpoint.scoringUri } : {}),
-      traffic: { ...endpoint.traffic },
-      deployments: endpoint.deployments.map((d) => ({
-        name: d.name,
-        model: modelText(d.model),
-        state: d.state,
-        instances: instancesText(d.scale, d.instanceType).replace(/\\/g, ""),
-      })),
-      ...(recent.ok && recent.value ? { recentRequests: recent.value } : {}),
+  const requested = askToDelete(
+    {
+      id: ctx.newId(),
+      requester: requesterOf(ctx),
+      endpoint,
+      recentRequests: await ctx.workspace.recentRequests(endpoint.name, 24),
+      channel: await cardChannelOf(ctx, endpoint.name),
     },
-    expiresAt,
-    nextRunAt: expiresAt,
-    channel,
-    ...(ctx.where.personal ? { requesterConversationId: ctx.where.conversationId } : {}),
-    timeline: [{ at: now, what: `asked to delete ${endpoint.name}`, by }],
-    updatedAt: now,
-  };
-  const created = await ctx.deletions.createDeletion(deletion, {
-    audit: [
-      {
-        at: now,
-        actor: by,
-        action: "deletion.request",
-        target: endpoint.name,
-        outcome: "ok",
-        detail: `deletion ${deletion.id.slice(0, 8)}: ${endpoint.deployments.length} deployment(s)`,
-        correlationId: ctx.correlationId,
-      },
-    ],
-    outbox: [
-      {
-        kind: "post_deletion_card",
-        deletionId: deletion.id,
-        notice: deletionNotice(deletion, ctx.rolloutSettings.people.approvers),
-      },
-    ],
-  });
+    ctx.rolloutSettings.approvalTtlMs,
+    await deletionContext(ctx, endpoint.name),
+  );
+  if (!requested.ok) return refuse(requested.error);
+  const { next: d, audit, outbox } = requested.value;
+  const created = await ctx.deletions.createDeletion(d, { audit, outbox });
   if (!created.created) {
     return refuse({
       code: "deletion_pending",
@@ -114,7 +64,7 @@ export async function requestDeletion(ctx: CommandContext, endpointName: string)
   ctx.wakeWorker();
   return {
     kind: "text",
-    text: msg`Asked to delete ${endpoint.name} and its ${endpoint.deployments.length} deployment(s). Nothing is deleted until an approver other than you confirms on the card ${cardPlace(ctx, channel)} by typing its name.`,
+    text: msg`Asked to delete ${d.endpoint} and its ${d.preview.deployments.length} deployment(s). Nothing is deleted until an approver other than you confirms on the card ${cardPlace(ctx, d.channel)} by typing its name.`,
   };
 }
 
@@ -127,13 +77,7 @@ export async function decideDeletion(
   const deletion = await ctx.deletions.getDeletion(target.deletion);
   if (!deletion)
     return refuse({ code: "stale_card", endpoint: "this endpoint", now: "GreenLight has no such request" });
-  const dctx: DeletionContext = {
-    now: ctx.clock.now(),
-    approvers: ctx.rolloutSettings.people.approvers,
-    notify: await followingChannels(ctx.subscriptions, deletion.endpoint, ctx.rolloutSettings.releaseChannel),
-    correlationId: ctx.correlationId,
-    retryMs: 5000,
-  };
+  const dctx = await deletionContext(ctx, deletion.endpoint);
   const by = personOf(ctx.caller);
   const changed =
     typed === undefined
@@ -182,18 +126,4 @@ async function store(ctx: CommandContext, before: Deletion, t: DeletionTransitio
   const stored = await ctx.deletions.updateDeletion(t.next, before.version, { audit: t.audit, outbox: t.outbox });
   if (stored) ctx.wakeWorker();
   return stored;
-}
-
-/** `samples remove <endpoint> [name]` (admin): the stored samples go, also those of an endpoint that was deleted. */
-export async function removeSamples(ctx: CommandContext, endpoint: string, sample: string | undefined): Promise<Reply> {
-  const removed = await ctx.store.removeSamples(endpoint, sample);
-  return {
-    kind: "text",
-    text:
-      removed === 0
-        ? sample
-          ? msg`${endpoint} has no stored sample named '${sample}'. Type ${code(`samples ${endpoint}`)} to see its samples.`
-          : msg`${endpoint} has no stored samples.`
-        : msg`Removed ${removed} sample(s) of ${endpoint}.`,
-  };
 }

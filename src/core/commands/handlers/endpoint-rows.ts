@@ -1,5 +1,6 @@
 import type { AuthMode, DeploymentView, EndpointView, InstanceScale } from "../../../ports/workspace.js";
 import { escapeMarkdown } from "../../views/markdown.js";
+import { instancesText as plainInstancesText } from "../../views/instances-text.js";
 import { modelText } from "../../views/model-text.js";
 import type { DeploymentRow } from "../../views/views.js";
 
@@ -25,15 +26,6 @@ export function deploymentRow(endpoint: EndpointView, d: DeploymentView): Deploy
 export const authModeText = (mode: AuthMode): string =>
   escapeMarkdown(typeof mode === "string" ? mode : `${mode.other || "(none)"} (not known to GreenLight)`);
 
-/** "2 × Standard_DS3_v2", "autoscale 1–5 × …": only what Azure said, never a count it did not send. */
-export function instancesText(scale: InstanceScale, instanceType: string): string {
-  const type = instanceType ? ` × ${escapeMarkdown(instanceType)}` : "";
-  switch (scale.kind) {
-    case "fixed":
-      return `${scale.count}${type}`;
-    case "autoscale":
-      return `autoscale ${scale.min ?? "?"}–${scale.max ?? "?"}${type}`;
-    case "unknown":
-      return `not reported${type}`;
-  }
-}
+/** "2 × Standard\_DS3\_v2": a deployment's instances, escaped for a card. */
+export const instancesText = (scale: InstanceScale, instanceType: string): string =>
+  escapeMarkdown(plainInstancesText(scale, instanceType));

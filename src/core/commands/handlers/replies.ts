@@ -1,5 +1,8 @@
 import type { ChannelAddress } from "../../../ports/notifier.js";
 import { personOf, type Viewer } from "../../access/identity.js";
+import type { ChangeContext } from "../../change/change.js";
+import type { Requester } from "../../change/request.js";
+import { cardChannel, followingChannels } from "../../rollout/channels.js";
 import type { UserError } from "../../errors.js";
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
@@ -15,3 +18,20 @@ export function cardPlace(ctx: CommandContext, channel: ChannelAddress): string 
   if (channel.channelId === ctx.rolloutSettings.releaseChannel?.channelId) return "in the release channel";
   return "in the channel subscribed to it";
 }
+
+/** The caller as the requester of a change; asked in a personal chat, they hear there how it goes. */
+export const requesterOf = (ctx: CommandContext): Requester => ({
+  person: personOf(ctx.caller),
+  ...(ctx.where.personal ? { personalConversationId: ctx.where.conversationId } : {}),
+});
+
+/** Where a new change's card goes: a channel subscribed to the endpoint, the release channel, or this channel. */
+export const cardChannelOf = async (ctx: CommandContext, endpoint: string): Promise<ChannelAddress | undefined> =>
+  (await cardChannel(ctx.subscriptions, endpoint, ctx.rolloutSettings.releaseChannel)) ?? ctx.where.channel;
+
+/** What a change decided in this turn needs: the time, this turn's correlation id, the channels following it. */
+export const changeContext = async (ctx: CommandContext, endpoint: string): Promise<ChangeContext> => ({
+  now: ctx.clock.now(),
+  correlationId: ctx.correlationId,
+  notify: await followingChannels(ctx.subscriptions, endpoint, ctx.rolloutSettings.releaseChannel),
+});

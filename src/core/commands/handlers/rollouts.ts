@@ -2,34 +2,37 @@ import type { Rollout } from "../../../ports/rollouts.js";
 import type { Person } from "../../../ports/people.js";
 import { personOf } from "../../access/identity.js";
 import type { UserError } from "../../errors.js";
-import { approve, overrideSmokeTest, reject, resume, retire, rollBack, type CardTarget } from "../../rollout/events.js";
-import { describeTraffic, parsePlan, PLAN_TAG } from "../../rollout/plan.js";
-import { currentTraffic, rolloutCardView, rolloutNotice, stateLine } from "../../rollout/rollout-card.js";
-import { cardChannel, followingChannels } from "../../rollout/channels.js";
-import { chooseSlots } from "../../rollout/slots.js";
+import {
+  approve,
+  overrideSmokeTest,
+  reject,
+  requestRollout,
+  resume,
+  retire,
+  rollBack,
+  type CardTarget,
+} from "../../rollout/events.js";
+import { describeTraffic } from "../../rollout/plan.js";
+import { currentTraffic, rolloutCardView, stateLine } from "../../rollout/rollout-card.js";
 import type { Transition, TransitionContext } from "../../rollout/transition.js";
 import { escapeMarkdown as md, msg } from "../../views/markdown.js";
 import { minuteText } from "../../views/time.js";
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
-import { cardPlace, refuse, viewerOf } from "./replies.js";
-import { modelText } from "../../views/model-text.js";
+import { cardChannelOf, cardPlace, changeContext, refuse, requesterOf, viewerOf } from "./replies.js";
 
 async function transitionContext(ctx: CommandContext, endpoint: string): Promise<TransitionContext> {
   return {
-    now: ctx.clock.now(),
+    ...(await changeContext(ctx, endpoint)),
     people: ctx.rolloutSettings.people,
     approvalTtlMs: ctx.rolloutSettings.approvalTtlMs,
-    correlationId: ctx.correlationId,
-    notify: await followingChannels(ctx.subscriptions, endpoint, ctx.rolloutSettings.releaseChannel),
   };
 }
 
 /**
  * `deploy <model>:<version> to <endpoint>`: stores a rollout that creates the free slot (green beside a live blue) as a
  * copy of the live deployment with the new model, at 0 % traffic; the worker does the Azure work. Refused while another
- * rollout runs on the endpoint or its deletion waits for a decision, for a model version that is not registered or is
- * live already, and for a Kubernetes endpoint.
+ * rollout runs on the endpoint or its deletion waits for a decision, and as `requestRollout` says.
  */
 export async function deploy(
   ctx: CommandContext,
@@ -53,95 +56,24 @@ export async function deploy(
   const found = await ctx.workspace.getEndpoint(endpointName);
   if (!found.ok) return refuse(found.error);
   const endpoint = found.value;
-  if (endpoint.computeType !== "Managed") {
-    return refuse({
-      code: "cannot_deploy",
-      endpoint: endpoint.name,
-      problem: "it is a Kubernetes endpoint, which GreenLight shows read-only",
-    });
-  }
-  const registered = await ctx.workspace.getModelVersion(model, version);
-  if (!registered.ok) return refuse(registered.error);
-  const slots = chooseSlots(endpoint);
-  if (!slots.ok) return refuse({ code: "cannot_deploy", endpoint: endpoint.name, problem: slots.problem });
-  const wanted = `${registered.value.model}:${registered.value.version}`;
-  const liveModel = endpoint.deployments.find((d) => d.name === slots.live)?.model;
-  if (liveModel && modelText(liveModel).toLowerCase() === wanted.toLowerCase()) {
-    return refuse({
-      code: "cannot_deploy",
-      endpoint: endpoint.name,
-      problem: `${wanted} is what ${slots.live} serves already, with all of its traffic. Name another version (type models ${registered.value.model})`,
-    });
-  }
-  const plan = parsePlan(endpoint.tags[PLAN_TAG]);
-  if (!plan.ok) return refuse({ code: "cannot_deploy", endpoint: endpoint.name, problem: plan.problem });
-  const channel =
-    (await cardChannel(ctx.subscriptions, endpoint.name, ctx.rolloutSettings.releaseChannel)) ?? ctx.where.channel;
-  if (!channel) {
-    return refuse({
-      code: "cannot_deploy",
-      endpoint: endpoint.name,
-      problem:
-        "no release channel is set up for its approval card (RELEASE_CHANNEL_ID); run deploy in a channel instead",
-    });
-  }
-  const now = ctx.clock.now();
-  const by = personOf(ctx.caller);
-  const rollout: Rollout = {
-    id: ctx.newId(),
-    endpoint: endpoint.name,
-    model: { name: registered.value.model, version: registered.value.version },
-    live: slots.live,
-    ...(liveModel ? { liveModel: modelText(liveModel) } : {}),
-    candidate: slots.candidate,
-    startTraffic: { ...endpoint.traffic },
-    trafficSeen: { traffic: { ...endpoint.traffic }, at: now },
-    plan: plan.plan,
-    step: 0,
-    phase: "requested",
-    version: 1,
-    requestedBy: by,
-    requestedAt: now,
-    approvals: [],
-    nextRunAt: now,
-    channel,
-    ...(ctx.where.personal ? { requesterConversationId: ctx.where.conversationId } : {}),
-    timeline: [{ at: now, what: `requested ${wanted} in ${slots.candidate}`, by }],
-    updatedAt: now,
-  };
-  const created = await ctx.rollouts.createRollout(rollout, {
-    audit: [
-      {
-        at: now,
-        actor: by,
-        action: "rollout.request",
-        target: endpoint.name,
-        outcome: "ok",
-        detail: `rollout ${rollout.id.slice(0, 8)}: ${wanted} in ${slots.candidate}`,
-        correlationId: ctx.correlationId,
-      },
-    ],
-    outbox: [
-      { kind: "post_card", rolloutId: rollout.id, notice: rolloutNotice(rollout, ctx.rolloutSettings.people) },
-      // The channels following the endpoint hear of it; the card's own channel sees the card itself.
-      ...(await followingChannels(ctx.subscriptions, endpoint.name, ctx.rolloutSettings.releaseChannel))
-        .filter((c) => c.channelId !== channel.channelId)
-        .map((c) => ({
-          kind: "post_notice" as const,
-          rolloutId: rollout.id,
-          channel: c,
-          notice: {
-            kind: "text" as const,
-            text: msg`${by.name} started a rollout of ${wanted} to ${endpoint.name}.`,
-          },
-        })),
-    ],
-  });
+  const requested = requestRollout(
+    {
+      id: ctx.newId(),
+      requester: requesterOf(ctx),
+      endpoint,
+      model: await ctx.workspace.getModelVersion(model, version),
+      channel: await cardChannelOf(ctx, endpoint.name),
+    },
+    await transitionContext(ctx, endpoint.name),
+  );
+  if (!requested.ok) return refuse(requested.error);
+  const { next: r, audit, outbox } = requested.value;
+  const created = await ctx.rollouts.createRollout(r, { audit, outbox });
   if (!created.created) return refuse(activeError(created.active));
   ctx.wakeWorker();
   return {
     kind: "text",
-    text: msg`Started the rollout of ${wanted} to ${endpoint.name}: ${slots.candidate} is being created beside ${slots.live} at 0 % traffic, then smoke-tested. Its card is ${cardPlace(ctx, channel)}, where approvers other than you move traffic step by step (${plan.plan.map((p) => `${p} %`).join(" → ")}).${ctx.where.personal ? " I'll message you here when it needs you and when it ends." : ""}`,
+    text: msg`Started the rollout of ${`${r.model.name}:${r.model.version}`} to ${r.endpoint}: ${r.candidate} is being created beside ${r.live} at 0 % traffic, then smoke-tested. Its card is ${cardPlace(ctx, r.channel)}, where approvers other than you move traffic step by step (${r.plan.map((p) => `${p} %`).join(" → ")}).${ctx.where.personal ? " I'll message you here when it needs you and when it ends." : ""}`,
   };
 }
 
