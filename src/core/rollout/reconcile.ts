@@ -5,6 +5,7 @@ import { code, msg } from "../views/markdown.js";
 import { blockedBySmokeTest } from "./waiting.js";
 import { describeTraffic, otherDeployments, sameTraffic, trafficAfter, trafficBefore } from "./plan.js";
 import { smokeTestOf, smokeTimelineText } from "./smoke-test.js";
+import { actionFailure, FAILURES, type Failure } from "./failures.js";
 import { end, pause, restore, transition, type Transition, type TransitionContext } from "./transition.js";
 
 /** What the worker read from Azure before deciding: only what the rollout's phase needs. */
@@ -56,21 +57,7 @@ const sameModel = (model: DeploymentView["model"], wanted: Rollout["model"]): bo
  * records the traffic just read, so the card says what Azure has.
  */
 export function reconcile(r: Rollout, seen: Observed, rctx: ReconcileContext): Decision {
-  if (seen.traffic === undefined) {
-    return to(
-      end(
-        r,
-        "failed",
-        {
-          what: "the endpoint is gone",
-          action: "rollout.fail",
-          outcome: "failed",
-          reason: `Endpoint ${r.endpoint} no longer exists.`,
-        },
-        rctx,
-      ),
-    );
-  }
+  if (seen.traffic === undefined) return to(fail(r, FAILURES.endpointGone(r), rctx));
   const traffic = seen.traffic;
   const ctx: ReconcileContext = { ...rctx, observed: traffic };
   switch (r.phase) {
@@ -91,21 +78,7 @@ export function reconcile(r: Rollout, seen: Observed, rctx: ReconcileContext): D
       }
       // An idle deployment of another model sits in the slot: it is replaced (deleted, then created afresh, since
       // Azure will not change an existing deployment's instance type).
-      if ((traffic[r.candidate] ?? 0) > 0) {
-        return to(
-          end(
-            r,
-            "failed",
-            {
-              what: `${r.candidate} took traffic`,
-              action: "rollout.fail",
-              outcome: "failed",
-              reason: `${r.candidate} now takes live traffic (${describeTraffic(traffic)}), so GreenLight will not replace it; traffic was not touched.`,
-            },
-            ctx,
-          ),
-        );
-      }
+      if ((traffic[r.candidate] ?? 0) > 0) return to(fail(r, FAILURES.candidateTakesTraffic(r, traffic), ctx));
       return act({ kind: "delete_candidate" });
     }
     case "deploying": {
@@ -125,20 +98,7 @@ export function reconcile(r: Rollout, seen: Observed, rctx: ReconcileContext): D
         );
       }
       if (state === "failed" || state === "canceled") {
-        return to(
-          end(
-            r,
-            "failed",
-            {
-              what: `${r.candidate} failed to provision`,
-              action: "rollout.fail",
-              outcome: "failed",
-              reason: `${r.candidate} failed to provision (${seen.candidate.state}); traffic was not touched.`,
-              ...(seen.candidateLogTail ? { detail: seen.candidateLogTail } : {}),
-            },
-            ctx,
-          ),
-        );
+        return to(fail(r, FAILURES.provisioningFailed(r, seen.candidate.state, seen.candidateLogTail), ctx));
       }
       return wait(later(ctx));
     }
@@ -378,6 +338,13 @@ export function smokeTested(r: Rollout, samples: SmokeSample[], ctx: ReconcileCo
   );
 }
 
+/** How a failure is audited. */
+const FAILED = { action: "rollout.fail", outcome: "failed" } as const;
+
+/** Ends the rollout as failed, for one of the reasons in FAILURES. */
+const fail = (r: Rollout, failure: Failure, ctx: ReconcileContext): Transition =>
+  end(r, "failed", { ...failure, ...FAILED }, ctx);
+
 /** The longest wait between two attempts to put the starting traffic back. */
 const MAX_RESTORE_BACKOFF_MS = 5 * 60_000;
 
@@ -400,17 +367,9 @@ export function actionFailed(
     case "invoke_timeout":
       return wait(later(ctx, Math.max(ctx.pollMs, 5000)));
     default: {
-      const reason = `${describeAction(r, action)} failed: ${errorText(error)}`;
       if (action.kind === "set_traffic" && r.phase === "restoring") return to(restoreFailed(r, errorText(error), ctx));
       if (action.kind === "set_traffic" && r.phase === "shifting") {
-        return to(
-          restore(
-            r,
-            "failed",
-            { what: "the traffic change failed", action: "rollout.fail", outcome: "failed", reason },
-            ctx,
-          ),
-        );
+        return to(restore(r, "failed", { ...FAILURES.shiftFailed(describeAction(r, action), error), ...FAILED }, ctx));
       }
       if (action.kind === "delete_live") {
         return to(
@@ -421,21 +380,14 @@ export function actionFailed(
               what: `${r.live} could not be deleted; it stays at 0 %`,
               action: "rollout.retire",
               outcome: "failed",
-              reason,
+              reason: actionFailure(describeAction(r, action), error),
               oldDeployment: "kept",
             },
             ctx,
           ),
         );
       }
-      return to(
-        end(
-          r,
-          "failed",
-          { what: describeAction(r, action) + " failed", action: "rollout.fail", outcome: "failed", reason },
-          ctx,
-        ),
-      );
+      return to(fail(r, FAILURES.actionFailed(describeAction(r, action), error), ctx));
     }
   }
 }
