@@ -13,7 +13,7 @@ import { describeTraffic, otherDeployments, parsePlan, PLAN_TAG, trafficAfter } 
 import { stateLine } from "./rollout-card.js";
 import { end, restore, rolloutMessages, transition, type Transition, type TransitionContext } from "./transition.js";
 import { chooseSlots } from "./slots.js";
-import { blockedBySmokeTest } from "./waiting.js";
+import { blockedBySmokeTest } from "./smoke-test-block.js";
 
 /** What a card button says it acts on: a click is bound to exactly this rollout, step and version. */
 export interface CardTarget {

@@ -2,7 +2,7 @@ import type { Rollout, SmokeSample, Traffic } from "../../ports/rollouts.js";
 import type { DeploymentView, WorkspaceError } from "../../ports/workspace.js";
 import { errorText } from "../errors.js";
 import { code, msg } from "../views/markdown.js";
-import { blockedBySmokeTest } from "./waiting.js";
+import { blockedBySmokeTest, smokeTestBlockAsk } from "./smoke-test-block.js";
 import { describeTraffic, otherDeployments, sameTraffic, trafficAfter, trafficBefore } from "./plan.js";
 import { smokeTestOf, smokeTimelineText } from "./smoke-test.js";
 import { actionFailure, FAILURES, type Failure } from "./failures.js";
@@ -213,6 +213,8 @@ export function reconcile(r: Rollout, seen: Observed, rctx: ReconcileContext): D
     case "resuming":
       return resumed(r, seen, traffic, ctx);
     case "paused":
+      // Active, but it waits for a person (continue or restore) and never expires: nothing for the worker to do.
+      return wait(undefined);
     case "completed":
     case "rejected":
     case "failed":
@@ -274,10 +276,7 @@ function askForStep(
       what,
       action: r.phase === "resuming" ? "rollout.resume" : "rollout.shift",
       ask: blocked
-        ? {
-            who: "admins",
-            text: msg`${modelOf(r)} failed its smoke test on ${r.endpoint}: step 1 is blocked until an admin other than ${r.requestedBy.name} overrides it with a reason on the card.`,
-          }
+        ? { who: "admins", text: smokeTestBlockAsk(r) }
         : {
             who: "approvers",
             text: msg`Step ${step + 1} of ${r.plan.length} of ${r.endpoint} (${describeTraffic(trafficAfter(r, step))}) needs your approval.`,
@@ -324,10 +323,7 @@ export function smokeTested(r: Rollout, samples: SmokeSample[], ctx: ReconcileCo
             who: "approvers",
             text: msg`${modelOf(r)} passed its smoke test on ${r.endpoint}. Step 1 (${describeTraffic(trafficAfter(r, 0))}) needs your approval.`,
           }
-        : {
-            who: "admins",
-            text: msg`${modelOf(r)} failed its smoke test on ${r.endpoint}: step 1 is blocked until an admin other than ${r.requestedBy.name} overrides it with a reason on the card.`,
-          },
+        : { who: "admins", text: smokeTestBlockAsk(r) },
       ...(passed
         ? {}
         : {

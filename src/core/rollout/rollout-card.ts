@@ -6,7 +6,7 @@ import { refusalText, type UserError } from "../errors.js";
 import { escapeMarkdown as md } from "../views/markdown.js";
 import { clockText, minuteText, timeOfDayText } from "../views/time.js";
 import { describeTraffic, trafficAfter, trafficBefore } from "./plan.js";
-import { blockedBySmokeTest } from "./waiting.js";
+import { blockedBySmokeTest, smokeTestBlockLine } from "./smoke-test-block.js";
 import { mayDecide } from "../change/decision.js";
 import { ROLLOUT_DECISIONS, type RolloutCardDecision } from "./decisions.js";
 import { smokeView, type SmokeView } from "./smoke-test-view.js";
@@ -128,7 +128,7 @@ export function stateLine(r: Rollout): string {
       return "Smoke test running";
     case "awaiting_approval":
       return blockedBySmokeTest(r)
-        ? `Blocked: the smoke test failed — waiting for an admin other than ${r.requestedBy.name} to override it, or a rollback`
+        ? smokeTestBlockLine(r)
         : `Waiting for an approver other than ${r.requestedBy.name} to approve ${step}`;
     case "shifting":
       return `Shifting traffic: ${step}`;
