@@ -14,7 +14,7 @@ import { stateLine } from "../../rollout/rollout-card.js";
 import { msg } from "../../views/markdown.js";
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
-import { cardChannelOf, cardPlace, changeContext, refuse, requesterOf, viewerOf } from "./replies.js";
+import { cardPlace, changeContext, newRequest, refuse, viewerOf } from "./replies.js";
 
 async function deletionContext(ctx: CommandContext, endpoint: string): Promise<DeletionContext> {
   return { ...(await changeContext(ctx, endpoint)), approvers: ctx.rolloutSettings.people.approvers, retryMs: 5000 };
@@ -42,11 +42,9 @@ export async function requestDeletion(ctx: CommandContext, endpointName: string)
   const endpoint = found.value;
   const requested = askToDelete(
     {
-      id: ctx.newId(),
-      requester: requesterOf(ctx),
+      ...(await newRequest(ctx, endpoint.name)),
       endpoint,
       recentRequests: await ctx.workspace.recentRequests(endpoint.name, 24),
-      channel: await cardChannelOf(ctx, endpoint.name),
     },
     ctx.rolloutSettings.approvalTtlMs,
     await deletionContext(ctx, endpoint.name),

@@ -19,15 +19,21 @@ export function cardPlace(ctx: CommandContext, channel: ChannelAddress): string 
   return "in the channel subscribed to it";
 }
 
-/** The caller as the requester of a change; asked in a personal chat, they hear there how it goes. */
-export const requesterOf = (ctx: CommandContext): Requester => ({
-  person: personOf(ctx.caller),
-  ...(ctx.where.personal ? { personalConversationId: ctx.where.conversationId } : {}),
+/**
+ * What every request made in this turn carries: a new id, the caller as requester (asked in a personal chat, they hear
+ * there how it goes), and where its card goes — a channel subscribed to the endpoint, the release channel, or this one.
+ */
+export const newRequest = async (
+  ctx: CommandContext,
+  endpoint: string,
+): Promise<{ id: string; requester: Requester; channel: ChannelAddress | undefined }> => ({
+  id: ctx.newId(),
+  requester: {
+    person: personOf(ctx.caller),
+    ...(ctx.where.personal ? { personalConversationId: ctx.where.conversationId } : {}),
+  },
+  channel: (await cardChannel(ctx.subscriptions, endpoint, ctx.rolloutSettings.releaseChannel)) ?? ctx.where.channel,
 });
-
-/** Where a new change's card goes: a channel subscribed to the endpoint, the release channel, or this channel. */
-export const cardChannelOf = async (ctx: CommandContext, endpoint: string): Promise<ChannelAddress | undefined> =>
-  (await cardChannel(ctx.subscriptions, endpoint, ctx.rolloutSettings.releaseChannel)) ?? ctx.where.channel;
 
 /** What a change decided in this turn needs: the time, this turn's correlation id, the channels following it. */
 export const changeContext = async (ctx: CommandContext, endpoint: string): Promise<ChangeContext> => ({

@@ -19,7 +19,7 @@ import { escapeMarkdown as md, msg } from "../../views/markdown.js";
 import { minuteText } from "../../views/time.js";
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
-import { cardChannelOf, cardPlace, changeContext, refuse, requesterOf, viewerOf } from "./replies.js";
+import { cardPlace, changeContext, newRequest, refuse, viewerOf } from "./replies.js";
 
 async function transitionContext(ctx: CommandContext, endpoint: string): Promise<TransitionContext> {
   return {
@@ -57,13 +57,7 @@ export async function deploy(
   if (!found.ok) return refuse(found.error);
   const endpoint = found.value;
   const requested = requestRollout(
-    {
-      id: ctx.newId(),
-      requester: requesterOf(ctx),
-      endpoint,
-      model: await ctx.workspace.getModelVersion(model, version),
-      channel: await cardChannelOf(ctx, endpoint.name),
-    },
+    { ...(await newRequest(ctx, endpoint.name)), endpoint, model: await ctx.workspace.getModelVersion(model, version) },
     await transitionContext(ctx, endpoint.name),
   );
   if (!requested.ok) return refuse(requested.error);
