@@ -22,12 +22,26 @@ const coreFromOutside = {
   message: "Ports own the types they speak, and adapters implement ports without reaching into core.",
 };
 
+const upFromChanges = {
+  regex: "^\\.\\./commands/",
+  message: "Rollouts and deletions are below the commands that use them: no import back up.",
+};
+const kindsFromChangeCore = {
+  regex: "^\\.\\./(rollout|deletion|commands|notifications)/",
+  message: "src/core/change knows no kind of change: rollouts and deletions use it, never the other way round.",
+};
+
 const rule = (...patterns) => ({ "no-restricted-imports": ["error", { patterns }] });
 
 /** Flat-config entries: later entries replace the rule for the files they match. */
 export const layerRules = [
   { files: ["src/**/*.ts"], rules: rule(botbuilder, azure) },
   { files: ["src/core/**/*.ts"], rules: rule(botbuilder, azure, nodeIo, adaptersFromCore) },
+  {
+    files: ["src/core/rollout/**/*.ts", "src/core/deletion/**/*.ts"],
+    rules: rule(botbuilder, azure, nodeIo, adaptersFromCore, upFromChanges),
+  },
+  { files: ["src/core/change/**/*.ts"], rules: rule(botbuilder, azure, nodeIo, adaptersFromCore, kindsFromChangeCore) },
   {
     files: ["src/ports/**/*.ts", "src/store/**/*.ts", "src/emulator/**/*.ts"],
     rules: rule(botbuilder, azure, coreFromOutside),

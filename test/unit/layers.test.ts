@@ -40,6 +40,11 @@ describe("layer rules", () => {
     ["src/ports/workspace.ts", 'import type { Result } from "../core/result.js";', "Ports own the types"],
     ["src/workspace/x.ts", 'import { closest } from "../core/commands/closest.js";', "Ports own the types"],
     ["src/store/x.ts", 'import type { AuditEntry } from "../core/audit.js";', "Ports own the types"],
+    ["src/core/change/x.ts", 'import { stateLine } from "../rollout/rollout-card.js";', "knows no kind of change"],
+    ["src/core/change/x.ts", 'import { deletionNotice } from "../deletion/deletion-card.js";', "knows no kind"],
+    ["src/core/deletion/x.ts", 'import { refuse } from "../commands/handlers/replies.js";', "no import back up"],
+    ["src/core/rollout/x.ts", 'import type { CommandContext } from "../commands/command-context.js";', "back up"],
+    ["src/core/change/x.ts", 'import { spawn } from "node:child_process";', "src/core is pure"],
   ])("refuses in %s: %s", async (path, source, message) => {
     const found = await violations(path, source);
     expect(found).toHaveLength(1);
@@ -53,6 +58,8 @@ describe("layer rules", () => {
     ["src/app.ts", 'import { DefaultAzureCredential } from "@azure/identity";'],
     ["src/core/x.ts", 'import type { Workspace } from "../ports/workspace.js";'],
     ["src/core/commands/x.ts", 'import { z } from "zod";'],
+    ["src/core/rollout/x.ts", 'import { applyChange } from "../change/change.js";'],
+    ["src/core/change/x.ts", 'import { someoneElse } from "../access/identity.js";'],
     ["src/store/x.ts", 'import { mkdir } from "node:fs/promises";'],
     ["test/bot/x.test.ts", 'import { TurnContext } from "botbuilder";'],
   ])("allows in %s: %s", async (path, source) => {
