@@ -1,7 +1,13 @@
 import type { Markdown, Mention } from "../../ports/notifier.js";
-import type { Effects, OutboxDraft, Rollout, RolloutPhase, Traffic } from "../../ports/rollouts.js";
+import type { OutboxDraft, Rollout, RolloutPhase, Traffic } from "../../ports/rollouts.js";
 import { samePerson } from "../access/identity.js";
-import { applyChange, type Change as CoreChange, type ChangeContext, type Messages } from "../change/change.js";
+import {
+  applyChange,
+  type Applied,
+  type Change as CoreChange,
+  type ChangeContext,
+  type Messages,
+} from "../change/change.js";
 import { othersWhoMayAct } from "../change/decision.js";
 import { msg, trusted } from "../views/markdown.js";
 import { expectedTraffic } from "./plan.js";
@@ -23,9 +29,7 @@ export interface TransitionContext extends ChangeContext {
 }
 
 /** A stored change of a rollout: the next state and what it must send and audit, written in one transaction. */
-export interface Transition extends Effects {
-  next: Rollout;
-}
+export type Transition = Applied<Rollout, OutboxDraft>;
 
 /** A reply in the card's thread for the people who must act now: approvers, or admins (a failed smoke test). */
 interface Ask {
@@ -64,7 +68,7 @@ export function transition(rollout: Rollout, change: Change, ctx: TransitionCont
   );
 }
 
-/** A rollout's messages: its card in the release channel, replies in the card's thread, posts, direct messages. */
+/** A rollout's messages: its card, replies in the card's thread, posts in the channels following it, direct messages. */
 export const rolloutMessages = (people: RolloutPeople): Messages<Rollout, OutboxDraft> => ({
   noun: "rollout",
   post: (next) => ({ kind: "post_card", rolloutId: next.id, notice: rolloutNotice(next, people) }),

@@ -1,4 +1,4 @@
-import type { Deletion } from "../../../ports/deletions.js";
+import type { Deletion, DeletionDraft } from "../../../ports/deletions.js";
 import { personOf } from "../../access/identity.js";
 import {
   confirmDeletion,
@@ -6,14 +6,13 @@ import {
   requestDeletion as askToDelete,
   type DeletionContext,
   type DeletionTarget,
-  type DeletionTransition,
 } from "../../deletion/deletion.js";
 import { deletionCardView, deletionStateLine } from "../../deletion/deletion-card.js";
-import type { UserError } from "../../errors.js";
 import { stateLine } from "../../rollout/rollout-card.js";
 import { msg } from "../../views/markdown.js";
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
+import { decideOnCard, viewOnCard, type CardSubject } from "./decide-on-card.js";
 import { cardPlace, changeContext, newRequest, refuse, viewerOf } from "./replies.js";
 
 async function deletionContext(ctx: CommandContext, endpoint: string): Promise<DeletionContext> {
@@ -66,62 +65,32 @@ export async function requestDeletion(ctx: CommandContext, endpointName: string)
   };
 }
 
+/** A deletion's card, as its buttons reach it; `typed` is the name the clicker typed to confirm. */
+const deletionCards = (ctx: CommandContext, typed?: string): CardSubject<Deletion, DeletionDraft> => ({
+  unknown: "GreenLight has no such request",
+  get: (id) => ctx.deletions.getDeletion(id),
+  update: (next, expectedVersion, effects) => ctx.deletions.updateDeletion(next, expectedVersion, effects),
+  stateLine: deletionStateLine,
+  card: (d, refusal) => ({
+    kind: "card",
+    card: "deletion",
+    data: deletionCardView(d, viewerOf(ctx), refusal ? { refusal, typed: { confirm: typed ?? "" } } : {}),
+  }),
+});
+
 /** A deletion card's button: confirm (with the typed name) or keep. Bound to the request and version shown. */
 export async function decideDeletion(
   ctx: CommandContext,
   target: DeletionTarget,
   typed: string | undefined,
 ): Promise<Reply> {
-  const deletion = await ctx.deletions.getDeletion(target.deletion);
-  if (!deletion)
-    return refuse({ code: "stale_card", endpoint: "this endpoint", now: "GreenLight has no such request" });
-  const dctx = await deletionContext(ctx, deletion.endpoint);
-  const by = personOf(ctx.caller);
-  const changed =
-    typed === undefined
-      ? rejectDeletion(deletion, target, by, dctx)
-      : confirmDeletion(deletion, target, by, typed, dctx);
-  if (!changed.ok) return refusedOnCard(ctx, deletion, changed.error, typed);
-  if (!(await store(ctx, deletion, changed.value))) {
-    const now = (await ctx.deletions.getDeletion(target.deletion)) ?? deletion;
-    return refusedOnCard(
-      ctx,
-      now,
-      { code: "stale_card", endpoint: deletion.endpoint, now: deletionStateLine(now) },
-      typed,
-    );
-  }
-  return { kind: "card", card: "deletion", data: deletionCardView(changed.value.next, viewerOf(ctx)) };
+  const decideNow = async (d: Deletion) => {
+    const dctx = await deletionContext(ctx, d.endpoint);
+    const by = personOf(ctx.caller);
+    return typed === undefined ? rejectDeletion(d, target, by, dctx) : confirmDeletion(d, target, by, typed, dctx);
+  };
+  return decideOnCard(ctx, deletionCards(ctx, typed), target.deletion, decideNow, Boolean(typed));
 }
 
 /** The card as the clicker may use it (Teams' refresh, or "Show my options"). */
-export async function viewDeletion(ctx: CommandContext, id: string): Promise<Reply> {
-  const deletion = await ctx.deletions.getDeletion(id);
-  if (!deletion) {
-    return refuse({ code: "stale_card", endpoint: "this endpoint", now: "GreenLight has no such request" });
-  }
-  return { kind: "card", card: "deletion", data: deletionCardView(deletion, viewerOf(ctx)) };
-}
-
-/**
- * A refused click where a name was typed leaves the card as the clicker had it — the name kept — and says why on it;
- * any other refusal is a banner, and the card stays as it is.
- */
-function refusedOnCard(ctx: CommandContext, d: Deletion, error: UserError, typed: string | undefined): Reply {
-  if (!typed) return refuse(error);
-  return {
-    kind: "error",
-    error,
-    redraw: {
-      kind: "card",
-      card: "deletion",
-      data: deletionCardView(d, viewerOf(ctx), { refusal: error, typed: { confirm: typed ?? "" } }),
-    },
-  };
-}
-
-async function store(ctx: CommandContext, before: Deletion, t: DeletionTransition): Promise<boolean> {
-  const stored = await ctx.deletions.updateDeletion(t.next, before.version, { audit: t.audit, outbox: t.outbox });
-  if (stored) ctx.wakeWorker();
-  return stored;
-}
+export const viewDeletion = (ctx: CommandContext, id: string): Promise<Reply> => viewOnCard(deletionCards(ctx), id);

@@ -1,4 +1,4 @@
-import type { Rollout } from "../../../ports/rollouts.js";
+import type { OutboxDraft, Rollout } from "../../../ports/rollouts.js";
 import type { Person } from "../../../ports/people.js";
 import { personOf } from "../../access/identity.js";
 import type { UserError } from "../../errors.js";
@@ -14,11 +14,12 @@ import {
 } from "../../rollout/events.js";
 import { describeTraffic } from "../../rollout/plan.js";
 import { currentTraffic, rolloutCardView, stateLine } from "../../rollout/rollout-card.js";
-import type { Transition, TransitionContext } from "../../rollout/transition.js";
+import type { TransitionContext } from "../../rollout/transition.js";
 import { escapeMarkdown as md, msg } from "../../views/markdown.js";
 import { minuteText } from "../../views/time.js";
 import type { Reply } from "../../views/views.js";
 import type { CommandContext } from "../command-context.js";
+import { decideOnCard, storeChange, viewOnCard, type CardSubject } from "./decide-on-card.js";
 import { cardPlace, changeContext, newRequest, refuse, viewerOf } from "./replies.js";
 
 async function transitionContext(ctx: CommandContext, endpoint: string): Promise<TransitionContext> {
@@ -124,7 +125,7 @@ export async function rollback(ctx: CommandContext, endpoint: string): Promise<R
     if (!active) return refuse({ code: "no_active_rollout", endpoint });
     const changed = rollBack(active, personOf(ctx.caller), await transitionContext(ctx, active.endpoint));
     if (!changed.ok) return refuse(changed.error);
-    if (await store(ctx, active, changed.value)) {
+    if (await storeChange(ctx, rolloutCards(ctx), active, changed.value)) {
       return {
         kind: "text",
         text: msg`Rolling back ${active.endpoint}: putting back ${describeTraffic(active.startTraffic)}. ${active.candidate} stays at 0 % for inspection.`,
@@ -134,6 +135,19 @@ export async function rollback(ctx: CommandContext, endpoint: string): Promise<R
   return refuse({ code: "no_active_rollout", endpoint });
 }
 
+/** A rollout's card, as its buttons reach it; `typed` is what the clicker typed in the reason box. */
+const rolloutCards = (ctx: CommandContext, typed: { reason?: string } = {}): CardSubject<Rollout, OutboxDraft> => ({
+  unknown: "GreenLight has no such rollout",
+  get: (id) => ctx.rollouts.getRollout(id),
+  update: (next, expectedVersion, effects) => ctx.rollouts.updateRollout(next, expectedVersion, effects),
+  stateLine,
+  card: (r, refusal) => ({
+    kind: "card",
+    card: "rollout",
+    data: rolloutCardView(r, viewerOf(ctx), refusal ? { refusal, typed } : {}),
+  }),
+});
+
 /** A rollout card's button, bound to the step and version shown; the answer is the card as the clicker now sees it. */
 export async function decide(
   ctx: CommandContext,
@@ -141,37 +155,12 @@ export async function decide(
   decision: Decision,
   typed: { reason?: string } = {},
 ): Promise<Reply> {
-  const rollout = await ctx.rollouts.getRollout(target.rollout);
-  if (!rollout) return refuse({ code: "stale_card", endpoint: "this endpoint", now: "GreenLight has no such rollout" });
-  const changed = decision(rollout, personOf(ctx.caller), await transitionContext(ctx, rollout.endpoint));
-  if (!changed.ok) return refusedOnCard(ctx, rollout, changed.error, typed);
-  if (!(await store(ctx, rollout, changed.value))) {
-    // Someone (another click, the worker) changed it first: this click is stale.
-    const now = (await ctx.rollouts.getRollout(target.rollout)) ?? rollout;
-    return refusedOnCard(ctx, now, { code: "stale_card", endpoint: rollout.endpoint, now: stateLine(now) }, typed);
-  }
-  return { kind: "card", card: "rollout", data: rolloutCardView(changed.value.next, viewerOf(ctx)) };
+  const decideNow = async (r: Rollout) => decision(r, personOf(ctx.caller), await transitionContext(ctx, r.endpoint));
+  return decideOnCard(ctx, rolloutCards(ctx, typed), target.rollout, decideNow, Boolean(typed.reason));
 }
 
 /** The card as the clicker may use it (Teams' refresh, or "Show my options"). */
-export async function viewRollout(ctx: CommandContext, id: string): Promise<Reply> {
-  const rollout = await ctx.rollouts.getRollout(id);
-  if (!rollout) return refuse({ code: "stale_card", endpoint: "this endpoint", now: "GreenLight has no such rollout" });
-  return { kind: "card", card: "rollout", data: rolloutCardView(rollout, viewerOf(ctx)) };
-}
-
-/**
- * A refused click on a card where something was typed leaves that card as the clicker had it — what they typed kept —
- * and says why on it; any other refusal is a banner, and the card stays as it is (no card to draw for a stale replay).
- */
-function refusedOnCard(ctx: CommandContext, r: Rollout, error: UserError, typed: { reason?: string }): Reply {
-  if (!typed.reason) return refuse(error);
-  return {
-    kind: "error",
-    error,
-    redraw: { kind: "card", card: "rollout", data: rolloutCardView(r, viewerOf(ctx), { refusal: error, typed }) },
-  };
-}
+export const viewRollout = (ctx: CommandContext, id: string): Promise<Reply> => viewOnCard(rolloutCards(ctx), id);
 
 type Decision = (r: Rollout, by: Person, t: TransitionContext) => ReturnType<typeof approve>;
 
@@ -201,9 +190,3 @@ export const decisions = {
     (r, by, t) =>
       rollBack(r, by, t, target),
 };
-
-async function store(ctx: CommandContext, before: Rollout, t: Transition): Promise<boolean> {
-  const stored = await ctx.rollouts.updateRollout(t.next, before.version, { audit: t.audit, outbox: t.outbox });
-  if (stored) ctx.wakeWorker();
-  return stored;
-}
