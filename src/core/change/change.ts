@@ -1,3 +1,7 @@
+// The change core: what every kind of approved change (a rollout, a deletion) shares. A new request (request.ts) and
+// each later change (applyChange) are one stored transition — next version, timeline line, audit row, outbox — and a
+// person's decision is bound to the subject and version its card showed (decision.ts). A new kind brings its record
+// and phases (ports), a decision table, its Messages and its transitions; nothing here names a kind.
 import type { ChannelAddress, Markdown, Notice } from "../../ports/notifier.js";
 import type { Person } from "../../ports/people.js";
 import type { AuditEntry } from "../../ports/store.js";

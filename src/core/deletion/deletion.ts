@@ -25,6 +25,8 @@ export interface DeletionContext extends ChangeContext {
 
 export type DeletionTransition = Applied<Deletion, DeletionDraft>;
 
+type Outcome = Result<DeletionTransition, UserError>;
+
 /** A deletion card's buttons: the request and the version the card showed. */
 export interface DeletionTarget {
   deletion: string;
@@ -85,11 +87,7 @@ export interface DeletionRequest {
  * approver other than them confirms before it expires. Refused for a Kubernetes endpoint and with no channel for its
  * card.
  */
-export function requestDeletion(
-  req: DeletionRequest,
-  ttlMs: number,
-  ctx: DeletionContext,
-): Result<DeletionTransition, UserError> {
+export function requestDeletion(req: DeletionRequest, ttlMs: number, ctx: DeletionContext): Outcome {
   const { endpoint } = req;
   const readOnly = readOnlyReason(endpoint);
   if (readOnly) return err({ code: "cannot_delete", endpoint: endpoint.name, problem: readOnly });
@@ -141,7 +139,7 @@ export function confirmDeletion(
   by: Person,
   typedName: string,
   ctx: DeletionContext,
-): Result<DeletionTransition, UserError> {
+): Outcome {
   const refusal = refused(d, target, "confirm", by, ctx.now);
   if (refusal) return err(refusal);
   if (typedName.trim() !== d.endpoint) return err({ code: "confirmation_mismatch", endpoint: d.endpoint });
@@ -160,12 +158,7 @@ export function confirmDeletion(
 }
 
 /** An approver keeps the endpoint: the request ends and nothing changes in Azure. */
-export function rejectDeletion(
-  d: Deletion,
-  target: DeletionTarget,
-  by: Person,
-  ctx: DeletionContext,
-): Result<DeletionTransition, UserError> {
+export function rejectDeletion(d: Deletion, target: DeletionTarget, by: Person, ctx: DeletionContext): Outcome {
   const refusal = refused(d, target, "keep", by, ctx.now);
   if (refusal) return err(refusal);
   return ok(
