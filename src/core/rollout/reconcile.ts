@@ -2,7 +2,7 @@ import type { Rollout, SmokeSample, Traffic } from "../../ports/rollouts.js";
 import type { DeploymentView, WorkspaceError } from "../../ports/workspace.js";
 import { errorText } from "../errors.js";
 import { code, msg } from "../views/markdown.js";
-import { blockedBySmokeTest, smokeTestBlockAsk } from "./smoke-test-block.js";
+import { blockedBySmokeTest, smokeTestBlockAsk, smokeTestBlockToRequester } from "./smoke-test-block.js";
 import { describeTraffic, otherDeployments, sameTraffic, trafficAfter, trafficBefore } from "./plan.js";
 import { smokeTestOf, smokeTimelineText } from "./smoke-test.js";
 import { actionFailure, FAILURES, type Failure } from "./failures.js";
@@ -324,11 +324,7 @@ export function smokeTested(r: Rollout, samples: SmokeSample[], ctx: ReconcileCo
             text: msg`${modelOf(r)} passed its smoke test on ${r.endpoint}. Step 1 (${describeTraffic(trafficAfter(r, 0))}) needs your approval.`,
           }
         : { who: "admins", text: smokeTestBlockAsk(r) },
-      ...(passed
-        ? {}
-        : {
-            tellRequester: msg`Your rollout of ${modelOf(r)} to ${r.endpoint} failed its smoke test: its card shows each sample's answers. An admin other than you can override it with a reason, or roll it back with ${code(`rollback ${r.endpoint}`)}.`,
-          }),
+      ...(passed ? {} : { tellRequester: smokeTestBlockToRequester(r) }),
     },
     ctx,
   );
