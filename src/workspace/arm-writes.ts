@@ -74,14 +74,7 @@ export function setTraffic(
             continue;
           }
         }
-        const accepted = await arm.raw("PUT", path, endpointTrafficBody(body, traffic));
-        bodyOf(accepted);
-        await followOperation(
-          arm.client,
-          { method: "PUT", url: path, apiVersion: CURRENT_API_VERSION },
-          accepted,
-          arm.polling,
-        );
+        await writeAndFollow(arm, "PUT", path, endpointTrafficBody(body, traffic));
         return;
       }
     },
@@ -100,20 +93,14 @@ export function deleteResource(
   path: string,
   target: OperationTarget,
 ): Promise<Result<void, WorkspaceError>> {
-  return arm.attempt(
-    async () => {
-      const accepted = await arm.raw("DELETE", path);
-      // Already gone (or its endpoint is): what the delete is for.
-      if (accepted.status === 404) return;
-      bodyOf(accepted);
-      await followOperation(
-        arm.client,
-        { method: "DELETE", url: path, apiVersion: CURRENT_API_VERSION },
-        accepted,
-        arm.polling,
-      );
-    },
-    rejectedWith404,
-    target,
-  );
+  return arm.attempt(() => writeAndFollow(arm, "DELETE", path), rejectedWith404, target);
+}
+
+/** Sends a write and follows the operation it starts to its end; a DELETE of what is already gone is done. */
+async function writeAndFollow(arm: ArmCalls, method: "PUT" | "DELETE", path: string, body?: unknown): Promise<void> {
+  const accepted = await arm.raw(method, path, body);
+  // Already gone (or its endpoint is): what a delete is for.
+  if (method === "DELETE" && accepted.status === 404) return;
+  bodyOf(accepted);
+  await followOperation(arm.client, { method, url: path, apiVersion: CURRENT_API_VERSION }, accepted, arm.polling);
 }
