@@ -22,17 +22,25 @@ const coreFromOutside = {
   message: "Ports own the types they speak, and adapters implement ports without reaching into core.",
 };
 
+const emulatorAlone = {
+  regex:
+    "^(\\.\\./)+(core|ports|workspace|store|teams|worker|dev)/|^(\\.\\./)+(app|main|config|logger|roles-file)\\.js$",
+  message: "src/emulator is the local Azure ML workspace, run on its own: it knows nothing of the bot.",
+};
+const adapterOfOnePort = {
+  regex: "^(\\.\\./)+(emulator|store|teams|worker|dev)/|^(\\.\\./)+(app|main|config|logger|roles-file)\\.js$",
+  message: "src/workspace implements the Workspace port: it knows src/ports only (the emulator is reached over HTTP).",
+};
+
 const rule = (...patterns) => ({ "no-restricted-imports": ["error", { patterns }] });
 
 /** Flat-config entries: later entries replace the rule for the files they match. */
 export const layerRules = [
   { files: ["src/**/*.ts"], rules: rule(botbuilder, azure) },
   { files: ["src/core/**/*.ts"], rules: rule(botbuilder, azure, nodeIo, adaptersFromCore) },
-  {
-    files: ["src/ports/**/*.ts", "src/store/**/*.ts", "src/emulator/**/*.ts"],
-    rules: rule(botbuilder, azure, coreFromOutside),
-  },
-  { files: ["src/workspace/**/*.ts"], rules: rule(botbuilder, coreFromOutside) },
+  { files: ["src/ports/**/*.ts", "src/store/**/*.ts"], rules: rule(botbuilder, azure, coreFromOutside) },
+  { files: ["src/emulator/**/*.ts"], rules: rule(botbuilder, azure, coreFromOutside, emulatorAlone) },
+  { files: ["src/workspace/**/*.ts"], rules: rule(botbuilder, coreFromOutside, adapterOfOnePort) },
   { files: ["src/teams/**/*.ts"], rules: rule(azure) },
   { files: ["src/app.ts"], rules: rule(botbuilder) },
 ];
