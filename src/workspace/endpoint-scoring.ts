@@ -62,7 +62,7 @@ export class EndpointScoring {
       answer = await this.score(target, request);
     } else if (target.cached && mayBeGone(answer, request)) {
       // Not retried (it may have been scored): only read again, to say endpoint_not_found if that is what happened.
-      this.forget(request.endpoint);
+      this.targets.delete(keyOf(request.endpoint));
       const again = await this.prepare(request.endpoint);
       if (!again.ok) return again;
     }
