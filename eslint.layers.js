@@ -30,6 +30,15 @@ const kindsFromChangeCore = {
   regex: "^\\.\\./(rollout|deletion|commands|notifications)/",
   message: "src/core/change knows no kind of change: rollouts and deletions use it, never the other way round.",
 };
+const emulatorAlone = {
+  regex:
+    "^(\\.\\./)+(core|ports|workspace|store|teams|worker|dev)/|^(\\.\\./)+(app|main|config|logger|roles-file)\\.js$",
+  message: "src/emulator is the local Azure ML workspace, run on its own: it knows nothing of the bot.",
+};
+const adapterOfOnePort = {
+  regex: "^(\\.\\./)+(emulator|store|teams|worker|dev)/|^(\\.\\./)+(app|main|config|logger|roles-file)\\.js$",
+  message: "src/workspace implements the Workspace port: it knows src/ports only (the emulator is reached over HTTP).",
+};
 
 const rule = (...patterns) => ({ "no-restricted-imports": ["error", { patterns }] });
 
@@ -42,11 +51,9 @@ export const layerRules = [
     rules: rule(botbuilder, azure, nodeIo, adaptersFromCore, upFromChanges),
   },
   { files: ["src/core/change/**/*.ts"], rules: rule(botbuilder, azure, nodeIo, adaptersFromCore, kindsFromChangeCore) },
-  {
-    files: ["src/ports/**/*.ts", "src/store/**/*.ts", "src/emulator/**/*.ts"],
-    rules: rule(botbuilder, azure, coreFromOutside),
-  },
-  { files: ["src/workspace/**/*.ts"], rules: rule(botbuilder, coreFromOutside) },
+  { files: ["src/ports/**/*.ts", "src/store/**/*.ts"], rules: rule(botbuilder, azure, coreFromOutside) },
+  { files: ["src/emulator/**/*.ts"], rules: rule(botbuilder, azure, coreFromOutside, emulatorAlone) },
+  { files: ["src/workspace/**/*.ts"], rules: rule(botbuilder, coreFromOutside, adapterOfOnePort) },
   { files: ["src/teams/**/*.ts"], rules: rule(azure) },
   { files: ["src/app.ts"], rules: rule(botbuilder) },
 ];

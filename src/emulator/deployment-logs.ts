@@ -13,7 +13,7 @@ const FLUSH_INTERVAL_MS = 50;
 export class DeploymentLogs {
   private readonly streams = new Map<string, WriteStream>();
   /** Lines not yet written, per file. */
-  private readonly pending = new Map<string, string>();
+  private readonly pending = new Map<string, string[]>();
   private stampMs = -1;
   private stamp = "";
   private flushTimer: NodeJS.Timeout | undefined;
@@ -32,8 +32,11 @@ export class DeploymentLogs {
     const path = this.path(endpoint, deployment, container);
     return (line) => {
       const text = line.includes("\n") ? line.replace(/\r?\n/g, "\n    ") : line;
-      this.pending.set(path, `${this.pending.get(path) ?? ""}${this.timestamp()} ${text}\n`);
-      // Batched: a busy deployment logs every request, and a file write each would cost more than the scoring.
+      let lines = this.pending.get(path);
+      if (!lines) this.pending.set(path, (lines = []));
+      // Kept as parts, joined once per flush: a busy deployment logs every request.
+      lines.push(this.timestamp(), " ", text, "\n");
+      // Batched: a file write per line would cost more than the scoring.
       this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_INTERVAL_MS).unref();
     };
   }
@@ -51,14 +54,14 @@ export class DeploymentLogs {
   private flush(): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    for (const [path, text] of this.pending) {
+    for (const [path, lines] of this.pending) {
       let stream = this.streams.get(path);
       if (!stream) {
         mkdirSync(dirname(path), { recursive: true });
         stream = createWriteStream(path, { flags: "a" });
         this.streams.set(path, stream);
       }
-      stream.write(text);
+      stream.write(lines.join(""));
     }
     this.pending.clear();
   }

@@ -20,7 +20,7 @@ export interface EmulatorOptions {
   port?: number;
   /** How long a create/update/delete takes before its operation completes. */
   provisioningDelayMs?: number;
-  /** `Retry-After` seconds sent on operation and 202 responses; 0 sends none. */
+  /** `Retry-After` seconds sent on operation and 202 responses, at least (see `LocalWorkspace.retryAfter`); 0 sends none. */
   retryAfterSeconds?: number;
   /** Largest scoring request body accepted (413 beyond). */
   maxScoringRequestBytes?: number;

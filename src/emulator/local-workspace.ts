@@ -184,6 +184,18 @@ export class LocalWorkspace {
     if (error) operation.error = error;
   }
 
+  /**
+   * The `Retry-After` of a running operation: the configured seconds, or the time its provisioning delay still needs
+   * when that is longer, so a client that honours it looks once the operation should be over rather than on the way.
+   * None when the configured seconds are 0.
+   */
+  retryAfter(operation: StoredOperation): Record<string, string> {
+    if (this.timing.retryAfterSeconds <= 0) return {};
+    const endsAt = Date.parse(operation.startTime) + this.timing.provisioningDelayMs;
+    const left = Math.ceil((endsAt - this.now().getTime()) / 1000);
+    return { "Retry-After": String(Math.max(this.timing.retryAfterSeconds, left)) };
+  }
+
   /** Runs `work` after the provisioning delay, keeping track of it so `close()` can wait. */
   later(work: () => Promise<void> | void, delayMs = this.timing.provisioningDelayMs): void {
     const timer = setTimeout(() => {

@@ -8,7 +8,7 @@ export const emulatorSettingsSchema = z.object({
   EMULATOR_DATA_DIR: z.string().min(1).default(".data/emulator"),
   /** How long create/update/delete operations take. */
   EMULATOR_PROVISIONING_DELAY_MS: z.coerce.number().int().min(0).default(2000),
-  /** Retry-After seconds on long-running operations (0: none). */
+  /** Retry-After seconds on long-running operations, at least (longer while an operation needs longer); 0: none. */
   EMULATOR_RETRY_AFTER_SECONDS: z.coerce.number().int().min(0).max(600).default(1),
   /** Largest scoring request body, bytes. */
   EMULATOR_MAX_REQUEST_BYTES: z.coerce

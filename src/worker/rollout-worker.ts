@@ -194,6 +194,7 @@ export class RolloutWorker {
     }, this.o.leaseMs / 3);
     heartbeat.unref();
     try {
+      let observed: Observed | undefined;
       for (let round = 0; round < ROUNDS_PER_CLAIM; round++) {
         if (this.stopping) break;
         const ctx = await this.context(r);
@@ -203,7 +204,7 @@ export class RolloutWorker {
           nextRunAt = person.until;
           break;
         }
-        const seen = await this.observe(r);
+        const seen = observed ? { ok: true as const, value: observed } : await this.observe(r);
         if (this.abandoned) break;
         if (!seen.ok) {
           // Azure could not be read (busy, throttled, down, or the identity lost its role): look again later.
@@ -222,6 +223,9 @@ export class RolloutWorker {
         }
         if (outcome.kind === "stale") return;
         if (outcome.kind === "give_back") break;
+        // Only the store changed: what was just read from Azure still holds for the next decision. After an Azure
+        // action (done or failed) it is read again.
+        observed = decision.kind === "transition" ? seen.value : undefined;
         r = outcome.rollout;
         // A change that scheduled the next look for later (a restore Azure refused, tried again with back-off) is
         // left until then, not driven again at once.
@@ -333,7 +337,8 @@ export class RolloutWorker {
       candidate: candidate ?? "missing",
       liveExists: endpoint.value.deployments.some((d) => d.name === r.live),
     };
-    if (candidate && /^(failed|canceled)$/i.test(candidate.state) && r.phase === "deploying") {
+    // Read while requested too: a failed candidate found then is judged in the deploying phase on this same reading.
+    if (candidate && /^(failed|canceled)$/i.test(candidate.state) && /^(requested|deploying)$/.test(r.phase)) {
       const logs = await this.o.workspace.getLogs(r.endpoint, r.candidate, 20);
       if (logs.ok && logs.value.trim()) seen.candidateLogTail = logs.value.trim().slice(-2000);
     }

@@ -1,5 +1,6 @@
 import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import type { TokenCredential } from "@azure/identity";
+import { ExpiringCache, type Loaded } from "./expiring-cache.js";
 
 /** The Entra scope of Azure ML scoring (`aud: https://ml.azure.com`, reference §6). */
 export const ML_SCOPE = "https://ml.azure.com/.default";
@@ -10,18 +11,15 @@ export interface ScoringSecret {
   cached: boolean;
 }
 
-interface Entry {
-  secret: Promise<string | undefined>;
-  expiresAt: number;
-}
+const CACHED_MODES = ["Key", "AMLToken"] as const;
 
 /**
  * The bearer secret for each endpoint's scoring URI: its primary key (Key), an AML token (AMLToken), or an Entra
- * token (AADToken). Keys and AML tokens are cached per endpoint for `ttlMs` so an invoke costs one ARM call, not two.
+ * token (AADToken). Keys and AML tokens are cached per endpoint for `ttlMs` so an invoke costs no ARM call once warm.
  * Secrets stay in this object: nothing here logs them or puts them in an error.
  */
 export class EndpointCredentials {
-  private readonly cache = new Map<string, Entry>();
+  private readonly cache = new ExpiringCache<string | undefined>();
 
   constructor(
     private readonly client: AzureMachineLearningWorkspaces,
@@ -38,48 +36,32 @@ export class EndpointCredentials {
       const token = await this.credential.getToken(ML_SCOPE);
       return token ? { secret: token.token, cached: false } : undefined;
     }
-    const key = `${authMode}/${endpoint.toLowerCase()}`;
-    const hit = this.cache.get(key);
-    if (hit && hit.expiresAt > Date.now()) {
-      const secret = await hit.secret;
-      return secret === undefined ? undefined : { secret, cached: true };
-    }
-    // The promise is cached, so concurrent invokes of a cold endpoint share one listKeys call.
-    const entry: Entry = {
-      secret: this.fetch(endpoint, authMode, (at) => (entry.expiresAt = at)),
-      expiresAt: Infinity,
-    };
-    this.cache.set(key, entry);
-    try {
-      const secret = await entry.secret;
-      if (secret === undefined) this.cache.delete(key);
-      return secret === undefined ? undefined : { secret, cached: false };
-    } catch (error) {
-      this.cache.delete(key);
-      throw error;
-    }
+    const { value, cached } = await this.cache.get(keyOf(authMode, endpoint), () => this.fetch(endpoint, authMode));
+    return value === undefined ? undefined : { secret: value, cached };
   }
 
   /** Forgets an endpoint's cached secret (after a 401: keys rotate). */
   drop(endpoint: string): void {
-    for (const mode of ["Key", "AMLToken"]) this.cache.delete(`${mode}/${endpoint.toLowerCase()}`);
+    for (const mode of CACHED_MODES) this.cache.delete(keyOf(mode, endpoint));
   }
 
-  private async fetch(
-    endpoint: string,
-    authMode: "Key" | "AMLToken",
-    expireAt: (at: number) => void,
-  ): Promise<string | undefined> {
+  private async fetch(endpoint: string, authMode: "Key" | "AMLToken"): Promise<Loaded<string | undefined>> {
     const until = Date.now() + this.ttlMs;
     if (authMode === "Key") {
       const keys = await this.client.onlineEndpoints.listKeys(this.resourceGroup, this.workspaceName, endpoint);
-      expireAt(until);
-      return keys.primaryKey ?? keys.secondaryKey ?? undefined;
+      return kept(keys.primaryKey ?? keys.secondaryKey ?? undefined, until);
     }
     const token = await this.client.onlineEndpoints.getToken(this.resourceGroup, this.workspaceName, endpoint);
     // Epoch seconds (reference §3.3); renew at refreshAfter, and never past the cache's own lifetime.
     const refreshAt = (token.refreshAfterTimeUtc ?? token.expiryTimeUtc ?? 0) * 1000;
-    expireAt(Math.min(until, refreshAt > 0 ? refreshAt : until));
-    return token.accessToken ?? undefined;
+    return kept(token.accessToken ?? undefined, Math.min(until, refreshAt > 0 ? refreshAt : until));
   }
 }
+
+const keyOf = (mode: (typeof CACHED_MODES)[number], endpoint: string): string => `${mode}/${endpoint.toLowerCase()}`;
+
+/** No secret is not kept: the next invoke asks Azure again. */
+const kept = (secret: string | undefined, until: number): Loaded<string | undefined> => ({
+  value: secret,
+  keepUntil: secret === undefined ? 0 : until,
+});

@@ -329,8 +329,8 @@ export function describeWorkspaceContract(name: string, target: () => Promise<Wo
 
       expect(result.status, result.body).toBe(200);
       expect(again.status, again.body).toBe(200);
-      // With the key cached, an invoke reads only the endpoint (its scoring URI and auth mode).
-      expect(ws.armCallCount - before).toBe(1);
+      // The scoring URI, auth mode and key are kept from the first invoke: the second one asks ARM nothing.
+      expect(ws.armCallCount - before).toBe(0);
       expect(result.deployment).toBe(t.live.deployment);
       expect(result.latencyMs).toBeGreaterThan(0);
       // MLflow answers one prediction per input row: a JSON array (pandas records or a list) or `{ predictions }`.
@@ -442,6 +442,18 @@ export function describeWorkspaceContract(name: string, target: () => Promise<Wo
           await t.injectScoringDelay?.(own, "green", 0);
           impatient.close();
         }
+      });
+
+      it("says endpoint_not_found when invoking an endpoint deleted since it was last scored", async ({ skip }) => {
+        if (!t.canCreate) skip("the target cannot create endpoints");
+        const name = uniqueName("wc-gone");
+        await createEndpoint(name, "Key", { blue: t.live.modelVersion }, { blue: 100 });
+        expect(value(await ws.invoke({ endpoint: name, body: t.sample })).status).toBe(200);
+        value(await ws.deleteEndpoint(name));
+
+        const error = failure(await ws.invoke({ endpoint: name, body: t.sample }));
+
+        expect(error.code).toBe("endpoint_not_found");
       });
 
       it.for(["AMLToken", "AADToken"] as const)(

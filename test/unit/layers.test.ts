@@ -45,6 +45,9 @@ describe("layer rules", () => {
     ["src/core/deletion/x.ts", 'import { refuse } from "../commands/handlers/replies.js";', "no import back up"],
     ["src/core/rollout/x.ts", 'import type { CommandContext } from "../commands/command-context.js";', "back up"],
     ["src/core/change/x.ts", 'import { spawn } from "node:child_process";', "src/core is pure"],
+    ["src/emulator/x.ts", 'import type { Workspace } from "../ports/workspace.js";', "knows nothing of the bot"],
+    ["src/emulator/control-plane/x.ts", 'import { loadConfig } from "../../config.js";', "knows nothing of the bot"],
+    ["src/workspace/x.ts", 'import { startEmulator } from "../emulator/emulator.js";', "knows src/ports only"],
   ])("refuses in %s: %s", async (path, source, message) => {
     const found = await violations(path, source);
     expect(found).toHaveLength(1);
@@ -55,6 +58,8 @@ describe("layer rules", () => {
     ["src/teams/x.ts", 'import { TurnContext } from "botbuilder";'],
     ["src/teams/x.ts", 'import { handleChat } from "../core/commands/run-command.js";'],
     ["src/workspace/x.ts", 'import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";'],
+    ["src/workspace/x.ts", 'import type { Workspace } from "../ports/workspace.js";'],
+    ["src/emulator/control-plane/x.ts", 'import { LocalWorkspace } from "../local-workspace.js";'],
     ["src/app.ts", 'import { DefaultAzureCredential } from "@azure/identity";'],
     ["src/core/x.ts", 'import type { Workspace } from "../ports/workspace.js";'],
     ["src/core/commands/x.ts", 'import { z } from "zod";'],

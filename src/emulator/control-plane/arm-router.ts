@@ -19,6 +19,22 @@ const EP = `${WS}/onlineEndpoints/:endpoint`;
 const DEP = `${EP}/deployments/:deployment`;
 const OPS = `subscriptions/:subscription/providers/${PROVIDER}/locations/:location`;
 
+/** The handlers of one resource kind, by what they do. */
+interface ResourceRoutes {
+  list: ArmHandler;
+  get: ArmHandler;
+  put: ArmHandler;
+  delete: ArmHandler;
+  patch?: ArmHandler;
+}
+
+const ITEM_METHODS = [
+  ["GET", "get"],
+  ["PUT", "put"],
+  ["PATCH", "patch"],
+  ["DELETE", "delete"],
+] as const satisfies readonly (readonly [string, keyof ResourceRoutes])[];
+
 /** The ARM control plane: auth, api-version, routing, ARM error bodies. */
 export function createArmRouter(ws: LocalWorkspace, requestCounts: RequestCounts = () => ({})) {
   const endpoints = endpointRoutes(ws);
@@ -30,35 +46,29 @@ export function createArmRouter(ws: LocalWorkspace, requestCounts: RequestCounts
   const add = (method: string, pattern: string, type: string, handler: ArmHandler): void => {
     table.add(method, pattern, { handler, type });
   };
+  /** A collection (GET lists it) and its items (GET, PUT, DELETE, and PATCH where the kind has one). */
+  const addResource = (collection: string, item: string, type: string, routes: ResourceRoutes): void => {
+    add("GET", collection, type, routes.list);
+    for (const [method, verb] of ITEM_METHODS) {
+      const handler = routes[verb];
+      if (handler) add(method, `${collection}/${item}`, type, handler);
+    }
+  };
   add("GET", WS, "workspaces", (req) => ({ status: 200, body: workspaceToWire(ws, req) }));
-  add("GET", `${WS}/onlineEndpoints`, "workspaces/onlineEndpoints", endpoints.list);
-  add("GET", EP, "workspaces/onlineEndpoints", endpoints.get);
-  add("PUT", EP, "workspaces/onlineEndpoints", endpoints.put);
-  add("PATCH", EP, "workspaces/onlineEndpoints", endpoints.patch);
-  add("DELETE", EP, "workspaces/onlineEndpoints", endpoints.delete);
+  addResource(`${WS}/onlineEndpoints`, ":endpoint", "workspaces/onlineEndpoints", endpoints);
   add("POST", `${EP}/listKeys`, "workspaces/onlineEndpoints", endpoints.listKeys);
   add("POST", `${EP}/regenerateKeys`, "workspaces/onlineEndpoints", endpoints.regenerateKeys);
   add("POST", `${EP}/token`, "workspaces/onlineEndpoints", endpoints.token);
-  add("GET", `${EP}/deployments`, "workspaces/onlineEndpoints/deployments", deployments.list);
-  add("GET", DEP, "workspaces/onlineEndpoints/deployments", deployments.get);
-  add("PUT", DEP, "workspaces/onlineEndpoints/deployments", deployments.put);
-  add("PATCH", DEP, "workspaces/onlineEndpoints/deployments", deployments.patch);
-  add("DELETE", DEP, "workspaces/onlineEndpoints/deployments", deployments.delete);
+  addResource(`${EP}/deployments`, ":deployment", "workspaces/onlineEndpoints/deployments", deployments);
   add("POST", `${DEP}/getLogs`, "workspaces/onlineEndpoints/deployments", deployments.getLogs);
   add("GET", `${DEP}/skus`, "workspaces/onlineEndpoints/deployments", deployments.skus);
-  add("GET", `${WS}/models`, "workspaces/models", assets.modelContainers.list);
-  add("GET", `${WS}/models/:name`, "workspaces/models", assets.modelContainers.get);
-  add("PUT", `${WS}/models/:name`, "workspaces/models", assets.modelContainers.put);
-  add("DELETE", `${WS}/models/:name`, "workspaces/models", assets.modelContainers.delete);
+  addResource(`${WS}/models`, ":name", "workspaces/models", assets.modelContainers);
   for (const [kind, routes] of [
     ["models", assets.modelVersions],
     ["codes", assets.codeVersions],
     ["environments", assets.environmentVersions],
   ] as const) {
-    add("GET", `${WS}/${kind}/:name/versions`, `workspaces/${kind}/versions`, routes.list);
-    add("GET", `${WS}/${kind}/:name/versions/:version`, `workspaces/${kind}/versions`, routes.get);
-    add("PUT", `${WS}/${kind}/:name/versions/:version`, `workspaces/${kind}/versions`, routes.put);
-    add("DELETE", `${WS}/${kind}/:name/versions/:version`, `workspaces/${kind}/versions`, routes.delete);
+    addResource(`${WS}/${kind}/:name/versions`, ":version", `workspaces/${kind}/versions`, routes);
   }
   add("GET", `${EP}/providers/Microsoft.Insights/metrics`, METRICS_RESOURCE_TYPE, (req) =>
     endpointMetrics(ws, req, requestCounts),

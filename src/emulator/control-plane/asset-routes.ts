@@ -50,12 +50,24 @@ interface Versioned {
   systemData: SystemData;
 }
 
+/** Where one asset kind's versions are kept, by asset name. */
+interface VersionPlace<T> {
+  versionsOf: (name: string) => Record<string, T> | undefined;
+  /** Registers the asset name, with no versions yet. */
+  create: (name: string) => Record<string, T>;
+}
+
+/** The place of a kind whose names have nothing but versions (code, environments; a model also has a container). */
+const versionsIn = <T>(store: Record<string, { versions: Record<string, T> }>): VersionPlace<T> => ({
+  versionsOf: (name) => store[name.toLowerCase()]?.versions,
+  create: (name) => (store[name.toLowerCase()] = { versions: {} }).versions,
+});
+
 /** Version routes shared by models, code and environments: list, get, PUT (synchronous), DELETE. */
 function versionRoutes<T extends Versioned>(
   ws: LocalWorkspace,
   kind: string,
-  versionsOf: (name: string) => Record<string, T> | undefined,
-  create: (name: string) => Record<string, T>,
+  { versionsOf, create }: VersionPlace<T>,
   build: (name: string, version: string, body: unknown, previous: SystemData | undefined) => T,
   toWire: (v: T) => unknown,
 ) {
@@ -121,14 +133,16 @@ export function assetRoutes(ws: LocalWorkspace) {
   const modelVersions = versionRoutes<StoredModelVersion>(
     ws,
     "Model",
-    (name) => models[name.toLowerCase()]?.versions,
-    (name) => {
-      const entry = {
-        container: { name, tags: {}, properties: {}, isArchived: false, systemData: ws.systemData() },
-        versions: {},
-      };
-      models[name.toLowerCase()] = entry;
-      return entry.versions;
+    {
+      versionsOf: (name) => models[name.toLowerCase()]?.versions,
+      create: (name) => {
+        const entry = {
+          container: { name, tags: {}, properties: {}, isArchived: false, systemData: ws.systemData() },
+          versions: {},
+        };
+        models[name.toLowerCase()] = entry;
+        return entry.versions;
+      },
     },
     (name, version, raw, previous) => {
       const p = parseBody(modelVersionBody, raw).properties;
@@ -146,12 +160,10 @@ export function assetRoutes(ws: LocalWorkspace) {
     (v) => modelVersionToWire(ws, v),
   );
 
-  const codes = ws.state.codes;
   const codeVersions = versionRoutes<StoredCodeVersion>(
     ws,
     "Code",
-    (name) => codes[name.toLowerCase()]?.versions,
-    (name) => (codes[name.toLowerCase()] = { versions: {} }).versions,
+    versionsIn(ws.state.codes),
     (name, version, raw, previous) => {
       const p = parseBody(codeVersionBody, raw).properties;
       return { name, version, ...common(p), codeUri: p.codeUri, systemData: ws.systemData(previous) };
@@ -159,12 +171,10 @@ export function assetRoutes(ws: LocalWorkspace) {
     (v) => codeVersionToWire(ws, v),
   );
 
-  const environments = ws.state.environments;
   const environmentVersions = versionRoutes<StoredEnvironmentVersion>(
     ws,
     "Environment",
-    (name) => environments[name.toLowerCase()]?.versions,
-    (name) => (environments[name.toLowerCase()] = { versions: {} }).versions,
+    versionsIn(ws.state.environments),
     (name, version, raw, previous) => {
       const p = parseBody(environmentVersionBody, raw).properties;
       return {

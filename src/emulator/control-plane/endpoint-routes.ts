@@ -15,6 +15,7 @@ import {
   operationStatusUrl,
   page,
 } from "./wire.js";
+import { acceptLater, patchResource } from "./resource-operations.js";
 import { parseBody, validateTraffic } from "./validation.js";
 
 const stringMap = z.record(z.string(), z.string());
@@ -167,18 +168,10 @@ export function endpointRoutes(ws: LocalWorkspace) {
       const endpoint = ws.endpoint(name);
       ws.assertNoOperationInFlight(name);
       const body = parseBody(patchBody, req.body);
-      const op = ws.startOperation("PATCH", endpointId(ws, endpoint.name), "oeidp");
-      if (body.tags) endpoint.tags = body.tags;
-      if (body.identity) endpoint.identity = managedIdentity(ws, body.identity, endpoint.identity);
-      endpoint.provisioningState = "Updating";
-      endpoint.systemData = ws.systemData(endpoint.systemData);
-      ws.save();
-      ws.later(() => {
-        endpoint.provisioningState = "Succeeded";
-        ws.finishOperation(op);
-        ws.save();
+      return patchResource(ws, req, endpoint, { path: endpointId(ws, endpoint.name), prefix: "oeidp" }, () => {
+        if (body.tags) endpoint.tags = body.tags;
+        if (body.identity) endpoint.identity = managedIdentity(ws, body.identity, endpoint.identity);
       });
-      return { status: 202, headers: locationHeaders(ws, req, op) };
     },
 
     delete: (req: ArmRequest): ArmResponse => {
@@ -190,7 +183,7 @@ export function endpointRoutes(ws: LocalWorkspace) {
       endpoint.provisioningState = "Deleting";
       for (const d of ws.deploymentsOf(name)) d.provisioningState = "Deleting";
       ws.save();
-      ws.later(async () => {
+      return acceptLater(ws, req, op, async () => {
         // Deleting an endpoint deletes its deployments (reference §4.3).
         for (const d of ws.deploymentsOf(name)) {
           await ws.stopRuntime(name, d.name);
@@ -198,10 +191,7 @@ export function endpointRoutes(ws: LocalWorkspace) {
         }
         delete ws.state.deployments[name.toLowerCase()];
         delete ws.state.endpoints[name.toLowerCase()];
-        ws.finishOperation(op);
-        ws.save();
       });
-      return { status: 202, headers: locationHeaders(ws, req, op) };
     },
 
     listKeys: (req: ArmRequest): ArmResponse => {

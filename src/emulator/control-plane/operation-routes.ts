@@ -11,15 +11,13 @@ export function operationRoutes(ws: LocalWorkspace) {
     if (!op) throw notFound(`Operation ${req.params.operation} not found.`);
     return op;
   };
-  const retryAfter = (): Record<string, string> =>
-    ws.timing.retryAfterSeconds > 0 ? { "Retry-After": String(ws.timing.retryAfterSeconds) } : {};
 
   return {
     status: (req: ArmRequest): ArmResponse => {
       const op = find(req);
       return {
         status: 200,
-        headers: op.status === "InProgress" ? retryAfter() : {},
+        headers: op.status === "InProgress" ? ws.retryAfter(op) : {},
         body: {
           id: `/subscriptions/${ws.state.subscriptionId}/providers/Microsoft.MachineLearningServices/locations/${ws.state.location}/mfeOperationsStatus/${op.id}`,
           name: op.id,
@@ -34,7 +32,7 @@ export function operationRoutes(ws: LocalWorkspace) {
     result: (req: ArmRequest): ArmResponse => {
       const op = find(req);
       if (op.status === "InProgress") {
-        return { status: 202, headers: { Location: req.url.toString(), ...retryAfter() } };
+        return { status: 202, headers: { Location: req.url.toString(), ...ws.retryAfter(op) } };
       }
       if (op.error) throw new ArmError(400, op.error.code, op.error.message);
       if (op.method !== "PATCH") return { status: 204 };

@@ -186,7 +186,7 @@ export function locationHeaders(ws: LocalWorkspace, req: ArmRequest, op: StoredO
   return {
     Location: operationResultUrl(ws, req, op),
     "x-ms-async-operation-timeout": "PT1H",
-    ...(ws.timing.retryAfterSeconds > 0 ? { "Retry-After": String(ws.timing.retryAfterSeconds) } : {}),
+    ...ws.retryAfter(op),
   };
 }
 

@@ -109,8 +109,8 @@ export class ScoringRouter {
 
   /** Copies a traffic-routed request to the mirror deployment; its answer is ignored, only counted. */
   private mirror(endpoint: StoredEndpoint, body: string): void {
-    for (const [name, weight] of Object.entries(endpoint.mirrorTraffic)) {
-      if (weight <= 0 || this.random() * 100 >= weight) continue;
+    for (const [name, weight] of positiveWeights(endpoint.mirrorTraffic).entries) {
+      if (this.random() * 100 >= weight) continue;
       const deployment = this.ws.findDeployment(endpoint.name, name);
       if (!deployment) continue;
       const started = performance.now();

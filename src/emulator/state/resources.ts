@@ -102,7 +102,8 @@ export interface ProbeSettings {
   initialDelay: string;
 }
 
-export interface StoredModelContainer {
+/** What every registered asset has: a model container, and a version of a model, code or environment. */
+interface StoredAsset {
   name: string;
   description?: string;
   tags: Record<string, string>;
@@ -111,16 +112,12 @@ export interface StoredModelContainer {
   systemData: SystemData;
 }
 
+export type StoredModelContainer = StoredAsset;
+
 /** What every registered asset version (model, code, environment) has. */
-export interface StoredAssetVersion {
-  name: string;
+export interface StoredAssetVersion extends StoredAsset {
   version: string;
-  description?: string;
-  tags: Record<string, string>;
-  properties: Record<string, string>;
-  isArchived: boolean;
   isAnonymous: boolean;
-  systemData: SystemData;
 }
 
 export interface StoredModelVersion extends StoredAssetVersion {
