@@ -17,6 +17,11 @@ const adaptersFromCore = {
   regex: "^(\\.\\./)+(workspace|store|teams|emulator|dev)/|^(\\.\\./)+(app|main|config|logger|roles-file)\\.js$",
   message: "src/core knows only src/ports: adapters and the composition root are wired in by src/app.ts.",
 };
+const groundFloorUp = {
+  regex: "^\\.{1,2}/(commands|rollout|deletion)/",
+  message:
+    "Views and error wording are core's ground floor: commands, rollouts and deletions build on them, never the reverse.",
+};
 const coreFromOutside = {
   regex: "^(\\.\\./)+core/",
   message: "Ports own the types they speak, and adapters implement ports without reaching into core.",
@@ -28,6 +33,10 @@ const rule = (...patterns) => ({ "no-restricted-imports": ["error", { patterns }
 export const layerRules = [
   { files: ["src/**/*.ts"], rules: rule(botbuilder, azure) },
   { files: ["src/core/**/*.ts"], rules: rule(botbuilder, azure, nodeIo, adaptersFromCore) },
+  {
+    files: ["src/core/views/**/*.ts", "src/core/errors.ts"],
+    rules: rule(botbuilder, azure, nodeIo, adaptersFromCore, groundFloorUp),
+  },
   {
     files: ["src/ports/**/*.ts", "src/store/**/*.ts", "src/emulator/**/*.ts"],
     rules: rule(botbuilder, azure, coreFromOutside),

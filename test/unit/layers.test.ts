@@ -40,6 +40,9 @@ describe("layer rules", () => {
     ["src/ports/workspace.ts", 'import type { Result } from "../core/result.js";', "Ports own the types"],
     ["src/workspace/x.ts", 'import { closest } from "../core/commands/closest.js";', "Ports own the types"],
     ["src/store/x.ts", 'import type { AuditEntry } from "../core/audit.js";', "Ports own the types"],
+    ["src/core/views/x.ts", 'import type { RolloutCardView } from "../rollout/rollout-card.js";', "ground floor"],
+    ["src/core/errors.ts", 'import { closest } from "./commands/closest.js";', "ground floor"],
+    ["src/core/views/x.ts", 'import { readFileSync } from "node:fs";', "src/core is pure"],
   ])("refuses in %s: %s", async (path, source, message) => {
     const found = await violations(path, source);
     expect(found).toHaveLength(1);
@@ -53,6 +56,7 @@ describe("layer rules", () => {
     ["src/app.ts", 'import { DefaultAzureCredential } from "@azure/identity";'],
     ["src/core/x.ts", 'import type { Workspace } from "../ports/workspace.js";'],
     ["src/core/commands/x.ts", 'import { z } from "zod";'],
+    ["src/core/errors.ts", 'import { closest } from "./views/closest.js";'],
     ["src/store/x.ts", 'import { mkdir } from "node:fs/promises";'],
     ["test/bot/x.test.ts", 'import { TurnContext } from "botbuilder";'],
   ])("allows in %s: %s", async (path, source) => {

@@ -12,7 +12,7 @@ import type { UserError } from "../../errors.js";
 import { cardChannel, followingChannels } from "../../rollout/channels.js";
 import { stateLine } from "../../rollout/rollout-card.js";
 import { code, msg } from "../../views/markdown.js";
-import type { Reply } from "../../views/views.js";
+import type { Reply } from "../reply.js";
 import type { CommandContext } from "../command-context.js";
 import { modelText } from "../../views/model-text.js";
 import { instancesText } from "./endpoint-rows.js";

@@ -1,7 +1,7 @@
 import type { ChannelAddress } from "../../../ports/notifier.js";
 import { personOf, type Viewer } from "../../access/identity.js";
 import type { UserError } from "../../errors.js";
-import type { Reply } from "../../views/views.js";
+import type { Reply } from "../reply.js";
 import type { CommandContext } from "../command-context.js";
 
 export const refuse = (error: UserError): Reply => ({ kind: "error", error });

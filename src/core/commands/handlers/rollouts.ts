@@ -10,7 +10,7 @@ import { chooseSlots } from "../../rollout/slots.js";
 import type { Transition, TransitionContext } from "../../rollout/transition.js";
 import { escapeMarkdown as md, msg } from "../../views/markdown.js";
 import { minuteText } from "../../views/time.js";
-import type { Reply } from "../../views/views.js";
+import type { Reply } from "../reply.js";
 import type { CommandContext } from "../command-context.js";
 import { cardPlace, refuse, viewerOf } from "./replies.js";
 import { modelText } from "../../views/model-text.js";

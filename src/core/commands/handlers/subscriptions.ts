@@ -1,7 +1,7 @@
 import type { Markdown } from "../../../ports/notifier.js";
 import { personOf } from "../../access/identity.js";
 import { code, escapeMarkdown as md, joined, msg, trusted } from "../../views/markdown.js";
-import type { Reply } from "../../views/views.js";
+import type { Reply } from "../reply.js";
 import type { CommandContext } from "../command-context.js";
 
 const notInChannel = (command: string): Reply => ({
