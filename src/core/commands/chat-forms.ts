@@ -108,14 +108,10 @@ const readSampleList = oneEndpoint("Say whose samples to list.", (endpoint) => (
 /** `samples <endpoint>`, and the forms that start with the same word. */
 export const readSamples: ChatForm = (typed) => {
   const [first, ...rest] = typed.args;
-  switch (first?.toLowerCase()) {
-    case "remove":
-      return readSamplesRemove({ ...typed, args: rest });
-    case "add":
-      return refuse("To store a sample, start with `sample add` (no s).", "sample.add");
-    default:
-      return readSampleList(typed);
-  }
+  const word = first?.toLowerCase();
+  if (word === "remove") return readSamplesRemove({ ...typed, args: rest });
+  if (word === "add") return refuse("To store a sample, start with `sample add` (no s).", "sample.add");
+  return readSampleList(typed);
 };
 
 /** `sample add <endpoint> <name>` with a code block or a file. */

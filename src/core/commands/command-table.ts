@@ -89,6 +89,11 @@ interface CardActionSpec<A extends Action> extends Common<A> {
   card: ButtonCard;
   /** What a refusal says the caller tried: "You need the approver role to approve a rollout step." */
   does: string;
+  /**
+   * Looking at a card, not deciding: Teams asks for each approver's view of a card by itself after every change, so
+   * an allowed view writes no audit row (a denied or failed one does).
+   */
+  view?: true;
   cardVerbs: Record<string, CardVerbSpec<A>>;
 }
 
@@ -461,6 +466,7 @@ export const COMMAND_TABLE = {
     roles: VIEWERS,
     card: "rollout",
     does: "see a rollout's card",
+    view: true,
     cardVerbs: {
       "rollout.view": cardVerb(z.object({ rollout: id("rollout") }), (d) => ({
         name: "rollout.view",
@@ -472,6 +478,7 @@ export const COMMAND_TABLE = {
     roles: VIEWERS,
     card: "deletion",
     does: "see a deletion request's card",
+    view: true,
     cardVerbs: {
       "deletion.view": cardVerb(z.object({ deletion: id("deletion") }), (d) => ({
         name: "deletion.view",
@@ -530,6 +537,12 @@ export function wordsOf(usage: string): string {
   const firstArgument = words.findIndex((w) => !/^[a-z]+$/.test(w));
   return words.slice(0, firstArgument < 0 ? words.length : firstArgument).join(" ");
 }
+
+/** Whether an allowed run of the action goes unaudited: looking at a card. */
+export const isView = (action: Action): boolean => {
+  const spec = specOf(action);
+  return "view" in spec && spec.view === true;
+};
 
 /** What a refusal says the caller tried: `run \`deploy\``, or what a card's button does. */
 export function whatItDoes(action: Action): string {

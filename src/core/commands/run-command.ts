@@ -21,7 +21,7 @@ import { decideDeletion, removeSamples, requestDeletion, viewDeletion } from "./
 import { readMessageText } from "./message-text.js";
 import { parseCardAction } from "./parse-card-action.js";
 import type { Action, AttachedFile, Command, CommandOf } from "./command.js";
-import { specOf, whatItDoes, type CommandSpec } from "./command-table.js";
+import { isView, specOf, whatItDoes, type CommandSpec } from "./command-table.js";
 import { parseCommand } from "./parse-command.js";
 import { shorten } from "./names.js";
 
@@ -72,12 +72,6 @@ async function rejectInput(ctx: CommandContext, action: string, error: UserError
 const actorOf = (ctx: CommandContext): Person => personOf(ctx.caller);
 
 /**
- * Looking at a card is not a decision: Teams asks for each approver's view of a card by itself, after every change, so
- * an allowed view is not an audit row (a denied one is).
- */
-const isView = (command: Command): boolean => command.name === "rollout.view" || command.name === "deletion.view";
-
-/**
  * Runs one command for one caller: checks the policy on the server, runs the handler, and writes the audit row
  * (allowed or denied, and how it ended). An unexpected failure is audited too, then rethrown for the edge.
  */
@@ -107,7 +101,7 @@ export async function runCommand(command: Command, ctx: CommandContext, origin: 
       throw error;
     }
     const ended = outcomeOf(reply);
-    if (!isView(command) || ended.outcome !== "ok")
+    if (!isView(command.name) || ended.outcome !== "ok")
       await audit(ended.outcome, [detailOf(command), ended.detail].filter(Boolean).join(", ") || undefined);
   }
   // A button on the details card answers on that card, keeping its inputs, so the next button still has them (the
