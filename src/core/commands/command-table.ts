@@ -280,6 +280,17 @@ export const COMMAND_TABLE = {
     },
     detail: (c) => `${c.model}:${c.version}`,
   },
+  plan: {
+    roles: VIEWERS,
+    chat: {
+      usage: "plan <endpoint>",
+      summary: "What a rollout on an endpoint would do: its steps, from its tags or the defaults",
+      example: "plan diabetes-prod",
+      verbs: ["plan"],
+      read: oneEndpoint("Say which endpoint's plan to show.", (endpoint) => ({ name: "plan", endpoint })),
+      menu: { scopes: ["personal"], place: 19, description: "What a rollout would do: plan <endpoint>" },
+    },
+  },
   status: {
     roles: VIEWERS,
     chat: {
@@ -381,7 +392,8 @@ export const COMMAND_TABLE = {
       example: "whoami",
       verbs: ["whoami"],
       read: bare({ name: "whoami" }),
-      menu: { scopes: ["personal", "groupChat"], place: 18, description: "Your identity and roles" },
+      // Teams allows 10 commands a menu: the personal menu offers plan instead.
+      menu: { scopes: ["groupChat"], place: 18, description: "Your identity and roles" },
     },
   },
   audit: {

@@ -48,6 +48,7 @@ export type Command =
   | { name: "logs"; endpoint: string; deployment?: string; tail: number; onCard?: CardSelection }
   | { name: "audit"; endpoint?: string }
   | { name: "deploy"; endpoint: string; model: string; version: string }
+  | { name: "plan"; endpoint: string }
   | { name: "status"; endpoint?: string }
   | { name: "rollback"; endpoint: string }
   | { name: "subscribe"; endpoint?: string }

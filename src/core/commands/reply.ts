@@ -1,6 +1,7 @@
 import type { Markdown } from "../../ports/notifier.js";
 import type { DeletionCardView } from "../deletion/deletion-card.js";
 import type { UserError } from "../errors.js";
+import type { PlanView } from "../rollout/plan-view.js";
 import type { RolloutCardView } from "../rollout/rollout-card.js";
 import type {
   AuditView,
@@ -28,6 +29,7 @@ export type Reply =
   | { kind: "card"; card: "help"; data: HelpView }
   | { kind: "card"; card: "rollout"; data: RolloutCardView }
   | { kind: "card"; card: "rollout-status"; data: RolloutStatusView }
+  | { kind: "card"; card: "plan"; data: PlanView }
   | { kind: "card"; card: "deletion"; data: DeletionCardView }
   | { kind: "text"; text: Markdown }
   /** A refusal; on a card with inputs, `redraw` is that card as the person had it, the refusal shown on it. */

@@ -14,6 +14,7 @@ import { listSamples } from "./handlers/list-samples.js";
 import { readLogs } from "./handlers/read-logs.js";
 import { showAudit } from "./handlers/show-audit.js";
 import { showEndpoint } from "./handlers/show-endpoint.js";
+import { showPlan } from "./handlers/show-plan.js";
 import { whoami } from "./handlers/whoami.js";
 import { decide, decisions, deploy, rollback, status, viewRollout } from "./handlers/rollouts.js";
 import { listSubscriptions, subscribe, unsubscribe } from "./handlers/subscriptions.js";
@@ -139,6 +140,7 @@ const HANDLERS: { [A in Action]: Handler<A> } = {
   invoke: (ctx, c) => invokeEndpoint(ctx, c.endpoint, c.deployment, c.payload),
   logs: (ctx, c) => readLogs(ctx, c.endpoint, c.deployment, c.tail),
   deploy: (ctx, c) => deploy(ctx, c.endpoint, c.model, c.version),
+  plan: (ctx, c) => showPlan(ctx, c.endpoint),
   status: (ctx, c) => status(ctx, c.endpoint),
   rollback: (ctx, c) => rollback(ctx, c.endpoint),
   subscribe: (ctx, c) => subscribe(ctx, c.endpoint),

@@ -60,7 +60,7 @@ describe("the Teams app manifest", () => {
       "invoke",
       "logs",
       "sample add",
-      "whoami",
+      "plan",
     ]);
     const template = JSON.parse(readFileSync("manifest/manifest.template.json", "utf8")) as { bots: object[] };
     expect(template.bots[0], "menus are written in the command table, not by hand").not.toHaveProperty("commandLists");
