@@ -22,6 +22,12 @@ const groundFloorUp = {
   message:
     "Views and error wording are core's ground floor: commands, rollouts and deletions build on them, never the reverse.",
 };
+const vocabularyUp = {
+  regex:
+    "^\\./(handlers/|run-command|parse-|reply|command-context)|^\\.\\./(rollout|deletion|notifications)/|^\\.\\./access/(?!roles)",
+  message:
+    "The command vocabulary is what the policy is read from, and the rollout and deletion cards ask the policy: it imports nothing that builds on them.",
+};
 const coreFromOutside = {
   regex: "^(\\.\\./)+core/",
   message: "Ports own the types they speak, and adapters implement ports without reaching into core.",
@@ -33,6 +39,16 @@ const rule = (...patterns) => ({ "no-restricted-imports": ["error", { patterns }
 export const layerRules = [
   { files: ["src/**/*.ts"], rules: rule(botbuilder, azure) },
   { files: ["src/core/**/*.ts"], rules: rule(botbuilder, azure, nodeIo, adaptersFromCore) },
+  {
+    files: [
+      "src/core/commands/command.ts",
+      "src/core/commands/command-table.ts",
+      "src/core/commands/chat-forms.ts",
+      "src/core/commands/card-forms.ts",
+      "src/core/commands/names.ts",
+    ],
+    rules: rule(botbuilder, azure, nodeIo, adaptersFromCore, vocabularyUp),
+  },
   {
     files: ["src/core/views/**/*.ts", "src/core/errors.ts"],
     rules: rule(botbuilder, azure, nodeIo, adaptersFromCore, groundFloorUp),

@@ -43,6 +43,9 @@ describe("layer rules", () => {
     ["src/core/views/x.ts", 'import type { RolloutCardView } from "../rollout/rollout-card.js";', "ground floor"],
     ["src/core/errors.ts", 'import { closest } from "./commands/closest.js";', "ground floor"],
     ["src/core/views/x.ts", 'import { readFileSync } from "node:fs";', "src/core is pure"],
+    ["src/core/commands/command-table.ts", 'import { deploy } from "./handlers/rollouts.js";', "command vocabulary"],
+    ["src/core/commands/command.ts", 'import type { CardTarget } from "../rollout/events.js";', "command vocabulary"],
+    ["src/core/commands/card-forms.ts", 'import { isAllowed } from "../access/policy.js";', "command vocabulary"],
   ])("refuses in %s: %s", async (path, source, message) => {
     const found = await violations(path, source);
     expect(found).toHaveLength(1);
@@ -57,6 +60,7 @@ describe("layer rules", () => {
     ["src/core/x.ts", 'import type { Workspace } from "../ports/workspace.js";'],
     ["src/core/commands/x.ts", 'import { z } from "zod";'],
     ["src/core/errors.ts", 'import { closest } from "./views/closest.js";'],
+    ["src/core/commands/command-table.ts", 'import type { Role } from "../access/roles.js";'],
     ["src/store/x.ts", 'import { mkdir } from "node:fs/promises";'],
     ["test/bot/x.test.ts", 'import { TurnContext } from "botbuilder";'],
   ])("allows in %s: %s", async (path, source) => {
