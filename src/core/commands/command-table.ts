@@ -27,7 +27,7 @@ import {
   refuse,
   type ChatForm,
 } from "./chat-forms.js";
-import { DEFAULT_LOG_TAIL, MAX_LOG_TAIL, type Action, type CommandOf } from "./command.js";
+import { DEFAULT_LOG_TAIL, MAX_LOG_TAIL, type Action, type CommandOf, type RolloutButton } from "./command.js";
 import { nameSchema } from "./names.js";
 
 /** Anyone, even a user with no roles: they must be able to find out who they are and what they may do. */
@@ -102,7 +102,7 @@ export type CommandSpec<A extends Action> = ChatCommandSpec<A> | CardActionSpec<
 const endpointField = { endpoint: nameSchema("endpoint") };
 
 /** A rollout card's decision, in the audit row: which rollout, step and version the card showed. */
-const rolloutDetail = ({ target }: { target: { rollout: string; step: number; version: number } }): string =>
+const rolloutDetail = ({ target }: { target: RolloutButton }): string =>
   `rollout ${target.rollout.slice(0, 8)}, step ${target.step + 1}, version ${target.version}`;
 
 /**
