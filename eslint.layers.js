@@ -17,6 +17,17 @@ const adaptersFromCore = {
   regex: "^(\\.\\./)+(workspace|store|teams|emulator|dev)/|^(\\.\\./)+(app|main|config|logger|roles-file)\\.js$",
   message: "src/core knows only src/ports: adapters and the composition root are wired in by src/app.ts.",
 };
+const groundFloorUp = {
+  regex: "^\\.{1,2}/(commands|rollout|deletion)/",
+  message:
+    "Views and error wording are core's ground floor: commands, rollouts and deletions build on them, never the reverse.",
+};
+const vocabularyUp = {
+  regex:
+    "^\\./(handlers/|run-command|parse-|reply|command-context)|^\\.\\./(rollout|deletion|notifications)/|^\\.\\./access/(?!roles)",
+  message:
+    "The command vocabulary is what the policy is read from, and the rollout and deletion cards ask the policy: it imports nothing that builds on them.",
+};
 const coreFromOutside = {
   regex: "^(\\.\\./)+core/",
   message: "Ports own the types they speak, and adapters implement ports without reaching into core.",
@@ -49,6 +60,20 @@ export const layerRules = [
   {
     files: ["src/core/rollout/**/*.ts", "src/core/deletion/**/*.ts"],
     rules: rule(botbuilder, azure, nodeIo, adaptersFromCore, upFromChanges),
+  },
+  {
+    files: [
+      "src/core/commands/command.ts",
+      "src/core/commands/command-table.ts",
+      "src/core/commands/chat-forms.ts",
+      "src/core/commands/card-forms.ts",
+      "src/core/commands/names.ts",
+    ],
+    rules: rule(botbuilder, azure, nodeIo, adaptersFromCore, vocabularyUp),
+  },
+  {
+    files: ["src/core/views/**/*.ts", "src/core/errors.ts"],
+    rules: rule(botbuilder, azure, nodeIo, adaptersFromCore, groundFloorUp),
   },
   { files: ["src/core/change/**/*.ts"], rules: rule(botbuilder, azure, nodeIo, adaptersFromCore, kindsFromChangeCore) },
   { files: ["src/ports/**/*.ts", "src/store/**/*.ts"], rules: rule(botbuilder, azure, coreFromOutside) },

@@ -1,10 +1,27 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { deflateRawSync } from "node:zlib";
+import { COMMANDS, MENU_SCOPES } from "../src/core/commands/command-table.js";
 import { crc32 } from "./lib/crc32.js";
 
+interface CommandList {
+  scopes: string[];
+  commands: { title: string; description: string }[];
+}
+
+/** The bot's command menus, one per scope, from the command table's menu items. */
+export function commandLists(): CommandList[] {
+  return MENU_SCOPES.map((scope) => ({
+    scopes: [scope],
+    commands: COMMANDS.flatMap((c) => (c.menu?.scopes.includes(scope) ? [{ ...c.menu, action: c.action }] : []))
+      .sort((a, b) => a.place - b.place)
+      .map((item) => ({ title: item.action.replace(".", " "), description: item.description })),
+  }));
+}
+
 /**
- * Builds the Teams app package: manifest/manifest.template.json filled from the environment, plus the two icons,
- * zipped to dist/appPackage.zip. `npm run manifest` (needs MicrosoftAppId; TEAMS_APP_ID defaults to it).
+ * Builds the Teams app package: manifest/manifest.template.json filled from the environment, with the command menus
+ * from the command table, plus the two icons, zipped to dist/appPackage.zip. `npm run manifest` (needs
+ * MicrosoftAppId; TEAMS_APP_ID defaults to it).
  */
 export function fillManifest(vars: Record<string, string | undefined>): Record<string, unknown> {
   const template = readFileSync("manifest/manifest.template.json", "utf8");
@@ -13,7 +30,8 @@ export function fillManifest(vars: Record<string, string | undefined>): Record<s
     if (!value) throw new Error(`Set ${name} to build the Teams app package.`);
     return value;
   });
-  return JSON.parse(filled) as Record<string, unknown>;
+  const manifest = JSON.parse(filled) as { bots: Record<string, unknown>[] } & Record<string, unknown>;
+  return { ...manifest, bots: manifest.bots.map((bot) => ({ ...bot, commandLists: commandLists() })) };
 }
 
 /** A zip archive (deflate) of the given files. */

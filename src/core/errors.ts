@@ -1,6 +1,6 @@
 import type { WorkspaceError } from "../ports/workspace.js";
 import type { Role } from "./access/roles.js";
-import { closest } from "./commands/closest.js";
+import { closest } from "./views/closest.js";
 import { minuteText } from "./views/time.js";
 import type { Markdown } from "../ports/notifier.js";
 import { escapedList, escapeMarkdown as md, markdownToPlain } from "./views/markdown.js";

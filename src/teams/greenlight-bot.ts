@@ -20,7 +20,7 @@ import type { DeletionStore } from "../ports/deletions.js";
 import { handleCardAction, handleChat } from "../core/commands/run-command.js";
 import { describeError, errorTitle } from "../core/errors.js";
 import { markdownToPlain } from "../core/views/markdown.js";
-import type { Reply } from "../core/views/views.js";
+import type { Reply } from "../core/commands/reply.js";
 import type { Logger } from "../logger.js";
 import type { Clock } from "../ports/clock.js";
 import type { ChannelAddress, Notice } from "../ports/notifier.js";

@@ -1,7 +1,7 @@
 import { CardFactory, MessageFactory, type Activity } from "botbuilder";
 import { describeError, errorTitle, type UserError } from "../core/errors.js";
 import { markdownToPlain } from "../core/views/markdown.js";
-import type { Reply } from "../core/views/views.js";
+import type { Reply } from "../core/commands/reply.js";
 import type { Notice } from "../ports/notifier.js";
 import type { CardRenderer } from "./cards/render-card.js";
 

@@ -57,6 +57,7 @@ describe("help", () => {
       "show <endpoint>",
       "models [name]",
       "samples <endpoint>",
+      "plan <endpoint>",
       "status [endpoint]",
       "whoami",
       "audit [endpoint]",
@@ -65,7 +66,7 @@ describe("help", () => {
 
   it("shows an operator invoke, logs and sample add as well", async () => {
     const usages = usagesOf(cardOf(only(await h.say(USERS.operator, "help"))));
-    expect(usages).toHaveLength(13);
+    expect(usages).toHaveLength(14);
     expect(usages).toContain("deploy <model>:<version> to <endpoint>");
     expect(usages).toContain("rollback <endpoint>");
     expect(usages.some((u) => u.startsWith("invoke <endpoint>"))).toBe(true);

@@ -89,6 +89,7 @@ const ATTEMPTS: Attempt[] = [
     allowedOutcome: "model_version_not_found",
   },
   chat("status", () => "status diabetes-prod", "diabetes-prod"),
+  chat("plan", () => "plan diabetes-prod", "diabetes-prod"),
   { ...chat("rollback", () => "rollback diabetes-prod", "diabetes-prod"), allowedOutcome: "no_active_rollout" },
   // In a personal chat: an admin is told to run them in a channel.
   { ...chat("subscribe", () => "subscribe diabetes-prod", "diabetes-prod"), allowedOutcome: "usage" },
@@ -148,6 +149,7 @@ const EXPECTED: Record<string, [Verdict, Verdict, Verdict, Verdict, Verdict]> = 
   "card:logs":      [N,      Y,        N,        Y,     N],
   "deploy":         [N,      Y,        N,        Y,     N],
   "status":         [Y,      Y,        Y,        Y,     Y],
+  "plan":           [Y,      Y,        Y,        Y,     Y],
   "rollback":       [N,      Y,        N,        Y,     N],
   "card:rollout.approve":  [N, N,      Y,        Y,     N],
   "card:rollout.reject":   [N, N,      Y,        Y,     N],

@@ -48,6 +48,12 @@ describe("layer rules", () => {
     ["src/emulator/x.ts", 'import type { Workspace } from "../ports/workspace.js";', "knows nothing of the bot"],
     ["src/emulator/control-plane/x.ts", 'import { loadConfig } from "../../config.js";', "knows nothing of the bot"],
     ["src/workspace/x.ts", 'import { startEmulator } from "../emulator/emulator.js";', "knows src/ports only"],
+    ["src/core/views/x.ts", 'import type { RolloutCardView } from "../rollout/rollout-card.js";', "ground floor"],
+    ["src/core/errors.ts", 'import { closest } from "./commands/closest.js";', "ground floor"],
+    ["src/core/views/x.ts", 'import { readFileSync } from "node:fs";', "src/core is pure"],
+    ["src/core/commands/command-table.ts", 'import { deploy } from "./handlers/rollouts.js";', "command vocabulary"],
+    ["src/core/commands/command.ts", 'import type { CardTarget } from "../rollout/events.js";', "command vocabulary"],
+    ["src/core/commands/card-forms.ts", 'import { isAllowed } from "../access/policy.js";', "command vocabulary"],
   ])("refuses in %s: %s", async (path, source, message) => {
     const found = await violations(path, source);
     expect(found).toHaveLength(1);
@@ -65,6 +71,8 @@ describe("layer rules", () => {
     ["src/core/commands/x.ts", 'import { z } from "zod";'],
     ["src/core/rollout/x.ts", 'import { applyChange } from "../change/change.js";'],
     ["src/core/change/x.ts", 'import { someoneElse } from "../access/identity.js";'],
+    ["src/core/errors.ts", 'import { closest } from "./views/closest.js";'],
+    ["src/core/commands/command-table.ts", 'import type { Role } from "../access/roles.js";'],
     ["src/store/x.ts", 'import { mkdir } from "node:fs/promises";'],
     ["test/bot/x.test.ts", 'import { TurnContext } from "botbuilder";'],
   ])("allows in %s: %s", async (path, source) => {

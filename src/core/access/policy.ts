@@ -1,44 +1,17 @@
+import { COMMAND_TABLE, EVERYONE, type Roles } from "../commands/command-table.js";
+import type { Action } from "../commands/command.js";
 import type { Role } from "./roles.js";
 
-/** Anyone, even a user with no roles: they must be able to find out who they are and what they may do. */
-export const EVERYONE = "everyone";
+export { EVERYONE };
+export type { Action };
 
 /**
- * Who may do what. Each action names the roles that allow it (any one suffices), or EVERYONE; the table is the single
- * place the rules live, and every command and card action is checked against it on the server.
+ * Who may do what: each action's roles from the command table (any one suffices), or EVERYONE. Every command and card
+ * action is checked against it on the server.
  */
-export const POLICY = {
-  help: EVERYONE,
-  whoami: EVERYONE,
-  endpoints: ["viewer", "operator", "approver", "admin"],
-  show: ["viewer", "operator", "approver", "admin"],
-  models: ["viewer", "operator", "approver", "admin"],
-  samples: ["viewer", "operator", "approver", "admin"],
-  audit: ["viewer", "operator", "approver", "admin"],
-  "sample.add": ["operator", "admin"],
-  invoke: ["operator", "admin"],
-  logs: ["operator", "admin"],
-  status: ["viewer", "operator", "approver", "admin"],
-  deploy: ["operator", "admin"],
-  rollback: ["operator", "admin"],
-  "rollout.approve": ["approver", "admin"],
-  "rollout.reject": ["approver", "admin"],
-  "rollout.retire": ["approver", "admin"],
-  "rollout.override": ["admin"],
-  "rollout.resume": ["approver", "admin"],
-  "rollout.restore": ["operator", "admin"],
-  "rollout.view": ["viewer", "operator", "approver", "admin"],
-  "deletion.view": ["viewer", "operator", "approver", "admin"],
-  delete: ["admin"],
-  "deletion.approve": ["approver", "admin"],
-  "deletion.reject": ["approver", "admin"],
-  "samples.remove": ["admin"],
-  subscribe: ["admin"],
-  unsubscribe: ["admin"],
-  subscriptions: ["admin"],
-} as const satisfies Record<string, readonly Role[] | typeof EVERYONE>;
-
-export type Action = keyof typeof POLICY;
+export const POLICY: Readonly<Record<Action, Roles>> = Object.fromEntries(
+  Object.entries(COMMAND_TABLE).map(([action, spec]) => [action, spec.roles]),
+) as Record<Action, Roles>;
 
 /** The roles that allow an action; empty when everyone may. */
 export function allowedRoles(action: Action): readonly Role[] {
@@ -47,6 +20,6 @@ export function allowedRoles(action: Action): readonly Role[] {
 }
 
 export function isAllowed(action: Action, roles: readonly Role[]): boolean {
-  const rule: readonly Role[] | typeof EVERYONE = POLICY[action];
+  const rule = POLICY[action];
   return rule === EVERYONE || rule.some((r) => roles.includes(r));
 }

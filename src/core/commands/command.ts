@@ -1,6 +1,4 @@
 import type { Result } from "../../ports/result.js";
-import type { DeletionTarget } from "../deletion/deletion.js";
-import type { CardTarget } from "../rollout/events.js";
 
 /**
  * A file attached to a message. The edge reads it only when asked, so a file is downloaded for a command that takes a
@@ -22,6 +20,22 @@ export interface CardSelection {
   sample?: string;
 }
 
+/**
+ * What a rollout card's decision button is bound to: the rollout, step and version the card showed. The card's data
+ * says it, so the command's vocabulary owns the shape (the rollout's events take it as it is).
+ */
+export interface RolloutButton {
+  rollout: string;
+  step: number;
+  version: number;
+}
+
+/** What a deletion card's button is bound to: the request and the version the card showed. */
+export interface DeletionButton {
+  deletion: string;
+  version: number;
+}
+
 export type Command =
   | { name: "help" }
   | { name: "whoami" }
@@ -34,27 +48,33 @@ export type Command =
   | { name: "logs"; endpoint: string; deployment?: string; tail: number; onCard?: CardSelection }
   | { name: "audit"; endpoint?: string }
   | { name: "deploy"; endpoint: string; model: string; version: string }
+  | { name: "plan"; endpoint: string }
   | { name: "status"; endpoint?: string }
   | { name: "rollback"; endpoint: string }
-  | { name: "subscribe" | "unsubscribe"; endpoint?: string }
+  | { name: "subscribe"; endpoint?: string }
+  | { name: "unsubscribe"; endpoint?: string }
   | { name: "subscriptions" }
   | { name: "delete"; endpoint: string }
   | { name: "samples.remove"; endpoint: string; sample?: string }
   /** A deletion card's buttons: bound to the request and version shown; `typed` is the name typed to confirm. */
-  | { name: "deletion.approve"; target: DeletionTarget; typed: string }
-  | { name: "deletion.reject"; target: DeletionTarget }
+  | { name: "deletion.approve"; target: DeletionButton; typed: string }
+  | { name: "deletion.reject"; target: DeletionButton }
   /** A button on a rollout card; `target` binds it to the rollout, step and version the card showed. */
-  | { name: "rollout.approve"; target: CardTarget }
-  | { name: "rollout.reject"; target: CardTarget; reason?: string }
-  | { name: "rollout.retire"; target: CardTarget; keep: boolean }
-  | { name: "rollout.override"; target: CardTarget; reason: string }
+  | { name: "rollout.approve"; target: RolloutButton }
+  | { name: "rollout.reject"; target: RolloutButton; reason?: string }
+  | { name: "rollout.retire"; target: RolloutButton; keep: boolean }
+  | { name: "rollout.override"; target: RolloutButton; reason: string }
   /** After a pause: go on from the traffic the card shows, or put the starting traffic back. */
-  | { name: "rollout.resume" | "rollout.restore"; target: CardTarget }
+  | { name: "rollout.resume"; target: RolloutButton }
+  | { name: "rollout.restore"; target: RolloutButton }
   /** A card asks for the view of the person looking at it (Teams' refresh, or "Show my options"). */
   | { name: "rollout.view"; rollout: string }
   | { name: "deletion.view"; deletion: string };
 
-export type CommandName = Command["name"];
+/** Every command and card action, by the name the policy and the audit know it by. */
+export type Action = Command["name"];
+
+export type CommandOf<A extends Action> = Extract<Command, { name: A }>;
 
 export const DEFAULT_LOG_TAIL = 50;
 export const MAX_LOG_TAIL = 500;

@@ -3,7 +3,7 @@ import { personOf } from "../access/identity.js";
 import { allowedRoles, isAllowed } from "../access/policy.js";
 import type { Role } from "../access/roles.js";
 import type { UserError } from "../errors.js";
-import type { Reply } from "../views/views.js";
+import type { Reply } from "./reply.js";
 import type { CommandContext } from "./command-context.js";
 import { addSample } from "./handlers/add-sample.js";
 import { help } from "./handlers/help.js";
@@ -14,6 +14,7 @@ import { listSamples } from "./handlers/list-samples.js";
 import { readLogs } from "./handlers/read-logs.js";
 import { showAudit } from "./handlers/show-audit.js";
 import { showEndpoint } from "./handlers/show-endpoint.js";
+import { showPlan } from "./handlers/show-plan.js";
 import { whoami } from "./handlers/whoami.js";
 import { decide, decisions, deploy, rollback, status, viewRollout } from "./handlers/rollouts.js";
 import { listSubscriptions, subscribe, unsubscribe } from "./handlers/subscriptions.js";
@@ -21,7 +22,8 @@ import { decideDeletion, requestDeletion, viewDeletion } from "./handlers/deleti
 import { removeSamples } from "./handlers/remove-samples.js";
 import { readMessageText } from "./message-text.js";
 import { parseCardAction } from "./parse-card-action.js";
-import type { AttachedFile, Command } from "./command.js";
+import type { Action, AttachedFile, Command, CommandOf } from "./command.js";
+import { isView, specOf, whatItDoes, type CommandSpec } from "./command-table.js";
 import { parseCommand } from "./parse-command.js";
 import { shorten } from "./names.js";
 
@@ -72,12 +74,6 @@ async function rejectInput(ctx: CommandContext, action: string, error: UserError
 const actorOf = (ctx: CommandContext): Person => personOf(ctx.caller);
 
 /**
- * Looking at a card is not a decision: Teams asks for each approver's view of a card by itself, after every change, so
- * an allowed view is not an audit row (a denied one is).
- */
-const isView = (command: Command): boolean => command.name === "rollout.view" || command.name === "deletion.view";
-
-/**
  * Runs one command for one caller: checks the policy on the server, runs the handler, and writes the audit row
  * (allowed or denied, and how it ended). An unexpected failure is audited too, then rethrown for the edge.
  */
@@ -107,7 +103,7 @@ export async function runCommand(command: Command, ctx: CommandContext, origin: 
       throw error;
     }
     const ended = outcomeOf(reply);
-    if (!isView(command) || ended.outcome !== "ok")
+    if (!isView(command.name) || ended.outcome !== "ok")
       await audit(ended.outcome, [detailOf(command), ended.detail].filter(Boolean).join(", ") || undefined);
   }
   // A button on the details card answers on that card, keeping its inputs, so the next button still has them (the
@@ -118,96 +114,59 @@ export async function runCommand(command: Command, ctx: CommandContext, origin: 
   return reply;
 }
 
-/** What a rollout card's buttons do, for "You need the approver role to …". */
-const CARD_ONLY_ACTIONS = {
-  "rollout.approve": "approve a rollout step",
-  "rollout.reject": "reject a rollout step",
-  "rollout.retire": "retire or keep the old deployment",
-  "rollout.override": "override a failed smoke test",
-  "rollout.resume": "continue a paused rollout from the traffic Azure has",
-  "rollout.restore": "put back a rollout's starting traffic",
-  "rollout.view": "see a rollout's card",
-  "deletion.view": "see a deletion request's card",
-  "deletion.approve": "confirm an endpoint's deletion",
-  "deletion.reject": "keep an endpoint someone asked to delete",
-} satisfies Partial<Record<Command["name"], string>>;
-
 function forbidden(command: Command, ctx: CommandContext): UserError {
   const needed = allowedRoles(command.name);
   return {
     code: "forbidden",
-    action:
-      CARD_ONLY_ACTIONS[command.name as keyof typeof CARD_ONLY_ACTIONS] ?? `run \`${command.name.replace(".", " ")}\``,
+    action: whatItDoes(command.name),
     needed,
     holders: holders(ctx, needed),
     ...accessProblemOf(ctx),
   };
 }
 
-function dispatch(command: Command, ctx: CommandContext): Promise<Reply> | Reply {
-  switch (command.name) {
-    case "help":
-      return help(ctx);
-    case "whoami":
-      return whoami(ctx);
-    case "endpoints":
-      return listEndpoints(ctx, command.filter, command.page);
-    case "show":
-      return showEndpoint(ctx, command.endpoint, command.onCard ? { selection: command.onCard } : {});
-    case "models":
-      return listModels(ctx, command.model);
-    case "samples":
-      return listSamples(ctx, command.endpoint);
-    case "sample.add":
-      return addSample(ctx, command.endpoint, command.sample, command.payload);
-    case "invoke":
-      return invokeEndpoint(ctx, command.endpoint, command.deployment, command.payload);
-    case "logs":
-      return readLogs(ctx, command.endpoint, command.deployment, command.tail);
-    case "audit":
-      return showAudit(ctx, command.endpoint);
-    case "deploy":
-      return deploy(ctx, command.endpoint, command.model, command.version);
-    case "status":
-      return status(ctx, command.endpoint);
-    case "rollback":
-      return rollback(ctx, command.endpoint);
-    case "rollout.approve":
-      return decide(ctx, command.target, decisions.approve(command.target));
-    case "rollout.reject":
-      return decide(ctx, command.target, decisions.reject(command.target, command.reason), {
-        ...(command.reason ? { reason: command.reason } : {}),
-      });
-    case "rollout.retire":
-      return decide(ctx, command.target, decisions.retire(command.target, command.keep));
-    case "rollout.override":
-      return decide(ctx, command.target, decisions.override(command.target, command.reason), {
-        reason: command.reason,
-      });
-    case "rollout.resume":
-      return decide(ctx, command.target, decisions.resume(command.target));
-    case "rollout.restore":
-      return decide(ctx, command.target, decisions.restore(command.target));
-    case "rollout.view":
-      return viewRollout(ctx, command.rollout);
-    case "deletion.view":
-      return viewDeletion(ctx, command.deletion);
-    case "subscribe":
-      return subscribe(ctx, command.endpoint);
-    case "unsubscribe":
-      return unsubscribe(ctx, command.endpoint);
-    case "subscriptions":
-      return listSubscriptions(ctx);
-    case "delete":
-      return requestDeletion(ctx, command.endpoint);
-    case "samples.remove":
-      return removeSamples(ctx, command.endpoint, command.sample);
-    case "deletion.approve":
-      return decideDeletion(ctx, command.target, command.typed);
-    case "deletion.reject":
-      return decideDeletion(ctx, command.target, undefined);
-  }
-}
+type Handler<A extends Action> = (ctx: CommandContext, command: CommandOf<A>) => Promise<Reply> | Reply;
+
+/**
+ * The handler of every action in the command table. They live apart from the table because the rollout and deletion
+ * cards ask the policy (read from the table) which buttons to draw, and these handlers draw those cards.
+ */
+const HANDLERS: { [A in Action]: Handler<A> } = {
+  help: (ctx) => help(ctx),
+  endpoints: (ctx, c) => listEndpoints(ctx, c.filter, c.page),
+  show: (ctx, c) => showEndpoint(ctx, c.endpoint, c.onCard ? { selection: c.onCard } : {}),
+  models: (ctx, c) => listModels(ctx, c.model),
+  samples: (ctx, c) => listSamples(ctx, c.endpoint),
+  "sample.add": (ctx, c) => addSample(ctx, c.endpoint, c.sample, c.payload),
+  invoke: (ctx, c) => invokeEndpoint(ctx, c.endpoint, c.deployment, c.payload),
+  logs: (ctx, c) => readLogs(ctx, c.endpoint, c.deployment, c.tail),
+  deploy: (ctx, c) => deploy(ctx, c.endpoint, c.model, c.version),
+  plan: (ctx, c) => showPlan(ctx, c.endpoint),
+  status: (ctx, c) => status(ctx, c.endpoint),
+  rollback: (ctx, c) => rollback(ctx, c.endpoint),
+  subscribe: (ctx, c) => subscribe(ctx, c.endpoint),
+  unsubscribe: (ctx, c) => unsubscribe(ctx, c.endpoint),
+  subscriptions: (ctx) => listSubscriptions(ctx),
+  delete: (ctx, c) => requestDeletion(ctx, c.endpoint),
+  "samples.remove": (ctx, c) => removeSamples(ctx, c.endpoint, c.sample),
+  whoami: (ctx) => whoami(ctx),
+  audit: (ctx, c) => showAudit(ctx, c.endpoint),
+  "rollout.approve": (ctx, c) => decide(ctx, c.target, decisions.approve(c.target)),
+  "rollout.reject": (ctx, c) =>
+    decide(ctx, c.target, decisions.reject(c.target, c.reason), { ...(c.reason ? { reason: c.reason } : {}) }),
+  "rollout.retire": (ctx, c) => decide(ctx, c.target, decisions.retire(c.target, c.keep)),
+  "rollout.override": (ctx, c) => decide(ctx, c.target, decisions.override(c.target, c.reason), { reason: c.reason }),
+  "rollout.resume": (ctx, c) => decide(ctx, c.target, decisions.resume(c.target)),
+  "rollout.restore": (ctx, c) => decide(ctx, c.target, decisions.restore(c.target)),
+  "rollout.view": (ctx, c) => viewRollout(ctx, c.rollout),
+  "deletion.view": (ctx, c) => viewDeletion(ctx, c.deletion),
+  "deletion.approve": (ctx, c) => decideDeletion(ctx, c.target, c.typed),
+  "deletion.reject": (ctx, c) => decideDeletion(ctx, c.target, undefined),
+};
+
+// TypeScript cannot tie `command.name` to the matching entry's parameter type; the tables' mapped types tie them.
+const dispatch = (command: Command, ctx: CommandContext): Promise<Reply> | Reply =>
+  (HANDLERS[command.name] as Handler<Action>)(ctx, command);
 
 /** How a command ended, for the audit row: a scoring answer other than 2xx is not `ok`, whatever the card shows. */
 function outcomeOf(reply: Reply): { outcome: string; detail?: string } {
@@ -219,75 +178,13 @@ function outcomeOf(reply: Reply): { outcome: string; detail?: string } {
   return { outcome: "ok" };
 }
 
+/** The audit row's target: the command's endpoint unless its entry names another. */
 function targetOf(command: Command): string | undefined {
-  switch (command.name) {
-    case "show":
-    case "samples":
-    case "sample.add":
-    case "invoke":
-    case "logs":
-      return command.endpoint;
-    case "audit":
-    case "status":
-      return command.endpoint;
-    case "deploy":
-    case "rollback":
-    case "subscribe":
-    case "unsubscribe":
-    case "delete":
-    case "samples.remove":
-      return command.endpoint;
-    case "models":
-      return command.model;
-    case "help":
-    case "whoami":
-    case "endpoints":
-    case "rollout.approve":
-    case "rollout.reject":
-    case "rollout.retire":
-    case "rollout.override":
-    case "rollout.resume":
-    case "rollout.restore":
-    case "rollout.view":
-    case "subscriptions":
-    case "deletion.approve":
-    case "deletion.reject":
-    case "deletion.view":
-      return undefined;
-  }
+  const spec: CommandSpec<Action> = specOf(command.name);
+  return spec.target ? spec.target(command) : "endpoint" in command ? command.endpoint : undefined;
 }
 
-/** Secret-free facts for the audit row: which deployment, which sample, never the payload. */
-function detailOf(command: Command): string | undefined {
-  switch (command.name) {
-    case "invoke": {
-      const parts = [
-        command.deployment ? `deployment ${command.deployment}` : undefined,
-        command.payload?.kind === "sample" ? `sample ${command.payload.name}` : command.payload?.kind,
-      ].filter(Boolean);
-      return parts.join(", ") || undefined;
-    }
-    case "sample.add":
-      return `sample ${command.sample}`;
-    case "logs":
-      return [command.deployment ? `deployment ${command.deployment}` : undefined, `tail ${command.tail}`]
-        .filter(Boolean)
-        .join(", ");
-    case "endpoints":
-      return command.filter ? `filter ${command.filter}` : undefined;
-    case "deploy":
-      return `${command.model}:${command.version}`;
-    case "rollout.approve":
-    case "rollout.reject":
-    case "rollout.retire":
-    case "rollout.override":
-    case "rollout.resume":
-    case "rollout.restore":
-      return `rollout ${command.target.rollout.slice(0, 8)}, step ${command.target.step + 1}, version ${command.target.version}`;
-    default:
-      return undefined;
-  }
-}
+const detailOf = (command: Command): string | undefined => specOf(command.name).detail?.(command);
 
 function accessProblemOf(ctx: CommandContext): { accessProblem?: string } {
   const problem = ctx.roleBook.outsider(ctx.caller) ?? ctx.caller.directoryProblem;

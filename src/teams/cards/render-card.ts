@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as ACData from "adaptivecards-templating";
-import type { CardName } from "../../core/views/views.js";
+import type { CardName } from "../../core/commands/reply.js";
 
 const CARDS_DIR = fileURLToPath(new URL("../../../cards/", import.meta.url));
 

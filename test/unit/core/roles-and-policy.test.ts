@@ -11,6 +11,7 @@ const READ: Action[] = [
   "samples",
   "audit",
   "status",
+  "plan",
   "rollout.view",
   "deletion.view",
 ];
@@ -119,6 +120,7 @@ describe("roles and the policy table", () => {
       "invoke",
       "logs",
       "models",
+      "plan",
       "rollback",
       "rollout.approve",
       "rollout.override",

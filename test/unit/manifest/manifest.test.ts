@@ -25,10 +25,18 @@ describe("the Teams app manifest", () => {
   });
 
   it("has one command menu per scope, each within Teams' 10 commands, together offering every chat command", () => {
-    const bots = manifest.bots as { commandLists: { scopes: string[]; commands: { title: string }[] }[] }[];
+    const bots = manifest.bots as {
+      commandLists: { scopes: string[]; commands: { title: string; description: string }[] }[];
+    }[];
     const lists = bots[0]?.commandLists ?? [];
     expect(lists.flatMap((l) => l.scopes).sort()).toEqual(["groupChat", "personal", "team"]);
-    for (const list of lists) expect(list.commands.length, list.scopes.join()).toBeLessThanOrEqual(10);
+    for (const list of lists) {
+      expect(list.commands.length, list.scopes.join()).toBeLessThanOrEqual(10);
+      for (const { title, description } of list.commands) {
+        expect(title.length, title).toBeLessThanOrEqual(32);
+        expect(description.length, title).toBeLessThanOrEqual(128);
+      }
+    }
     const offered = new Set(lists.flatMap((l) => l.commands.map((c) => c.title)));
     expect([...offered].sort()).toEqual(COMMANDS.map((c) => c.action.replace(".", " ")).sort());
     // What an operator reaches for first is in every scope.
@@ -36,6 +44,26 @@ describe("the Teams app manifest", () => {
       expect(list.commands.map((c) => c.title)).toEqual(
         expect.arrayContaining(["help", "deploy", "status", "rollback"]),
       );
+  });
+
+  it("takes its command menus from the command table, in each scope the order the table gives", () => {
+    const bots = manifest.bots as { commandLists: { scopes: string[]; commands: { title: string }[] }[] }[];
+    const titles = (scope: string) =>
+      bots[0]?.commandLists.find((l) => l.scopes.includes(scope))?.commands.map((c) => c.title);
+    expect(titles("personal")).toEqual([
+      "help",
+      "deploy",
+      "status",
+      "rollback",
+      "endpoints",
+      "show",
+      "invoke",
+      "logs",
+      "sample add",
+      "plan",
+    ]);
+    const template = JSON.parse(readFileSync("manifest/manifest.template.json", "utf8")) as { bots: object[] };
+    expect(template.bots[0], "menus are written in the command table, not by hand").not.toHaveProperty("commandLists");
   });
 
   it("packages manifest and icons into a zip that unzip can read", () => {

@@ -1,6 +1,6 @@
 import type { PayloadSource } from "../command.js";
 import { code, msg } from "../../views/markdown.js";
-import type { Reply } from "../../views/views.js";
+import type { Reply } from "../reply.js";
 import type { CommandContext } from "../command-context.js";
 import { readPayload } from "./payload.js";
 

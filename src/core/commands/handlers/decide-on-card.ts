@@ -2,7 +2,7 @@ import type { AuditEntry } from "../../../ports/store.js";
 import type { Result } from "../../../ports/result.js";
 import type { Applied, Versioned } from "../../change/change.js";
 import type { UserError } from "../../errors.js";
-import type { CardReply, Reply } from "../../views/views.js";
+import type { CardReply, Reply } from "../reply.js";
 import type { CommandContext } from "../command-context.js";
 import { refuse } from "./replies.js";
 

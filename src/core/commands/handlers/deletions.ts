@@ -10,7 +10,7 @@ import {
 import { deletionCardView, deletionStateLine } from "../../deletion/deletion-card.js";
 import { stateLine } from "../../rollout/rollout-card.js";
 import { msg } from "../../views/markdown.js";
-import type { Reply } from "../../views/views.js";
+import type { Reply } from "../reply.js";
 import type { CommandContext } from "../command-context.js";
 import { decideOnCard, viewOnCard, type CardSubject } from "./decide-on-card.js";
 import { cardPlace, changeContext, newRequest, refuse, viewerOf } from "./replies.js";

@@ -1,5 +1,5 @@
 import { isAllowed } from "../../access/policy.js";
-import type { Reply } from "../../views/views.js";
+import type { Reply } from "../reply.js";
 import type { CommandContext } from "../command-context.js";
 import { escapeMarkdown } from "../../views/markdown.js";
 import { COMMANDS } from "../command-table.js";

@@ -1,5 +1,6 @@
 import type { InvokeResult } from "../../../ports/workspace.js";
-import type { InvokeResultView, Reply } from "../../views/views.js";
+import type { InvokeResultView } from "../../views/views.js";
+import type { Reply } from "../reply.js";
 import type { CommandContext } from "../command-context.js";
 import type { PayloadSource } from "../command.js";
 import { escapeMarkdown } from "../../views/markdown.js";

@@ -1,4 +1,4 @@
-import type { Reply } from "../../views/views.js";
+import type { Reply } from "../reply.js";
 import type { CommandContext } from "../command-context.js";
 import { escapeMarkdown } from "../../views/markdown.js";
 import { authModeText, deploymentRow, trafficText } from "./endpoint-rows.js";

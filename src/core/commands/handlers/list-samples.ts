@@ -1,4 +1,4 @@
-import type { Reply } from "../../views/views.js";
+import type { Reply } from "../reply.js";
 import type { CommandContext } from "../command-context.js";
 import { code, escapedList, escapeMarkdown, msg, trusted } from "../../views/markdown.js";
 

@@ -1,5 +1,5 @@
 import { escapeMarkdown } from "../../views/markdown.js";
-import type { Reply } from "../../views/views.js";
+import type { Reply } from "../reply.js";
 import type { CommandContext } from "../command-context.js";
 
 /** `logs <endpoint> <deployment> [tail N]`: the deployment's inference-server log tail. */

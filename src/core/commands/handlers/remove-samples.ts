@@ -1,5 +1,5 @@
 import { code, msg } from "../../views/markdown.js";
-import type { Reply } from "../../views/views.js";
+import type { Reply } from "../reply.js";
 import type { CommandContext } from "../command-context.js";
 
 /** `samples remove <endpoint> [name]` (admin): the stored samples go, also those of an endpoint that was deleted. */

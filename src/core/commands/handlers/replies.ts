@@ -4,7 +4,7 @@ import type { ChangeContext } from "../../change/change.js";
 import type { Requester } from "../../change/request.js";
 import { cardChannel, followingChannels } from "../../rollout/channels.js";
 import type { UserError } from "../../errors.js";
-import type { Reply } from "../../views/views.js";
+import type { Reply } from "../reply.js";
 import type { CommandContext } from "../command-context.js";
 
 export const refuse = (error: UserError): Reply => ({ kind: "error", error });

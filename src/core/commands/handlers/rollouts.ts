@@ -17,7 +17,7 @@ import { currentTraffic, rolloutCardView, stateLine } from "../../rollout/rollou
 import type { TransitionContext } from "../../rollout/transition.js";
 import { escapeMarkdown as md, msg } from "../../views/markdown.js";
 import { minuteText } from "../../views/time.js";
-import type { Reply } from "../../views/views.js";
+import type { Reply } from "../reply.js";
 import type { CommandContext } from "../command-context.js";
 import { decideOnCard, storeChange, viewOnCard, type CardSubject } from "./decide-on-card.js";
 import { cardPlace, changeContext, newRequest, refuse, viewerOf } from "./replies.js";

@@ -1,4 +1,4 @@
-import type { Reply } from "../../views/views.js";
+import type { Reply } from "../reply.js";
 import type { CommandContext } from "../command-context.js";
 import { escapeMarkdown, msg } from "../../views/markdown.js";
 

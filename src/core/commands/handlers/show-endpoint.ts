@@ -1,7 +1,8 @@
 import { isAllowed } from "../../access/policy.js";
 import { describeError, errorTitle } from "../../errors.js";
 import { escapeMarkdown } from "../../views/markdown.js";
-import { BY_TRAFFIC, type EndpointDetailsView, type Reply } from "../../views/views.js";
+import { BY_TRAFFIC, type EndpointDetailsView } from "../../views/views.js";
+import type { Reply } from "../reply.js";
 import type { CommandContext } from "../command-context.js";
 import type { CardSelection } from "../command.js";
 import { authModeText, deploymentRow, instancesText, trafficText } from "./endpoint-rows.js";

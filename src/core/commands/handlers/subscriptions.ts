@@ -1,15 +1,16 @@
 import type { Markdown } from "../../../ports/notifier.js";
 import { personOf } from "../../access/identity.js";
 import { code, escapeMarkdown as md, joined, msg, trusted } from "../../views/markdown.js";
-import type { Reply } from "../../views/views.js";
+import type { Reply } from "../reply.js";
 import type { CommandContext } from "../command-context.js";
+import { usageOf } from "../command-table.js";
 
-const notInChannel = (command: string): Reply => ({
+const notInChannel = (command: "subscribe" | "unsubscribe" | "subscriptions"): Reply => ({
   kind: "error",
   error: {
     code: "usage",
     command,
-    usage: `${command}${command === "subscriptions" ? "" : " [endpoint]"}`,
+    usage: usageOf(command),
     problem: `Run \`${command}\` in the channel it is about: @mention GreenLight there.`,
   },
 });
