@@ -17,6 +17,10 @@ const adaptersFromCore = {
   regex: "^(\\.\\./)+(workspace|store|teams|emulator|dev)/|^(\\.\\./)+(app|main|config|logger|roles-file)\\.js$",
   message: "src/core knows only src/ports: adapters and the composition root are wired in by src/app.ts.",
 };
+const adaptersFromWorker = {
+  regex: "^(\\.\\./)+(workspace|store|teams|emulator|dev)/",
+  message: "src/worker drives core through ports only: the stores and the workspace are wired in by src/app.ts.",
+};
 const coreFromOutside = {
   regex: "^(\\.\\./)+core/",
   message: "Ports own the types they speak, and adapters implement ports without reaching into core.",
@@ -33,6 +37,7 @@ export const layerRules = [
     rules: rule(botbuilder, azure, coreFromOutside),
   },
   { files: ["src/workspace/**/*.ts"], rules: rule(botbuilder, coreFromOutside) },
+  { files: ["src/worker/**/*.ts"], rules: rule(botbuilder, azure, adaptersFromWorker) },
   { files: ["src/teams/**/*.ts"], rules: rule(azure) },
   { files: ["src/app.ts"], rules: rule(botbuilder) },
 ];

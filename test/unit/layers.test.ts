@@ -40,6 +40,8 @@ describe("layer rules", () => {
     ["src/ports/workspace.ts", 'import type { Result } from "../core/result.js";', "Ports own the types"],
     ["src/workspace/x.ts", 'import { closest } from "../core/commands/closest.js";', "Ports own the types"],
     ["src/store/x.ts", 'import type { AuditEntry } from "../core/audit.js";', "Ports own the types"],
+    ["src/worker/x.ts", 'import { SqlOutbox } from "../store/sql-outbox.js";', "src/worker drives core through ports"],
+    ["src/worker/x.ts", 'import { ArmWorkspace } from "../workspace/arm-workspace.js";', "through ports only"],
   ])("refuses in %s: %s", async (path, source, message) => {
     const found = await violations(path, source);
     expect(found).toHaveLength(1);
@@ -54,6 +56,8 @@ describe("layer rules", () => {
     ["src/core/x.ts", 'import type { Workspace } from "../ports/workspace.js";'],
     ["src/core/commands/x.ts", 'import { z } from "zod";'],
     ["src/store/x.ts", 'import { mkdir } from "node:fs/promises";'],
+    ["src/worker/x.ts", 'import { reconcile } from "../core/rollout/reconcile.js";'],
+    ["src/worker/x.ts", 'import type { Outbox } from "../ports/outbox.js";'],
     ["test/bot/x.test.ts", 'import { TurnContext } from "botbuilder";'],
   ])("allows in %s: %s", async (path, source) => {
     expect(await violations(path, source)).toEqual([]);
