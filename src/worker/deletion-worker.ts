@@ -49,10 +49,7 @@ export class DeletionWorker {
       kind: "deletion",
       leases: o.deletions,
       owner: this.owner,
-      clock: o.clock,
-      log: o.log,
-      idleMs: o.idleMs,
-      leaseMs: o.leaseMs,
+      settings: o,
       // One at a time: a stopping instance holds nothing it has not started, and another instance can take the next
       // request while this one follows Azure's delete.
       maxAtOnce: 1,

@@ -16,18 +16,23 @@ export interface Drive<T> {
   current: T;
 }
 
-export interface LeaseDriverOptions<T extends Leased> {
-  /** What is driven (logs name it so). */
-  kind: Subject["kind"];
-  leases: Leases<T>;
-  /** This process, as a lease owner. */
-  owner: string;
+/** What every worker's driver is set up with. */
+export interface LeaseSettings {
   clock: Clock;
   log: Logger;
   /** How often the store is asked for due work when nothing woke the driver (work of other instances). */
   idleMs: number;
   /** How long a claimed subject is this process's; renewed while it is driven. */
   leaseMs: number;
+}
+
+export interface LeaseDriverOptions<T extends Leased> {
+  /** What is driven (logs name it so). */
+  kind: Subject["kind"];
+  leases: Leases<T>;
+  /** This process, as a lease owner. */
+  owner: string;
+  settings: LeaseSettings;
   /** Subjects driven at once, at most (a drive following an Azure operation holds its place). */
   maxAtOnce: number;
   /** When a drive that failed unexpectedly is tried again. */
@@ -52,16 +57,18 @@ const WAKE_WITHIN_MS = 60_000;
  */
 export class LeaseDriver<T extends Leased> {
   private readonly loop: BackgroundLoop;
+  private readonly s: LeaseSettings;
   /** The subjects being driven, by id. */
   private readonly drives = new Map<string, Promise<void>>();
   private halting = false;
   private gaveUp = false;
 
   constructor(private readonly o: LeaseDriverOptions<T>) {
+    this.s = o.settings;
     this.loop = new BackgroundLoop(
       async () => void (await this.round()),
-      o.idleMs,
-      (error) => o.log.error(`${o.kind} worker round failed`, { error: String(error) }),
+      o.settings.idleMs,
+      (error) => o.settings.log.error(`${o.kind} worker round failed`, { error: String(error) }),
     );
   }
 
@@ -99,11 +106,11 @@ export class LeaseDriver<T extends Leased> {
     })();
     const held = (): Record<string, string[]> => ({ [`${this.o.kind}s`]: [...this.drives.keys()] });
     if (this.drives.size > 0) {
-      this.o.log.info(`stopping: giving ${this.o.kind}s back as their Azure action in progress ends`, held());
+      this.s.log.info(`stopping: giving ${this.o.kind}s back as their Azure action in progress ends`, held());
     }
     if (await settlesWithin(stopped, finishMs)) return;
     this.gaveUp = true;
-    this.o.log.warn(
+    this.s.log.warn(
       `an Azure action outlasted the time to stop; cancelling it and giving its ${this.o.kind} back`,
       held(),
     );
@@ -116,7 +123,7 @@ export class LeaseDriver<T extends Leased> {
       () => false,
     );
     if (!(await Promise.race([released, sleep(giveBackMs / 2).then(() => false)]))) {
-      this.o.log.warn(`could not give every ${this.o.kind} back; their leases run out by themselves`, held());
+      this.s.log.warn(`could not give every ${this.o.kind} back; their leases run out by themselves`, held());
     }
   }
 
@@ -144,9 +151,9 @@ export class LeaseDriver<T extends Leased> {
    * subject over (this one's lease ran out) — the action is then not this process's to do.
    */
   async renew(id: string): Promise<{ version: number } | undefined> {
-    const held = await this.o.leases.renewLease(id, this.o.owner, this.o.clock.now(), this.o.leaseMs);
+    const held = await this.o.leases.renewLease(id, this.o.owner, this.s.clock.now(), this.s.leaseMs);
     if (!held)
-      this.o.log.warn(`another instance took over a ${this.o.kind}; this one leaves it`, { [this.o.kind]: id });
+      this.s.log.warn(`another instance took over a ${this.o.kind}; this one leaves it`, { [this.o.kind]: id });
     return held;
   }
 
@@ -155,7 +162,7 @@ export class LeaseDriver<T extends Leased> {
     let started = 0;
     while (this.drives.size < this.o.maxAtOnce) {
       const room = this.o.maxAtOnce - this.drives.size;
-      const due = await this.o.leases.claimDue(this.o.owner, this.o.clock.now(), this.o.leaseMs, room);
+      const due = await this.o.leases.claimDue(this.o.owner, this.s.clock.now(), this.s.leaseMs, room);
       for (const subject of due) this.startDriving(subject);
       started += due.length;
       if (due.length === 0 || this.loop.stopped) break;
@@ -170,7 +177,7 @@ export class LeaseDriver<T extends Leased> {
     const drive: Promise<void> = before
       .then(() => this.run(subject))
       .catch((error: unknown) =>
-        this.o.log.error(`${this.o.kind} drive failed`, { [this.o.kind]: subject.id, error: String(error) }),
+        this.s.log.error(`${this.o.kind} drive failed`, { [this.o.kind]: subject.id, error: String(error) }),
       )
       .finally(() => {
         if (this.drives.get(subject.id) === drive) this.drives.delete(subject.id);
@@ -181,7 +188,8 @@ export class LeaseDriver<T extends Leased> {
   }
 
   private async run(claimed: T): Promise<void> {
-    const { kind, leases, owner, clock, log, leaseMs } = this.o;
+    const { kind, leases, owner } = this.o;
+    const { clock, log, leaseMs } = this.s;
     const drive: Drive<T> = { current: claimed };
     let nextRunAt: Date | undefined;
     // A step can outlast the lease (a slow or throttled Azure): while this process is alive, the subject stays its own.
