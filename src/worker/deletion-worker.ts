@@ -16,7 +16,7 @@ import {
   type DeletionObserved,
 } from "../core/deletion/deletion.js";
 import { followingChannels } from "../core/rollout/channels.js";
-import { LeaseDriver } from "./lease-driver.js";
+import { LeaseDriver, type Drive } from "./lease-driver.js";
 
 export interface DeletionWorkerOptions {
   deletions: DeletionStore;
@@ -40,42 +40,22 @@ export interface DeletionWorkerOptions {
  * Drives due deletion requests (a LeaseDriver claims them) — a confirmed one to delete (Azure's operation followed to
  * its end), an unconfirmed one to expire — and stores each change with a compare-and-set, like the rollout worker.
  */
-export class DeletionWorker {
-  readonly owner = `deletions-${randomUUID()}`;
-  private readonly driver: LeaseDriver<Deletion>;
-
+export class DeletionWorker extends LeaseDriver<Deletion> {
   constructor(private readonly o: DeletionWorkerOptions) {
-    this.driver = new LeaseDriver({
+    super({
       kind: "deletion",
       leases: o.deletions,
-      owner: this.owner,
+      owner: `deletions-${randomUUID()}`,
       settings: o,
       // One at a time: a stopping instance holds nothing it has not started, and another instance can take the next
       // request while this one follows Azure's delete.
       maxAtOnce: 1,
       retryMs: o.retryMs,
-      drive: ({ current }) => this.drive(current),
     });
   }
 
-  start(): void {
-    this.driver.start();
-  }
-
-  wake(): void {
-    this.driver.wake();
-  }
-
-  stop(): Promise<void> {
-    return this.driver.stop();
-  }
-
-  drain(): Promise<void> {
-    return this.driver.drain();
-  }
-
   /** Takes one step with a claimed request; when it is due again. */
-  private async drive(d: Deletion): Promise<Date | undefined> {
+  protected override async drive({ current: d }: Drive<Deletion>): Promise<Date | undefined> {
     const ctx: DeletionContext = {
       now: this.o.clock.now(),
       approvers: this.o.approvers,
@@ -88,7 +68,7 @@ export class DeletionWorker {
     let decision: DeletionDecision = reconcileDeletion(d, ctx, seen.value);
     if (decision.kind === "delete") {
       // Azure's delete can take minutes: it must still be this process's request, at the version it decided from.
-      if ((await this.driver.renew(d.id))?.version !== d.version) return undefined;
+      if ((await this.renew(d.id))?.version !== d.version) return undefined;
       const done = await this.o.workspace.deleteEndpoint(d.endpoint);
       decision = done.ok
         ? { kind: "transition", transition: deleted(d, { ...ctx, now: this.o.clock.now() }) }

@@ -37,13 +37,8 @@ export interface LeaseDriverOptions<T extends Leased> {
   maxAtOnce: number;
   /** When a drive that failed unexpectedly is tried again. */
   retryMs: number;
-  /**
-   * Drives one claimed subject while its lease is renewed; resolves to when it is due again (undefined: as stored),
-   * which applies only if the subject is still at the version in `drive.current`.
-   */
-  drive(drive: Drive<T>): Promise<Date | undefined>;
   /** Stopping, and a drive outlasted the time to finish: cut short what it waits for. */
-  abandon?: () => void;
+  abandon?: (() => void) | undefined;
 }
 
 /** A subject due again within this long gets a round of its own then, rather than at an idle round. */
@@ -51,11 +46,14 @@ const WAKE_WITHIN_MS = 60_000;
 
 /**
  * The durable worker's loop, for every subject it leases (rollouts, deletion requests): it claims due subjects from the
- * store (never from memory), drives each while a heartbeat renews its lease, and hands it back with when it is due
- * again. Each claimed subject is driven on its own, and a round does not wait for them: a subject that becomes due (an
- * approval click) is claimed and driven at once, not after the others' Azure operations in flight.
+ * store (never from memory), drives each (`drive`, the worker's own step) while a heartbeat renews its lease, and
+ * hands it back with when it is due again. Each claimed subject is driven on its own, and a round does not wait for
+ * them: a subject that becomes due (an approval click) is claimed and driven at once, not after the others' Azure
+ * operations in flight.
  */
-export class LeaseDriver<T extends Leased> {
+export abstract class LeaseDriver<T extends Leased> {
+  /** This process, as a lease owner. */
+  readonly owner: string;
   private readonly loop: BackgroundLoop;
   private readonly s: LeaseSettings;
   /** The subjects being driven, by id. */
@@ -63,22 +61,29 @@ export class LeaseDriver<T extends Leased> {
   private halting = false;
   private gaveUp = false;
 
-  constructor(private readonly o: LeaseDriverOptions<T>) {
-    this.s = o.settings;
+  constructor(private readonly lease: LeaseDriverOptions<T>) {
+    this.owner = lease.owner;
+    this.s = lease.settings;
     this.loop = new BackgroundLoop(
       async () => void (await this.round()),
-      o.settings.idleMs,
-      (error) => o.settings.log.error(`${o.kind} worker round failed`, { error: String(error) }),
+      lease.settings.idleMs,
+      (error) => lease.settings.log.error(`${lease.kind} worker round failed`, { error: String(error) }),
     );
   }
 
+  /**
+   * Drives one claimed subject while its lease is renewed; resolves to when it is due again (undefined: as stored),
+   * which applies only if the subject is still at the version in `drive.current`.
+   */
+  protected abstract drive(drive: Drive<T>): Promise<Date | undefined>;
+
   /** Stopping: no Azure action starts, and each subject driven is given back once the one in progress ends. */
-  get stopping(): boolean {
+  protected get stopping(): boolean {
     return this.halting;
   }
 
   /** Stopping, and the actions in progress were cut short: what they answered is this process's doing, not Azure's. */
-  get abandoned(): boolean {
+  protected get abandoned(): boolean {
     return this.gaveUp;
   }
 
@@ -104,26 +109,26 @@ export class LeaseDriver<T extends Leased> {
       await this.loop.stop();
       await this.idle();
     })();
-    const held = (): Record<string, string[]> => ({ [`${this.o.kind}s`]: [...this.drives.keys()] });
+    const held = (): Record<string, string[]> => ({ [`${this.lease.kind}s`]: [...this.drives.keys()] });
     if (this.drives.size > 0) {
-      this.s.log.info(`stopping: giving ${this.o.kind}s back as their Azure action in progress ends`, held());
+      this.s.log.info(`stopping: giving ${this.lease.kind}s back as their Azure action in progress ends`, held());
     }
     if (await settlesWithin(stopped, finishMs)) return;
     this.gaveUp = true;
     this.s.log.warn(
-      `an Azure action outlasted the time to stop; cancelling it and giving its ${this.o.kind} back`,
+      `an Azure action outlasted the time to stop; cancelling it and giving its ${this.lease.kind} back`,
       held(),
     );
-    this.o.abandon?.();
+    this.lease.abandon?.();
     if (await settlesWithin(stopped, giveBackMs / 2)) return;
     // Nothing such a drive does from now on is recorded (`abandoned`), and the process ends next.
     const stuck = [...this.drives.keys()];
-    const released = Promise.all(stuck.map((id) => this.o.leases.releaseLease(id, this.o.owner))).then(
+    const released = Promise.all(stuck.map((id) => this.lease.leases.releaseLease(id, this.lease.owner))).then(
       () => true,
       () => false,
     );
     if (!(await Promise.race([released, sleep(giveBackMs / 2).then(() => false)]))) {
-      this.s.log.warn(`could not give every ${this.o.kind} back; their leases run out by themselves`, held());
+      this.s.log.warn(`could not give every ${this.lease.kind} back; their leases run out by themselves`, held());
     }
   }
 
@@ -150,19 +155,19 @@ export class LeaseDriver<T extends Leased> {
    * Renews the lease right before an Azure action: the stored version, or undefined when another process took the
    * subject over (this one's lease ran out) — the action is then not this process's to do.
    */
-  async renew(id: string): Promise<{ version: number } | undefined> {
-    const held = await this.o.leases.renewLease(id, this.o.owner, this.s.clock.now(), this.s.leaseMs);
+  protected async renew(id: string): Promise<{ version: number } | undefined> {
+    const held = await this.lease.leases.renewLease(id, this.lease.owner, this.s.clock.now(), this.s.leaseMs);
     if (!held)
-      this.s.log.warn(`another instance took over a ${this.o.kind}; this one leaves it`, { [this.o.kind]: id });
+      this.s.log.warn(`another instance took over a ${this.lease.kind}; this one leaves it`, { [this.lease.kind]: id });
     return held;
   }
 
   /** One round: claims due subjects while there is room, and starts driving each; how many it started. */
   private async round(): Promise<number> {
     let started = 0;
-    while (this.drives.size < this.o.maxAtOnce) {
-      const room = this.o.maxAtOnce - this.drives.size;
-      const due = await this.o.leases.claimDue(this.o.owner, this.s.clock.now(), this.s.leaseMs, room);
+    while (this.drives.size < this.lease.maxAtOnce) {
+      const room = this.lease.maxAtOnce - this.drives.size;
+      const due = await this.lease.leases.claimDue(this.lease.owner, this.s.clock.now(), this.s.leaseMs, room);
       for (const subject of due) this.startDriving(subject);
       started += due.length;
       if (due.length === 0 || this.loop.stopped) break;
@@ -177,7 +182,7 @@ export class LeaseDriver<T extends Leased> {
     const drive: Promise<void> = before
       .then(() => this.run(subject))
       .catch((error: unknown) =>
-        this.s.log.error(`${this.o.kind} drive failed`, { [this.o.kind]: subject.id, error: String(error) }),
+        this.s.log.error(`${this.lease.kind} drive failed`, { [this.lease.kind]: subject.id, error: String(error) }),
       )
       .finally(() => {
         if (this.drives.get(subject.id) === drive) this.drives.delete(subject.id);
@@ -188,7 +193,7 @@ export class LeaseDriver<T extends Leased> {
   }
 
   private async run(claimed: T): Promise<void> {
-    const { kind, leases, owner } = this.o;
+    const { kind, leases, owner } = this.lease;
     const { clock, log, leaseMs } = this.s;
     const drive: Drive<T> = { current: claimed };
     let nextRunAt: Date | undefined;
@@ -201,10 +206,10 @@ export class LeaseDriver<T extends Leased> {
     }, leaseMs / 3);
     heartbeat.unref();
     try {
-      nextRunAt = await this.o.drive(drive);
+      nextRunAt = await this.drive(drive);
     } catch (error) {
       log.error(`${kind} step failed; it is retried`, { [kind]: claimed.id, error: String(error) });
-      nextRunAt = new Date(clock.now().getTime() + this.o.retryMs);
+      nextRunAt = new Date(clock.now().getTime() + this.lease.retryMs);
     } finally {
       clearInterval(heartbeat);
       // Given back while stopping: due as stored (a working phase is due now), for an instance that stays.

@@ -65,59 +65,30 @@ type Outcome =
  * the pure reconcile function what to do, does it, and stores each transition with a compare-and-set. A crash at any
  * point leaves a rollout the next process resumes the same way: every Azure action is idempotent.
  */
-export class RolloutWorker {
-  /** This process, as a lease owner. */
-  readonly owner = `worker-${randomUUID()}`;
-  private readonly driver: LeaseDriver<Rollout>;
-
+export class RolloutWorker extends LeaseDriver<Rollout> {
   constructor(private readonly o: RolloutWorkerOptions) {
-    this.driver = new LeaseDriver({
+    super({
       kind: "rollout",
       leases: o.rollouts,
-      owner: this.owner,
+      owner: `worker-${randomUUID()}`,
       settings: o,
       maxAtOnce: o.maxRollouts,
       retryMs: o.pollMs * 5,
-      drive: (drive) => this.drive(drive),
-      ...(o.cancelAzureCalls ? { abandon: o.cancelAzureCalls } : {}),
+      abandon: o.cancelAzureCalls,
     });
   }
 
-  start(): void {
-    this.driver.start();
-  }
-
-  /** There may be due work now (a deploy, a click): look without waiting for the idle interval. */
-  wake(): void {
-    this.driver.wake();
-  }
-
-  /** Stops taking work and gives each rollout back as its Azure action ends (LeaseDriver.stop). */
-  stop(finishMs = Number.POSITIVE_INFINITY, giveBackMs = 2000): Promise<void> {
-    return this.driver.stop(finishMs, giveBackMs);
-  }
-
-  /** Resolves once no round is running and no rollout is being driven (tests). */
-  idle(): Promise<void> {
-    return this.driver.idle();
-  }
-
-  /** Drives rollouts until nothing is due now (tests; and shutdown, so what is due goes out before the process ends). */
-  drain(): Promise<void> {
-    return this.driver.drain();
-  }
-
   /** Drives one claimed rollout through up to ROUNDS_PER_CLAIM decisions; when it is due again. */
-  private async drive(drive: Drive<Rollout>): Promise<Date | undefined> {
+  protected override async drive(drive: Drive<Rollout>): Promise<Date | undefined> {
     for (let round = 0; round < ROUNDS_PER_CLAIM; round++) {
       const r = drive.current;
-      if (this.driver.stopping) return undefined;
+      if (this.stopping) return undefined;
       const ctx = await this.context(r);
       // Waiting for a person: nothing to read from Azure until the approval expires.
       const person = waitingForPerson(r, ctx.now);
       if (person) return person.until;
       const seen = await this.observe(r);
-      if (this.driver.abandoned) return undefined;
+      if (this.abandoned) return undefined;
       if (!seen.ok) {
         // Azure could not be read (busy, throttled, down, or the identity lost its role): look again later.
         this.o.log.warn("could not read Azure for a rollout; trying again later", {
@@ -157,17 +128,17 @@ export class RolloutWorker {
         return { kind: "next", rollout: t.next };
       }
       case "act": {
-        if (this.driver.stopping) return { kind: "give_back" };
+        if (this.stopping) return { kind: "give_back" };
         if (!(await this.stillCurrent(r))) return { kind: "stale" };
         if (decision.action.kind === "smoke_test") {
           const tested = await this.smokeTest(r, ctx);
           // Cut short by the shutdown: the answers say nothing about the new deployment.
-          if (this.driver.abandoned) return { kind: "give_back" };
+          if (this.abandoned) return { kind: "give_back" };
           return this.carryOut(r, { kind: "transition", transition: tested }, ctx);
         }
         const done = await this.act(r, decision.action);
         // Cancelled by the shutdown, not failed: the next instance reads from Azure what it did.
-        if (this.driver.abandoned) return { kind: "give_back" };
+        if (this.abandoned) return { kind: "give_back" };
         if (done.ok) return { kind: "next", rollout: r };
         return this.carryOut(r, actionFailed(r, decision.action, done.error, ctx), ctx);
       }
@@ -180,7 +151,7 @@ export class RolloutWorker {
    * cancelled). The rollout is then driven afresh from what is stored.
    */
   private async stillCurrent(r: Rollout): Promise<boolean> {
-    return (await this.driver.renew(r.id))?.version === r.version;
+    return (await this.renew(r.id))?.version === r.version;
   }
 
   private act(
