@@ -80,6 +80,7 @@ export class RolloutWorker extends LeaseDriver<Rollout> {
 
   /** Drives one claimed rollout through up to ROUNDS_PER_CLAIM decisions; when it is due again. */
   protected override async drive(drive: Drive<Rollout>): Promise<Date | undefined> {
+    let observed: Observed | undefined;
     for (let round = 0; round < ROUNDS_PER_CLAIM; round++) {
       const r = drive.current;
       if (this.stopping) return undefined;
@@ -87,7 +88,7 @@ export class RolloutWorker extends LeaseDriver<Rollout> {
       // Waiting for a person: nothing to read from Azure until the approval expires.
       const person = waitingForPerson(r, ctx.now);
       if (person) return person.until;
-      const seen = await this.observe(r);
+      const seen = observed ? { ok: true as const, value: observed } : await this.observe(r);
       if (this.abandoned) return undefined;
       if (!seen.ok) {
         // Azure could not be read (busy, throttled, down, or the identity lost its role): look again later.
@@ -101,6 +102,9 @@ export class RolloutWorker extends LeaseDriver<Rollout> {
       const outcome = await this.carryOut(r, decision, ctx);
       if (outcome.kind === "wait") return outcome.until;
       if (outcome.kind === "stale" || outcome.kind === "give_back") return undefined;
+      // Only the store changed: what was just read from Azure still holds for the next decision. After an Azure action
+      // (done or failed) it is read again.
+      observed = decision.kind === "transition" ? seen.value : undefined;
       drive.current = outcome.rollout;
       // A change that scheduled the next look for later (a restore Azure refused, tried again with back-off) is left
       // until then, not driven again at once.
@@ -187,7 +191,8 @@ export class RolloutWorker extends LeaseDriver<Rollout> {
       candidate: candidate ?? "missing",
       liveExists: endpoint.value.deployments.some((d) => d.name === r.live),
     };
-    if (candidate && /^(failed|canceled)$/i.test(candidate.state) && r.phase === "deploying") {
+    // Read while requested too: a failed candidate found then is judged in the deploying phase on this same reading.
+    if (candidate && /^(failed|canceled)$/i.test(candidate.state) && /^(requested|deploying)$/.test(r.phase)) {
       const logs = await this.o.workspace.getLogs(r.endpoint, r.candidate, 20);
       if (logs.ok && logs.value.trim()) seen.candidateLogTail = logs.value.trim().slice(-2000);
     }
