@@ -28,6 +28,10 @@ const vocabularyUp = {
   message:
     "The command vocabulary is what the policy is read from, and the rollout and deletion cards ask the policy: it imports nothing that builds on them.",
 };
+const adaptersFromWorker = {
+  regex: "^(\\.\\./)+(workspace|store|teams|emulator|dev)/",
+  message: "src/worker drives core through ports only: the stores and the workspace are wired in by src/app.ts.",
+};
 const coreFromOutside = {
   regex: "^(\\.\\./)+core/",
   message: "Ports own the types they speak, and adapters implement ports without reaching into core.",
@@ -79,6 +83,7 @@ export const layerRules = [
   { files: ["src/ports/**/*.ts", "src/store/**/*.ts"], rules: rule(botbuilder, azure, coreFromOutside) },
   { files: ["src/emulator/**/*.ts"], rules: rule(botbuilder, azure, coreFromOutside, emulatorAlone) },
   { files: ["src/workspace/**/*.ts"], rules: rule(botbuilder, coreFromOutside, adapterOfOnePort) },
+  { files: ["src/worker/**/*.ts"], rules: rule(botbuilder, azure, adaptersFromWorker) },
   { files: ["src/teams/**/*.ts"], rules: rule(azure) },
   { files: ["src/app.ts"], rules: rule(botbuilder) },
 ];

@@ -95,7 +95,7 @@ export async function benchApprovals(): Promise<ApprovalsBenchResult> {
     await mapBounded(endpoints, 4, (name) => createEndpoint(client, info, name));
     // The smoke test's samples, in the shared database (opening it here migrates it before the bots start).
     store = await openStore({ databaseUrl: schemaUrl, dataDir: root });
-    await putSamples(store, endpoints);
+    await putSamples(store.records, endpoints);
     for (const user of Object.values(USERS)) connector.members.set(user.id, user);
     const started = await Promise.all(
       Array.from({ length: INSTANCES }, async (_, i) => {
@@ -248,7 +248,7 @@ export async function benchApprovals(): Promise<ApprovalsBenchResult> {
         off.add(endpoint);
       }
       // Every click is audited too (as `card:…`), so the limit leaves room for all of them.
-      const audit = await store.latestAudit({ target: endpoint, limit: 100_000 });
+      const audit = await store.records.latestAudit({ target: endpoint, limit: 100_000 });
       const approvals = audit.filter((a) => a.action === "rollout.approve").length;
       const shifts = audit.filter((a) => a.action === "rollout.shift").length;
       if (approvals !== STEPS.length || shifts !== STEPS.length) {

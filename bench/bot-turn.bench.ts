@@ -80,7 +80,7 @@ export async function benchBotTurn(): Promise<BotTurnResult> {
     app = await startGreenLight(config, { log: problems.log });
     const bot = app;
     const samples = diabetesSamples();
-    await bot.store.putSample({
+    await bot.store.records.putSample({
       endpoint: names[0] ?? "",
       name: SAMPLE,
       payload: JSON.stringify(samples.find((s) => s.name === SAMPLE)?.payload),

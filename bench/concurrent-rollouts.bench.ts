@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { startGreenLight, type GreenLight } from "../src/app.js";
 import { DEFAULT_PLAN } from "../src/core/rollout/plan.js";
 import { loadEmulatorSettings } from "../src/emulator/settings.js";
-import type { Rollout, RolloutPhase } from "../src/ports/rollouts.js";
+import type { Rollout, RolloutPhase, RolloutStore } from "../src/ports/rollouts.js";
 import { openStore, type GreenLightStore } from "../src/store/open-store.js";
 import { ArmWorkspace } from "../src/workspace/arm-workspace.js";
 import { mapBounded } from "../src/workspace/bounded-map.js";
@@ -89,7 +89,7 @@ export async function benchConcurrentRollouts(rollouts = ROLLOUTS): Promise<Conc
     const bot = app;
     const workspace = bot.workspace instanceof ArmWorkspace ? bot.workspace : undefined;
     const armCalls = (): number => workspace?.armCallCount ?? 0;
-    await putSamples(store, endpoints);
+    await putSamples(store.records, endpoints);
     const channel = (cards = new ReleaseChannel(connector, bot.bot.url));
 
     const asks = (step: number) => asksFor(step, DEFAULT_PLAN.length);
@@ -197,24 +197,19 @@ function watchClaims(
   store: GreenLightStore,
   on: { claimed: (rollout: Rollout, at: number) => void; released: (id: string) => void },
 ): GreenLightStore {
-  const claimDueRollouts: GreenLightStore["claimDueRollouts"] = async (...args) => {
-    const due = await store.claimDueRollouts(...args);
+  const rollouts = store.rollouts;
+  const watched: RolloutStore = Object.create(rollouts) as RolloutStore;
+  watched.claimDue = async (...args) => {
+    const due = await rollouts.claimDue(...args);
     const at = Date.now();
     for (const rollout of due) on.claimed(rollout, at);
     return due;
   };
-  const releaseRollout: GreenLightStore["releaseRollout"] = async (id, ...rest) => {
+  watched.releaseLease = async (id, ...rest) => {
     on.released(id);
-    return store.releaseRollout(id, ...rest);
+    return rollouts.releaseLease(id, ...rest);
   };
-  return new Proxy(store, {
-    get(target, property) {
-      if (property === "claimDueRollouts") return claimDueRollouts;
-      if (property === "releaseRollout") return releaseRollout;
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  return { ...store, rollouts: watched };
 }
 
 function range(values: number[]): string {

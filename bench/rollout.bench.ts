@@ -135,7 +135,7 @@ export async function benchRollout(): Promise<RolloutBenchResult> {
     // Each endpoint gets the samples local mode seeds for diabetes-prod, as the bot tests do: its smoke test sends
     // each to the new deployment and to the live one.
     await putSamples(
-      bot.store,
+      bot.store.records,
       all.map((e) => e.name),
     );
     const releaseChannel = new ReleaseChannel(connector, bot.bot.url);
@@ -309,7 +309,7 @@ export async function benchRollout(): Promise<RolloutBenchResult> {
     // What the others were doing at each measured approval: the worker is busy when they wait on Azure or a model.
     const others = new Map<string, number>();
     const beforeApprove = async (): Promise<void> => {
-      for (const r of await bot.store.activeRollouts()) {
+      for (const r of await bot.store.rollouts.activeRollouts()) {
         if (r.endpoint !== measured.name) others.set(r.phase, (others.get(r.phase) ?? 0) + 1);
       }
     };

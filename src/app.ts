@@ -85,7 +85,7 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
     operationPolling: { intervalMs: env.ROLLOUT_POLL_MS },
     ...(local ? { caCertPem: local.caCertPem } : {}),
   });
-  if (ws.mode === "local" && local) await seedLocalSamples(ws.url, local.caCertPem, store, clock, log);
+  if (ws.mode === "local" && local) await seedLocalSamples(ws.url, local.caCertPem, store.records, clock, log);
 
   const holders = (role: Role): Mention[] => roleBook.membersWith(role).map((m) => ({ id: m.user, name: m.name }));
   const people: RolloutPeople = { approvers: holders("approver"), admins: holders("admin") };
@@ -93,18 +93,18 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
   // The outbox sender needs the bot's notifier, which exists once the bot server does: bound late.
   const late: { outbox?: OutboxSender } = {};
   const worker = new RolloutWorker({
-    rollouts: store,
+    rollouts: store.rollouts,
     workspace,
-    store,
+    store: store.records,
     clock,
     log,
     people,
     approvalTtlMs,
-    subscriptions: store,
+    subscriptions: store.subscriptions,
     ...(config.releaseChannel ? { releaseChannel: config.releaseChannel } : {}),
     pollMs: env.ROLLOUT_POLL_MS,
     idleMs: env.WORKER_IDLE_MS,
-    leaseMs: env.ROLLOUT_LEASE_MS,
+    leaseMs: env.WORKER_LEASE_MS,
     maxRollouts: env.WORKER_MAX_ROLLOUTS,
     maxSmokeSamples: 10,
     onStored: () => late.outbox?.wake(),
@@ -112,16 +112,16 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
   });
 
   const deletions = new DeletionWorker({
-    deletions: store,
-    rollouts: store,
+    deletions: store.deletions,
+    rollouts: store.rollouts,
     approvers: people.approvers,
-    subscriptions: store,
+    subscriptions: store.subscriptions,
     ...(config.releaseChannel ? { releaseChannel: config.releaseChannel } : {}),
     workspace,
     clock,
     log,
     idleMs: env.WORKER_IDLE_MS,
-    leaseMs: env.ROLLOUT_LEASE_MS,
+    leaseMs: env.WORKER_LEASE_MS,
     retryMs: env.ROLLOUT_POLL_MS * 5,
     onStored: () => late.outbox?.wake(),
   });
@@ -129,7 +129,7 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
   const bot = await startBotServer(
     {
       workspace,
-      store,
+      store: store.records,
       roleBook,
       clock,
       cards: new CardRenderer(),
@@ -137,9 +137,9 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
       appId: env.MicrosoftAppId ?? "",
       limits,
       attachments: { hosts: env.ATTACHMENT_HOSTS, allowLoopbackConnector: ws.mode === "local" },
-      rollouts: store,
-      subscriptions: store,
-      deletions: store,
+      rollouts: store.rollouts,
+      subscriptions: store.subscriptions,
+      deletions: store.deletions,
       rolloutSettings: {
         ...(config.releaseChannel ? { releaseChannel: config.releaseChannel } : {}),
         approvalTtlMs,
@@ -169,13 +169,14 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
     { host: env.BOT_HOST, port: env.PORT },
   );
   const outbox = new OutboxSender({
-    rollouts: store,
-    deletions: store,
+    outbox: store.outbox,
+    rollouts: store.rollouts,
+    deletions: store.deletions,
     notifier: bot.notifier,
     clock,
     log,
     idleMs: env.WORKER_IDLE_MS,
-    leaseMs: env.ROLLOUT_LEASE_MS,
+    leaseMs: env.WORKER_LEASE_MS,
   });
   late.outbox = outbox;
   worker.start();

@@ -108,10 +108,11 @@ const envSchema = z.object({
    */
   WORKER_MAX_ROLLOUTS: z.coerce.number().int().min(1).max(1000).default(100),
   /**
-   * How long a bot instance's claim on a rollout (renewed while it drives it) or on an outbox message lasts. After a
-   * crash, another instance, or the restarted one, takes the work over once the claim ran out.
+   * How long a bot instance's lease on its work lasts: a rollout or a deletion request (renewed while it drives it), or
+   * an outbox message. After a crash, another instance, or the restarted one, takes the work over once the lease ran
+   * out. Read from ROLLOUT_LEASE_MS, its former name, when unset.
    */
-  ROLLOUT_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(60_000),
+  WORKER_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(60_000),
   /**
    * How long a stopping instance (SIGTERM) may take. It finishes the Azure action in progress for each rollout it
    * holds, gives those rollouts and its unsent messages back to the other instances at once, and exits; an action still
@@ -162,7 +163,10 @@ export interface Config {
 export class ConfigError extends Error {}
 
 export function loadConfig(source: NodeJS.ProcessEnv): Config {
-  const parsed = envSchema.safeParse(source);
+  const parsed = envSchema.safeParse({
+    ...source,
+    WORKER_LEASE_MS: source["WORKER_LEASE_MS"] ?? source["ROLLOUT_LEASE_MS"],
+  });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = issue?.path.join(".") ?? "?";

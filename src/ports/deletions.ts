@@ -1,4 +1,5 @@
 import type { ChannelAddress, MessageRef, Notice } from "./notifier.js";
+import type { Leases } from "./leases.js";
 import type { Person } from "./people.js";
 import type { TimelineEvent } from "./timeline.js";
 import type { AuditEntry } from "./store.js";
@@ -41,7 +42,7 @@ export interface Deletion {
   updatedAt: Date;
 }
 
-/** A message a deletion's change must send, written with the change (the same outbox as rollouts). */
+/** A message a deletion's change must send, written to the Outbox with the change. */
 export type DeletionDraft =
   | { kind: "post_deletion_card"; deletionId: string; notice: Notice }
   | { kind: "update_deletion_card"; deletionId: string; notice: Notice }
@@ -53,8 +54,8 @@ export interface DeletionEffects {
   outbox: DeletionDraft[];
 }
 
-/** Deletion requests, their leases and their outbox messages, with the guarantees of the RolloutStore. */
-export interface DeletionStore {
+/** Deletion requests and their leases, with the guarantees of the RolloutStore. */
+export interface DeletionStore extends Leases<Deletion> {
   /** Stores a new request (version 1) unless the endpoint already has one pending: then returns that one. */
   createDeletion(
     deletion: Deletion,
@@ -65,11 +66,7 @@ export interface DeletionStore {
   pendingDeletion(endpoint: string): Promise<Deletion | undefined>;
   /** Compare-and-set with effects, as RolloutStore.updateRollout. */
   updateDeletion(next: Deletion, expectedVersion: number, effects: DeletionEffects): Promise<boolean>;
-  /** Leases due pending requests, as RolloutStore.claimDueRollouts. */
-  claimDueDeletions(owner: string, now: Date, leaseMs: number, limit: number): Promise<Deletion[]>;
-  releaseDeletion(id: string, owner: string, schedule?: { nextRunAt: Date; version: number }): Promise<void>;
-  /** Extends `owner`'s lease to now + leaseMs while Azure deletes; false when it is no longer `owner`'s. */
-  renewDeletionLease(id: string, owner: string, now: Date, leaseMs: number): Promise<boolean>;
-  setDeletionCard(id: string, card: MessageRef): Promise<void>;
-  getDeletionCard(id: string): Promise<MessageRef | undefined>;
+  /** The reference of the request's card once posted (kept apart from the versioned state). */
+  setCard(id: string, card: MessageRef): Promise<void>;
+  getCard(id: string): Promise<MessageRef | undefined>;
 }

@@ -1,5 +1,5 @@
 import type { ChannelAddress, Markdown, MessageRef, Notice } from "./notifier.js";
-import type { DeletionDraft } from "./deletions.js";
+import type { Leases } from "./leases.js";
 import type { Person } from "./people.js";
 import type { TimelineEvent } from "./timeline.js";
 import type { AuditEntry } from "./store.js";
@@ -173,18 +173,6 @@ export type OutboxDraft =
   /** A short post in a channel subscribed to the endpoint (a rollout started, ended, paused). */
   | { kind: "post_notice"; rolloutId: string; channel: ChannelAddress; notice: Notice };
 
-/** The rollout or deletion request an outbox message is about. */
-export const subjectOf = (draft: OutboxDraft | DeletionDraft): string =>
-  "rolloutId" in draft ? draft.rolloutId : draft.deletionId;
-
-export interface OutboxMessage {
-  id: number;
-  /** A rollout's message, or a deletion request's (they share the outbox). */
-  draft: OutboxDraft | DeletionDraft;
-  createdAt: Date;
-  attempts: number;
-}
-
 /** What a transition does besides changing the rollout: written in the same transaction. */
 export interface Effects {
   audit: AuditEntry[];
@@ -192,10 +180,11 @@ export interface Effects {
 }
 
 /**
- * Rollouts, their outbox, and the leases that say which bot process drives each. Every write that changes a rollout
- * is a compare-and-set on its version, so two clicks, a redelivered activity or two processes never apply a step twice.
+ * Rollouts, and the leases that say which bot process drives each. Every write that changes a rollout is a
+ * compare-and-set on its version, so two clicks, a redelivered activity or two processes never apply a step twice. A
+ * transition's messages go to the Outbox in its transaction.
  */
-export interface RolloutStore {
+export interface RolloutStore extends Leases<Rollout> {
   /**
    * Stores a new rollout (version 1) with its effects, unless the endpoint (case-insensitive) already has an active
    * one: then nothing is written and that one is returned.
@@ -216,41 +205,7 @@ export interface RolloutStore {
    */
   updateRollout(next: Rollout, expectedVersion: number, effects: Effects): Promise<boolean>;
 
-  /**
-   * Leases up to `limit` active rollouts that are due (`nextRunAt` ≤ now) and not leased by a live owner (its lease
-   * ended), to `owner` until now + leaseMs. Two processes never hold the same rollout.
-   */
-  claimDueRollouts(owner: string, now: Date, leaseMs: number, limit: number): Promise<Rollout[]>;
-  /**
-   * Gives a lease back (the worker is done with the rollout for now), and with a schedule, sets when it is due again —
-   * not a change of the rollout (its version stays), and only if its version is still `schedule.version`: a click
-   * stored while the worker held the lease has set its own `nextRunAt`, which must not be pushed back.
-   */
-  releaseRollout(id: string, owner: string, schedule?: { nextRunAt: Date; version: number }): Promise<void>;
-  /**
-   * Extends `owner`'s lease on a rollout it claimed to now + leaseMs. The worker renews while it drives a rollout, so no
-   * other process takes over in the middle of a slow step, and right before each Azure action. Resolves to the stored
-   * version (changed by a click since the worker read it, the action may be out of date), or undefined when the lease
-   * is no longer `owner`'s: it was given back, or it ran out and another process took the rollout.
-   */
-  renewLease(id: string, owner: string, now: Date, leaseMs: number): Promise<{ version: number } | undefined>;
-
   /** The reference of the rollout's card once posted (kept apart from the versioned state). */
   setCard(rolloutId: string, card: MessageRef): Promise<void>;
   getCard(rolloutId: string): Promise<MessageRef | undefined>;
-
-  /**
-   * Leases up to `limit` unsent outbox messages that are due, oldest first; a rollout's messages come in the order they
-   * were written, and a message waits while an earlier one of the same rollout is unsent.
-   */
-  claimOutbox(owner: string, now: Date, leaseMs: number, limit: number): Promise<OutboxMessage[]>;
-  /** Records that a message was sent, so it is never sent again. */
-  markSent(id: number, at: Date): Promise<void>;
-  /** Records a failed attempt; the message is due again at `retryAt`. */
-  markFailed(id: number, error: string, retryAt: Date): Promise<void>;
-  /**
-   * Gives back messages `owner` claimed and did not try to send (a stopping instance): they are due again at once, for
-   * any sender, and the claim does not count as an attempt. Messages `owner` no longer holds, or sent, are left alone.
-   */
-  releaseOutbox(ids: number[], owner: string): Promise<void>;
 }

@@ -38,7 +38,10 @@ export interface ConversationRecord {
   updatedAt: Date;
 }
 
-/** GreenLight's persistent state. PGlite embedded by default, PostgreSQL when DATABASE_URL is set. */
+/**
+ * Samples, audit, conversations and processed activity ids: GreenLight's records besides rollouts, deletions,
+ * subscriptions and the outbox. PGlite embedded by default, PostgreSQL when DATABASE_URL is set.
+ */
 export interface Store {
   /** Samples of one endpoint, by name. */
   listSamples(endpoint: string): Promise<Sample[]>;
@@ -66,6 +69,4 @@ export interface Store {
    * longer than `timeoutMs`. Writes nothing.
    */
   ping(timeoutMs: number): Promise<void>;
-
-  close(): Promise<void>;
 }

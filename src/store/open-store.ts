@@ -1,17 +1,32 @@
 import { join } from "node:path";
+import type { DeletionStore } from "../ports/deletions.js";
+import type { Outbox } from "../ports/outbox.js";
 import type { RolloutStore } from "../ports/rollouts.js";
 import type { Store } from "../ports/store.js";
 import type { SubscriptionStore } from "../ports/subscriptions.js";
-import type { DeletionStore } from "../ports/deletions.js";
+import { migrate } from "./migrate.js";
 import { PgliteClient } from "./pglite-client.js";
 import { PostgresClient, type PostgresTimeouts } from "./postgres-client.js";
-import { openSqlStore, type SqlStoreOptions } from "./sql-store.js";
+import type { SqlClient } from "./sql-client.js";
+import { SqlDeletionStore } from "./sql-deletion-store.js";
+import { SqlOutbox } from "./sql-outbox.js";
+import { SqlRolloutStore } from "./sql-rollout-store.js";
+import { SqlStore, type SqlStoreOptions } from "./sql-store.js";
+import { SqlSubscriptionStore } from "./sql-subscription-store.js";
 
-/**
- * Everything GreenLight keeps: samples, audit, conversations, activity ids, rollouts with their outbox, and the
- * channels subscribed to endpoints.
- */
-export type GreenLightStore = Store & RolloutStore & SubscriptionStore & DeletionStore;
+/** Everything GreenLight keeps, one store per part, all on one database. */
+export interface GreenLightStore {
+  /** Samples, audit, conversations and processed activity ids. */
+  records: Store;
+  rollouts: RolloutStore;
+  deletions: DeletionStore;
+  /** The channels subscribed to endpoints. */
+  subscriptions: SubscriptionStore;
+  /** The messages rollouts' and deletions' changes wrote, waiting to be sent. */
+  outbox: Outbox;
+  /** Closes the database connection (or pool) every part uses. */
+  close(): Promise<void>;
+}
 
 export interface OpenStoreOptions extends SqlStoreOptions {
   /** PostgreSQL connection string (DATABASE_URL); when empty or absent, PGlite is used. */
@@ -31,4 +46,22 @@ export async function openStore(options: OpenStoreOptions): Promise<GreenLightSt
     ? new PostgresClient(databaseUrl, postgres)
     : await PgliteClient.open(join(dataDir, "pglite"), { sharedBuffersMb: pgliteSharedBuffersMb });
   return openSqlStore(client, storeOptions);
+}
+
+/** Migrates the database behind `client`, then serves every part of the store from it. */
+export async function openSqlStore(client: SqlClient, options: SqlStoreOptions = {}): Promise<GreenLightStore> {
+  try {
+    await migrate(client);
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+  return {
+    records: new SqlStore(client, options),
+    rollouts: new SqlRolloutStore(client),
+    deletions: new SqlDeletionStore(client),
+    subscriptions: new SqlSubscriptionStore(client),
+    outbox: new SqlOutbox(client),
+    close: () => client.close(),
+  };
 }

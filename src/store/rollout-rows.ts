@@ -1,5 +1,6 @@
 // How a Rollout maps onto a `rollouts` row: what the queries filter on in columns, the rest as one json value.
-import type { OutboxDraft, OutboxMessage, Rollout, RolloutPhase } from "../ports/rollouts.js";
+import type { Rollout, RolloutPhase } from "../ports/rollouts.js";
+import type { ChangeTableSpec } from "./change-table.js";
 
 /** A value as JSON carries it: every Date an ISO string. */
 type Json<T> = T extends Date
@@ -89,14 +90,12 @@ export function toRollout(row: RolloutRow): Rollout {
   };
 }
 
-export interface OutboxRow {
-  /** bigserial: node-postgres returns int8 as a string, PGlite as a number. */
-  id: string | number;
-  draft: OutboxDraft;
-  created_at: Date;
-  attempts: number;
-}
-
-export function toOutboxMessage(row: OutboxRow): OutboxMessage {
-  return { id: Number(row.id), draft: row.draft, createdAt: row.created_at, attempts: row.attempts };
-}
+/** The `rollouts` table; `active` is true in every phase but the ends. */
+export const rolloutTable: ChangeTableSpec<Rollout, RolloutRow> = {
+  kind: "rollout",
+  table: "rollouts",
+  open: "active",
+  columns: rolloutColumns,
+  values: rolloutValues,
+  fromRow: toRollout,
+};

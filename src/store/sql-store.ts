@@ -1,9 +1,6 @@
-import type { RolloutStore } from "../ports/rollouts.js";
 import type { AuditEntry, ConversationRecord, Sample, Store } from "../ports/store.js";
 import { auditColumns, insertAudit, toAuditEntry, type AuditRow } from "./audit-rows.js";
-import { migrate } from "./migrate.js";
-import type { SqlClient } from "./sql-client.js";
-import { SqlDeletionStore } from "./sql-deletion-store.js";
+import type { SqlExecutor } from "./sql-client.js";
 
 export interface SqlStoreOptions {
   /** How long processed activity ids are kept to catch redeliveries; older ones are deleted. Default 7 days. */
@@ -31,28 +28,16 @@ interface ConversationRow {
 
 const sampleColumns = "endpoint, name, payload, description, created_by, created_at";
 
-/** Migrates the database behind `client`, then serves the Store and RolloutStore ports from it. */
-export async function openSqlStore(client: SqlClient, options: SqlStoreOptions = {}): Promise<SqlStore> {
-  try {
-    await migrate(client);
-  } catch (error) {
-    await client.close();
-    throw error;
-  }
-  return new SqlStore(client, options);
-}
-
-/**
- * The Store and RolloutStore ports in plain PostgreSQL, shared by the PGlite and PostgreSQL adapters. Rollouts, their
- * leases and outbox are SqlRolloutStore's; samples, audit, conversations and activity ids are here.
- */
-export class SqlStore extends SqlDeletionStore implements Store, RolloutStore {
+/** The Store port (samples, audit, conversations, activity ids) in plain PostgreSQL (PGlite or a pool). */
+export class SqlStore implements Store {
   private readonly activityRetentionMs: number;
   private lastPruneAt: number | undefined;
 
   /** Expects a migrated database; `openSqlStore` migrates first. */
-  constructor(db: SqlClient, options: SqlStoreOptions = {}) {
-    super(db);
+  constructor(
+    private readonly db: SqlExecutor,
+    options: SqlStoreOptions = {},
+  ) {
     this.activityRetentionMs = options.activityRetentionMs ?? defaultActivityRetentionMs;
   }
 
@@ -159,10 +144,6 @@ export class SqlStore extends SqlDeletionStore implements Store, RolloutStore {
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  close(): Promise<void> {
-    return this.db.close();
   }
 
   // At most hourly per instance; several instances pruning at once only delete the same rows.

@@ -1,6 +1,6 @@
 import type { Person } from "../ports/people.js";
 import type { Subscription, SubscriptionStore } from "../ports/subscriptions.js";
-import type { SqlClient } from "./sql-client.js";
+import type { SqlExecutor } from "./sql-client.js";
 
 interface SubscriptionRow {
   channel_id: string;
@@ -15,7 +15,7 @@ const columns = "channel_id, service_url, tenant_id, endpoint, created_by, creat
 
 /** The SubscriptionStore port in plain PostgreSQL (PGlite or a pool). */
 export class SqlSubscriptionStore implements SubscriptionStore {
-  constructor(protected readonly db: SqlClient) {}
+  constructor(private readonly db: SqlExecutor) {}
 
   async subscribe(s: Subscription): Promise<boolean> {
     const { rows } = await this.db.query(

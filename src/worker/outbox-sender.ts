@@ -3,12 +3,16 @@ import type { Logger } from "../logger.js";
 import { BackgroundLoop } from "./background-loop.js";
 import { settlesWithin } from "./settles-within.js";
 import type { Clock } from "../ports/clock.js";
-import type { Notifier } from "../ports/notifier.js";
+import type { ChannelAddress, Notifier } from "../ports/notifier.js";
 import type { DeletionStore } from "../ports/deletions.js";
-import { subjectOf, type OutboxMessage, type RolloutStore } from "../ports/rollouts.js";
+import { nameOf, type Outbox, type OutboxMessage, type Subject } from "../ports/outbox.js";
+import type { RolloutStore } from "../ports/rollouts.js";
 
 export interface OutboxSenderOptions {
+  outbox: Outbox;
+  /** Where a rollout's card goes, and its reference once posted. */
   rollouts: RolloutStore;
+  /** The same for a deletion request's card. */
   deletions: DeletionStore;
   notifier: Notifier;
   clock: Clock;
@@ -76,7 +80,7 @@ export class OutboxSender {
 
   private async round(): Promise<void> {
     for (;;) {
-      const messages = await this.o.rollouts.claimOutbox(this.owner, this.o.clock.now(), this.o.leaseMs, 20);
+      const messages = await this.o.outbox.claim(this.owner, this.o.clock.now(), this.o.leaseMs, 20);
       if (messages.length === 0) return;
       this.waiting = messages;
       // One at a time: a rollout's messages must arrive in order, and Teams limits a bot to a few sends a second.
@@ -94,27 +98,29 @@ export class OutboxSender {
     const ids = this.waiting.map((m) => m.id);
     this.waiting = [];
     if (ids.length === 0) return;
-    await this.o.rollouts.releaseOutbox(ids, this.owner);
+    await this.o.outbox.release(ids, this.owner);
     this.o.log.info("gave back messages claimed and not sent", { messages: ids.length });
   }
 
   private async send(message: OutboxMessage): Promise<void> {
-    const { draft } = message;
+    const { draft, subject } = message;
     try {
       switch (draft.kind) {
-        case "post_card": {
-          const rollout = await this.o.rollouts.getRollout(draft.rolloutId);
-          if (!rollout) break;
-          const posted = await this.o.notifier.postToChannel(rollout.channel, draft.notice);
-          await this.o.rollouts.setCard(draft.rolloutId, posted);
+        case "post_card":
+        case "post_deletion_card": {
+          const channel = await this.channelOf(subject);
+          if (!channel) break;
+          const posted = await this.o.notifier.postToChannel(channel, draft.notice);
+          await this.cardsOf(subject).setCard(subject.id, posted);
           break;
         }
         case "update_card":
+        case "update_deletion_card":
         case "reply_in_thread": {
-          const card = await this.o.rollouts.getCard(draft.rolloutId);
-          if (!card) throw new Error("the rollout's card was never posted");
-          if (draft.kind === "update_card") await this.o.notifier.update(card, draft.notice);
-          else await this.o.notifier.replyInThread(card, draft.text, draft.mentions);
+          const card = await this.cardsOf(subject).getCard(subject.id);
+          if (!card) throw new Error(`the ${subject.kind}'s card was never posted`);
+          if (draft.kind === "reply_in_thread") await this.o.notifier.replyInThread(card, draft.text, draft.mentions);
+          else await this.o.notifier.update(card, draft.notice);
           break;
         }
         case "post_notice":
@@ -124,37 +130,37 @@ export class OutboxSender {
         case "personal_message":
         case "deletion_personal_message":
           if (!(await this.o.notifier.sendToConversation(draft.conversationId, draft.notice))) {
-            this.o.log.warn("no stored conversation for a direct message; skipped", { subject: subjectOf(draft) });
+            this.o.log.warn("no stored conversation for a direct message; skipped", { subject: nameOf(subject) });
           }
           break;
-        case "post_deletion_card": {
-          const deletion = await this.o.deletions.getDeletion(draft.deletionId);
-          if (!deletion) break;
-          const posted = await this.o.notifier.postToChannel(deletion.channel, draft.notice);
-          await this.o.deletions.setDeletionCard(draft.deletionId, posted);
-          break;
-        }
-        case "update_deletion_card": {
-          const card = await this.o.deletions.getDeletionCard(draft.deletionId);
-          if (!card) throw new Error("the deletion's card was never posted");
-          await this.o.notifier.update(card, draft.notice);
-          break;
-        }
       }
-      await this.o.rollouts.markSent(message.id, this.o.clock.now());
+      await this.o.outbox.markSent(message.id, this.o.clock.now());
     } catch (error) {
       const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(message.attempts, 10));
-      this.o.log.warn("could not send a rollout message; retrying", {
-        subject: subjectOf(draft),
+      this.o.log.warn("could not send a message; retrying", {
+        subject: nameOf(subject),
         kind: draft.kind,
         attempts: message.attempts + 1,
         error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
       });
-      await this.o.rollouts.markFailed(
+      await this.o.outbox.markFailed(
         message.id,
         String(error).slice(0, 500),
         new Date(this.o.clock.now().getTime() + backoff),
       );
     }
+  }
+
+  /** The channel the subject's card goes to; undefined when the subject is gone. */
+  private async channelOf(subject: Subject): Promise<ChannelAddress | undefined> {
+    const stored =
+      subject.kind === "rollout"
+        ? await this.o.rollouts.getRollout(subject.id)
+        : await this.o.deletions.getDeletion(subject.id);
+    return stored?.channel;
+  }
+
+  private cardsOf(subject: Subject): Pick<RolloutStore, "setCard" | "getCard"> {
+    return subject.kind === "rollout" ? this.o.rollouts : this.o.deletions;
   }
 }

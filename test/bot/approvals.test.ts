@@ -45,7 +45,7 @@ async function atFirstApproval(endpoint: string, by: Member = USERS.operator): P
 
 /** A click on the rollout card's `verb` with the data of the rollout as stored (a forged or replayed card). */
 async function forge(endpoint: string, user: Member, verb: string, extra: Record<string, unknown> = {}) {
-  const r = await h.store.activeRollout(endpoint);
+  const r = await h.store.rollouts.activeRollout(endpoint);
   if (!r) throw new Error(`no rollout on ${endpoint}`);
   const data = { rollout: r.id, step: r.step, version: r.version, ...extra };
   return clickWith(h, cardMessages(h, endpoint).post, user, verb, data);
@@ -67,7 +67,7 @@ describe("one person is one person", () => {
     const answer = await forge(endpoint, pattiElsewhere, "rollout.approve");
     expect(answerText(answer)).toContain(`You asked for this rollout of ${endpoint}, so someone else must approve it`);
     expect(await trafficOf(endpoint)).toEqual({ blue: 100 });
-    const audit = await h.store.latestAudit({ target: endpoint, limit: 20 });
+    const audit = await h.store.records.latestAudit({ target: endpoint, limit: 20 });
     expect(audit.filter((a) => a.action === "rollout.approve")).toEqual([]);
   });
 
@@ -92,7 +92,7 @@ describe("one person is one person", () => {
   it("names each person in the audit as separation of duties knows them: object id, tenant and UPN", async () => {
     const endpoint = "trust-same-upn";
     await clickOnCard(h, endpoint, USERS.approver, /Approve step 1/);
-    const audit = await h.store.latestAudit({ target: endpoint, limit: 20 });
+    const audit = await h.store.records.latestAudit({ target: endpoint, limit: 20 });
     expect(audit.find((a) => a.action === "rollout.approve")?.actor).toEqual({
       id: USERS.approver.id,
       name: "Megan Bowen",
@@ -157,14 +157,14 @@ describe("expiry at the click", () => {
       await new Promise((resolve) =>
         setTimeout(resolve, Math.max(0, (r.expiresAt?.getTime() ?? 0) - Date.now()) + 300),
       );
-      expect((await short.store.activeRollout(endpoint))?.phase).toBe("awaiting_approval");
+      expect((await short.store.rollouts.activeRollout(endpoint))?.phase).toBe("awaiting_approval");
       const answer = await clickWith(short, cardMessages(short, endpoint).post, USERS.approver, "rollout.approve", {
         rollout: r.id,
         step: 0,
         version: r.version,
       });
       expect(answerText(answer)).toMatch(/That approval expired at .* UTC, so nothing changed/);
-      expect((await short.store.getRollout(r.id))?.phase).toBe("awaiting_approval");
+      expect((await short.store.rollouts.getRollout(r.id))?.phase).toBe("awaiting_approval");
     } finally {
       await shortAdmin.clearFaults();
     }
@@ -214,7 +214,7 @@ describe("putting the starting traffic back", () => {
     const done = await waitForRollout(h, endpoint, (r) => r.phase === "rejected", "the restore");
     expect(await trafficOf(endpoint)).toEqual({ blue: 100 });
     expect(done.ending?.reason).toBe("Megan Bowen rejected step 2: latency on the canary");
-    const audit = await h.store.latestAudit({ target: endpoint, limit: 50 });
+    const audit = await h.store.records.latestAudit({ target: endpoint, limit: 50 });
     expect(audit.find((a) => a.action === "rollout.reject")?.detail).toContain("latency on the canary");
   });
 
@@ -313,7 +313,7 @@ describe("tenants", () => {
     h.connector.members.set(adminElsewhere.id, adminElsewhere);
     const text = readReply(only(await h.say(adminElsewhere, "subscribe", { channel: "channel-other-tenant" })));
     expect(text).toContain("You need the admin role");
-    expect(await h.store.subscriptionsOf("channel-other-tenant")).toEqual([]);
+    expect(await h.store.subscriptions.subscriptionsOf("channel-other-tenant")).toEqual([]);
   });
 });
 
@@ -368,7 +368,7 @@ describe("a restore Azure keeps refusing", () => {
       frozenAt = Date.now();
       expect(first.restore?.failures).toBeLessThanOrEqual(2);
       await new Promise((resolve) => setTimeout(resolve, 1000));
-      expect((await held.store.activeRollout(endpoint))?.restore?.failures).toBe(first.restore?.failures);
+      expect((await held.store.rollouts.activeRollout(endpoint))?.restore?.failures).toBe(first.restore?.failures);
       expect(first.nextRunAt?.getTime()).toBeGreaterThan(first.updatedAt.getTime());
     } finally {
       frozenAt = undefined;

@@ -55,7 +55,9 @@ describe("Bot Framework auth with MicrosoftAppId set (a user-assigned managed id
     expect(await auditCount(h), "no audit row").toBe(auditBefore);
     const conversation = (activity.conversation as { id: string }).id;
     // The activity id was never recorded as processed: marking it now succeeds (it would be refused if seen).
-    expect(await h.store.markActivityProcessed(`${conversation}|${String(activity.id)}`, new Date())).toBe(true);
+    expect(await h.store.records.markActivityProcessed(`${conversation}|${String(activity.id)}`, new Date())).toBe(
+      true,
+    );
     return body;
   }
 

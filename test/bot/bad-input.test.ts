@@ -56,7 +56,7 @@ describe("chat", () => {
       "I don't know the command 'frobnicate'. Type `help` for the commands you can use.",
     );
     expect(await lastAudit(h)).toMatchObject({ action: "help", outcome: "ok" });
-    const rows = await h.store.latestAudit({ limit: 2 });
+    const rows = await h.store.records.latestAudit({ limit: 2 });
     expect(rows[1]).toMatchObject({ action: "unparsed", outcome: "unknown_command", actor: { id: USERS.operator.id } });
   });
 
@@ -66,8 +66,8 @@ describe("chat", () => {
       "Write `to` before the endpoint, like `deploy diabetes:2 to diabetes-prod`; nothing was started. " +
         "Usage: `deploy <model>:<version> to <endpoint>`",
     );
-    expect(await h.store.activeRollout("diabetes-prod")).toBeUndefined();
-    const [, refused] = await h.store.latestAudit({ limit: 2 });
+    expect(await h.store.rollouts.activeRollout("diabetes-prod")).toBeUndefined();
+    const [, refused] = await h.store.records.latestAudit({ limit: 2 });
     expect(refused).toMatchObject({ action: "unparsed", outcome: "usage" });
   });
 
@@ -83,7 +83,7 @@ describe("chat", () => {
       "Put it in a code block",
     );
     expect(blueRequests()).toBe(requests);
-    expect(await h.store.getSample("diabetes-prod", "plain-text")).toBeUndefined();
+    expect(await h.store.records.getSample("diabetes-prod", "plain-text")).toBeUndefined();
   });
 
   it("points `approve` typed in chat to the card, in the channel it is in", async () => {
@@ -93,7 +93,7 @@ describe("chat", () => {
         "itself, in the channel the endpoint's cards go to — the release channel, unless `subscribe` named another. " +
         "Type `status` to see what is under way.",
     );
-    const [, refused] = await h.store.latestAudit({ limit: 2 });
+    const [, refused] = await h.store.records.latestAudit({ limit: 2 });
     expect(refused).toMatchObject({ action: "unparsed", outcome: "card_button_typed" });
   });
 
@@ -138,7 +138,7 @@ describe("chat", () => {
       await h.say(USERS.operator, `sample add diabetes-prod too-big \`\`\`${oversized()}\`\`\``),
       "the most GreenLight sends is 2 KB",
     );
-    expect(await h.store.getSample("diabetes-prod", "too-big")).toBeUndefined();
+    expect(await h.store.records.getSample("diabetes-prod", "too-big")).toBeUndefined();
     expect(blueRequests()).toBe(requests);
   });
 
@@ -202,9 +202,9 @@ describe("chat", () => {
       }),
       "I could not read the attached file 'patients.csv' (it is a .csv file, not .json)",
     );
-    expect(await h.store.getSample("diabetes-prod", "from-csv")).toBeUndefined();
+    expect(await h.store.records.getSample("diabetes-prod", "from-csv")).toBeUndefined();
     expect(await lastAudit(h)).toMatchObject({ action: "help" });
-    const [, rejected] = await h.store.latestAudit({ limit: 2 });
+    const [, rejected] = await h.store.records.latestAudit({ limit: 2 });
     expect(rejected).toMatchObject({ action: "sample.add", outcome: "attachment_unreadable" });
   });
 });
@@ -226,7 +226,7 @@ describe("forged card actions", () => {
   it("rejects a verb no card has", async () => {
     const text = await clickAndRead("deleteEverything", { endpoint: "diabetes-prod" });
     expect(text).toContain("unknown action 'deleteEverything'");
-    expect((await h.store.latestAudit({ limit: 2 }))[1]).toMatchObject({
+    expect((await h.store.records.latestAudit({ limit: 2 }))[1]).toMatchObject({
       action: "card:deleteEverything",
       outcome: "invalid_card_action",
       actor: { id: USERS.operator.id },
@@ -237,7 +237,7 @@ describe("forged card actions", () => {
     for (const verb of [123, {}, null, ["show"]]) {
       const before = await auditCount(h);
       expect(await clickAndRead(verb, { endpoint: "diabetes-prod" })).toContain("unknown action");
-      const [, rejected] = await h.store.latestAudit({ limit: 2 });
+      const [, rejected] = await h.store.records.latestAudit({ limit: 2 });
       expect(await auditCount(h)).toBe(before + 2);
       expect(rejected).toMatchObject({
         action: "card:invalid",

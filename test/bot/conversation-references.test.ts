@@ -30,11 +30,11 @@ describe("conversation references", () => {
   it("keeps a personal chat once someone messages the bot, and a later message through it reaches that chat", async () => {
     const user: Member = USERS.viewer;
     const conversationId = `personal-${user.id}`;
-    expect(await h.store.getConversation(conversationId)).toBeUndefined();
+    expect(await h.store.records.getConversation(conversationId)).toBeUndefined();
 
     await h.say(user, "whoami");
 
-    const kept = await h.store.getConversation(conversationId);
+    const kept = await h.store.records.getConversation(conversationId);
     expect(kept).toMatchObject({
       conversationId,
       kind: "personal",
@@ -54,11 +54,11 @@ describe("conversation references", () => {
   it("keeps a channel thread once the bot is mentioned there", async () => {
     const activity = channelMessage(h.connector.url, USERS.operator, "help");
     const conversationId = (activity.conversation as { id: string }).id;
-    expect(await h.store.getConversation(conversationId)).toBeUndefined();
+    expect(await h.store.records.getConversation(conversationId)).toBeUndefined();
 
     await h.say(USERS.operator, "help", { channel: true });
 
-    const kept = await h.store.getConversation(conversationId);
+    const kept = await h.store.records.getConversation(conversationId);
     expect(kept).toMatchObject({
       conversationId,
       kind: "channel",
@@ -72,12 +72,12 @@ describe("conversation references", () => {
   it("keeps the chat a card was clicked in", async () => {
     const user: Member = USERS.approver;
     const conversationId = `personal-${user.id}`;
-    expect(await h.store.getConversation(conversationId)).toBeUndefined();
+    expect(await h.store.records.getConversation(conversationId)).toBeUndefined();
 
     const { invoke } = await h.click(user, "show", { endpoint: "diabetes-prod" });
     expect(invoke.status).toBe(200);
 
-    const kept = await h.store.getConversation(conversationId);
+    const kept = await h.store.records.getConversation(conversationId);
     expect(kept).toMatchObject({ conversationId, kind: "personal", reference: { user: { id: user.id } } });
     expect(await notifyThrough(kept?.reference, "Your approval was recorded.")).toEqual([
       { conversationId, text: "Your approval was recorded." },

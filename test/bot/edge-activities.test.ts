@@ -40,7 +40,7 @@ async function postAndWatch(
     answer,
     audited: (await auditCount(h)) - auditBefore,
     sent: h.connector.sent.length - sentBefore,
-    stored: (await h.store.getConversation(chatOf(activity))) !== undefined,
+    stored: (await h.store.records.getConversation(chatOf(activity))) !== undefined,
   };
 }
 
@@ -128,7 +128,7 @@ describe("malformed activities", () => {
 
     await h.post(activity);
 
-    const kept = await h.store.getConversation(chatOf(activity));
+    const kept = await h.store.records.getConversation(chatOf(activity));
     expect(kept?.reference).toEqual({
       activityId: activity.id,
       channelId: "msteams",

@@ -7,9 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/logger.js";
 import { systemClock } from "../../src/ports/clock.js";
 import type { MessageRef, Notice, Notifier } from "../../src/ports/notifier.js";
-import type { GreenLightStore } from "../../src/store/open-store.js";
+import { openSqlStore, type GreenLightStore } from "../../src/store/open-store.js";
 import { PgliteClient } from "../../src/store/pglite-client.js";
-import { openSqlStore } from "../../src/store/sql-store.js";
 import { OutboxSender } from "../../src/worker/outbox-sender.js";
 import { aRollout } from "../support/a-rollout.js";
 import { waitFor } from "../support/bot-process.js";
@@ -61,12 +60,16 @@ describe("the outbox sender of a stopping instance", () => {
     for (const n of [1, 2, 3]) {
       const rollout = aRollout({ id: `rollout-${n}`, endpoint: `endpoint-${n}` });
       const notice: Notice = { kind: "text", text: asMarkdown(`card ${n}`) };
-      await store.createRollout(rollout, { audit: [], outbox: [{ kind: "post_card", rolloutId: rollout.id, notice }] });
+      await store.rollouts.createRollout(rollout, {
+        audit: [],
+        outbox: [{ kind: "post_card", rolloutId: rollout.id, notice }],
+      });
     }
     teams = new HeldTeams();
     sender = new OutboxSender({
-      rollouts: store,
-      deletions: store,
+      outbox: store.outbox,
+      rollouts: store.rollouts,
+      deletions: store.deletions,
       notifier: teams,
       clock: systemClock,
       log: silentLogger,
@@ -86,7 +89,7 @@ describe("the outbox sender of a stopping instance", () => {
 
   /** What another instance finds to send now. */
   const takenByAnother = async (): Promise<[string, number][]> =>
-    (await store.claimOutbox("another-instance", new Date(), LEASE_MS, 20)).map((m) => [
+    (await store.outbox.claim("another-instance", new Date(), LEASE_MS, 20)).map((m) => [
       m.draft.kind === "post_card" && m.draft.notice.kind === "text" ? m.draft.notice.text : m.draft.kind,
       m.attempts,
     ]);

@@ -248,7 +248,7 @@ describe.each(CALLERS)("$label", ({ label, user }) => {
 describe("denials change nothing", () => {
   it("does not store a sample for a viewer", async () => {
     await h.say(USERS.viewer, `sample add diabetes-prod sneaky \`\`\`${patientPayload()}\`\`\``);
-    expect(await h.store.getSample("diabetes-prod", "sneaky")).toBeUndefined();
+    expect(await h.store.records.getSample("diabetes-prod", "sneaky")).toBeUndefined();
   });
 
   it("does not score for an approver who is not an operator", async () => {

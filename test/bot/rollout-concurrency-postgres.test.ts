@@ -43,7 +43,7 @@ describe.runIf(databaseUrl)("two bot processes on one PostgreSQL (TEST_DATABASE_
     // Both migrate the new schema at once as they start. A smoke test's answers may take a while (see "a smoke test
     // that takes longer than a lease").
     const start = (name: string): Promise<BotProcess> =>
-      shared.startBot(`bot ${name}`, { ROLLOUT_LEASE_MS: LEASE_MS, INVOKE_TIMEOUT_MS: "15000" });
+      shared.startBot(`bot ${name}`, { WORKER_LEASE_MS: LEASE_MS, INVOKE_TIMEOUT_MS: "15000" });
     bots = await Promise.all([start("A"), start("B")]);
   });
   afterAll(() => shared?.close());
@@ -97,7 +97,7 @@ describe.runIf(databaseUrl)("two bot processes on one PostgreSQL (TEST_DATABASE_
       await cardShows(connector, endpoint, "Completed");
 
       await expectFinishedOnce(admin, connector, endpoint);
-      const audit = await store.latestAudit({ target: endpoint, limit: 500 });
+      const audit = await store.records.latestAudit({ target: endpoint, limit: 500 });
       const byPeople = (action: string): string[] =>
         audit.filter((a) => a.action === action && a.actor.id !== "greenlight").map((a) => a.actor.name);
       expect(byPeople("rollout.request")).toEqual(["Alex Wilber"]);

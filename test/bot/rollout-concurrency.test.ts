@@ -3,7 +3,7 @@
 // Counted where a user or operator would look: the click answers, the traffic changes the workspace accepted (the
 // emulator's write log), the traffic read back, and the audit rows.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Rollout } from "../../src/ports/rollouts.js";
+import type { Rollout, RolloutStore } from "../../src/ports/rollouts.js";
 import type { GreenLightStore } from "../../src/store/open-store.js";
 import { BotHarness, USERS } from "../support/bot-harness.js";
 import { WorkspaceAdmin, buttonsOf, only, readReply } from "../support/bot-fixtures.js";
@@ -33,7 +33,7 @@ class ReadBarrier {
   }
 
   wrap(store: GreenLightStore): GreenLightStore {
-    return new Proxy(store, {
+    const rollouts = new Proxy(store.rollouts, {
       get: (target, key, receiver) => {
         const value: unknown = Reflect.get(target, key, receiver);
         if (typeof value !== "function") return value;
@@ -45,6 +45,7 @@ class ReadBarrier {
         };
       },
     });
+    return { ...store, rollouts };
   }
 
   private pass(): Promise<void> {
@@ -67,11 +68,11 @@ class ClaimWatch {
   }
 
   wrap(store: GreenLightStore): GreenLightStore {
-    return new Proxy(store, {
+    const rollouts = new Proxy(store.rollouts, {
       get: (target, key, receiver) => {
-        if (key !== "claimDueRollouts") return Reflect.get(target, key, receiver) as unknown;
-        return async (...args: Parameters<GreenLightStore["claimDueRollouts"]>) => {
-          const claimed = await target.claimDueRollouts(...args);
+        if (key !== "claimDue") return Reflect.get(target, key, receiver) as unknown;
+        return async (...args: Parameters<RolloutStore["claimDue"]>) => {
+          const claimed = await target.claimDue(...args);
           for (const r of claimed) {
             const found = this.waiters.filter((w) => w.endpoint === r.endpoint && w.phase === r.phase);
             this.waiters = this.waiters.filter((w) => !found.includes(w));
@@ -81,6 +82,7 @@ class ClaimWatch {
         };
       },
     });
+    return { ...store, rollouts };
   }
 }
 
@@ -137,7 +139,7 @@ describe(`${CLICKS} clicks on one approval at once`, () => {
     expect(await admin.trafficOf(endpoint)).toEqual({ blue: 90, green: 10 });
     expect((await admin.trafficChanges(endpoint)).slice(before.length)).toEqual([{ blue: 90, green: 10 }]);
     expect(r.approvals).toHaveLength(1);
-    const audit = await h.store.latestAudit({ target: endpoint, limit: 200 });
+    const audit = await h.store.records.latestAudit({ target: endpoint, limit: 200 });
     expect(audit.filter((a) => a.action === "rollout.approve")).toHaveLength(1);
     expect(audit.filter((a) => a.action === "rollout.shift")).toHaveLength(1);
     expect(buttonsOf(await viewOfCard(h, endpoint, USERS.approver)).map((b) => b.title)).toEqual([

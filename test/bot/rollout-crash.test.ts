@@ -37,7 +37,7 @@ afterAll(() => stage?.close());
 /** A new process on the data folder of the last one. */
 function startBot(): Promise<BotProcess> {
   starts += 1;
-  return stage.startBot(`bot #${starts}`, { ROLLOUT_LEASE_MS: LEASE_MS }, "bot");
+  return stage.startBot(`bot #${starts}`, { WORKER_LEASE_MS: LEASE_MS }, "bot");
 }
 
 /**
@@ -47,7 +47,7 @@ function startBot(): Promise<BotProcess> {
 async function killAndRestart(endpoint: string, beforeStart?: () => Promise<void>): Promise<Rollout | undefined> {
   await bot.kill();
   const store = await openStore({ dataDir: join(stage.root, "bot"), pgliteSharedBuffersMb: 16 });
-  const left = await store.activeRollout(endpoint).finally(() => store.close());
+  const left = await store.rollouts.activeRollout(endpoint).finally(() => store.close());
   await beforeStart?.();
   bot = await startBot();
   return left;
@@ -166,7 +166,7 @@ describe("the bot killed with SIGKILL and started again", { timeout: 120_000 }, 
     const store = await openStore({ dataDir: join(stage.root, "bot") });
     try {
       for (const endpoint of ["crash-deploying", "crash-smoke", "crash-shifting"]) {
-        const audit = await store.latestAudit({ target: endpoint, limit: 500 });
+        const audit = await store.records.latestAudit({ target: endpoint, limit: 500 });
         const count = (action: string): number => audit.filter((a) => a.action === action).length;
         expect(
           Object.fromEntries(
@@ -182,7 +182,7 @@ describe("the bot killed with SIGKILL and started again", { timeout: 120_000 }, 
           "rollout.approve": 3,
           "rollout.shift": 3,
         });
-        expect((await store.lastEndedRollout(endpoint))?.phase, endpoint).toBe("completed");
+        expect((await store.rollouts.lastEndedRollout(endpoint))?.phase, endpoint).toBe("completed");
       }
     } finally {
       await store.close();

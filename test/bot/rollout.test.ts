@@ -111,7 +111,7 @@ describe("a two-person rollout", () => {
     const toAlex = h.connector.sent.filter((s) => s.conversationId === `personal-${USERS.operator.id}`);
     expect(readReply(toAlex.at(-1)!)).toContain(`Your rollout of diabetes:2 to ${endpoint} is complete`);
     expect(r.approvals.map((a) => a.by.name)).toEqual(["Megan Bowen", "Megan Bowen", "Megan Bowen"]);
-    const audit = await h.store.latestAudit({ target: endpoint, limit: 50 });
+    const audit = await h.store.records.latestAudit({ target: endpoint, limit: 50 });
     expect(audit.filter((a) => a.action === "rollout.approve").map((a) => a.actor.name)).toEqual([
       "Megan Bowen",
       "Megan Bowen",
@@ -210,12 +210,12 @@ describe("who may do what", () => {
   });
 
   it("changes nothing for a replayed or stale click", async () => {
-    const r = await h.store.activeRollout(endpoint);
+    const r = await h.store.rollouts.activeRollout(endpoint);
     const { post } = cardMessages(h, endpoint);
     // The step-1 button again: its step and version are no longer the rollout's.
     const replay = await clickWith(h, post, USERS.approver, "rollout.approve", { rollout: r!.id, step: 0, version: 1 });
     expect(answerText(replay)).toContain("Nothing changed: that card is out of date");
-    expect((await h.store.getRollout(r!.id))?.version).toBe(r!.version);
+    expect((await h.store.rollouts.getRollout(r!.id))?.version).toBe(r!.version);
     expect(await trafficOf(endpoint)).toEqual({ blue: 90, green: 10 });
   });
 

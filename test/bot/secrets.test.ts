@@ -52,7 +52,7 @@ async function haystacks(): Promise<Record<string, string>> {
   return {
     "messages and cards": JSON.stringify(h.connector.sent),
     "log lines": h.logLines.join("\n"),
-    "audit rows": JSON.stringify(await h.store.latestAudit({ limit: 10_000 })),
+    "audit rows": JSON.stringify(await h.store.records.latestAudit({ limit: 10_000 })),
   };
 }
 

@@ -34,7 +34,7 @@ describe.runIf(databaseUrl)("several instances on one PostgreSQL, one killed mid
   /** The instances behind the load balancer; the killed one is replaced in place. */
   const bots: BotProcess[] = [];
   let starts = 0;
-  const startBot = (): Promise<BotProcess> => shared.startBot(`bot #${++starts}`, { ROLLOUT_LEASE_MS: LEASE_MS });
+  const startBot = (): Promise<BotProcess> => shared.startBot(`bot #${++starts}`, { WORKER_LEASE_MS: LEASE_MS });
 
   beforeAll(async () => {
     shared = await SharedDatabase.create("instances", databaseUrl);
@@ -116,7 +116,7 @@ describe.runIf(databaseUrl)("several instances on one PostgreSQL, one killed mid
       `${first}'s step 2 to reach Azure`,
     );
     await bots[victim]?.kill();
-    expect(await shared.store.activeRollout(first)).toMatchObject({ phase: "shifting", step: 1 });
+    expect(await shared.store.rollouts.activeRollout(first)).toMatchObject({ phase: "shifting", step: 1 });
     await shared.admin.clearFaults();
 
     // The survivor takes the rollouts over once the leases run out; a new instance replaces the killed one.
@@ -158,7 +158,9 @@ describe.runIf(databaseUrl)("several instances on one PostgreSQL, one killed mid
     expect(duplicates(shared.connector.sent.filter((s) => s.kind !== "update"))).toEqual([]);
 
     // Each person's action is one audit row, though every activity reached both instances; each step shifted once.
-    const audit = (await shared.store.latestAudit({ limit: 2000 })).filter((a) => ENDPOINTS.includes(a.target ?? ""));
+    const audit = (await shared.store.records.latestAudit({ limit: 2000 })).filter((a) =>
+      ENDPOINTS.includes(a.target ?? ""),
+    );
     for (const endpoint of ENDPOINTS) {
       const rows = (action: string) => audit.filter((a) => a.target === endpoint && a.action === action);
       const byPeople = (action: string) => rows(action).filter((a) => a.actor.id !== "greenlight");
@@ -185,7 +187,7 @@ describe.runIf(databaseUrl)("several instances on one PostgreSQL, one killed mid
         ),
       "the deletion card",
     );
-    const d = await shared.store.pendingDeletion(endpoint);
+    const d = await shared.store.deletions.pendingDeletion(endpoint);
     const confirm = { data: { deletion: d?.id, version: d?.version } };
     // Every ARM call takes 2 s: Azure's delete outlasts the 1.5 s lease of the instance that sends it.
     await shared.admin.injectFault({ kind: "controlPlaneDelay", delayMs: 2000, count: 1000 });

@@ -1,7 +1,7 @@
 // Two bot processes on one PostgreSQL database (as behind a load balancer); the one holding a rollout gets SIGTERM,
 // as App Service stops an instance when it scales in or restarts. It finishes the Azure action in progress — or, when
 // that outlasts SHUTDOWN_TIMEOUT_MS, abandons it without recording anything — gives the rollout back and exits 0, and
-// the other instance takes the rollout over at once: ROLLOUT_LEASE_MS is ten minutes here, so a lease left to run out
+// the other instance takes the rollout over at once: WORKER_LEASE_MS is ten minutes here, so a lease left to run out
 // would show. Each step reaches the workspace once (the emulator's write log). Skipped unless TEST_DATABASE_URL names a
 // database the test may create and drop a schema in (`.ci/run` starts a throwaway server and sets it).
 import { setTimeout as sleep } from "node:timers/promises";
@@ -37,7 +37,7 @@ describe.runIf(databaseUrl)(
 
     const start = (name: string, shutdownTimeoutMs = SHUTDOWN_TIMEOUT_MS): Promise<BotProcess> =>
       shared.startBot(`bot ${name}`, {
-        ROLLOUT_LEASE_MS: String(LEASE_MS),
+        WORKER_LEASE_MS: String(LEASE_MS),
         SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs),
       });
 
@@ -80,7 +80,7 @@ describe.runIf(databaseUrl)(
 
     /** The worker that recorded the endpoint's `action` (its audit rows carry the worker as correlation id). */
     async function recordedBy(endpoint: string, action: string): Promise<string[]> {
-      const audit = await store.latestAudit({ target: endpoint, limit: 500 });
+      const audit = await store.records.latestAudit({ target: endpoint, limit: 500 });
       return audit.filter((a) => a.action === action).map((a) => a.correlationId);
     }
 

@@ -2,7 +2,7 @@
 // it stops taking work at once (/readyz and /api/messages answer 503, /healthz still 200), finishes the Azure action in
 // progress or gives the rollout back before starting one, and exits 0 well within SHUTDOWN_TIMEOUT_MS. The lease is
 // given back, not left to run out: the next start on the same data takes the rollout up at once, though
-// ROLLOUT_LEASE_MS is ten minutes. A second SIGTERM exits at once.
+// WORKER_LEASE_MS is ten minutes. A second SIGTERM exits at once.
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,7 +19,7 @@ import { answerText } from "../support/rollout-fixtures.js";
 import { BLUE_ONLY, anEndpoint, cardShows, clickOnCard, STEPS } from "../support/rollout-process-fixtures.js";
 
 const SHUTDOWN_TIMEOUT_MS = 20_000;
-const ENV = { ROLLOUT_LEASE_MS: String(10 * 60_000), SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS) };
+const ENV = { WORKER_LEASE_MS: String(10 * 60_000), SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS) };
 
 describe("a bot process stopped with SIGTERM in the middle of a rollout step", { timeout: 120_000 }, () => {
   const endpoint = "stop-mid-step";

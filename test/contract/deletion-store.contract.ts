@@ -1,18 +1,17 @@
 // The DeletionStore port's contract, run against PGlite and PostgreSQL, each case on a fresh database.
 import { asMarkdown } from "../support/card-markdown.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { subjectOf } from "../../src/ports/rollouts.js";
 import type { GreenLightStore } from "../../src/store/open-store.js";
 import { aDeletion, DELETION_T0 } from "../support/a-deletion.js";
 import { aRollout } from "../support/a-rollout.js";
-import type { RolloutStoreDatabase } from "./rollout-store.contract.js";
+import type { StoreDatabase } from "./store.contract.js";
 
 const at = (minute: number): Date => new Date(DELETION_T0.getTime() + minute * 60_000);
 const none = { audit: [], outbox: [] };
 
-export function describeDeletionStoreContract(name: string, newDatabase: () => Promise<RolloutStoreDatabase>): void {
+export function describeDeletionStoreContract(name: string, newDatabase: () => Promise<StoreDatabase>): void {
   describe(name, () => {
-    let database: RolloutStoreDatabase;
+    let database: StoreDatabase;
     let store: GreenLightStore;
 
     beforeEach(async () => {
@@ -26,85 +25,87 @@ export function describeDeletionStoreContract(name: string, newDatabase: () => P
 
     it("keeps a request with every field, Dates as Dates", async () => {
       const deletion = aDeletion({ approvedBy: { by: { id: "user-meganb", name: "Megan Bowen" }, at: at(3) } });
-      expect(await store.createDeletion(deletion, none)).toEqual({ created: true });
-      expect(await store.getDeletion(deletion.id)).toEqual(deletion);
-      expect(await store.pendingDeletion("FRAUD-SCORING")).toEqual(deletion);
+      expect(await store.deletions.createDeletion(deletion, none)).toEqual({ created: true });
+      expect(await store.deletions.getDeletion(deletion.id)).toEqual(deletion);
+      expect(await store.deletions.pendingDeletion("FRAUD-SCORING")).toEqual(deletion);
     });
 
     it("refuses a second pending request for the endpoint, and allows one once the first ended", async () => {
       const first = aDeletion();
-      await store.createDeletion(first, none);
+      await store.deletions.createDeletion(first, none);
       const second = aDeletion({ id: "0f0e0d0c-0000-4000-8000-0000000000d2" });
-      expect(await store.createDeletion(second, none)).toEqual({ created: false, pending: first });
-      expect(await store.updateDeletion({ ...first, phase: "rejected", version: 2 }, 1, none)).toBe(true);
-      expect(await store.pendingDeletion("fraud-scoring")).toBeUndefined();
-      expect(await store.createDeletion(second, none)).toEqual({ created: true });
+      expect(await store.deletions.createDeletion(second, none)).toEqual({ created: false, pending: first });
+      expect(await store.deletions.updateDeletion({ ...first, phase: "rejected", version: 2 }, 1, none)).toBe(true);
+      expect(await store.deletions.pendingDeletion("fraud-scoring")).toBeUndefined();
+      expect(await store.deletions.createDeletion(second, none)).toEqual({ created: true });
     });
 
     it("changes a request only from the version it was read at", async () => {
       const deletion = aDeletion();
-      await store.createDeletion(deletion, none);
+      await store.deletions.createDeletion(deletion, none);
       const audit = [
         { at: at(1), actor: { id: "u", name: "Megan" }, action: "deletion.approve", outcome: "ok", correlationId: "c" },
       ];
       const results = await Promise.all(
         Array.from({ length: 10 }, () =>
-          store.updateDeletion({ ...deletion, phase: "deleting", version: 2 }, 1, { audit, outbox: [] }),
+          store.deletions.updateDeletion({ ...deletion, phase: "deleting", version: 2 }, 1, { audit, outbox: [] }),
         ),
       );
       expect(results.filter(Boolean)).toHaveLength(1);
-      expect((await store.latestAudit({ limit: 20 })).filter((a) => a.action === "deletion.approve")).toHaveLength(1);
-      expect((await store.getDeletion(deletion.id))?.version).toBe(2);
+      expect(
+        (await store.records.latestAudit({ limit: 20 })).filter((a) => a.action === "deletion.approve"),
+      ).toHaveLength(1);
+      expect((await store.deletions.getDeletion(deletion.id))?.version).toBe(2);
     });
 
     it("leases due requests to one owner at a time, and keeps a schedule only for the version seen", async () => {
       const deletion = aDeletion({ nextRunAt: at(0) });
-      await store.createDeletion(deletion, none);
-      expect((await store.claimDueDeletions("w1", at(1), 60_000, 10)).map((d) => d.id)).toEqual([deletion.id]);
-      expect(await store.claimDueDeletions("w2", at(1), 60_000, 10)).toEqual([]);
-      await store.releaseDeletion(deletion.id, "w1", { nextRunAt: at(30), version: 1 });
-      expect(await store.claimDueDeletions("w2", at(29), 60_000, 10)).toEqual([]);
-      expect((await store.claimDueDeletions("w2", at(30), 60_000, 10)).map((d) => d.id)).toEqual([deletion.id]);
+      await store.deletions.createDeletion(deletion, none);
+      expect((await store.deletions.claimDue("w1", at(1), 60_000, 10)).map((d) => d.id)).toEqual([deletion.id]);
+      expect(await store.deletions.claimDue("w2", at(1), 60_000, 10)).toEqual([]);
+      await store.deletions.releaseLease(deletion.id, "w1", { nextRunAt: at(30), version: 1 });
+      expect(await store.deletions.claimDue("w2", at(29), 60_000, 10)).toEqual([]);
+      expect((await store.deletions.claimDue("w2", at(30), 60_000, 10)).map((d) => d.id)).toEqual([deletion.id]);
     });
 
     it("keeps a request leased while its owner renews the lease, and only its owner", async () => {
       const deletion = aDeletion({ nextRunAt: at(0) });
-      await store.createDeletion(deletion, none);
+      await store.deletions.createDeletion(deletion, none);
       const tenMinutes = 10 * 60_000;
-      expect((await store.claimDueDeletions("w1", at(1), tenMinutes, 10)).map((d) => d.id)).toEqual([deletion.id]);
+      expect((await store.deletions.claimDue("w1", at(1), tenMinutes, 10)).map((d) => d.id)).toEqual([deletion.id]);
       // Renewed at minute 8 for ten more: still w1's at minute 15, when the first lease would have run out.
-      expect(await store.renewDeletionLease(deletion.id, "w1", at(8), tenMinutes)).toBe(true);
-      expect(await store.claimDueDeletions("w2", at(15), tenMinutes, 10)).toEqual([]);
-      expect(await store.renewDeletionLease(deletion.id, "w2", at(15), tenMinutes)).toBe(false);
+      expect(await store.deletions.renewLease(deletion.id, "w1", at(8), tenMinutes)).toEqual({ version: 1 });
+      expect(await store.deletions.claimDue("w2", at(15), tenMinutes, 10)).toEqual([]);
+      expect(await store.deletions.renewLease(deletion.id, "w2", at(15), tenMinutes)).toBeUndefined();
       // Not renewed again: taken over once it ran out, and the old owner's renewal then fails.
-      expect((await store.claimDueDeletions("w2", at(19), tenMinutes, 10)).map((d) => d.id)).toEqual([deletion.id]);
-      expect(await store.renewDeletionLease(deletion.id, "w1", at(20), tenMinutes)).toBe(false);
+      expect((await store.deletions.claimDue("w2", at(19), tenMinutes, 10)).map((d) => d.id)).toEqual([deletion.id]);
+      expect(await store.deletions.renewLease(deletion.id, "w1", at(20), tenMinutes)).toBeUndefined();
     });
 
     it("sends a request's messages in order, through the outbox it shares with rollouts", async () => {
       const deletion = aDeletion();
       const notice = (text: string) => ({ kind: "text" as const, text: asMarkdown(text) });
-      await store.createDeletion(deletion, {
+      await store.deletions.createDeletion(deletion, {
         audit: [],
         outbox: [{ kind: "post_deletion_card", deletionId: deletion.id, notice: notice("card") }],
       });
-      await store.updateDeletion({ ...deletion, phase: "deleting", version: 2 }, 1, {
+      await store.deletions.updateDeletion({ ...deletion, phase: "deleting", version: 2 }, 1, {
         audit: [],
         outbox: [{ kind: "update_deletion_card", deletionId: deletion.id, notice: notice("deleting") }],
       });
       const rollout = aRollout({ endpoint: "diabetes-prod" });
-      await store.createRollout(rollout, {
+      await store.rollouts.createRollout(rollout, {
         audit: [],
         outbox: [{ kind: "post_card", rolloutId: rollout.id, notice: notice("rollout") }],
       });
-      const first = await store.claimOutbox("s", at(2), 60_000, 10);
-      expect(first.map((m) => subjectOf(m.draft)).sort()).toEqual([deletion.id, rollout.id].sort());
-      for (const m of first) await store.markSent(m.id, at(2));
-      const second = await store.claimOutbox("s", at(2), 60_000, 10);
+      const first = await store.outbox.claim("s", at(2), 60_000, 10);
+      expect(first.map((m) => m.subject.id).sort()).toEqual([deletion.id, rollout.id].sort());
+      for (const m of first) await store.outbox.markSent(m.id, at(2));
+      const second = await store.outbox.claim("s", at(2), 60_000, 10);
       expect(second.map((m) => m.draft.kind)).toEqual(["update_deletion_card"]);
-      await store.setDeletionCard(deletion.id, { conversation: { id: "c" }, activityId: "a1" });
-      expect(await store.getDeletionCard(deletion.id)).toEqual({ conversation: { id: "c" }, activityId: "a1" });
-      expect((await store.getDeletion(deletion.id))?.version).toBe(2);
+      await store.deletions.setCard(deletion.id, { conversation: { id: "c" }, activityId: "a1" });
+      expect(await store.deletions.getCard(deletion.id)).toEqual({ conversation: { id: "c" }, activityId: "a1" });
+      expect((await store.deletions.getDeletion(deletion.id))?.version).toBe(2);
     });
   });
 }

@@ -4,27 +4,12 @@ import { asMarkdown } from "../support/card-markdown.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { aRollout as aRolloutOf } from "../support/a-rollout.js";
 import type { MessageRef } from "../../src/ports/notifier.js";
-import {
-  isFinal,
-  ROLLOUT_PHASES,
-  subjectOf,
-  type Effects,
-  type OutboxDraft,
-  type OutboxMessage,
-  type Rollout,
-  type RolloutStore,
-} from "../../src/ports/rollouts.js";
+import type { OutboxMessage } from "../../src/ports/outbox.js";
+import { isFinal, ROLLOUT_PHASES, type Effects, type OutboxDraft, type Rollout } from "../../src/ports/rollouts.js";
 import type { Person } from "../../src/ports/people.js";
-import type { AuditEntry, Store } from "../../src/ports/store.js";
+import type { AuditEntry } from "../../src/ports/store.js";
 import type { GreenLightStore } from "../../src/store/open-store.js";
-
-/** One empty database a case may open (several times, or from several instances at once) and then throw away. */
-export interface RolloutStoreDatabase {
-  /** Opens a store on this database, running migrations as the bot does at start. */
-  open(): Promise<GreenLightStore>;
-  /** Removes the database; called after every store opened on it is closed. */
-  dispose(): Promise<void>;
-}
+import type { StoreDatabase } from "./store.contract.js";
 
 /** Why an implementation cannot honour a group of cases; those cases show as skipped with the reason. */
 export interface RolloutStoreContractSkips {
@@ -32,18 +17,18 @@ export interface RolloutStoreContractSkips {
   sharedByInstances?: string;
 }
 
-type Instance = Store & RolloutStore;
+type Instance = GreenLightStore;
 
 const minuteMs = 60_000;
 const leaseMs = minuteMs;
 
 export function describeRolloutStoreContract(
   name: string,
-  newDatabase: () => Promise<RolloutStoreDatabase>,
+  newDatabase: () => Promise<StoreDatabase>,
   skips: RolloutStoreContractSkips = {},
 ): void {
   describe(name, () => {
-    let database: RolloutStoreDatabase;
+    let database: StoreDatabase;
     let store: Instance;
     const openStores = new Set<Instance>();
 
@@ -66,18 +51,18 @@ export function describeRolloutStoreContract(
 
     /** The correlation ids of every audit row, oldest first. */
     async function auditTrail(): Promise<string[]> {
-      return (await store.latestAudit({ limit: 1000 })).map((entry) => entry.correlationId).reverse();
+      return (await store.records.latestAudit({ limit: 1000 })).map((entry) => entry.correlationId).reverse();
     }
 
     /** Sends (claims and marks sent) every message that is due at `now`, in the order claims return them. */
     async function sendAll(now: Date = at(100)): Promise<OutboxMessage["draft"][]> {
       const sent: OutboxMessage["draft"][] = [];
       for (;;) {
-        const batch = await store.claimOutbox("sender", now, leaseMs, 100);
+        const batch = await store.outbox.claim("sender", now, leaseMs, 100);
         if (batch.length === 0) return sent;
         for (const message of batch) {
           sent.push(message.draft);
-          await store.markSent(message.id, now);
+          await store.outbox.markSent(message.id, now);
         }
       }
     }
@@ -87,18 +72,18 @@ export function describeRolloutStoreContract(
 
     describe("rollouts", () => {
       it("has no rollout that was never stored", async () => {
-        expect(await store.getRollout("rollout-1")).toBeUndefined();
-        expect(await store.activeRollout("diabetes-prod")).toBeUndefined();
-        expect(await store.lastEndedRollout("diabetes-prod")).toBeUndefined();
-        expect(await store.activeRollouts()).toEqual([]);
-        expect(await store.getCard("rollout-1")).toBeUndefined();
+        expect(await store.rollouts.getRollout("rollout-1")).toBeUndefined();
+        expect(await store.rollouts.activeRollout("diabetes-prod")).toBeUndefined();
+        expect(await store.rollouts.lastEndedRollout("diabetes-prod")).toBeUndefined();
+        expect(await store.rollouts.activeRollouts()).toEqual([]);
+        expect(await store.rollouts.getCard("rollout-1")).toBeUndefined();
       });
 
       it("returns a new rollout with every field it was given, dates as Dates, at version 1", async () => {
         const rollout = aFullRollout({ version: 7 });
-        expect(await store.createRollout(rollout, noEffects)).toEqual({ created: true });
+        expect(await store.rollouts.createRollout(rollout, noEffects)).toEqual({ created: true });
 
-        const stored = await store.getRollout(rollout.id);
+        const stored = await store.rollouts.getRollout(rollout.id);
         expect(stored).toEqual({ ...rollout, version: 1 });
         expect(stored?.requestedAt).toBeInstanceOf(Date);
         expect(stored?.updatedAt).toBeInstanceOf(Date);
@@ -111,8 +96,8 @@ export function describeRolloutStoreContract(
       });
 
       it("leaves optional fields absent when they were not given", async () => {
-        await store.createRollout(aRollout(), noEffects);
-        const stored = await store.getRollout("rollout-1");
+        await store.rollouts.createRollout(aRollout(), noEffects);
+        const stored = await store.rollouts.getRollout("rollout-1");
         expect(stored).toEqual(aRollout());
         for (const field of [
           "smoke",
@@ -131,56 +116,61 @@ export function describeRolloutStoreContract(
 
       it("keeps a log tail exactly, NUL characters, newlines and non-ASCII included", async () => {
         const detail = 'Traceback:\n  File "score.py", line 3\x00\n\tValueError: café ☕ \\u0000 "quoted"';
-        await store.createRollout(aRollout({ phase: "failed", ending: { reason: "provisioning failed", detail } }), {
-          audit: [],
-          outbox: [{ kind: "update_card", rolloutId: "rollout-1", notice: { kind: "text", text: asMarkdown(detail) } }],
-        });
-        expect((await store.getRollout("rollout-1"))?.ending?.detail).toBe(detail);
+        await store.rollouts.createRollout(
+          aRollout({ phase: "failed", ending: { reason: "provisioning failed", detail } }),
+          {
+            audit: [],
+            outbox: [
+              { kind: "update_card", rolloutId: "rollout-1", notice: { kind: "text", text: asMarkdown(detail) } },
+            ],
+          },
+        );
+        expect((await store.rollouts.getRollout("rollout-1"))?.ending?.detail).toBe(detail);
         expect(await sendAll()).toEqual([
           { kind: "update_card", rolloutId: "rollout-1", notice: { kind: "text", text: asMarkdown(detail) } },
         ]);
       });
 
       it("stores every field of an update, at the next version", async () => {
-        await store.createRollout(aRollout(), noEffects);
+        await store.rollouts.createRollout(aRollout(), noEffects);
         const next = aFullRollout({ id: "rollout-1", endpoint: "diabetes-prod", version: 1 });
-        expect(await store.updateRollout(next, 1, noEffects)).toBe(true);
-        expect(await store.getRollout("rollout-1")).toEqual({ ...next, version: 2 });
+        expect(await store.rollouts.updateRollout(next, 1, noEffects)).toBe(true);
+        expect(await store.rollouts.getRollout("rollout-1")).toEqual({ ...next, version: 2 });
       });
 
       it("drops the optional fields an update leaves out", async () => {
-        await store.createRollout(aFullRollout({ id: "rollout-1" }), noEffects);
+        await store.rollouts.createRollout(aFullRollout({ id: "rollout-1" }), noEffects);
         const next = aRollout({ id: "rollout-1", endpoint: "diabetes-prod" });
-        expect(await store.updateRollout(next, 1, noEffects)).toBe(true);
-        expect(await store.getRollout("rollout-1")).toEqual({ ...next, version: 2 });
+        expect(await store.rollouts.updateRollout(next, 1, noEffects)).toBe(true);
+        expect(await store.rollouts.getRollout("rollout-1")).toEqual({ ...next, version: 2 });
       });
     });
 
     describe("one active rollout per endpoint", () => {
       it("refuses a second active rollout on the endpoint, whatever its case, names the active one and writes nothing", async () => {
         const first = aRollout({ id: "rollout-1", endpoint: "diabetes-prod" });
-        expect(await store.createRollout(first, effects(first, "first"))).toEqual({ created: true });
+        expect(await store.rollouts.createRollout(first, effects(first, "first"))).toEqual({ created: true });
 
         const second = aRollout({
           id: "rollout-2",
           endpoint: "Diabetes-PROD",
           model: { name: "diabetes", version: "3" },
         });
-        expect(await store.createRollout(second, effects(second, "second"))).toEqual({
+        expect(await store.rollouts.createRollout(second, effects(second, "second"))).toEqual({
           created: false,
           active: first,
         });
 
-        expect(await store.getRollout("rollout-2")).toBeUndefined();
-        expect(await store.activeRollout("DIABETES-prod")).toEqual(first);
+        expect(await store.rollouts.getRollout("rollout-2")).toBeUndefined();
+        expect(await store.rollouts.activeRollout("DIABETES-prod")).toEqual(first);
         expect(await auditTrail()).toEqual(["first"]);
         expect(said(await sendAll())).toEqual(["first"]);
       });
 
       it("refuses the same rollout created twice (a redelivered deploy), returning the stored one", async () => {
         const rollout = aRollout();
-        await store.createRollout(rollout, effects(rollout, "first"));
-        expect(await store.createRollout(rollout, effects(rollout, "again"))).toEqual({
+        await store.rollouts.createRollout(rollout, effects(rollout, "first"));
+        expect(await store.rollouts.createRollout(rollout, effects(rollout, "again"))).toEqual({
           created: false,
           active: rollout,
         });
@@ -189,56 +179,56 @@ export function describeRolloutStoreContract(
 
       it("allows a new rollout once the active one ended", async () => {
         const first = aRollout({ id: "rollout-1" });
-        await store.createRollout(first, noEffects);
+        await store.rollouts.createRollout(first, noEffects);
         const ended = { ...first, phase: "completed" as const, updatedAt: at(30) };
-        expect(await store.updateRollout(ended, 1, noEffects)).toBe(true);
+        expect(await store.rollouts.updateRollout(ended, 1, noEffects)).toBe(true);
 
         const second = aRollout({ id: "rollout-2", endpoint: "DIABETES-PROD", requestedAt: at(40), updatedAt: at(40) });
-        expect(await store.createRollout(second, noEffects)).toEqual({ created: true });
-        expect(await store.activeRollout("diabetes-prod")).toEqual(second);
-        expect(await store.lastEndedRollout("diabetes-prod")).toEqual({ ...ended, version: 2 });
+        expect(await store.rollouts.createRollout(second, noEffects)).toEqual({ created: true });
+        expect(await store.rollouts.activeRollout("diabetes-prod")).toEqual(second);
+        expect(await store.rollouts.lastEndedRollout("diabetes-prod")).toEqual({ ...ended, version: 2 });
       });
 
       it("refuses a new rollout while the active one is paused or restoring its starting traffic", async () => {
-        await store.createRollout(aRollout({ id: "rollout-1", phase: "restoring" }), noEffects);
-        const result = await store.createRollout(aRollout({ id: "rollout-2" }), noEffects);
+        await store.rollouts.createRollout(aRollout({ id: "rollout-1", phase: "restoring" }), noEffects);
+        const result = await store.rollouts.createRollout(aRollout({ id: "rollout-2" }), noEffects);
         expect(result).toMatchObject({ created: false, active: { id: "rollout-1" } });
       });
 
       it("counts a rollout as active in exactly the phases the port calls active", async () => {
         for (const phase of ROLLOUT_PHASES) {
           const rollout = aRollout({ id: `rollout-${phase}`, endpoint: `ep-${phase}`, phase });
-          expect(await store.createRollout(rollout, noEffects)).toEqual({ created: true });
+          expect(await store.rollouts.createRollout(rollout, noEffects)).toEqual({ created: true });
         }
         for (const phase of ROLLOUT_PHASES) {
-          const active = await store.activeRollout(`ep-${phase}`);
-          const ended = await store.lastEndedRollout(`ep-${phase}`);
+          const active = await store.rollouts.activeRollout(`ep-${phase}`);
+          const ended = await store.rollouts.lastEndedRollout(`ep-${phase}`);
           expect({ phase, active: active?.id, ended: ended?.id }).toEqual(
             isFinal(phase)
               ? { phase, active: undefined, ended: `rollout-${phase}` }
               : { phase, active: `rollout-${phase}`, ended: undefined },
           );
         }
-        const listed = (await store.activeRollouts()).map((rollout) => rollout.phase).sort();
+        const listed = (await store.rollouts.activeRollouts()).map((rollout) => rollout.phase).sort();
         expect(listed).toEqual(ROLLOUT_PHASES.filter((phase) => !isFinal(phase)).sort());
       });
 
       it("lets different endpoints have a rollout each", async () => {
-        await store.createRollout(aRollout({ id: "rollout-1", endpoint: "diabetes-prod" }), noEffects);
+        await store.rollouts.createRollout(aRollout({ id: "rollout-1", endpoint: "diabetes-prod" }), noEffects);
         const other = aRollout({ id: "rollout-2", endpoint: "churn-prod" });
-        expect(await store.createRollout(other, noEffects)).toEqual({ created: true });
-        expect(await store.activeRollout("churn-prod")).toEqual(other);
+        expect(await store.rollouts.createRollout(other, noEffects)).toEqual({ created: true });
+        expect(await store.rollouts.activeRollout("churn-prod")).toEqual(other);
       });
 
       it("lists every active rollout, the oldest request first", async () => {
-        await store.createRollout(aRollout({ id: "b", endpoint: "e-b", requestedAt: at(2) }), noEffects);
-        await store.createRollout(
+        await store.rollouts.createRollout(aRollout({ id: "b", endpoint: "e-b", requestedAt: at(2) }), noEffects);
+        await store.rollouts.createRollout(
           aRollout({ id: "ended", endpoint: "e-x", requestedAt: at(0), phase: "failed" }),
           noEffects,
         );
-        await store.createRollout(aRollout({ id: "c", endpoint: "e-c", requestedAt: at(3) }), noEffects);
-        await store.createRollout(aRollout({ id: "a", endpoint: "e-a", requestedAt: at(1) }), noEffects);
-        expect((await store.activeRollouts()).map((rollout) => rollout.id)).toEqual(["a", "b", "c"]);
+        await store.rollouts.createRollout(aRollout({ id: "c", endpoint: "e-c", requestedAt: at(3) }), noEffects);
+        await store.rollouts.createRollout(aRollout({ id: "a", endpoint: "e-a", requestedAt: at(1) }), noEffects);
+        expect((await store.rollouts.activeRollouts()).map((rollout) => rollout.id)).toEqual(["a", "b", "c"]);
       });
 
       it("finds the endpoint's most recently ended rollout, whatever the case of its name", async () => {
@@ -249,54 +239,56 @@ export function describeRolloutStoreContract(
           { id: "other-endpoint", endpoint: "churn-prod", updatedAt: at(20) },
         ];
         for (const end of ends) {
-          await store.createRollout(aRollout({ ...end, phase: "completed" }), noEffects);
+          await store.rollouts.createRollout(aRollout({ ...end, phase: "completed" }), noEffects);
         }
-        await store.createRollout(aRollout({ id: "active", updatedAt: at(30) }), noEffects);
-        expect((await store.lastEndedRollout("DIABETES-PROD"))?.id).toBe("ended-last");
+        await store.rollouts.createRollout(aRollout({ id: "active", updatedAt: at(30) }), noEffects);
+        expect((await store.rollouts.lastEndedRollout("DIABETES-PROD"))?.id).toBe("ended-last");
       });
     });
 
     describe("compare-and-set", () => {
       it("moves the version on with each update and refuses one made from an older version", async () => {
         const rollout = aRollout();
-        await store.createRollout(rollout, noEffects);
-        expect(await store.updateRollout({ ...rollout, phase: "smoke_testing" }, 1, noEffects)).toBe(true);
-        expect(await store.updateRollout({ ...rollout, phase: "failed" }, 1, noEffects)).toBe(false);
-        expect(await store.updateRollout({ ...rollout, phase: "awaiting_approval" }, 2, noEffects)).toBe(true);
-        expect(await store.getRollout(rollout.id)).toMatchObject({ phase: "awaiting_approval", version: 3 });
+        await store.rollouts.createRollout(rollout, noEffects);
+        expect(await store.rollouts.updateRollout({ ...rollout, phase: "smoke_testing" }, 1, noEffects)).toBe(true);
+        expect(await store.rollouts.updateRollout({ ...rollout, phase: "failed" }, 1, noEffects)).toBe(false);
+        expect(await store.rollouts.updateRollout({ ...rollout, phase: "awaiting_approval" }, 2, noEffects)).toBe(true);
+        expect(await store.rollouts.getRollout(rollout.id)).toMatchObject({ phase: "awaiting_approval", version: 3 });
       });
 
       it("writes nothing for a stale update: not the rollout, not its audit rows, not its messages", async () => {
         const rollout = aRollout();
-        await store.createRollout(rollout, noEffects);
+        await store.rollouts.createRollout(rollout, noEffects);
         const won = { ...rollout, phase: "smoke_testing" as const, updatedAt: at(10) };
-        expect(await store.updateRollout(won, 1, effects(rollout, "won"))).toBe(true);
+        expect(await store.rollouts.updateRollout(won, 1, effects(rollout, "won"))).toBe(true);
         const stale = { ...rollout, phase: "failed" as const, updatedAt: at(11) };
-        expect(await store.updateRollout(stale, 1, effects(rollout, "stale"))).toBe(false);
+        expect(await store.rollouts.updateRollout(stale, 1, effects(rollout, "stale"))).toBe(false);
 
-        expect(await store.getRollout(rollout.id)).toEqual({ ...won, version: 2 });
+        expect(await store.rollouts.getRollout(rollout.id)).toEqual({ ...won, version: 2 });
         expect(await auditTrail()).toEqual(["won"]);
         expect(said(await sendAll())).toEqual(["won"]);
       });
 
       it("refuses to update a rollout that was never stored, writing nothing", async () => {
         const rollout = aRollout();
-        expect(await store.updateRollout(rollout, 1, { audit: [anAuditEntry("ghost")], outbox: [] })).toBe(false);
-        expect(await store.getRollout(rollout.id)).toBeUndefined();
+        expect(await store.rollouts.updateRollout(rollout, 1, { audit: [anAuditEntry("ghost")], outbox: [] })).toBe(
+          false,
+        );
+        expect(await store.rollouts.getRollout(rollout.id)).toBeUndefined();
         expect(await auditTrail()).toEqual([]);
       });
 
       it("lets exactly one of 50 simultaneous updates from one version through, with only its effects", async () => {
         const rollout = aRollout();
-        await store.createRollout(rollout, noEffects);
+        await store.rollouts.createRollout(rollout, noEffects);
         const results = await Promise.all(
           Array.from({ length: 50 }, (_, i) =>
-            store.updateRollout({ ...rollout, step: i, updatedAt: at(10) }, 1, effects(rollout, `click-${i}`)),
+            store.rollouts.updateRollout({ ...rollout, step: i, updatedAt: at(10) }, 1, effects(rollout, `click-${i}`)),
           ),
         );
         expect(results.filter(Boolean)).toHaveLength(1);
         const winner = results.indexOf(true);
-        expect(await store.getRollout(rollout.id)).toMatchObject({ step: winner, version: 2 });
+        expect(await store.rollouts.getRollout(rollout.id)).toMatchObject({ step: winner, version: 2 });
         expect(await auditTrail()).toEqual([`click-${winner}`]);
         expect(said(await sendAll())).toEqual([`click-${winner}`]);
       });
@@ -306,15 +298,19 @@ export function describeRolloutStoreContract(
         async () => {
           const other = await open();
           const rollout = aRollout();
-          await store.createRollout(rollout, noEffects);
+          await store.rollouts.createRollout(rollout, noEffects);
           const results = await Promise.all(
             Array.from({ length: 20 }, (_, i) =>
-              (i % 2 === 0 ? store : other).updateRollout({ ...rollout, step: i }, 1, effects(rollout, `click-${i}`)),
+              (i % 2 === 0 ? store : other).rollouts.updateRollout(
+                { ...rollout, step: i },
+                1,
+                effects(rollout, `click-${i}`),
+              ),
             ),
           );
           expect(results.filter(Boolean)).toHaveLength(1);
           const winner = results.indexOf(true);
-          expect(await other.getRollout(rollout.id)).toMatchObject({ step: winner, version: 2 });
+          expect(await other.rollouts.getRollout(rollout.id)).toMatchObject({ step: winner, version: 2 });
           expect(await auditTrail()).toEqual([`click-${winner}`]);
         },
       );
@@ -324,29 +320,14 @@ export function describeRolloutStoreContract(
       it("writes a transition's audit rows in order, cut short like any audit entry", async () => {
         const huge = "x".repeat(25_000);
         const rollout = aRollout();
-        await store.createRollout(rollout, {
+        await store.rollouts.createRollout(rollout, {
           audit: [anAuditEntry("deploy"), { ...anAuditEntry("huge"), detail: huge, target: huge }],
           outbox: [],
         });
         expect(await auditTrail()).toEqual(["deploy", "huge"]);
-        const [newest] = await store.latestAudit({ limit: 1 });
+        const [newest] = await store.records.latestAudit({ limit: 1 });
         expect(newest?.detail).toMatch(/^x+…$/);
         expect(JSON.stringify(newest).length).toBeLessThan(2500);
-      });
-
-      it("returns every kind of message as it was written, created at the transition's time", async () => {
-        const rollout = aRollout({ updatedAt: at(3) });
-        const drafts = allDraftKinds(rollout.id);
-        await store.createRollout(rollout, { audit: [], outbox: drafts });
-        const [first] = await store.claimOutbox("sender", at(5), leaseMs, 10);
-        expect(first && { ...first, id: typeof first.id }).toEqual({
-          id: "number",
-          draft: drafts[0],
-          createdAt: at(3),
-          attempts: 0,
-        });
-        await store.markSent(first?.id ?? -1, at(5));
-        expect(await sendAll()).toEqual(drafts.slice(1));
       });
     });
 
@@ -358,126 +339,130 @@ export function describeRolloutStoreContract(
           aRollout({ id: "due-2", endpoint: "e2", nextRunAt: at(2) }),
           aRollout({ id: "due-now", endpoint: "e4", nextRunAt: at(10) }),
         ];
-        for (const rollout of due) await store.createRollout(rollout, noEffects);
-        await store.createRollout(aRollout({ id: "later", endpoint: "e5", nextRunAt: at(11) }), noEffects);
-        await store.createRollout(aRollout({ id: "waits-for-a-person", endpoint: "e6" }), noEffects);
-        await store.createRollout(
+        for (const rollout of due) await store.rollouts.createRollout(rollout, noEffects);
+        await store.rollouts.createRollout(aRollout({ id: "later", endpoint: "e5", nextRunAt: at(11) }), noEffects);
+        await store.rollouts.createRollout(aRollout({ id: "waits-for-a-person", endpoint: "e6" }), noEffects);
+        await store.rollouts.createRollout(
           aRollout({ id: "ended", endpoint: "e7", nextRunAt: at(0), phase: "failed" }),
           noEffects,
         );
 
-        const firstTwo = await store.claimDueRollouts("worker-1", at(10), leaseMs, 2);
+        const firstTwo = await store.rollouts.claimDue("worker-1", at(10), leaseMs, 2);
         expect(firstTwo).toEqual([due[1], due[2]]);
-        const rest = await store.claimDueRollouts("worker-1", at(10), leaseMs, 10);
+        const rest = await store.rollouts.claimDue("worker-1", at(10), leaseMs, 10);
         expect(rest.map((rollout) => rollout.id)).toEqual(["due-3", "due-now"]);
-        expect(await store.claimDueRollouts("worker-2", at(10), leaseMs, 10)).toEqual([]);
+        expect(await store.rollouts.claimDue("worker-2", at(10), leaseMs, 10)).toEqual([]);
       });
 
       it("keeps a live lease from every other claim, its owner's too, and lets anyone claim once it ended", async () => {
-        await store.createRollout(aRollout({ nextRunAt: at(0) }), noEffects);
-        expect(ids(await store.claimDueRollouts("worker-1", at(10), leaseMs, 10))).toEqual(["rollout-1"]);
-        expect(await store.claimDueRollouts("worker-2", at(10.5), leaseMs, 10)).toEqual([]);
-        expect(await store.claimDueRollouts("worker-1", at(10.5), leaseMs, 10)).toEqual([]);
-        expect(ids(await store.claimDueRollouts("worker-2", at(11.5), leaseMs, 10))).toEqual(["rollout-1"]);
-        expect(await store.claimDueRollouts("worker-1", at(12), leaseMs, 10)).toEqual([]);
+        await store.rollouts.createRollout(aRollout({ nextRunAt: at(0) }), noEffects);
+        expect(ids(await store.rollouts.claimDue("worker-1", at(10), leaseMs, 10))).toEqual(["rollout-1"]);
+        expect(await store.rollouts.claimDue("worker-2", at(10.5), leaseMs, 10)).toEqual([]);
+        expect(await store.rollouts.claimDue("worker-1", at(10.5), leaseMs, 10)).toEqual([]);
+        expect(ids(await store.rollouts.claimDue("worker-2", at(11.5), leaseMs, 10))).toEqual(["rollout-1"]);
+        expect(await store.rollouts.claimDue("worker-1", at(12), leaseMs, 10)).toEqual([]);
       });
 
       it("gives a released rollout to the next claim at once", async () => {
-        await store.createRollout(aRollout({ nextRunAt: at(0) }), noEffects);
-        await store.claimDueRollouts("worker-1", at(10), leaseMs, 10);
-        await store.releaseRollout("rollout-1", "worker-1");
-        expect(ids(await store.claimDueRollouts("worker-2", at(10), leaseMs, 10))).toEqual(["rollout-1"]);
+        await store.rollouts.createRollout(aRollout({ nextRunAt: at(0) }), noEffects);
+        await store.rollouts.claimDue("worker-1", at(10), leaseMs, 10);
+        await store.rollouts.releaseLease("rollout-1", "worker-1");
+        expect(ids(await store.rollouts.claimDue("worker-2", at(10), leaseMs, 10))).toEqual(["rollout-1"]);
       });
 
       it("makes a rollout due again when its releaser says, leaving the version alone", async () => {
-        await store.createRollout(aRollout({ nextRunAt: at(0) }), noEffects);
-        await store.claimDueRollouts("worker-1", at(10), leaseMs, 10);
-        await store.releaseRollout("rollout-1", "worker-1", { nextRunAt: at(30), version: 1 });
-        expect(await store.getRollout("rollout-1")).toMatchObject({ nextRunAt: at(30), version: 1 });
-        expect(await store.claimDueRollouts("worker-2", at(29), leaseMs, 10)).toEqual([]);
-        expect(ids(await store.claimDueRollouts("worker-2", at(30), leaseMs, 10))).toEqual(["rollout-1"]);
-        expect(await store.updateRollout(aRollout({ phase: "smoke_testing" }), 1, noEffects)).toBe(true);
+        await store.rollouts.createRollout(aRollout({ nextRunAt: at(0) }), noEffects);
+        await store.rollouts.claimDue("worker-1", at(10), leaseMs, 10);
+        await store.rollouts.releaseLease("rollout-1", "worker-1", { nextRunAt: at(30), version: 1 });
+        expect(await store.rollouts.getRollout("rollout-1")).toMatchObject({ nextRunAt: at(30), version: 1 });
+        expect(await store.rollouts.claimDue("worker-2", at(29), leaseMs, 10)).toEqual([]);
+        expect(ids(await store.rollouts.claimDue("worker-2", at(30), leaseMs, 10))).toEqual(["rollout-1"]);
+        expect(await store.rollouts.updateRollout(aRollout({ phase: "smoke_testing" }), 1, noEffects)).toBe(true);
       });
 
       it("keeps the schedule a click stored while the worker held the lease", async () => {
         const rollout = aRollout({ nextRunAt: at(0) });
-        await store.createRollout(rollout, noEffects);
-        await store.claimDueRollouts("worker-1", at(10), leaseMs, 10);
+        await store.rollouts.createRollout(rollout, noEffects);
+        await store.rollouts.claimDue("worker-1", at(10), leaseMs, 10);
         // An approval, stored meanwhile: due now.
         expect(
-          await store.updateRollout({ ...rollout, phase: "shifting", version: 2, nextRunAt: at(11) }, 1, noEffects),
+          await store.rollouts.updateRollout(
+            { ...rollout, phase: "shifting", version: 2, nextRunAt: at(11) },
+            1,
+            noEffects,
+          ),
         ).toBe(true);
         // The worker, which last saw version 1, would wait a day.
-        await store.releaseRollout("rollout-1", "worker-1", { nextRunAt: at(86_400), version: 1 });
-        expect(await store.getRollout("rollout-1")).toMatchObject({ nextRunAt: at(11), version: 2 });
-        expect(ids(await store.claimDueRollouts("worker-2", at(11), leaseMs, 10))).toEqual(["rollout-1"]);
+        await store.rollouts.releaseLease("rollout-1", "worker-1", { nextRunAt: at(86_400), version: 1 });
+        expect(await store.rollouts.getRollout("rollout-1")).toMatchObject({ nextRunAt: at(11), version: 2 });
+        expect(ids(await store.rollouts.claimDue("worker-2", at(11), leaseMs, 10))).toEqual(["rollout-1"]);
       });
 
       it("ignores the schedule in a release by a process that does not hold the lease", async () => {
-        await store.createRollout(aRollout({ nextRunAt: at(0) }), noEffects);
-        await store.claimDueRollouts("worker-1", at(10), leaseMs, 10);
-        await store.releaseRollout("rollout-1", "worker-2", { nextRunAt: at(30), version: 1 });
-        expect((await store.getRollout("rollout-1"))?.nextRunAt).toEqual(at(0));
+        await store.rollouts.createRollout(aRollout({ nextRunAt: at(0) }), noEffects);
+        await store.rollouts.claimDue("worker-1", at(10), leaseMs, 10);
+        await store.rollouts.releaseLease("rollout-1", "worker-2", { nextRunAt: at(30), version: 1 });
+        expect((await store.rollouts.getRollout("rollout-1"))?.nextRunAt).toEqual(at(0));
       });
 
       it("ignores a release by a process that does not hold the lease", async () => {
-        await store.createRollout(aRollout({ nextRunAt: at(0) }), noEffects);
-        await store.claimDueRollouts("worker-1", at(10), leaseMs, 10);
-        await store.releaseRollout("rollout-1", "worker-2");
-        expect(await store.claimDueRollouts("worker-3", at(10), leaseMs, 10)).toEqual([]);
+        await store.rollouts.createRollout(aRollout({ nextRunAt: at(0) }), noEffects);
+        await store.rollouts.claimDue("worker-1", at(10), leaseMs, 10);
+        await store.rollouts.releaseLease("rollout-1", "worker-2");
+        expect(await store.rollouts.claimDue("worker-3", at(10), leaseMs, 10)).toEqual([]);
       });
 
       it("ignores a late release by a process whose lease ended and passed to another", async () => {
-        await store.createRollout(aRollout({ nextRunAt: at(0) }), noEffects);
-        await store.claimDueRollouts("worker-1", at(10), leaseMs, 10);
-        expect(ids(await store.claimDueRollouts("worker-2", at(12), leaseMs, 10))).toEqual(["rollout-1"]);
-        await store.releaseRollout("rollout-1", "worker-1");
-        expect(await store.claimDueRollouts("worker-3", at(12), leaseMs, 10)).toEqual([]);
+        await store.rollouts.createRollout(aRollout({ nextRunAt: at(0) }), noEffects);
+        await store.rollouts.claimDue("worker-1", at(10), leaseMs, 10);
+        expect(ids(await store.rollouts.claimDue("worker-2", at(12), leaseMs, 10))).toEqual(["rollout-1"]);
+        await store.rollouts.releaseLease("rollout-1", "worker-1");
+        expect(await store.rollouts.claimDue("worker-3", at(12), leaseMs, 10)).toEqual([]);
       });
 
       it("keeps the lease through an update of the rollout", async () => {
         const rollout = aRollout({ nextRunAt: at(0) });
-        await store.createRollout(rollout, noEffects);
-        await store.claimDueRollouts("worker-1", at(10), leaseMs, 10);
-        expect(await store.updateRollout({ ...rollout, phase: "smoke_testing", nextRunAt: at(10) }, 1, noEffects)).toBe(
-          true,
-        );
-        expect(await store.claimDueRollouts("worker-2", at(10.5), leaseMs, 10)).toEqual([]);
+        await store.rollouts.createRollout(rollout, noEffects);
+        await store.rollouts.claimDue("worker-1", at(10), leaseMs, 10);
+        expect(
+          await store.rollouts.updateRollout({ ...rollout, phase: "smoke_testing", nextRunAt: at(10) }, 1, noEffects),
+        ).toBe(true);
+        expect(await store.rollouts.claimDue("worker-2", at(10.5), leaseMs, 10)).toEqual([]);
       });
 
       it("renews its owner's lease, keeping the rollout from other claims, and tells the version stored", async () => {
         const rollout = aRollout({ nextRunAt: at(0) });
-        await store.createRollout(rollout, noEffects);
-        await store.claimDueRollouts("worker-1", at(10), leaseMs, 10);
-        expect(await store.renewLease("rollout-1", "worker-1", at(10.8), leaseMs)).toEqual({ version: 1 });
+        await store.rollouts.createRollout(rollout, noEffects);
+        await store.rollouts.claimDue("worker-1", at(10), leaseMs, 10);
+        expect(await store.rollouts.renewLease("rollout-1", "worker-1", at(10.8), leaseMs)).toEqual({ version: 1 });
         // The lease as claimed would have ended at 11.
-        expect(await store.claimDueRollouts("worker-2", at(11.5), leaseMs, 10)).toEqual([]);
+        expect(await store.rollouts.claimDue("worker-2", at(11.5), leaseMs, 10)).toEqual([]);
         // A click stored meanwhile: the worker learns its copy is out of date.
-        expect(await store.updateRollout({ ...rollout, phase: "shifting" }, 1, noEffects)).toBe(true);
-        expect(await store.renewLease("rollout-1", "worker-1", at(11.5), leaseMs)).toEqual({ version: 2 });
-        expect(ids(await store.claimDueRollouts("worker-2", at(12.5), leaseMs, 10))).toEqual(["rollout-1"]);
+        expect(await store.rollouts.updateRollout({ ...rollout, phase: "shifting" }, 1, noEffects)).toBe(true);
+        expect(await store.rollouts.renewLease("rollout-1", "worker-1", at(11.5), leaseMs)).toEqual({ version: 2 });
+        expect(ids(await store.rollouts.claimDue("worker-2", at(12.5), leaseMs, 10))).toEqual(["rollout-1"]);
       });
 
       it("renews no lease its owner gave back, or lost to another process once it ended", async () => {
-        await store.createRollout(aRollout({ nextRunAt: at(0) }), noEffects);
-        await store.claimDueRollouts("worker-1", at(10), leaseMs, 10);
-        expect(await store.renewLease("rollout-1", "worker-2", at(10.5), leaseMs)).toBeUndefined();
-        expect(ids(await store.claimDueRollouts("worker-2", at(12), leaseMs, 10))).toEqual(["rollout-1"]);
-        expect(await store.renewLease("rollout-1", "worker-1", at(12), leaseMs)).toBeUndefined();
-        await store.releaseRollout("rollout-1", "worker-2");
-        expect(await store.renewLease("rollout-1", "worker-2", at(12), leaseMs)).toBeUndefined();
-        expect(await store.renewLease("never-stored", "worker-2", at(12), leaseMs)).toBeUndefined();
+        await store.rollouts.createRollout(aRollout({ nextRunAt: at(0) }), noEffects);
+        await store.rollouts.claimDue("worker-1", at(10), leaseMs, 10);
+        expect(await store.rollouts.renewLease("rollout-1", "worker-2", at(10.5), leaseMs)).toBeUndefined();
+        expect(ids(await store.rollouts.claimDue("worker-2", at(12), leaseMs, 10))).toEqual(["rollout-1"]);
+        expect(await store.rollouts.renewLease("rollout-1", "worker-1", at(12), leaseMs)).toBeUndefined();
+        await store.rollouts.releaseLease("rollout-1", "worker-2");
+        expect(await store.rollouts.renewLease("rollout-1", "worker-2", at(12), leaseMs)).toBeUndefined();
+        expect(await store.rollouts.renewLease("never-stored", "worker-2", at(12), leaseMs)).toBeUndefined();
       });
 
       it("never gives one rollout to two workers claiming at once", async () => {
         for (let i = 0; i < 12; i++) {
-          await store.createRollout(
+          await store.rollouts.createRollout(
             aRollout({ id: `rollout-${i}`, endpoint: `e${i}`, nextRunAt: at(i % 3) }),
             noEffects,
           );
         }
         const claims = await Promise.all(
-          Array.from({ length: 8 }, (_, i) => store.claimDueRollouts(`worker-${i}`, at(10), leaseMs, 3)),
+          Array.from({ length: 8 }, (_, i) => store.rollouts.claimDue(`worker-${i}`, at(10), leaseMs, 3)),
         );
         const claimed = claims.flatMap(ids);
         expect(new Set(claimed).size).toBe(claimed.length);
@@ -489,13 +474,16 @@ export function describeRolloutStoreContract(
         async () => {
           const other = await open();
           for (let i = 0; i < 30; i++) {
-            await store.createRollout(aRollout({ id: `rollout-${i}`, endpoint: `e${i}`, nextRunAt: at(0) }), noEffects);
+            await store.rollouts.createRollout(
+              aRollout({ id: `rollout-${i}`, endpoint: `e${i}`, nextRunAt: at(0) }),
+              noEffects,
+            );
           }
           const claimed: string[] = [];
           for (let round = 0; claimed.length < 30 && round < 30; round++) {
             const claims = await Promise.all(
               Array.from({ length: 6 }, (_, i) =>
-                (i % 2 === 0 ? store : other).claimDueRollouts(`worker-${round}-${i}`, at(10), leaseMs, 2),
+                (i % 2 === 0 ? store : other).rollouts.claimDue(`worker-${round}-${i}`, at(10), leaseMs, 2),
               ),
             );
             claimed.push(...claims.flatMap(ids));
@@ -509,153 +497,20 @@ export function describeRolloutStoreContract(
     describe("card", () => {
       it("keeps the card's reference apart from the version, through later updates", async () => {
         const rollout = aRollout();
-        await store.createRollout(rollout, noEffects);
-        await store.setCard(rollout.id, aCard);
-        expect(await store.getRollout(rollout.id)).toEqual(rollout);
-        expect(await store.updateRollout({ ...rollout, phase: "smoke_testing" }, 1, noEffects)).toBe(true);
-        expect(await store.getCard(rollout.id)).toEqual(aCard);
+        await store.rollouts.createRollout(rollout, noEffects);
+        await store.rollouts.setCard(rollout.id, aCard);
+        expect(await store.rollouts.getRollout(rollout.id)).toEqual(rollout);
+        expect(await store.rollouts.updateRollout({ ...rollout, phase: "smoke_testing" }, 1, noEffects)).toBe(true);
+        expect(await store.rollouts.getCard(rollout.id)).toEqual(aCard);
       });
 
       it("replaces the card's reference when it is set again", async () => {
-        await store.createRollout(aRollout(), noEffects);
-        await store.setCard("rollout-1", aCard);
+        await store.rollouts.createRollout(aRollout(), noEffects);
+        await store.rollouts.setCard("rollout-1", aCard);
         const reposted = { ...aCard, activityId: "1700000000999" };
-        await store.setCard("rollout-1", reposted);
-        expect(await store.getCard("rollout-1")).toEqual(reposted);
+        await store.rollouts.setCard("rollout-1", reposted);
+        expect(await store.rollouts.getCard("rollout-1")).toEqual(reposted);
       });
-    });
-
-    describe("outbox", () => {
-      it("hands out a rollout's messages one at a time, in the order they were written", async () => {
-        const rollout = aRollout();
-        await store.createRollout(rollout, { audit: [], outbox: [draft(rollout, "post"), draft(rollout, "hello")] });
-        const next = { ...rollout, phase: "smoke_testing" as const };
-        await store.updateRollout(next, 1, { audit: [], outbox: [draft(rollout, "update"), draft(rollout, "ping")] });
-
-        const [post, ...more] = await store.claimOutbox("sender-1", at(10), leaseMs, 10);
-        expect(post && saying(post.draft)).toBe("post");
-        expect(more).toEqual([]);
-        expect(await store.claimOutbox("sender-2", at(10), leaseMs, 10)).toEqual([]);
-        await store.markSent(post?.id ?? -1, at(10));
-        expect(said(await sendAll(at(10)))).toEqual(["hello", "update", "ping"]);
-      });
-
-      it("hands out the oldest message of each rollout together, the oldest first", async () => {
-        const first = aRollout({ id: "rollout-1", endpoint: "e1" });
-        const second = aRollout({ id: "rollout-2", endpoint: "e2" });
-        await store.createRollout(second, { audit: [], outbox: [draft(second, "2a"), draft(second, "2b")] });
-        await store.createRollout(first, { audit: [], outbox: [draft(first, "1a"), draft(first, "1b")] });
-        const batch = await store.claimOutbox("sender", at(10), leaseMs, 10);
-        expect(batch.map((message) => saying(message.draft))).toEqual(["2a", "1a"]);
-      });
-
-      it("hands out at most `limit` messages", async () => {
-        for (let i = 0; i < 3; i++) {
-          const rollout = aRollout({ id: `rollout-${i}`, endpoint: `e${i}` });
-          await store.createRollout(rollout, { audit: [], outbox: [draft(rollout, `m${i}`)] });
-        }
-        const batch = await store.claimOutbox("sender", at(10), leaseMs, 2);
-        expect(batch.map((message) => saying(message.draft))).toEqual(["m0", "m1"]);
-      });
-
-      it("holds a later message back while an earlier one failed, and retries the earlier one at retryAt", async () => {
-        const rollout = aRollout();
-        await store.createRollout(rollout, { audit: [], outbox: [draft(rollout, "post"), draft(rollout, "update")] });
-        const [post] = await store.claimOutbox("sender", at(10), leaseMs, 10);
-        await store.markFailed(post?.id ?? -1, "503 Service Unavailable", at(15));
-
-        expect(await store.claimOutbox("sender", at(14), leaseMs, 10)).toEqual([]);
-        const retried = await store.claimOutbox("sender", at(15), leaseMs, 10);
-        expect(retried.map((message) => [saying(message.draft), message.attempts])).toEqual([["post", 1]]);
-        await store.markSent(retried[0]?.id ?? -1, at(15));
-        const [update] = await store.claimOutbox("sender", at(15), leaseMs, 10);
-        expect(update && [saying(update.draft), update.attempts]).toEqual(["update", 0]);
-      });
-
-      it("never hands out a sent message again, even after a late failure report", async () => {
-        const rollout = aRollout();
-        await store.createRollout(rollout, { audit: [], outbox: [draft(rollout, "post")] });
-        const [post] = await store.claimOutbox("sender", at(10), leaseMs, 10);
-        await store.markSent(post?.id ?? -1, at(10));
-        await store.markFailed(post?.id ?? -1, "timeout", at(11));
-        expect(await store.claimOutbox("sender", at(100), leaseMs, 10)).toEqual([]);
-      });
-
-      it("hands a message out again when its lease ends unsent (its sender stopped), counting the attempt", async () => {
-        const rollout = aRollout();
-        await store.createRollout(rollout, { audit: [], outbox: [draft(rollout, "post")] });
-        const [claimed] = await store.claimOutbox("sender-1", at(10), leaseMs, 10);
-        expect(await store.claimOutbox("sender-2", at(10.5), leaseMs, 10)).toEqual([]);
-        const [again] = await store.claimOutbox("sender-2", at(11.5), leaseMs, 10);
-        expect(again).toEqual({ ...claimed, attempts: 1 });
-      });
-
-      it("hands a message given back unsent to the next claim at once, the claim not counted as an attempt", async () => {
-        const rollout = aRollout();
-        await store.createRollout(rollout, { audit: [], outbox: [draft(rollout, "post")] });
-        const [claimed] = await store.claimOutbox("sender-1", at(10), leaseMs, 10);
-        await store.releaseOutbox([claimed?.id ?? -1], "sender-1");
-        const [again] = await store.claimOutbox("sender-2", at(10), leaseMs, 10);
-        expect(again).toEqual(claimed);
-        expect(again?.attempts).toBe(0);
-      });
-
-      it("ignores a give-back by a sender that does not hold the message, and one of a message already sent", async () => {
-        const rollout = aRollout();
-        await store.createRollout(rollout, { audit: [], outbox: [draft(rollout, "post"), draft(rollout, "update")] });
-        const [post] = await store.claimOutbox("sender-1", at(10), leaseMs, 10);
-        await store.releaseOutbox([post?.id ?? -1], "sender-2");
-        expect(await store.claimOutbox("sender-2", at(10), leaseMs, 10)).toEqual([]);
-
-        await store.markSent(post?.id ?? -1, at(10));
-        await store.releaseOutbox([post?.id ?? -1], "sender-1");
-        const [update] = await store.claimOutbox("sender-2", at(10), leaseMs, 10);
-        expect(update && saying(update.draft)).toBe("update");
-        expect(await store.claimOutbox("sender-3", at(10), leaseMs, 10)).toEqual([]);
-      });
-
-      it("never gives one message to two senders claiming at once", async () => {
-        for (let i = 0; i < 12; i++) {
-          const rollout = aRollout({ id: `rollout-${i}`, endpoint: `e${i}` });
-          await store.createRollout(rollout, { audit: [], outbox: [draft(rollout, `m${i}`)] });
-        }
-        const claims = await Promise.all(
-          Array.from({ length: 8 }, (_, i) => store.claimOutbox(`sender-${i}`, at(10), leaseMs, 3)),
-        );
-        const claimed = claims.flat().map((message) => message.id);
-        expect(new Set(claimed).size).toBe(claimed.length);
-        expect(claimed).toHaveLength(12);
-      });
-
-      it.skipIf(skips.sharedByInstances !== undefined)(
-        `never gives one message to two bot instances claiming at once${skipped(skips.sharedByInstances)}`,
-        async () => {
-          const other = await open();
-          const rollouts = Array.from({ length: 16 }, (_, i) => aRollout({ id: `rollout-${i}`, endpoint: `e${i}` }));
-          for (const rollout of rollouts) {
-            await store.createRollout(rollout, { audit: [], outbox: [draft(rollout, "a"), draft(rollout, "b")] });
-          }
-          const sent: OutboxMessage[] = [];
-          for (let round = 0; sent.length < 32 && round < 40; round++) {
-            const claims = await Promise.all(
-              Array.from({ length: 8 }, (_, i) =>
-                (i % 2 === 0 ? store : other).claimOutbox(`sender-${round}-${i}`, at(10), leaseMs, 3),
-              ),
-            );
-            for (const message of claims.flat()) {
-              sent.push(message);
-              await store.markSent(message.id, at(10));
-            }
-          }
-          const sentIds = sent.map((message) => message.id);
-          expect(new Set(sentIds).size).toBe(sentIds.length);
-          expect(sentIds).toHaveLength(32);
-          for (const rollout of rollouts) {
-            const ofRollout = sent.filter((message) => subjectOf(message.draft) === rollout.id);
-            expect(ofRollout.map((message) => saying(message.draft))).toEqual(["a", "b"]);
-          }
-        },
-      );
     });
   });
 }
@@ -788,22 +643,4 @@ function saying(message: OutboxMessage["draft"]): string {
 /** One audit row and one message, both tagged with `tag`. */
 function effects(rollout: Rollout, tag: string): Effects {
   return { audit: [anAuditEntry(tag)], outbox: [draft(rollout, tag)] };
-}
-
-function allDraftKinds(rolloutId: string): OutboxDraft[] {
-  return [
-    {
-      kind: "post_card",
-      rolloutId,
-      notice: { kind: "card", card: "rollout", data: { endpoint: "diabetes-prod", step: 1 } },
-    },
-    { kind: "update_card", rolloutId, notice: { kind: "card", card: "rollout", data: { facts: [{ t: "phase" }] } } },
-    { kind: "reply_in_thread", rolloutId, text: asMarkdown("Approval needed"), mentions: [adele, megan] },
-    {
-      kind: "personal_message",
-      rolloutId,
-      conversationId: "a:1megan-personal",
-      notice: { kind: "text", text: asMarkdown("done") },
-    },
-  ];
 }

@@ -1,12 +1,13 @@
 // The Store port's contract, run against every implementation: PGlite (in memory and on disk) and PostgreSQL.
 // Each case gets a fresh, empty database of its own, so cases never see each other's rows.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { AuditEntry, ConversationRecord, Sample, Store } from "../../src/ports/store.js";
+import type { AuditEntry, ConversationRecord, Sample } from "../../src/ports/store.js";
+import type { GreenLightStore } from "../../src/store/open-store.js";
 
 /** One empty database a case may open (several times, or from several instances at once) and then throw away. */
 export interface StoreDatabase {
   /** Opens a store on this database, running migrations as the bot does at start. */
-  open(): Promise<Store>;
+  open(): Promise<GreenLightStore>;
   /** Removes the database (temp folder, schema); called after every store opened on it is closed. */
   dispose(): Promise<void>;
 }
@@ -26,16 +27,16 @@ export function describeStoreContract(
 ): void {
   describe(name, () => {
     let database: StoreDatabase;
-    let store: Store;
-    const openStores = new Set<Store>();
+    let store: GreenLightStore;
+    const openStores = new Set<GreenLightStore>();
 
-    async function open(): Promise<Store> {
+    async function open(): Promise<GreenLightStore> {
       const opened = await database.open();
       openStores.add(opened);
       return opened;
     }
 
-    async function close(opened: Store): Promise<void> {
+    async function close(opened: GreenLightStore): Promise<void> {
       openStores.delete(opened);
       await opened.close();
     }
@@ -52,37 +53,37 @@ export function describeStoreContract(
 
     describe("samples", () => {
       it("has no sample that was never stored", async () => {
-        expect(await store.getSample("diabetes-prod", "typical")).toBeUndefined();
-        expect(await store.listSamples("diabetes-prod")).toEqual([]);
+        expect(await store.records.getSample("diabetes-prod", "typical")).toBeUndefined();
+        expect(await store.records.listSamples("diabetes-prod")).toEqual([]);
       });
 
       it("returns a stored sample with every field it was given", async () => {
         const sample = aSample({ description: "a typical patient" });
-        expect(await store.putSample(sample)).toBe(false);
-        expect(await store.getSample(sample.endpoint, sample.name)).toEqual(sample);
+        expect(await store.records.putSample(sample)).toBe(false);
+        expect(await store.records.getSample(sample.endpoint, sample.name)).toEqual(sample);
       });
 
       it("leaves the description absent when none was given", async () => {
-        await store.putSample(aSample());
-        const stored = await store.getSample("diabetes-prod", "typical");
+        await store.records.putSample(aSample());
+        const stored = await store.records.getSample("diabetes-prod", "typical");
         expect(stored).toBeDefined();
         expect(stored).not.toHaveProperty("description");
       });
 
       it("keeps the payload text exactly, spacing, key order and non-ASCII included", async () => {
         const payload = '{\n  "z": 1,  "a": [1.50, 2e3],\n  "note": "café ☕ \\u00e9"\n}';
-        await store.putSample(aSample({ payload }));
-        expect((await store.getSample("diabetes-prod", "typical"))?.payload).toBe(payload);
+        await store.records.putSample(aSample({ payload }));
+        expect((await store.records.getSample("diabetes-prod", "typical"))?.payload).toBe(payload);
       });
 
       it("finds a sample whatever the case of its endpoint and name", async () => {
-        await store.putSample(aSample({ endpoint: "Diabetes-Prod", name: "Typical" }));
-        const found = await store.getSample("DIABETES-prod", "tyPICAL");
+        await store.records.putSample(aSample({ endpoint: "Diabetes-Prod", name: "Typical" }));
+        const found = await store.records.getSample("DIABETES-prod", "tyPICAL");
         expect(found).toMatchObject({ endpoint: "Diabetes-Prod", name: "Typical" });
       });
 
       it("replaces a sample whose name differs only in case, and says it replaced it", async () => {
-        expect(await store.putSample(aSample({ name: "typical", payload: '{"v":1}' }))).toBe(false);
+        expect(await store.records.putSample(aSample({ name: "typical", payload: '{"v":1}' }))).toBe(false);
         const replacement = aSample({
           endpoint: "DIABETES-PROD",
           name: "Typical",
@@ -90,30 +91,32 @@ export function describeStoreContract(
           createdBy: "Adele Vance",
           createdAt: new Date("2026-02-01T08:00:00.000Z"),
         });
-        expect(await store.putSample(replacement)).toBe(true);
-        expect(await store.listSamples("diabetes-prod")).toEqual([replacement]);
+        expect(await store.records.putSample(replacement)).toBe(true);
+        expect(await store.records.listSamples("diabetes-prod")).toEqual([replacement]);
       });
 
       it("drops the old description when the replacement has none", async () => {
-        await store.putSample(aSample({ description: "old" }));
-        await store.putSample(aSample());
-        expect(await store.getSample("diabetes-prod", "typical")).not.toHaveProperty("description");
+        await store.records.putSample(aSample({ description: "old" }));
+        await store.records.putSample(aSample());
+        expect(await store.records.getSample("diabetes-prod", "typical")).not.toHaveProperty("description");
       });
 
       it("lists the samples of one endpoint only, sorted by name regardless of case", async () => {
-        await store.putSample(aSample({ name: "zeta" }));
-        await store.putSample(aSample({ name: "Alpha" }));
-        await store.putSample(aSample({ name: "beta" }));
-        await store.putSample(aSample({ endpoint: "churn-prod", name: "aaa" }));
-        const names = (await store.listSamples("Diabetes-Prod")).map((sample) => sample.name);
+        await store.records.putSample(aSample({ name: "zeta" }));
+        await store.records.putSample(aSample({ name: "Alpha" }));
+        await store.records.putSample(aSample({ name: "beta" }));
+        await store.records.putSample(aSample({ endpoint: "churn-prod", name: "aaa" }));
+        const names = (await store.records.listSamples("Diabetes-Prod")).map((sample) => sample.name);
         expect(names).toEqual(["Alpha", "beta", "zeta"]);
       });
 
       it("keeps samples with the same name on different endpoints apart", async () => {
-        await store.putSample(aSample({ endpoint: "diabetes-prod", payload: '{"e":"diabetes"}' }));
-        expect(await store.putSample(aSample({ endpoint: "churn-prod", payload: '{"e":"churn"}' }))).toBe(false);
-        expect((await store.getSample("diabetes-prod", "typical"))?.payload).toBe('{"e":"diabetes"}');
-        expect((await store.getSample("churn-prod", "typical"))?.payload).toBe('{"e":"churn"}');
+        await store.records.putSample(aSample({ endpoint: "diabetes-prod", payload: '{"e":"diabetes"}' }));
+        expect(await store.records.putSample(aSample({ endpoint: "churn-prod", payload: '{"e":"churn"}' }))).toBe(
+          false,
+        );
+        expect((await store.records.getSample("diabetes-prod", "typical"))?.payload).toBe('{"e":"diabetes"}');
+        expect((await store.records.getSample("churn-prod", "typical"))?.payload).toBe('{"e":"churn"}');
       });
     });
 
@@ -124,13 +127,13 @@ export function describeStoreContract(
           target: "diabetes-prod",
           detail: "deployment=green sample=typical status=200",
         });
-        await store.appendAudit(entry);
-        expect(await store.latestAudit({ limit: 10 })).toEqual([entry]);
+        await store.records.appendAudit(entry);
+        expect(await store.records.latestAudit({ limit: 10 })).toEqual([entry]);
       });
 
       it("leaves optional fields absent when they were not given", async () => {
-        await store.appendAudit(anAuditEntry());
-        const [entry] = await store.latestAudit({ limit: 1 });
+        await store.records.appendAudit(anAuditEntry());
+        const [entry] = await store.records.latestAudit({ limit: 1 });
         expect(entry).toBeDefined();
         expect(entry).not.toHaveProperty("target");
         expect(entry).not.toHaveProperty("detail");
@@ -139,31 +142,31 @@ export function describeStoreContract(
 
       it("returns the newest entries first, whatever order they were appended in", async () => {
         for (const minute of [2, 0, 3, 1]) {
-          await store.appendAudit(anAuditEntry({ at: atMinute(minute), correlationId: `c${minute}` }));
+          await store.records.appendAudit(anAuditEntry({ at: atMinute(minute), correlationId: `c${minute}` }));
         }
-        const entries = await store.latestAudit({ limit: 10 });
+        const entries = await store.records.latestAudit({ limit: 10 });
         expect(entries.map((entry) => entry.correlationId)).toEqual(["c3", "c2", "c1", "c0"]);
       });
 
       it("puts the later-appended entry first when two have the same time", async () => {
-        await store.appendAudit(anAuditEntry({ correlationId: "first" }));
-        await store.appendAudit(anAuditEntry({ correlationId: "second" }));
-        const entries = await store.latestAudit({ limit: 10 });
+        await store.records.appendAudit(anAuditEntry({ correlationId: "first" }));
+        await store.records.appendAudit(anAuditEntry({ correlationId: "second" }));
+        const entries = await store.records.latestAudit({ limit: 10 });
         expect(entries.map((entry) => entry.correlationId)).toEqual(["second", "first"]);
       });
 
       it("returns at most `limit` entries, the newest ones", async () => {
         for (let minute = 0; minute < 5; minute++) {
-          await store.appendAudit(anAuditEntry({ at: atMinute(minute), correlationId: `c${minute}` }));
+          await store.records.appendAudit(anAuditEntry({ at: atMinute(minute), correlationId: `c${minute}` }));
         }
-        const entries = await store.latestAudit({ limit: 2 });
+        const entries = await store.records.latestAudit({ limit: 2 });
         expect(entries.map((entry) => entry.correlationId)).toEqual(["c4", "c3"]);
-        expect(await store.latestAudit({ limit: 0 })).toEqual([]);
+        expect(await store.records.latestAudit({ limit: 0 })).toEqual([]);
       });
 
       it("keeps each field short, whatever a caller sends, so one entry cannot fill the audit card", async () => {
         const huge = "x".repeat(25_000);
-        await store.appendAudit(
+        await store.records.appendAudit(
           anAuditEntry({
             actor: { id: huge, name: huge, aadObjectId: huge },
             action: huge,
@@ -173,7 +176,7 @@ export function describeStoreContract(
             correlationId: huge,
           }),
         );
-        const [entry] = await store.latestAudit({ limit: 1 });
+        const [entry] = await store.records.latestAudit({ limit: 1 });
         const stored = JSON.stringify(entry);
         expect(stored.length).toBeLessThan(2500);
         expect(entry?.target).toMatch(/^x+…$/);
@@ -182,51 +185,55 @@ export function describeStoreContract(
       });
 
       it("filters by target whatever its case, newest first", async () => {
-        await store.appendAudit(anAuditEntry({ at: atMinute(0), target: "diabetes-prod", correlationId: "d0" }));
-        await store.appendAudit(anAuditEntry({ at: atMinute(1), target: "churn-prod", correlationId: "c1" }));
-        await store.appendAudit(anAuditEntry({ at: atMinute(2), target: "Diabetes-Prod", correlationId: "d2" }));
-        await store.appendAudit(anAuditEntry({ at: atMinute(3), correlationId: "none3" }));
-        const entries = await store.latestAudit({ target: "DIABETES-PROD", limit: 10 });
+        await store.records.appendAudit(
+          anAuditEntry({ at: atMinute(0), target: "diabetes-prod", correlationId: "d0" }),
+        );
+        await store.records.appendAudit(anAuditEntry({ at: atMinute(1), target: "churn-prod", correlationId: "c1" }));
+        await store.records.appendAudit(
+          anAuditEntry({ at: atMinute(2), target: "Diabetes-Prod", correlationId: "d2" }),
+        );
+        await store.records.appendAudit(anAuditEntry({ at: atMinute(3), correlationId: "none3" }));
+        const entries = await store.records.latestAudit({ target: "DIABETES-PROD", limit: 10 });
         expect(entries.map((entry) => entry.correlationId)).toEqual(["d2", "d0"]);
-        expect(await store.latestAudit({ target: "unknown-endpoint", limit: 10 })).toEqual([]);
+        expect(await store.records.latestAudit({ target: "unknown-endpoint", limit: 10 })).toEqual([]);
       });
     });
 
     describe("conversations", () => {
       it("has no reference for a conversation never saved", async () => {
-        expect(await store.getConversation("19:unknown@thread.tacv2")).toBeUndefined();
+        expect(await store.records.getConversation("19:unknown@thread.tacv2")).toBeUndefined();
       });
 
       it("returns a saved conversation reference as the same JSON", async () => {
         const record = aConversation();
-        await store.saveConversation(record);
-        expect(await store.getConversation(record.conversationId)).toEqual(record);
+        await store.records.saveConversation(record);
+        expect(await store.records.getConversation(record.conversationId)).toEqual(record);
       });
 
       it("replaces the reference, kind and time when the same conversation is saved again", async () => {
-        await store.saveConversation(aConversation());
+        await store.records.saveConversation(aConversation());
         const updated = aConversation({
           kind: "groupChat",
           reference: [{ serviceUrl: "https://smba.trafficmanager.net/emea/" }, "second element"],
           updatedAt: new Date("2026-03-01T00:00:00.000Z"),
         });
-        await store.saveConversation(updated);
-        expect(await store.getConversation(updated.conversationId)).toEqual(updated);
+        await store.records.saveConversation(updated);
+        expect(await store.records.getConversation(updated.conversationId)).toEqual(updated);
       });
     });
 
     describe("processed activities", () => {
       it("accepts an activity id the first time and refuses it after", async () => {
         const at = new Date("2026-01-15T10:00:00.000Z");
-        expect(await store.markActivityProcessed("activity-1", at)).toBe(true);
-        expect(await store.markActivityProcessed("activity-1", at)).toBe(false);
-        expect(await store.markActivityProcessed("activity-2", at)).toBe(true);
+        expect(await store.records.markActivityProcessed("activity-1", at)).toBe(true);
+        expect(await store.records.markActivityProcessed("activity-1", at)).toBe(false);
+        expect(await store.records.markActivityProcessed("activity-2", at)).toBe(true);
       });
 
       it("lets exactly one of many simultaneous calls with the same activity id through", async () => {
         const at = new Date("2026-01-15T10:00:00.000Z");
         const results = await Promise.all(
-          Array.from({ length: 20 }, () => store.markActivityProcessed("redelivered", at)),
+          Array.from({ length: 20 }, () => store.records.markActivityProcessed("redelivered", at)),
         );
         expect(results.filter(Boolean)).toHaveLength(1);
       });
@@ -234,14 +241,14 @@ export function describeStoreContract(
 
     describe("readiness", () => {
       it("answers a ping, writing nothing", async () => {
-        await store.ping(2000);
-        expect(await store.latestAudit({ limit: 10 })).toEqual([]);
+        await store.records.ping(2000);
+        expect(await store.records.latestAudit({ limit: 10 })).toEqual([]);
       });
 
       it("fails a ping once closed, within its time limit", async () => {
         await close(store);
         const started = performance.now();
-        await expect(store.ping(2000)).rejects.toThrow();
+        await expect(store.records.ping(2000)).rejects.toThrow();
         expect(performance.now() - started).toBeLessThan(2500);
       });
     });
@@ -253,28 +260,30 @@ export function describeStoreContract(
           const sample = aSample({ description: "kept" });
           const entry = anAuditEntry({ target: "diabetes-prod" });
           const conversation = aConversation();
-          await store.putSample(sample);
-          await store.appendAudit(entry);
-          await store.saveConversation(conversation);
-          await store.markActivityProcessed("activity-1", new Date("2026-01-15T10:00:00.000Z"));
+          await store.records.putSample(sample);
+          await store.records.appendAudit(entry);
+          await store.records.saveConversation(conversation);
+          await store.records.markActivityProcessed("activity-1", new Date("2026-01-15T10:00:00.000Z"));
           await close(store);
 
           const reopened = await open();
-          expect(await reopened.listSamples(sample.endpoint)).toEqual([sample]);
-          expect(await reopened.latestAudit({ limit: 10 })).toEqual([entry]);
-          expect(await reopened.getConversation(conversation.conversationId)).toEqual(conversation);
-          expect(await reopened.markActivityProcessed("activity-1", new Date("2026-01-15T10:05:00.000Z"))).toBe(false);
+          expect(await reopened.records.listSamples(sample.endpoint)).toEqual([sample]);
+          expect(await reopened.records.latestAudit({ limit: 10 })).toEqual([entry]);
+          expect(await reopened.records.getConversation(conversation.conversationId)).toEqual(conversation);
+          expect(await reopened.records.markActivityProcessed("activity-1", new Date("2026-01-15T10:05:00.000Z"))).toBe(
+            false,
+          );
         },
       );
 
       it.skipIf(skips.reopen !== undefined)(
         `opens an already migrated database again and again without error or loss${skipped(skips.reopen)}`,
         async () => {
-          await store.putSample(aSample());
+          await store.records.putSample(aSample());
           await close(store);
           for (let attempt = 0; attempt < 2; attempt++) {
             const reopened = await open();
-            expect(await reopened.putSample(aSample())).toBe(true);
+            expect(await reopened.records.putSample(aSample())).toBe(true);
             await close(reopened);
           }
         },
@@ -285,8 +294,8 @@ export function describeStoreContract(
         async () => {
           await close(store);
           const [first, second] = await Promise.all([open(), open()]);
-          await first.putSample(aSample({ payload: '{"from":"first"}' }));
-          expect((await second.getSample("diabetes-prod", "typical"))?.payload).toBe('{"from":"first"}');
+          await first.records.putSample(aSample({ payload: '{"from":"first"}' }));
+          expect((await second.records.getSample("diabetes-prod", "typical"))?.payload).toBe('{"from":"first"}');
         },
       );
 
@@ -296,7 +305,9 @@ export function describeStoreContract(
           const other = await open();
           const at = new Date("2026-01-15T10:00:00.000Z");
           const results = await Promise.all(
-            Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? store : other).markActivityProcessed("shared", at)),
+            Array.from({ length: 10 }, (_, i) =>
+              (i % 2 === 0 ? store : other).records.markActivityProcessed("shared", at),
+            ),
           );
           expect(results.filter(Boolean)).toHaveLength(1);
         },

@@ -1,16 +1,17 @@
-// The Store and RolloutStore contracts against PGlite: on disk (the bot's default, through openStore) and in memory
-// (what other tests use). Every case starts from a copy of one freshly initialised, unmigrated cluster, because initialising PGlite
-// takes seconds and copying it well under one; each case still runs the migrations itself.
+// The store contracts (Store, RolloutStore, SubscriptionStore, DeletionStore, Outbox) against PGlite: on disk (the
+// bot's default, through openStore) and in memory (what other tests use). Every case starts from a copy of one freshly
+// initialised, unmigrated cluster, because initialising PGlite takes seconds and copying it well under one; each case
+// still runs the migrations itself.
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { beforeAll } from "vitest";
-import { openStore } from "../../src/store/open-store.js";
+import { openSqlStore, openStore } from "../../src/store/open-store.js";
 import { PgliteClient } from "../../src/store/pglite-client.js";
-import { openSqlStore } from "../../src/store/sql-store.js";
-import { describeRolloutStoreContract, type RolloutStoreDatabase } from "./rollout-store.contract.js";
-import { describeStoreContract } from "./store.contract.js";
+import { describeOutboxContract } from "./outbox.contract.js";
+import { describeRolloutStoreContract } from "./rollout-store.contract.js";
+import { describeStoreContract, type StoreDatabase } from "./store.contract.js";
 import { describeDeletionStoreContract } from "./deletion-store.contract.js";
 import { describeSubscriptionStoreContract } from "./subscription-store.contract.js";
 
@@ -25,7 +26,7 @@ beforeAll(async () => {
   return () => rm(emptyClusterDir, { recursive: true, force: true });
 });
 
-async function onDisk(): Promise<RolloutStoreDatabase> {
+async function onDisk(): Promise<StoreDatabase> {
   const dataDir = await mkdtemp(join(tmpdir(), "greenlight-store-"));
   await cp(join(emptyClusterDir, "pglite"), join(dataDir, "pglite"), { recursive: true });
   return {
@@ -34,7 +35,7 @@ async function onDisk(): Promise<RolloutStoreDatabase> {
   };
 }
 
-function inMemory(): Promise<RolloutStoreDatabase> {
+function inMemory(): Promise<StoreDatabase> {
   let opened = false;
   return Promise.resolve({
     open: async () => {
@@ -57,3 +58,4 @@ describeStoreContract("Store: PGlite in memory", inMemory, {
 describeRolloutStoreContract("RolloutStore: PGlite in memory", inMemory, { sharedByInstances: oneProcess });
 describeSubscriptionStoreContract("SubscriptionStore: PGlite in memory", inMemory);
 describeDeletionStoreContract("DeletionStore: PGlite in memory", inMemory);
+describeOutboxContract("Outbox: PGlite in memory", inMemory, { sharedByInstances: oneProcess });

@@ -1,12 +1,14 @@
-// The Store and RolloutStore contracts against PostgreSQL. Skipped unless TEST_DATABASE_URL names a database the test may create and
-// drop schemas in (`.ci/run` starts a throwaway server and sets it). Each case gets its own schema, reached through
-// the connection's search_path, so cases and parallel test files never see each other's rows.
+// The store contracts (Store, RolloutStore, SubscriptionStore, DeletionStore, Outbox) against PostgreSQL. Skipped
+// unless TEST_DATABASE_URL names a database the test may create and drop schemas in (`.ci/run` starts a throwaway
+// server and sets it). Each case gets its own schema, reached through the connection's search_path, so cases and
+// parallel test files never see each other's rows.
 import pg from "pg";
 import { describe } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
 import { uniqueName } from "../support/unique-name.js";
-import { describeRolloutStoreContract, type RolloutStoreDatabase } from "./rollout-store.contract.js";
-import { describeStoreContract } from "./store.contract.js";
+import { describeOutboxContract } from "./outbox.contract.js";
+import { describeRolloutStoreContract } from "./rollout-store.contract.js";
+import { describeStoreContract, type StoreDatabase } from "./store.contract.js";
 import { describeDeletionStoreContract } from "./deletion-store.contract.js";
 import { describeSubscriptionStoreContract } from "./subscription-store.contract.js";
 
@@ -17,9 +19,10 @@ describe.runIf(databaseUrl)("PostgreSQL (TEST_DATABASE_URL set)", () => {
   describeRolloutStoreContract("RolloutStore: PostgreSQL", () => inNewSchema(databaseUrl ?? ""));
   describeSubscriptionStoreContract("SubscriptionStore: PostgreSQL", () => inNewSchema(databaseUrl ?? ""));
   describeDeletionStoreContract("DeletionStore: PostgreSQL", () => inNewSchema(databaseUrl ?? ""));
+  describeOutboxContract("Outbox: PostgreSQL", () => inNewSchema(databaseUrl ?? ""));
 });
 
-async function inNewSchema(url: string): Promise<RolloutStoreDatabase> {
+async function inNewSchema(url: string): Promise<StoreDatabase> {
   const schema = uniqueName("store_ct").replace("-", "_");
   await withAdmin(url, (admin) => admin.query(`CREATE SCHEMA ${schema}`));
   const schemaUrl = new URL(url);

@@ -22,7 +22,7 @@ describe("PGlite data folder", () => {
 
   async function useStore(dataDir: string): Promise<void> {
     const store = await openStore({ dataDir });
-    await store.appendAudit({
+    await store.records.appendAudit({
       at: new Date("2025-01-01T00:00:00Z"),
       actor: { id: "user-alexw", name: "Alex Wilber" },
       action: "invoke",
@@ -76,7 +76,7 @@ describe("PGlite data folder", () => {
     expect(await mode(join(root, "pglite"))).toBe("700");
     expect(await writableByOthers(join(root, "pglite"))).toEqual([]);
     const store = await openStore({ dataDir: root });
-    expect(await store.latestAudit({ limit: 10 })).toHaveLength(2);
+    expect(await store.records.latestAudit({ limit: 10 })).toHaveLength(2);
     await store.close();
   });
 

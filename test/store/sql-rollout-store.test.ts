@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Rollout } from "../../src/ports/rollouts.js";
 import { aRollout } from "../support/a-rollout.js";
 import { PgliteClient } from "../../src/store/pglite-client.js";
-import { openSqlStore, type SqlStore } from "../../src/store/sql-store.js";
+import { openSqlStore, type GreenLightStore } from "../../src/store/open-store.js";
 
 const at = new Date("2026-01-15T10:00:00.000Z");
 
@@ -18,7 +18,7 @@ const rollout: Rollout = aRollout({
 });
 
 describe("SqlRolloutStore effects", () => {
-  let store: SqlStore;
+  let store: GreenLightStore;
 
   beforeEach(async () => {
     store = await openSqlStore(await PgliteClient.open());
@@ -41,10 +41,10 @@ describe("SqlRolloutStore effects", () => {
       rolloutId: "rollout-2",
       notice: { kind: "text" as const, text: asMarkdown("hi") },
     };
-    await expect(store.createRollout(rollout, { audit: [audit], outbox: [stray] })).rejects.toThrow(
+    await expect(store.rollouts.createRollout(rollout, { audit: [audit], outbox: [stray] })).rejects.toThrow(
       /rollout rollout-1 cannot send a message \(update_card\) about rollout rollout-2/,
     );
-    expect(await store.getRollout("rollout-1")).toBeUndefined();
-    expect(await store.latestAudit({ limit: 10 })).toEqual([]);
+    expect(await store.rollouts.getRollout("rollout-1")).toBeUndefined();
+    expect(await store.records.latestAudit({ limit: 10 })).toEqual([]);
   });
 });

@@ -1,14 +1,14 @@
 // SqlStore behaviour beyond the Store port's contract.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PgliteClient } from "../../src/store/pglite-client.js";
-import { openSqlStore, type SqlStore } from "../../src/store/sql-store.js";
+import { openSqlStore, type GreenLightStore } from "../../src/store/open-store.js";
 
 const dayMs = 24 * 60 * 60 * 1000;
 const start = new Date("2026-01-15T10:00:00.000Z");
 const later = (ms: number) => new Date(start.getTime() + ms);
 
 describe("SqlStore processed activity ids", () => {
-  let store: SqlStore;
+  let store: GreenLightStore;
 
   beforeEach(async () => {
     store = await openSqlStore(await PgliteClient.open(), { activityRetentionMs: dayMs });
@@ -19,14 +19,14 @@ describe("SqlStore processed activity ids", () => {
   });
 
   it("forgets an activity id once it is older than the retention, so the table does not grow forever", async () => {
-    expect(await store.markActivityProcessed("old", start)).toBe(true);
-    expect(await store.markActivityProcessed("new", later(2 * dayMs))).toBe(true);
-    expect(await store.markActivityProcessed("old", later(2 * dayMs))).toBe(true);
+    expect(await store.records.markActivityProcessed("old", start)).toBe(true);
+    expect(await store.records.markActivityProcessed("new", later(2 * dayMs))).toBe(true);
+    expect(await store.records.markActivityProcessed("old", later(2 * dayMs))).toBe(true);
   });
 
   it("still refuses a redelivered activity within the retention", async () => {
-    expect(await store.markActivityProcessed("recent", start)).toBe(true);
-    expect(await store.markActivityProcessed("other", later(dayMs - 60_000))).toBe(true);
-    expect(await store.markActivityProcessed("recent", later(dayMs - 60_000))).toBe(false);
+    expect(await store.records.markActivityProcessed("recent", start)).toBe(true);
+    expect(await store.records.markActivityProcessed("other", later(dayMs - 60_000))).toBe(true);
+    expect(await store.records.markActivityProcessed("recent", later(dayMs - 60_000))).toBe(false);
   });
 });

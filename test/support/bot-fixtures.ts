@@ -138,12 +138,12 @@ export class WorkspaceAdmin {
 
 /** The newest audit row (the bot suite runs one turn at a time, so it is the last turn's). */
 export async function lastAudit(h: BotHarness): Promise<AuditEntry | undefined> {
-  return (await h.store.latestAudit({ limit: 1 }))[0];
+  return (await h.store.records.latestAudit({ limit: 1 }))[0];
 }
 
 /** How many audit rows there are (up to 10 000). */
 export async function auditCount(h: BotHarness): Promise<number> {
-  return (await h.store.latestAudit({ limit: 10_000 })).length;
+  return (await h.store.records.latestAudit({ limit: 10_000 })).length;
 }
 
 /** The single activity of a turn that must answer with exactly one message. */

@@ -6,9 +6,8 @@ import { startGreenLight, type GreenLight } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/emulator.js";
 import type { Clock } from "../../src/ports/clock.js";
-import type { GreenLightStore } from "../../src/store/open-store.js";
+import { openSqlStore, type GreenLightStore } from "../../src/store/open-store.js";
 import { PgliteClient } from "../../src/store/pglite-client.js";
-import { openSqlStore } from "../../src/store/sql-store.js";
 import { ConnectorServer, type Member, type SentActivity } from "./connector-server.js";
 
 export const BOT = { id: "28:greenlight-test-bot", name: "GreenLight" };

@@ -20,7 +20,7 @@ export interface BotProcessOptions {
   connector: ConnectorServer;
   /** The bot's DATA_DIR (its PGlite database lives in `<dataDir>/pglite` unless DATABASE_URL is set). */
   dataDir: string;
-  /** More environment (DATABASE_URL, ROLLOUT_LEASE_MS, …); it wins over the defaults here. */
+  /** More environment (DATABASE_URL, WORKER_LEASE_MS, …); it wins over the defaults here. */
   env?: Record<string, string>;
   /** Name in failure messages ("bot A"). */
   name?: string;

@@ -31,9 +31,9 @@ export async function anEndpoint(
   await admin.createEndpoint(name);
   await admin.createDeployment(name, "blue", 1);
   await admin.setTraffic(name, { blue: 100 });
-  for (const sample of await h.store.listSamples("diabetes-prod")) {
+  for (const sample of await h.store.records.listSamples("diabetes-prod")) {
     if (samples && !samples.includes(sample.name)) continue;
-    await h.store.putSample({ ...sample, endpoint: name });
+    await h.store.records.putSample({ ...sample, endpoint: name });
   }
 }
 
@@ -58,7 +58,7 @@ export async function waitForRollout(
   const deadline = Date.now() + timeoutMs;
   let last: Rollout | undefined;
   while (Date.now() < deadline) {
-    last = (await h.store.activeRollout(endpoint)) ?? (await h.store.lastEndedRollout(endpoint));
+    last = (await h.store.rollouts.activeRollout(endpoint)) ?? (await h.store.rollouts.lastEndedRollout(endpoint));
     if (last && done(last)) {
       await h.app.outbox.drain();
       return last;

@@ -85,6 +85,14 @@ describe("configuration from the environment", () => {
     expect(() => loadConfig({ INVOKE_TIMEOUT_MS: "5" })).toThrow(/INVOKE_TIMEOUT_MS/);
   });
 
+  it("leases work for WORKER_LEASE_MS, and still reads a lease set under its former name ROLLOUT_LEASE_MS", () => {
+    expect(loadConfig({}).env.WORKER_LEASE_MS).toBe(60_000);
+    expect(loadConfig({ WORKER_LEASE_MS: "5000" }).env.WORKER_LEASE_MS).toBe(5000);
+    expect(loadConfig({ ROLLOUT_LEASE_MS: "7000" }).env.WORKER_LEASE_MS).toBe(7000);
+    expect(loadConfig({ WORKER_LEASE_MS: "5000", ROLLOUT_LEASE_MS: "7000" }).env.WORKER_LEASE_MS).toBe(5000);
+    expect(() => loadConfig({ ROLLOUT_LEASE_MS: "10" })).toThrow(/WORKER_LEASE_MS/);
+  });
+
   it("turns Bot Framework auth on with an app id", () => {
     expect(loadConfig({ MicrosoftAppId: "11111111-2222-3333-4444-555555555555" }).auth).toEqual({
       appId: "11111111-2222-3333-4444-555555555555",

@@ -54,6 +54,8 @@ describe("layer rules", () => {
     ["src/core/commands/command-table.ts", 'import { deploy } from "./handlers/rollouts.js";', "command vocabulary"],
     ["src/core/commands/command.ts", 'import type { CardTarget } from "../rollout/events.js";', "command vocabulary"],
     ["src/core/commands/card-forms.ts", 'import { isAllowed } from "../access/policy.js";', "command vocabulary"],
+    ["src/worker/x.ts", 'import { SqlOutbox } from "../store/sql-outbox.js";', "src/worker drives core through ports"],
+    ["src/worker/x.ts", 'import { ArmWorkspace } from "../workspace/arm-workspace.js";', "through ports only"],
   ])("refuses in %s: %s", async (path, source, message) => {
     const found = await violations(path, source);
     expect(found).toHaveLength(1);
@@ -74,6 +76,8 @@ describe("layer rules", () => {
     ["src/core/errors.ts", 'import { closest } from "./views/closest.js";'],
     ["src/core/commands/command-table.ts", 'import type { Role } from "../access/roles.js";'],
     ["src/store/x.ts", 'import { mkdir } from "node:fs/promises";'],
+    ["src/worker/x.ts", 'import { reconcile } from "../core/rollout/reconcile.js";'],
+    ["src/worker/x.ts", 'import type { Outbox } from "../ports/outbox.js";'],
     ["test/bot/x.test.ts", 'import { TurnContext } from "botbuilder";'],
   ])("allows in %s: %s", async (path, source) => {
     expect(await violations(path, source)).toEqual([]);
