@@ -1,4 +1,4 @@
-import type { AttachedFile } from "../core/commands/command.js";
+import type { AttachedFile } from "../core/vocabulary/command.js";
 import { err, ok, type Result } from "../ports/result.js";
 
 const FILE_DOWNLOAD_INFO = "application/vnd.microsoft.teams.file.download.info";

@@ -1,6 +1,6 @@
 import type { Mention } from "../../ports/notifier.js";
 import type { Person } from "../../ports/people.js";
-import { samePerson, someoneElse } from "../access/identity.js";
+import { samePerson, someoneElse } from "../people/identity.js";
 import type { UserError } from "../errors.js";
 import type { ChangeNoun, Versioned } from "./change.js";
 

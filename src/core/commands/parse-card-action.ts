@@ -1,8 +1,8 @@
 import type { UserError } from "../errors.js";
 import { err, ok, type Result } from "../../ports/result.js";
-import { CARD_VERBS } from "./command-table.js";
-import { shorten } from "./names.js";
-import type { Command } from "./command.js";
+import { CARD_VERBS } from "../vocabulary/command-table.js";
+import { shorten } from "../vocabulary/names.js";
+import type { Command } from "../vocabulary/command.js";
 
 /**
  * Turns an Action.Execute verb and its data (the card's data merged with its inputs) into a command. Both come from

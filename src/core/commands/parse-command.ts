@@ -1,11 +1,11 @@
 import type { UserError } from "../errors.js";
 import { err, type Result } from "../../ports/result.js";
-import { CARD_BUTTON_WORDS, CHAT_VERBS, COMMAND_WORDS, specOf, usageOf, wordsOf } from "./command-table.js";
-import type { Typed, Refusal } from "./chat-forms.js";
-import type { Action, AttachedFile, Command } from "./command.js";
+import { CARD_BUTTON_WORDS, CHAT_VERBS, COMMAND_WORDS, specOf, usageOf, wordsOf } from "../vocabulary/command-table.js";
+import type { Typed, Refusal } from "../vocabulary/chat-forms.js";
+import type { Action, AttachedFile, Command } from "../vocabulary/command.js";
 import { type MessageText } from "./message-text.js";
 import { closest } from "../views/closest.js";
-import { isValidName, shorten } from "./names.js";
+import { isValidName, shorten } from "../vocabulary/names.js";
 
 type Parsed = Result<Command, UserError>;
 

@@ -1,6 +1,6 @@
 import type { Person } from "../../ports/people.js";
-import { personOf } from "../access/identity.js";
-import { allowedRoles, isAllowed } from "../access/policy.js";
+import { personOf } from "../people/identity.js";
+import { allowedRoles, isAllowed } from "../vocabulary/policy.js";
 import type { Role } from "../access/roles.js";
 import type { UserError } from "../errors.js";
 import type { Reply } from "./reply.js";
@@ -22,10 +22,10 @@ import { decideDeletion, requestDeletion, viewDeletion } from "./handlers/deleti
 import { removeSamples } from "./handlers/remove-samples.js";
 import { readMessageText } from "./message-text.js";
 import { parseCardAction } from "./parse-card-action.js";
-import type { Action, AttachedFile, Command, CommandOf } from "./command.js";
-import { isView, specOf, whatItDoes, type CommandSpec } from "./command-table.js";
+import type { Action, AttachedFile, Command, CommandOf } from "../vocabulary/command.js";
+import { isView, specOf, whatItDoes, type CommandSpec } from "../vocabulary/command-table.js";
 import { parseCommand } from "./parse-command.js";
-import { shorten } from "./names.js";
+import { shorten } from "../vocabulary/names.js";
 
 /** How a command arrived: typed in chat, or a button on a card. */
 export type Origin = "chat" | "card";

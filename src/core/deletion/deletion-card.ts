@@ -1,9 +1,9 @@
 import type { Deletion, DeletionPhase } from "../../ports/deletions.js";
 import type { Mention, Notice } from "../../ports/notifier.js";
-import type { Viewer } from "../access/identity.js";
+import type { Viewer } from "../people/identity.js";
 import { mayDecide } from "../change/decision.js";
 import { DELETION_DECISIONS } from "./decisions.js";
-import { isAllowed } from "../access/policy.js";
+import { isAllowed } from "../vocabulary/policy.js";
 import { describeTraffic } from "../rollout/plan.js";
 import { refusalText, type UserError } from "../errors.js";
 import { escapeMarkdown as md } from "../views/markdown.js";

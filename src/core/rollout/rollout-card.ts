@@ -1,7 +1,7 @@
 import type { Mention, Notice } from "../../ports/notifier.js";
 import type { Rollout, RolloutPhase, Traffic } from "../../ports/rollouts.js";
-import { samePerson, type Viewer } from "../access/identity.js";
-import { isAllowed, type Action } from "../access/policy.js";
+import { samePerson, type Viewer } from "../people/identity.js";
+import { isAllowed, type Action } from "../vocabulary/policy.js";
 import { refusalText, type UserError } from "../errors.js";
 import { escapeMarkdown as md } from "../views/markdown.js";
 import { clockText, minuteText, timeOfDayText } from "../views/time.js";

@@ -1,6 +1,6 @@
 import type { Markdown, Mention } from "../../ports/notifier.js";
 import type { OutboxDraft, Rollout, RolloutPhase, Traffic } from "../../ports/rollouts.js";
-import { samePerson } from "../access/identity.js";
+import { samePerson } from "../people/identity.js";
 import {
   applyChange,
   type Applied,

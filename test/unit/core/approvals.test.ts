@@ -2,7 +2,7 @@
 // approval is refused at the click, a restore is retried until Azure takes it, a paused rollout has a way forward,
 // and the card (everyone's, and each person's own view) says what is true.
 import { describe, expect, it } from "vitest";
-import { samePerson } from "../../../src/core/access/identity.js";
+import { samePerson } from "../../../src/core/people/identity.js";
 import type { Role } from "../../../src/core/access/roles.js";
 import {
   approve,

@@ -1,4 +1,4 @@
-import type { PayloadSource } from "../command.js";
+import type { PayloadSource } from "../../vocabulary/command.js";
 import { code, msg } from "../../views/markdown.js";
 import type { Reply } from "../reply.js";
 import type { CommandContext } from "../command-context.js";

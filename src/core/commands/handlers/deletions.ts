@@ -1,5 +1,5 @@
 import type { Deletion, DeletionDraft } from "../../../ports/deletions.js";
-import { personOf } from "../../access/identity.js";
+import { personOf } from "../../people/identity.js";
 import {
   confirmDeletion,
   rejectDeletion,

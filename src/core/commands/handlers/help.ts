@@ -1,8 +1,8 @@
-import { isAllowed } from "../../access/policy.js";
+import { isAllowed } from "../../vocabulary/policy.js";
 import type { Reply } from "../reply.js";
 import type { CommandContext } from "../command-context.js";
 import { escapeMarkdown } from "../../views/markdown.js";
-import { COMMANDS } from "../command-table.js";
+import { COMMANDS } from "../../vocabulary/command-table.js";
 
 /** `help`: the commands this caller may run, with examples. */
 export function help(ctx: CommandContext): Reply {

@@ -2,7 +2,7 @@ import type { InvokeResult } from "../../../ports/workspace.js";
 import type { InvokeResultView } from "../../views/views.js";
 import type { Reply } from "../reply.js";
 import type { CommandContext } from "../command-context.js";
-import type { PayloadSource } from "../command.js";
+import type { PayloadSource } from "../../vocabulary/command.js";
 import { escapeMarkdown } from "../../views/markdown.js";
 import { readPayload } from "./payload.js";
 import { describeStatus, readPredictions, readableBody } from "../../scoring/scoring-answer.js";

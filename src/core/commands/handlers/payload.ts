@@ -1,7 +1,7 @@
 import type { UserError } from "../../errors.js";
 import { err, ok, type Result } from "../../../ports/result.js";
 import type { CommandContext } from "../command-context.js";
-import type { PayloadSource } from "../command.js";
+import type { PayloadSource } from "../../vocabulary/command.js";
 
 /** A payload ready to send or store: compact JSON, and where it came from (for the card and the audit row). */
 export interface Payload {

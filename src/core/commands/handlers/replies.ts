@@ -1,5 +1,5 @@
 import type { ChannelAddress } from "../../../ports/notifier.js";
-import { personOf, type Viewer } from "../../access/identity.js";
+import { personOf, type Viewer } from "../../people/identity.js";
 import type { ChangeContext } from "../../change/change.js";
 import type { Requester } from "../../change/request.js";
 import { cardChannel, followingChannels } from "../../rollout/channels.js";

@@ -1,6 +1,6 @@
 import type { OutboxDraft, Rollout } from "../../../ports/rollouts.js";
 import type { Person } from "../../../ports/people.js";
-import { personOf } from "../../access/identity.js";
+import { personOf } from "../../people/identity.js";
 import type { UserError } from "../../errors.js";
 import {
   approve,

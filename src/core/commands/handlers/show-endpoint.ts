@@ -1,10 +1,10 @@
-import { isAllowed } from "../../access/policy.js";
+import { isAllowed } from "../../vocabulary/policy.js";
 import { describeError, errorTitle } from "../../errors.js";
 import { escapeMarkdown } from "../../views/markdown.js";
 import { BY_TRAFFIC, type EndpointDetailsView } from "../../views/views.js";
 import type { Reply } from "../reply.js";
 import type { CommandContext } from "../command-context.js";
-import type { CardSelection } from "../command.js";
+import type { CardSelection } from "../../vocabulary/command.js";
 import { authModeText, deploymentRow, instancesText, trafficText } from "./endpoint-rows.js";
 
 /** A details card drawn again after one of its buttons: the inputs as they were, and what the button did. */

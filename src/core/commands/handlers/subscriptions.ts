@@ -1,9 +1,9 @@
 import type { Markdown } from "../../../ports/notifier.js";
-import { personOf } from "../../access/identity.js";
+import { personOf } from "../../people/identity.js";
 import { code, escapeMarkdown as md, joined, msg, trusted } from "../../views/markdown.js";
 import type { Reply } from "../reply.js";
 import type { CommandContext } from "../command-context.js";
-import { usageOf } from "../command-table.js";
+import { usageOf } from "../../vocabulary/command-table.js";
 
 const notInChannel = (command: "subscribe" | "unsubscribe" | "subscriptions"): Reply => ({
   kind: "error",

@@ -1,6 +1,6 @@
-import { COMMAND_TABLE, EVERYONE, type Roles } from "../commands/command-table.js";
-import type { Action } from "../commands/command.js";
-import type { Role } from "./roles.js";
+import { COMMAND_TABLE, EVERYONE, type Roles } from "./command-table.js";
+import type { Action } from "./command.js";
+import type { Role } from "../access/roles.js";
 
 export { EVERYONE };
 export type { Action };

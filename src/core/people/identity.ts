@@ -1,6 +1,6 @@
 import type { Person } from "../../ports/people.js";
 import type { UserError } from "../errors.js";
-import type { Caller, Role } from "./roles.js";
+import type { Caller, Role } from "../access/roles.js";
 
 /** Who looks at a card: the buttons drawn are theirs (the server checks every click again all the same). */
 export interface Viewer {
