@@ -55,11 +55,13 @@ interface Basics {
  */
 export async function startGreenLight(config: Config, options: StartOptions = {}): Promise<GreenLight> {
   const basics = basicsOf(config, options);
-  const local = config.workspace.mode === "local" ? localWorkspaceAccess(config.workspace) : undefined;
+  const [store, local] = await Promise.all([
+    options.store ?? buildStore(basics.env),
+    config.workspace.mode === "local" ? localWorkspaceAccess(config.workspace) : undefined,
+  ]);
   // Aborted when a stopping instance has given its rollouts back: nothing of it may reach Azure after that.
   const azureCalls = new AbortController();
   const workspace = buildWorkspace(basics, azureCalls.signal, local);
-  const store = options.store ?? (await buildStore(basics.env));
   if (local) await seedLocalSamples(local, store.records, basics.clock, basics.log);
   const cards = new CardRenderer();
   const edge = buildTeamsEdge(basics, store, cards);

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Logger } from "../logger.js";
 import type { Clock } from "../ports/clock.js";
 import type { Store } from "../ports/store.js";
-import type { LocalWorkspaceAccess } from "./local-workspace-access.js";
+import { whileStarting, type LocalWorkspaceAccess } from "./local-workspace-access.js";
 
 /** The emulator's `GET /_emulator/samples`: the sample payloads it ships, per endpoint it has. */
 const shippedSamples = z.object({
@@ -11,10 +11,6 @@ const shippedSamples = z.object({
     z.object({ endpoint: z.string().min(1), name: z.string().min(1), description: z.string(), payload: z.unknown() }),
   ),
 });
-
-// npm start starts the bot beside the local workspace, not after it: the first reads may find it not listening yet.
-const STARTING_RETRY_MS = 100;
-const STARTING_WAIT_MS = 15_000;
 
 /** Copies the local workspace's shipped sample payloads into the store, without overwriting anything there. */
 export async function seedLocalSamples(
@@ -45,15 +41,8 @@ export async function seedLocalSamples(
 }
 
 async function readShippedSamples(workspace: LocalWorkspaceAccess): Promise<z.output<typeof shippedSamples>> {
-  const deadline = performance.now() + STARTING_WAIT_MS;
-  for (;;) {
-    try {
-      return shippedSamples.parse(JSON.parse(await getText(`${workspace.url}/_emulator/samples`, workspace.caCertPem)));
-    } catch (error) {
-      if (!isRefused(error) || performance.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, STARTING_RETRY_MS));
-    }
-  }
+  const text = await whileStarting(() => getText(`${workspace.url}/_emulator/samples`, workspace.caCertPem));
+  return shippedSamples.parse(JSON.parse(text));
 }
 
 function getText(url: string, ca: string): Promise<string> {
@@ -68,5 +57,3 @@ function getText(url: string, ca: string): Promise<string> {
       .on("error", reject);
   });
 }
-
-const isRefused = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === "ECONNREFUSED";
