@@ -12,7 +12,8 @@ import type { Notifier } from "./ports/notifier.js";
 import type { Workspace } from "./ports/workspace.js";
 import { loadRoleBook } from "./roles-file.js";
 import { Shutdown } from "./shutdown.js";
-import { openStore, type GreenLightStore } from "./store/open-store.js";
+import { buildStore } from "./build-store.js";
+import type { GreenLightStore } from "./store/open-store.js";
 import { CardRenderer } from "./teams/cards/render-card.js";
 import { createTeamsEdge, startBotServer, type RunningBot, type TeamsEdge } from "./teams/bot-server.js";
 import { DeletionWorker } from "./worker/deletion-worker.js";
@@ -37,6 +38,8 @@ export interface StartOptions {
   clock?: Clock;
   /** Overrides the store (tests pass an in-memory PGlite); the caller closes it. */
   store?: GreenLightStore;
+  /** The configured store, already opening (`buildStore`); GreenLight closes it when it stops. */
+  opening?: Promise<GreenLightStore>;
 }
 
 /** What every builder may use: the settings, the log, the clock, and who holds which role. */
@@ -56,7 +59,7 @@ interface Basics {
 export async function startGreenLight(config: Config, options: StartOptions = {}): Promise<GreenLight> {
   const basics = basicsOf(config, options);
   const [store, local] = await Promise.all([
-    options.store ?? buildStore(basics.env),
+    options.store ?? options.opening ?? buildStore(basics.env),
     config.workspace.mode === "local" ? localWorkspaceAccess(config.workspace) : undefined,
   ]);
   // Aborted when a stopping instance has given its rollouts back: nothing of it may reach Azure after that.
@@ -121,19 +124,6 @@ function buildWorkspace(
     // Without a Retry-After, an operation is looked at as often as the rollout worker looks at its work.
     operationPolling: { intervalMs: env.ROLLOUT_POLL_MS },
     ...tls,
-  });
-}
-
-/** Everything GreenLight keeps: PostgreSQL when DATABASE_URL is set, else PGlite in DATA_DIR. */
-function buildStore(env: Env): Promise<GreenLightStore> {
-  return openStore({
-    dataDir: env.DATA_DIR,
-    pgliteSharedBuffersMb: env.PGLITE_SHARED_BUFFERS_MB,
-    postgres: {
-      connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
-      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
-    },
-    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
   });
 }
 
