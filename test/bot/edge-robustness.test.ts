@@ -152,6 +152,11 @@ describe("when something nobody planned for fails", () => {
   const failing = new Map<string, number>();
   const failOnDemand = (store: GreenLightStore): GreenLightStore =>
     new Proxy(store, {
+      get: (target, part, receiver) =>
+        part === "records" ? failingRecords(target.records) : (Reflect.get(target, part, receiver) as unknown),
+    });
+  const failingRecords = (records: GreenLightStore["records"]): GreenLightStore["records"] =>
+    new Proxy(records, {
       get(target, name, receiver) {
         const value: unknown = Reflect.get(target, name, receiver);
         if (typeof value !== "function") return value;
