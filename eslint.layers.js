@@ -31,6 +31,11 @@ const adaptersFromWorker = {
   regex: "^(\\.\\./)+(workspace|store|teams|emulator|dev)/",
   message: "src/worker drives core through ports only: the stores and the workspace are wired in by src/app.ts.",
 };
+const adaptersFromTeams = {
+  regex: "^(\\.\\./)+(workspace|store|emulator|worker|dev)/|^(\\.\\./)+(app|main)\\.js$",
+  message:
+    "src/teams is an adapter: it reaches the rest through src/ports and src/core; src/app.ts wires it to the others.",
+};
 const coreFromOutside = {
   regex: "^(\\.\\./)+core/",
   message: "Ports own the types they speak, and adapters implement ports without reaching into core.",
@@ -77,6 +82,6 @@ export const layerRules = [
   { files: ["src/emulator/**/*.ts"], rules: rule(botbuilder, azure, coreFromOutside, emulatorAlone) },
   { files: ["src/workspace/**/*.ts"], rules: rule(botbuilder, coreFromOutside, adapterOfOnePort) },
   { files: ["src/worker/**/*.ts"], rules: rule(botbuilder, azure, adaptersFromWorker) },
-  { files: ["src/teams/**/*.ts"], rules: rule(azure) },
+  { files: ["src/teams/**/*.ts"], rules: rule(azure, adaptersFromTeams) },
   { files: ["src/app.ts"], rules: rule(botbuilder) },
 ];

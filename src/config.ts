@@ -1,16 +1,35 @@
 import { z } from "zod";
 import type { TenantRule } from "./core/access/roles.js";
 import type { ChannelAddress } from "./ports/notifier.js";
+import { TEAMS_FILE_HOSTS } from "./teams/attachments.js";
 
 const optionalString = z
   .string()
   .optional()
   .transform((v) => (v?.trim() ? v.trim() : undefined));
 
+/** A whole number from `min` to `max`. */
+const integer = (min: number, max: number, byDefault: number) =>
+  z.coerce.number().int().min(min).max(max).default(byDefault);
+
+/** A comma-separated list (spaces and empty items ignored), each item checked by `item`. */
+function commaList(item: z.ZodString, byDefault: readonly string[] = []) {
+  return z
+    .string()
+    .default(byDefault.join(","))
+    .transform((v) =>
+      v
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(item));
+}
+
 /** GreenLight's environment, parsed once at start. Every variable is documented in `.env.example`. */
 const envSchema = z.object({
   /** Where the bot listens: `POST /api/messages`. */
-  PORT: z.coerce.number().int().min(0).max(65535).default(3978),
+  PORT: integer(0, 65535, 3978),
   BOT_HOST: z.string().default("127.0.0.1"),
   /** Bot registration. Empty app id = local mode: no Bot Framework auth (the Agents Playground). */
   MicrosoftAppId: optionalString,
@@ -39,26 +58,15 @@ const envSchema = z.object({
   DATABASE_URL: optionalString,
   DATA_DIR: z.string().min(1).default(".data"),
   /** PGlite's page cache (PostgreSQL shared_buffers, MB), allocated and touched when the bot starts. */
-  PGLITE_SHARED_BUFFERS_MB: z.coerce.number().int().min(1).max(1024).default(16),
+  PGLITE_SHARED_BUFFERS_MB: integer(1, 1024, 16),
   /**
    * The Entra tenants whose people may hold roles (comma-separated tenant ids); people of any other tenant hold none.
    * Empty: the bot's own tenant (MicrosoftAppTenantId) in Azure mode; any tenant in local mode, where `npm start` sets
    * it to the Playgrounds' tenants.
    */
-  ALLOWED_TENANT_IDS: z
-    .string()
-    .optional()
-    .transform((v) =>
-      (v ?? "")
-        .split(",")
-        .map((t) => t.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z.array(
-        z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "a tenant id (a GUID)"),
-      ),
-    ),
+  ALLOWED_TENANT_IDS: commaList(
+    z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "a tenant id (a GUID)"),
+  ),
   /** Roles file (JSON): users by Entra object id or UPN, and the roles of unknown users. */
   ROLES_FILE: optionalString,
   /** The release channel: where approvals and rollout notifications go until `subscribe` names others. */
@@ -66,63 +74,47 @@ const envSchema = z.object({
   RELEASE_CHANNEL_SERVICE_URL: optionalString,
   RELEASE_CHANNEL_TENANT_ID: optionalString,
   /** How long GreenLight waits for a scoring answer. */
-  INVOKE_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
+  INVOKE_TIMEOUT_MS: integer(100, 300_000, 30_000),
   /** Largest JSON payload GreenLight stores or sends. */
-  MAX_PAYLOAD_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .max(10 * 1024 * 1024)
-    .default(256 * 1024),
+  MAX_PAYLOAD_BYTES: integer(1024, 10 * 1024 * 1024, 256 * 1024),
   /** Parallel ARM calls per command. */
-  ARM_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  ARM_CONCURRENCY: integer(1, 64, 8),
   /** Longest one ARM request (with its retries) may take before the command says Azure did not answer. */
-  ARM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  ARM_TIMEOUT_MS: integer(100, 600_000, 30_000),
   /** How long a card click may work before Teams is answered and the card is finished in the background. */
-  CARD_ANSWER_BUDGET_MS: z.coerce.number().int().min(100).max(4500).default(2500),
+  CARD_ANSWER_BUDGET_MS: integer(100, 4500, 2500),
   /** Hosts attached files may be downloaded from (comma-separated; `*.` matches subdomains): where Teams stores files. */
-  ATTACHMENT_HOSTS: z
-    .string()
-    .default("*.sharepoint.com,*.sharepoint.us,*.sharepoint-mil.us,*.sharepoint.cn")
-    .transform((v) =>
-      v
-        .split(",")
-        .map((h) => h.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.string().regex(/^(\*\.)?[a-z0-9.-]+$/i, "a host name, or *.domain for its subdomains"))),
+  ATTACHMENT_HOSTS: commaList(
+    z.string().regex(/^(\*\.)?[a-z0-9.-]+$/i, "a host name, or *.domain for its subdomains"),
+    TEAMS_FILE_HOSTS,
+  ),
   /** How long a rollout waits for an approval before it expires (and its starting traffic is put back). */
-  APPROVAL_TTL_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(30 * 24 * 3600)
-    .default(24 * 3600),
+  APPROVAL_TTL_SECONDS: integer(1, 30 * 24 * 3600, 24 * 3600),
   /** How often the rollout worker looks at a running Azure operation (Azure's Retry-After when it asks for more). */
-  ROLLOUT_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  ROLLOUT_POLL_MS: integer(50, 60_000, 1000),
   /** How often each bot instance asks the store for rollout work and messages other instances left due. */
-  WORKER_IDLE_MS: z.coerce.number().int().min(50).max(60_000).default(500),
+  WORKER_IDLE_MS: integer(50, 60_000, 500),
   /**
    * Rollouts one bot instance drives at once. A drive holds its place while it follows an Azure operation (minutes), so
    * more rollouts than this in flight make an approved step wait for one to end.
    */
-  WORKER_MAX_ROLLOUTS: z.coerce.number().int().min(1).max(1000).default(100),
+  WORKER_MAX_ROLLOUTS: integer(1, 1000, 100),
   /**
    * How long a bot instance's lease on its work lasts: a rollout or a deletion request (renewed while it drives it), or
    * an outbox message. After a crash, another instance, or the restarted one, takes the work over once the lease ran
    * out. Read from ROLLOUT_LEASE_MS, its former name, when unset.
    */
-  WORKER_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(60_000),
+  WORKER_LEASE_MS: integer(500, 3_600_000, 60_000),
   /**
    * How long a stopping instance (SIGTERM) may take. It finishes the Azure action in progress for each rollout it
    * holds, gives those rollouts and its unsent messages back to the other instances at once, and exits; an action still
    * running near the end is abandoned (the next instance reads its result from Azure). Keep it under the platform's
    * limit between SIGTERM and SIGKILL (App Service: WEBSITES_CONTAINER_STOP_TIME_LIMIT, which infra/ sets to 30 s).
    */
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(25_000),
+  SHUTDOWN_TIMEOUT_MS: integer(1000, 600_000, 25_000),
   /** PostgreSQL: how long to wait for a connection, and the longest one statement may run. */
-  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
-  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  DATABASE_CONNECT_TIMEOUT_MS: integer(100, 120_000, 10_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: integer(100, 600_000, 30_000),
   /**
    * Azure mode without MicrosoftAppId would let anyone who reaches the port act as any user, admins included. GreenLight
    * refuses to start that way unless this is exactly `yes-anyone-who-reaches-the-port-can-act-as-any-user`.

@@ -16,3 +16,8 @@ export function consoleLogger(component: string, write: (line: string) => void =
 }
 
 export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
+
+/** An error as one log field: its name and message, never its stack. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

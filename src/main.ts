@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { startGreenLight } from "./app.js";
+import { buildStore } from "./build-store.js";
 import { loadConfig } from "./config.js";
 import { consoleLogger } from "./logger.js";
 import { exitOnSignals } from "./shutdown.js";
@@ -8,5 +8,11 @@ import { exitOnSignals } from "./shutdown.js";
 if (existsSync(".env")) process.loadEnvFile(".env");
 const config = loadConfig(process.env);
 const log = consoleLogger("bot");
-const app = await startGreenLight(config, { log });
+// The store opens (on a first start PGlite creates its database, in a child process) while the Azure and Teams SDKs
+// load: both take about a second.
+const opening = buildStore(config.env);
+// Awaited (and a failure reported) by startGreenLight; until then a failure must not count as unhandled.
+opening.catch(() => undefined);
+const { startGreenLight } = await import("./app.js");
+const app = await startGreenLight(config, { log, opening });
 exitOnSignals(() => app.close(), log, config.env.SHUTDOWN_TIMEOUT_MS);

@@ -58,6 +58,7 @@ async function runLocal(config: Config): Promise<void> {
   }
 
   const botHost = env.BOT_HOST === "0.0.0.0" || env.BOT_HOST === "::" ? "127.0.0.1" : env.BOT_HOST;
+  const botUrl = `http://${botHost.includes(":") ? `[${botHost}]` : botHost}:${env.PORT}`;
   await checkPorts([
     { port: emulatorPort, host: "127.0.0.1", what: "the local workspace (EMULATOR_PORT)" },
     { port: env.PORT, host: env.BOT_HOST, what: "the bot (PORT)" },
@@ -75,30 +76,23 @@ async function runLocal(config: Config): Promise<void> {
   // After a hang-up every write to the terminal fails: the children are stopped all the same, unannounced.
   for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
 
-  let waitingOn: Child | undefined;
   try {
     const node = (script: string, flags: string[] = []): Pick<ChildSpec, "command" | "args"> => ({
       command: process.execPath,
       args: ["--import", "tsx", ...flags, script],
     });
 
+    // Everything starts at once: the bot waits for the local workspace's CA and samples itself, and greets the
+    // release channel only when a Playground installs it there.
     const emulator = supervisor.start({
       name: "emulator",
       ...node("src/emulator/main.ts"),
       env: { ...process.env, EMULATOR_PORT: String(emulatorPort) },
     });
-    waitingOn = emulator;
-    const up = emulator.waitForLine(/ARM base URL:\s+(\S+)/, START_TIMEOUT_MS, supervisor.signal);
-    const workspaceUrl = (await up)[1] ?? `https://127.0.0.1:${emulatorPort}`;
-    const configured = process.env.LOCAL_WORKSPACE_URL?.trim();
-    if (configured && configured.replace(/\/$/, "") !== workspaceUrl) {
-      say(
-        `LOCAL_WORKSPACE_URL=${configured} is ignored by npm start: the bot uses the local workspace it started, ${workspaceUrl}.`,
-      );
-    }
-
-    // The Playgrounds first: the bot posts to the approver's Releases channel as soon as it starts.
-    const botUrl = `http://${botHost.includes(":") ? `[${botHost}]` : botHost}:${env.PORT}`;
+    const banner = ready(emulator, async () => {
+      const up = await emulator.waitForLine(/ARM base URL:\s+(\S+)/, START_TIMEOUT_MS, supervisor.signal);
+      return up[1] ?? `https://127.0.0.1:${emulatorPort}`;
+    });
     const playgrounds = tenants.map((t) => {
       const child = supervisor.start({
         name: t.name,
@@ -120,16 +114,18 @@ async function runLocal(config: Config): Promise<void> {
           M365_AGENTS_PLAYGROUND_LOGFILE: resolve(env.DATA_DIR, `playground-${t.name}.log`),
         },
       });
-      return { tenant: t, child };
+      return ready(child, () =>
+        waitForHttp(`http://127.0.0.1:${t.port}/`, {
+          timeoutMs: START_TIMEOUT_MS,
+          signal: supervisor.signal,
+          what: `the ${t.name} Playground`,
+        }),
+      );
     });
-    for (const { tenant: t, child } of playgrounds) {
-      waitingOn = child;
-      await waitForHttp(`http://127.0.0.1:${t.port}/`, {
-        timeoutMs: START_TIMEOUT_MS,
-        signal: supervisor.signal,
-        what: `the ${t.name} Playground`,
-      });
-    }
+    // Awaited together below; until then a failure of one must not count as unhandled.
+    for (const starting of [banner, ...playgrounds]) starting.catch(() => undefined);
+    // The emulator listens on 127.0.0.1 at its port; only a port chosen by the system (0) has to be read from it.
+    const workspaceUrl = emulatorPort === 0 ? await banner : `https://127.0.0.1:${emulatorPort}`;
     const bot = supervisor.start({
       name: "bot",
       // restify's spdy reads process.binding('http_parser'), deprecated on Node 20: a warning no one can act on.
@@ -143,15 +139,21 @@ async function runLocal(config: Config): Promise<void> {
         ...servedTenants(tenants),
       },
     });
-    waitingOn = bot;
-    await waitForHttp(`${botUrl}/healthz`, {
-      timeoutMs: START_TIMEOUT_MS,
-      signal: supervisor.signal,
-      accept: (status) => status === 200,
-      what: "the bot",
-    });
-
-    waitingOn = undefined;
+    const botUp = ready(bot, () =>
+      waitForHttp(`${botUrl}/healthz`, {
+        timeoutMs: START_TIMEOUT_MS,
+        signal: supervisor.signal,
+        accept: (status) => status === 200,
+        what: "the bot",
+      }),
+    );
+    const configured = process.env.LOCAL_WORKSPACE_URL?.trim();
+    if (configured && configured.replace(/\/$/, "") !== workspaceUrl) {
+      say(
+        `LOCAL_WORKSPACE_URL=${configured} is ignored by npm start: the bot uses the local workspace it started, ${workspaceUrl}.`,
+      );
+    }
+    await Promise.all([banner, ...playgrounds, botUp]);
 
     const width = Math.max(...tenants.map((t) => `${t.title} (${t.user}):`.length));
     console.log(
@@ -170,13 +172,34 @@ async function runLocal(config: Config): Promise<void> {
     );
   } catch (error) {
     if (supervisor.stopping) return;
-    const lines = waitingOn ? `\nLast lines from ${waitingOn.name}:\n${indent(waitingOn.lastLines())}` : "";
-    await supervisor.shutdown(1, `npm start failed: ${error instanceof Error ? error.message : String(error)}${lines}`);
+    const child = error instanceof StartFailure ? error.child : undefined;
+    const lines = child ? `\nLast lines from ${child.name}:\n${indent(child.lastLines())}` : "";
+    const cause = error instanceof StartFailure ? error.cause : error;
+    await supervisor.shutdown(1, `npm start failed: ${cause instanceof Error ? cause.message : String(cause)}${lines}`);
   }
 
   function tenant(name: Tenant["name"], title: string, path: string, port: number): Tenant {
     const configPath = resolve(ROOT, path);
     return { name, title, configPath, port, user: playgroundUser(configPath) ?? name };
+  }
+}
+
+/** A child that did not come up: its last lines go with the error. */
+class StartFailure extends Error {
+  constructor(
+    readonly child: Child,
+    override readonly cause: unknown,
+  ) {
+    super(`${child.name} did not start`);
+  }
+}
+
+/** Resolves with what `wait` finds once `child` is up; a failure names the child. */
+async function ready<T>(child: Child, wait: () => Promise<T>): Promise<T> {
+  try {
+    return await wait();
+  } catch (error) {
+    throw new StartFailure(child, error);
   }
 }
 

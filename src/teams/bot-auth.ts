@@ -7,7 +7,7 @@ import {
   type TurnContext,
 } from "botbuilder";
 import { AuthenticationError, type AuthenticateRequestResult } from "botframework-connector";
-import type { Logger } from "../logger.js";
+import { errorText, type Logger } from "../logger.js";
 
 // jsonwebtoken's verification failures. botbuilder lets them escape as plain errors, which CloudAdapter answers with
 // 500 (and the error text); a token that fails verification is the caller's fault and must get 401.
@@ -93,7 +93,7 @@ export class BotAdapter extends CloudAdapter {
 
 function refusal(error: unknown): RequestRefused {
   if (error instanceof RequestRefused) return error;
-  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const reason = errorText(error);
   return new RequestRefused(couldNotCheck(error) ? 503 : 401, reason);
 }
 

@@ -1,12 +1,12 @@
-import { randomUUID } from "node:crypto";
-import type { CloudAdapter, TurnContext } from "botbuilder";
+import type { CloudAdapter } from "botbuilder";
 import restify from "restify";
-import type { Logger } from "../logger.js";
 import { BotAdapter } from "./bot-auth.js";
 import type { Notifier } from "../ports/notifier.js";
-import { errorText, GreenLightBot, type BotDependencies } from "./greenlight-bot.js";
+import { GreenLightBot, type BotDependencies } from "./greenlight-bot.js";
 import { checkActivity } from "./incoming-activity.js";
 import { ReadinessProbe, type ReadinessOptions } from "./readiness.js";
+import { TeamsNotifier } from "./teams-notifier.js";
+import { sayUnexpectedFailure } from "./unexpected-failure.js";
 
 /** botbuilder's configuration keys (MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppTenantId, MicrosoftAppType). */
 export type BotAuthSettings = Record<string, string | undefined>;
@@ -31,20 +31,35 @@ const MAX_ACTIVITY_BYTES = 1024 * 1024;
 /** A probe is answered within a few seconds even when a dependency hangs; a load balancer probes every few seconds. */
 const READINESS: ReadinessOptions = { timeoutMs: 3000, reuseMs: 2000 };
 
+/** The Teams edge before it listens: botbuilder's adapter, and the notifier that proactive messages go through. */
+export interface TeamsEdge {
+  adapter: CloudAdapter;
+  notifier: Notifier;
+}
+
 /**
- * `POST /api/messages` through botbuilder's CloudAdapter. With `MicrosoftAppId` set every request must carry a valid
- * Bot Framework token (401 otherwise, 503 when the signing keys cannot be loaded); without it auth is off, for the
- * local Playground.
+ * The adapter and its notifier, which workers can send through before the server listens. With `MicrosoftAppId` set
+ * every request must carry a valid Bot Framework token (401 otherwise, 503 when the signing keys cannot be loaded);
+ * without it auth is off, for the local Playground.
  */
-export async function startBotServer(
-  deps: BotDependencies,
+export function createTeamsEdge(
   auth: BotAuthSettings,
+  parts: Pick<BotDependencies, "appId" | "cards" | "store" | "log">,
+): TeamsEdge {
+  const adapter = new BotAdapter(auth, parts.log);
+  adapter.onTurnError = (ctx, error) => sayUnexpectedFailure(ctx, error, parts.log);
+  return { adapter, notifier: new TeamsNotifier(adapter, parts.appId, parts.cards, parts.store) };
+}
+
+/** `POST /api/messages` through the edge's adapter, `/healthz` and `/readyz`. */
+export async function startBotServer(
+  edge: TeamsEdge,
+  deps: BotDependencies,
   listen: { host: string; port: number },
   readiness: ReadinessOptions = READINESS,
 ): Promise<RunningBot> {
-  const adapter = new BotAdapter(auth, deps.log);
-  const bot = new GreenLightBot(deps, adapter);
-  adapter.onTurnError = (ctx, error) => onTurnError(ctx, error, deps.log);
+  const { adapter, notifier } = edge;
+  const bot = new GreenLightBot(deps, adapter, notifier);
 
   const server = restify.createServer({ name: "greenlight" });
   server.use(restify.plugins.bodyParser({ maxBodySize: MAX_ACTIVITY_BYTES, mapParams: false }));
@@ -97,7 +112,7 @@ export async function startBotServer(
   return {
     url: `http://${listen.host}:${port}`,
     bot,
-    notifier: bot.notifier,
+    notifier,
     stopAccepting: () => {
       accepting = false;
     },
@@ -112,17 +127,4 @@ export async function startBotServer(
       await closed;
     },
   };
-}
-
-/** The one place unexpected failures end: logged with a reference the user can quote, never a stack in chat. */
-async function onTurnError(ctx: TurnContext, error: Error, log: Logger): Promise<void> {
-  const ref = randomUUID().slice(0, 8);
-  log.error("turn failed", { ref, activityType: ctx.activity.type, error: errorText(error), stack: error.stack });
-  try {
-    await ctx.sendActivity(
-      `Something went wrong (ref ${ref}). Try again; if it keeps happening, give the platform team this ref.`,
-    );
-  } catch (sendError) {
-    log.error("could not tell the user about a failure", { ref, error: errorText(sendError) });
-  }
 }

@@ -1,6 +1,6 @@
 import { TeamsInfo, type TurnContext } from "botbuilder";
 import type { Caller, RoleBook } from "../core/access/roles.js";
-import type { Logger } from "../logger.js";
+import { errorText, type Logger } from "../logger.js";
 import { BoundedCache } from "./bounded-cache.js";
 
 const FOUND_MS = 10 * 60 * 1000;
@@ -57,7 +57,7 @@ export class CallerDirectory {
       lookup = { failed: true };
       this.log.warn("the Teams roster look-up failed; UPN roles cannot apply to this user until it works", {
         userId,
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        error: errorText(error),
       });
       this.upns.set(userId, lookup, FAILED_MS);
     }

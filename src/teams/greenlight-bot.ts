@@ -21,9 +21,9 @@ import { handleCardAction, handleChat } from "../core/commands/run-command.js";
 import { describeError, errorTitle } from "../core/errors.js";
 import { markdownToPlain } from "../core/views/markdown.js";
 import type { Reply } from "../core/commands/reply.js";
-import type { Logger } from "../logger.js";
+import { errorText, type Logger } from "../logger.js";
 import type { Clock } from "../ports/clock.js";
-import type { ChannelAddress, Notice } from "../ports/notifier.js";
+import type { ChannelAddress, Notice, Notifier } from "../ports/notifier.js";
 import type { Store } from "../ports/store.js";
 import type { Workspace } from "../ports/workspace.js";
 import { attachedJson, type AttachmentPolicy } from "./attachments.js";
@@ -32,7 +32,7 @@ import { CallerDirectory } from "./caller-directory.js";
 import type { CardRenderer } from "./cards/render-card.js";
 import { cardActionOf, conversationReferenceOf } from "./incoming-activity.js";
 import { renderCard, renderReply } from "./render-reply.js";
-import { TeamsNotifier } from "./teams-notifier.js";
+import { correlationIdOf, unexpectedFailure } from "./unexpected-failure.js";
 
 export interface BotDependencies {
   workspace: Workspace;
@@ -84,7 +84,6 @@ export class GreenLightBot {
   private readonly knownConversations = new BoundedCache<string, true>(MAX_CONVERSATIONS);
   private readonly limits: Limits;
   private lastGreetingAt = -Infinity;
-  readonly notifier: TeamsNotifier;
 
   /**
    * The activity types GreenLight acts on. Any other (conversation and member updates, reactions, edits, typing,
@@ -105,10 +104,10 @@ export class GreenLightBot {
   constructor(
     private readonly deps: BotDependencies,
     private readonly adapter: CloudAdapter,
+    private readonly notifier: Notifier,
   ) {
     this.callers = new CallerDirectory(deps.roleBook, deps.log, () => deps.clock.now().getTime());
     this.limits = deps.limits ?? DEFAULT_LIMITS;
-    this.notifier = new TeamsNotifier(adapter, deps.appId, deps.cards, deps.store);
   }
 
   /** One turn, for an activity checked at the edge (`checkActivity`). */
@@ -217,11 +216,7 @@ export class GreenLightBot {
         // A refusal goes in a message of its own: the clicked card keeps what it shows.
         if (reply.kind === "error") replace = false;
       } catch (error) {
-        this.deps.log.error("card action failed", { correlationId, error: errorText(error) });
-        activity = {
-          type: "message",
-          text: `Something went wrong (ref ${correlationId.slice(0, 8)}). The team has the details.`,
-        };
+        activity = unexpectedFailure(this.deps.log, "card action failed", error, correlationId);
       }
       await this.adapter.continueConversationAsync(this.deps.appId, reference, async (proactive) => {
         if (replace && replyToId) await proactive.updateActivity({ ...activity, id: replyToId });
@@ -301,7 +296,7 @@ export class GreenLightBot {
       store: this.deps.store,
       clock: this.deps.clock,
       limits: this.limits,
-      correlationId: randomUUID(),
+      correlationId: correlationIdOf(ctx),
       rollouts: this.deps.rollouts,
       subscriptions: this.deps.subscriptions,
       deletions: this.deps.deletions,
@@ -362,8 +357,4 @@ function sameConnector(a: string | undefined, b: string): boolean {
 /** An invoke answer that replaces the clicked card with a short message card (no lingering client banner). */
 function cardMessage(cards: CardRenderer, title: string, message: string): InvokeResponse {
   return { status: 200, body: { statusCode: 200, type: CARD, value: cards.render("notice", { title, message }) } };
-}
-
-export function errorText(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -4,7 +4,8 @@ import { asMarkdown } from "../support/card-markdown.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Clock } from "../../src/ports/clock.js";
 import { BotHarness, USERS, cardAction, cardOf, personalMessage } from "../support/bot-harness.js";
-import { WorkspaceAdmin, cardText, fact, only, readReply } from "../support/bot-fixtures.js";
+import type { GreenLightStore } from "../../src/store/open-store.js";
+import { WorkspaceAdmin, cardText, fact, looksLikeStackTrace, only, readReply } from "../support/bot-fixtures.js";
 
 /** The card an invoke answer puts in place of the clicked one. */
 const answerCard = (body: unknown): Record<string, unknown> =>
@@ -142,5 +143,59 @@ describe("when the Teams roster fails", () => {
     expect(text).toContain("You need the operator or admin role");
     expect(text).toContain("roles given to you by user principal name in the roles file are missing");
     h.connector.failRoster = false;
+  });
+});
+
+describe("when something nobody planned for fails", () => {
+  let h: BotHarness;
+  /** Store methods that fail, after a delay, until the test clears them. */
+  const failing = new Map<string, number>();
+  const failOnDemand = (store: GreenLightStore): GreenLightStore =>
+    new Proxy(store, {
+      get: (target, part, receiver) =>
+        part === "records" ? failingRecords(target.records) : (Reflect.get(target, part, receiver) as unknown),
+    });
+  const failingRecords = (records: GreenLightStore["records"]): GreenLightStore["records"] =>
+    new Proxy(records, {
+      get(target, name, receiver) {
+        const value: unknown = Reflect.get(target, name, receiver);
+        if (typeof value !== "function") return value;
+        return async (...args: unknown[]) => {
+          const delayMs = failing.get(String(name));
+          if (delayMs === undefined) return (value as (...a: unknown[]) => unknown).apply(target, args);
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          throw new Error(`the store broke in ${String(name)}`);
+        };
+      },
+    });
+  const refOf = (text: string): string | undefined => /Something went wrong \(ref ([0-9a-f]{8})\)/.exec(text)?.[1];
+  /** The correlation id the log gave the failure with this ref. */
+  const loggedWith = (ref: string): string[] =>
+    h.logLines.filter((l) => l.includes(`"ref":"${ref}"`)).map((l) => (JSON.parse(l) as { message: string }).message);
+
+  beforeAll(async () => {
+    h = await BotHarness.start({ env: { CARD_ANSWER_BUDGET_MS: "300" }, wrapStore: failOnDemand });
+  });
+  afterEach(() => failing.clear());
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("answers a failed chat turn with a ref the log has, and no stack", async () => {
+    failing.set("latestAudit", 0);
+    const text = readReply(only(await h.say(USERS.viewer, "audit")));
+    const ref = refOf(text);
+    expect(text).toContain("Try again; if it keeps happening, give the platform team this ref.");
+    expect(looksLikeStackTrace(text)).toBe(false);
+    expect(loggedWith(ref ?? "none")).toEqual(["turn failed"]);
+  });
+
+  it("words a click that failed after its answer the same way, with a ref the log has", async () => {
+    failing.set("listSamples", 600);
+    const { sent } = await h.click(USERS.operator, "invoke", { endpoint: "diabetes-prod", deployment: "blue" });
+    const text = readReply(only(sent));
+    const ref = refOf(text);
+    expect(text).toContain("Try again; if it keeps happening, give the platform team this ref.");
+    expect(loggedWith(ref ?? "none")).toEqual(["card action failed"]);
   });
 });

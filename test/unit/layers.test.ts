@@ -60,6 +60,12 @@ describe("layer rules", () => {
     ["src/core/vocabulary/card-forms.ts", 'import { decide } from "../change/decision.js";', "command vocabulary"],
     ["src/worker/x.ts", 'import { SqlOutbox } from "../store/sql-outbox.js";', "src/worker drives core through ports"],
     ["src/worker/x.ts", 'import { ArmWorkspace } from "../workspace/arm-workspace.js";', "through ports only"],
+    ["src/teams/x.ts", 'import { openStore } from "../store/open-store.js";', "src/teams is an adapter"],
+    [
+      "src/teams/cards/x.ts",
+      'import { OutboxSender } from "../../worker/outbox-sender.js";',
+      "src/teams is an adapter",
+    ],
   ])("refuses in %s: %s", async (path, source, message) => {
     const found = await violations(path, source);
     expect(found).toHaveLength(1);

@@ -7,7 +7,7 @@ import { isAllowed } from "../vocabulary/policy.js";
 import { describeTraffic } from "../rollout/plan.js";
 import { refusalText, type UserError } from "../errors.js";
 import { escapeMarkdown as md } from "../views/markdown.js";
-import { clockText, minuteText } from "../views/time.js";
+import { minuteText } from "../views/time.js";
 
 /**
  * The data of `cards/deletion.card.json`. The card everyone sees has no buttons; an approver's own view has the name box
@@ -91,7 +91,7 @@ export function deletionCardView(
       value: `${md(x.model)} · ${traffic[x.name] ?? 0}% traffic · ${md(x.state)} · ${md(x.instances)}`,
     })),
     timeline: d.timeline.slice(-8).map((e) => ({
-      at: clockText(e.at),
+      at: minuteText(e.at),
       text: `${md(e.what)}${e.by ? ` · ${md(e.by.name)}` : ""}`,
     })),
     ending: d.ending ? `${md(d.ending.reason)}${d.ending.detail ? `\n\n${md(d.ending.detail)}` : ""}` : "",

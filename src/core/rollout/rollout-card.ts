@@ -4,7 +4,7 @@ import { samePerson, type Viewer } from "../people/identity.js";
 import { isAllowed, type Action } from "../vocabulary/policy.js";
 import { refusalText, type UserError } from "../errors.js";
 import { escapeMarkdown as md } from "../views/markdown.js";
-import { clockText, minuteText, timeOfDayText } from "../views/time.js";
+import { minuteText, timeOfDayText } from "../views/time.js";
 import { describeTraffic, trafficAfter, trafficBefore } from "./plan.js";
 import { blockedBySmokeTest, smokeTestBlockLine } from "./smoke-test-block.js";
 import { mayDecide } from "../change/decision.js";
@@ -87,7 +87,7 @@ export function rolloutCardView(
     facts,
     ...smokeView(r),
     timeline: r.timeline.slice(-12).map((e) => ({
-      at: clockText(e.at),
+      at: minuteText(e.at),
       text: `${md(e.what)}${e.by ? ` · ${md(e.by.name)}` : ""}`,
     })),
     ending: r.ending ? `${md(r.ending.reason)}${r.ending.detail ? `\n\n${md(r.ending.detail)}` : ""}` : "",

@@ -1,8 +1,5 @@
-/** "2026-12-02 10:41 UTC": when something expires or was last read. */
+/** "2026-12-02 10:41 UTC": a moment on its own (an expiry, an audit entry, a timeline line, a subscription). */
 export const minuteText = (d: Date): string => `${d.toISOString().replace("T", " ").slice(0, 16)} UTC`;
 
-/** "12-02 10:41", for timelines: their lines are close together, and the card says UTC in their heading. */
-export const clockText = (d: Date): string => d.toISOString().slice(5, 16).replace("T", " ");
-
-/** "10:41 UTC", for a time within the day shown beside it. */
+/** "10:41 UTC": a moment within the last hours, beside what it dates (traffic read at, a retry at). */
 export const timeOfDayText = (d: Date): string => `${d.toISOString().slice(11, 16)} UTC`;

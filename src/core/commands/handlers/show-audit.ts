@@ -1,6 +1,7 @@
 import type { Reply } from "../reply.js";
 import type { CommandContext } from "../command-context.js";
 import { escapeMarkdown, msg } from "../../views/markdown.js";
+import { minuteText } from "../../views/time.js";
 
 /** `audit [endpoint]`: the latest audit entries, newest first. */
 export async function showAudit(ctx: CommandContext, target: string | undefined): Promise<Reply> {
@@ -17,7 +18,7 @@ export async function showAudit(ctx: CommandContext, target: string | undefined)
     data: {
       target: escapeMarkdown(target ?? ""),
       entries: entries.map((e) => ({
-        at: e.at.toISOString().replace("T", " ").slice(0, 19) + " UTC",
+        at: minuteText(e.at),
         actor: escapeMarkdown(e.actor.name),
         action: escapeMarkdown(e.action),
         target: escapeMarkdown(e.target ?? ""),

@@ -1,6 +1,7 @@
 import type { Markdown } from "../../../ports/notifier.js";
 import { personOf } from "../../people/identity.js";
 import { code, escapeMarkdown as md, joined, msg, trusted } from "../../views/markdown.js";
+import { minuteText } from "../../views/time.js";
 import type { Reply } from "../reply.js";
 import type { CommandContext } from "../command-context.js";
 import { usageOf } from "../../vocabulary/command-table.js";
@@ -69,7 +70,7 @@ export async function listSubscriptions(ctx: CommandContext): Promise<Reply> {
     };
   }
   const lines = subscriptions.map(
-    (s) => msg`${trusted(what(s.endpoint))} (since ${s.at.toISOString().slice(0, 10)}, by ${s.by.name})`,
+    (s) => msg`${trusted(what(s.endpoint))} (since ${minuteText(s.at)}, by ${s.by.name})`,
   );
   return {
     kind: "text",
