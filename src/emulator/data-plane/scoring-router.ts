@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { durationMs } from "../control-plane/validation.js";
-import { PayloadTooLargeError, readBody } from "../http/http-io.js";
+import { PayloadTooLargeError } from "../http/http-io.js";
 import type { LocalWorkspace } from "../local-workspace.js";
 import type { ScoringOutcome } from "../runtime/deployment-runtime.js";
 import type { StoredDeployment, StoredEndpoint } from "../state/resources.js";
@@ -18,7 +18,7 @@ const MAX_REQUEST_ID_LENGTH = 100;
  */
 export class ScoringRouter {
   private readonly lanes = new Map<string, Lane>();
-  private readonly timeouts = new Map<string, number>();
+  private readonly timeouts = new Map<string, RequestTimeouts>();
   private readonly requestIds = new RequestIds();
 
   constructor(
@@ -27,60 +27,71 @@ export class ScoringRouter {
     private readonly random: () => number = Math.random,
   ) {}
 
-  async score(req: IncomingMessage, res: ServerResponse, endpointName: string): Promise<void> {
-    const started = performance.now();
-    const clientRequestId = headerValue(req, "x-request-id");
-    const requestId = clientRequestId ?? this.requestIds.next();
-    if (requestId.length > MAX_REQUEST_ID_LENGTH) {
-      req.resume();
-      return writeAnswer(
-        res,
-        requestId,
-        431,
-        message(`x-request-id must be at most ${MAX_REQUEST_ID_LENGTH} characters.`),
-      );
-    }
-    const endpoint = this.ws.findEndpoint(endpointName);
-    if (!endpoint || endpoint.provisioningState === "Deleting") {
-      return writeAnswer(res, requestId, 404, message(`Endpoint ${endpointName} not found.`));
-    }
-    if (!isAuthorized(endpoint, req.headers.authorization, Math.floor(Date.now() / 1000))) {
-      req.resume();
-      return writeAnswer(
-        res,
-        requestId,
-        401,
-        message("Unauthorized: send 'Authorization: Bearer <endpoint key or token>'."),
-      );
-    }
-    const named = headerValue(req, MODEL_DEPLOYMENT_HEADER);
-    const target = named ? this.ws.findDeployment(endpoint.name, named) : this.pickByTraffic(endpoint);
-    if (!target) {
-      req.resume();
-      return writeAnswer(
-        res,
-        requestId,
-        404,
-        message(
-          named
-            ? `Deployment ${named} not found in endpoint ${endpoint.name}.`
-            : "The endpoint doesn't have any valid deployment with positive weight.",
-        ),
-      );
-    }
-    let body: string;
-    try {
-      body = await readBody(req, this.maxRequestBytes);
-    } catch (error) {
-      if (error instanceof PayloadTooLargeError) return writeAnswer(res, requestId, 413, message(error.message));
-      throw error;
-    }
-    if (!named) this.mirror(endpoint, body);
-
-    const lane = this.laneOf(endpoint.name, target.name);
-    const result = await this.run(endpoint, target, lane, body);
-    lane.counters.record(result.status, performance.now() - started);
-    writeAnswer(res, requestId, result.status, result.body, result.headers, target.name);
+  /**
+   * Answers one scoring request. Resolves once the answer is written; rejects only when the request itself fails
+   * (a broken upload), for the server's error funnel. Callbacks rather than awaits: every promise and microtask hop
+   * here is paid per request, and this path is the emulator's busiest.
+   */
+  score(req: IncomingMessage, res: ServerResponse, endpointName: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const started = performance.now();
+      const clientRequestId = headerValue(req, "x-request-id");
+      const requestId = clientRequestId ?? this.requestIds.next();
+      if (requestId.length > MAX_REQUEST_ID_LENGTH) {
+        req.resume();
+        writeAnswer(res, requestId, 431, message(`x-request-id must be at most ${MAX_REQUEST_ID_LENGTH} characters.`));
+        return resolve();
+      }
+      const endpoint = this.ws.findEndpoint(endpointName);
+      if (!endpoint || endpoint.provisioningState === "Deleting") {
+        writeAnswer(res, requestId, 404, message(`Endpoint ${endpointName} not found.`));
+        return resolve();
+      }
+      if (!isAuthorized(endpoint, req.headers.authorization, Math.floor(Date.now() / 1000))) {
+        req.resume();
+        writeAnswer(
+          res,
+          requestId,
+          401,
+          message("Unauthorized: send 'Authorization: Bearer <endpoint key or token>'."),
+        );
+        return resolve();
+      }
+      const named = headerValue(req, MODEL_DEPLOYMENT_HEADER);
+      const target = named ? this.ws.findDeployment(endpoint.name, named) : this.pickByTraffic(endpoint);
+      if (!target) {
+        req.resume();
+        writeAnswer(
+          res,
+          requestId,
+          404,
+          message(
+            named
+              ? `Deployment ${named} not found in endpoint ${endpoint.name}.`
+              : "The endpoint doesn't have any valid deployment with positive weight.",
+          ),
+        );
+        return resolve();
+      }
+      readBody(req, this.maxRequestBytes, (error, body) => {
+        if (error) {
+          if (!(error instanceof PayloadTooLargeError)) return reject(error);
+          writeAnswer(res, requestId, 413, message(error.message));
+          return resolve();
+        }
+        try {
+          if (!named) this.mirror(endpoint, body);
+          const lane = this.laneOf(endpoint.name, target.name);
+          this.run(endpoint, target, lane, body, (status, answer, headers) => {
+            lane.counters.record(status, performance.now() - started);
+            writeAnswer(res, requestId, status, answer, headers, target.name);
+            resolve();
+          });
+        } catch (thrown) {
+          reject(thrown instanceof Error ? thrown : new Error(String(thrown)));
+        }
+      });
+    });
   }
 
   /** Per-deployment counters of one endpoint. */
@@ -115,62 +126,37 @@ export class ScoringRouter {
       if (!deployment) continue;
       const started = performance.now();
       const lane = this.laneOf(endpoint.name, name);
-      void this.run(endpoint, deployment, lane, body).then((r) =>
-        lane.counters.record(r.status, performance.now() - started),
-      );
+      this.run(endpoint, deployment, lane, body, (status) => lane.counters.record(status, performance.now() - started));
     }
   }
 
-  private run(
-    endpoint: StoredEndpoint,
-    deployment: StoredDeployment,
-    lane: Lane,
-    body: string,
-  ): Promise<{ status: number; body: string; headers: Record<string, string> }> {
+  /** Runs the request in the deployment's container and calls `answer` once, with the front door's answer. */
+  private run(endpoint: StoredEndpoint, deployment: StoredDeployment, lane: Lane, body: string, answer: Answer): void {
     const runtime = this.ws.runtimeOf(endpoint.name, deployment.name);
     // A failed update keeps the previous runtime serving; only a deployment that never started has none.
     if (!runtime || deployment.provisioningState === "Deleting") {
-      return Promise.resolve({
-        status: 503,
-        body: message(
-          `Deployment ${deployment.name} is not ready (provisioningState ${deployment.provisioningState}).`,
-        ),
-        headers: {},
-      });
+      const text = `Deployment ${deployment.name} is not ready (provisioningState ${deployment.provisioningState}).`;
+      return answer(503, message(text), undefined);
     }
     const settings = deployment.properties.requestSettings;
     const limit = 2 * settings.maxConcurrentRequestsPerInstance * deployment.sku.capacity;
-    if (lane.inFlight >= limit) {
-      return Promise.resolve({ status: 429, body: message("Too many pending requests."), headers: {} });
-    }
+    if (lane.inFlight >= limit) return answer(429, message("Too many pending requests."), undefined);
     lane.inFlight += 1;
-    const timeoutMs = this.timeoutOf(settings.requestTimeout);
-    // One timer per request, settled by whichever comes first; the container keeps its slot until it really ends.
-    return new Promise((resolve) => {
-      const timer = setTimeout(
-        () =>
-          resolve({
-            status: 408,
-            body: message(`Request timed out after ${timeoutMs} ms (requestTimeout).`),
-            headers: {},
-          }),
-        timeoutMs,
-      );
-      // Inline callbacks: named closures per request cost more than the routing itself under tsx.
-      this.container(endpoint.name, deployment.name, body, runtime).then(
-        (outcome) => {
-          lane.inFlight -= 1;
-          clearTimeout(timer);
-          resolve(frontDoorAnswer(outcome));
-        },
-        (error: unknown) => {
-          lane.inFlight -= 1;
-          clearTimeout(timer);
-          this.ws.log(`scoring failed unexpectedly: ${String(error)}`);
-          resolve({ status: 500, body: message("Internal error in the local workspace."), headers: {} });
-        },
-      );
-    });
+    const timeout = this.timeoutOf(settings.requestTimeout).start(answer);
+    // The container keeps its slot until it really ends, even when the request has already timed out.
+    // Inline callbacks: named closures per request cost more than the routing itself under tsx.
+    this.container(endpoint.name, deployment.name, body, runtime).then(
+      (outcome) => {
+        lane.inFlight -= 1;
+        if (timeout.settle()) frontDoorAnswer(outcome, answer);
+      },
+      (error: unknown) => {
+        lane.inFlight -= 1;
+        if (!timeout.settle()) return;
+        this.ws.log(`scoring failed unexpectedly: ${String(error)}`);
+        answer(500, message("Internal error in the local workspace."), undefined);
+      },
+    );
   }
 
   private container(
@@ -205,13 +191,13 @@ export class ScoringRouter {
     return runtime.score(body);
   }
 
-  private timeoutOf(requestTimeout: string): number {
-    let ms = this.timeouts.get(requestTimeout);
-    if (ms === undefined) {
-      ms = durationMs(requestTimeout) ?? 5000;
-      this.timeouts.set(requestTimeout, ms);
+  private timeoutOf(requestTimeout: string): RequestTimeouts {
+    let timeouts = this.timeouts.get(requestTimeout);
+    if (!timeouts) {
+      timeouts = new RequestTimeouts(durationMs(requestTimeout) ?? 5000);
+      this.timeouts.set(requestTimeout, timeouts);
     }
-    return ms;
+    return timeouts;
   }
 
   private laneOf(endpoint: string, deployment: string): Lane {
@@ -223,6 +209,51 @@ export class ScoringRouter {
     }
     return lane;
   }
+}
+
+/**
+ * Reads the whole request body as text, refusing more than `limitBytes` (413) as http-io's readBody does, with a
+ * callback rather than a promise: one call per scoring request.
+ */
+function readBody(
+  req: IncomingMessage,
+  limitBytes: number,
+  done: (error: Error | undefined, body: string) => void,
+): void {
+  if (Number(req.headers["content-length"] ?? 0) > limitBytes) return refuseBody(req, limitBytes, done);
+  let first: Buffer | undefined;
+  let more: Buffer[] | undefined;
+  let size = 0;
+  let settled = false;
+  req.on("data", (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > limitBytes) {
+      settled = true;
+      return refuseBody(req, limitBytes, done);
+    }
+    if (first === undefined) first = chunk;
+    else (more ??= [first]).push(chunk);
+  });
+  req.on("end", () => {
+    if (settled) return;
+    settled = true;
+    done(undefined, more ? Buffer.concat(more).toString("utf8") : (first?.toString("utf8") ?? ""));
+  });
+  req.on("error", (error) => {
+    if (settled) return;
+    settled = true;
+    done(error, "");
+  });
+}
+
+function refuseBody(
+  req: IncomingMessage,
+  limitBytes: number,
+  done: (error: Error | undefined, body: string) => void,
+): void {
+  req.removeAllListeners("data");
+  req.resume();
+  done(new PayloadTooLargeError(`Request body is larger than ${limitBytes} bytes.`), "");
 }
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {
@@ -237,20 +268,19 @@ interface Lane {
   inFlight: number;
 }
 
+/** The front door's answer to one request: status, JSON body and the headers beyond the ones every answer has. */
+type Answer = (status: number, body: string, headers: Record<string, string> | undefined) => void;
+
 /** The front door turns a container's non-200 answer into 424 and says why in these headers. */
-function frontDoorAnswer(outcome: ScoringOutcome): { status: number; body: string; headers: Record<string, string> } {
-  const timing = { "x-ms-run-fn-exec-ms": outcome.execMs.toFixed(3) };
-  if (outcome.status === 200) return { status: 200, body: outcome.body, headers: timing };
-  return {
-    status: 424,
-    body: outcome.body,
-    headers: {
-      ...timing,
-      "ms-azureml-model-error-statuscode": String(outcome.status),
-      "ms-azureml-model-error-reason": outcome.runFunctionFailed ? "model_error" : "bad_request",
-      "x-ms-run-function-failed": outcome.runFunctionFailed ? "True" : "False",
-    },
-  };
+function frontDoorAnswer(outcome: ScoringOutcome, answer: Answer): void {
+  const execMs = outcome.execMs.toFixed(3);
+  if (outcome.status === 200) return answer(200, outcome.body, { "x-ms-run-fn-exec-ms": execMs });
+  answer(424, outcome.body, {
+    "x-ms-run-fn-exec-ms": execMs,
+    "ms-azureml-model-error-statuscode": String(outcome.status),
+    "ms-azureml-model-error-reason": outcome.runFunctionFailed ? "model_error" : "bad_request",
+    "x-ms-run-function-failed": outcome.runFunctionFailed ? "True" : "False",
+  });
 }
 
 const message = (text: string): string => JSON.stringify({ message: text });
@@ -280,6 +310,68 @@ function writeAnswer(
   if (headers) for (const name in headers) raw.push(name, headers[name] as string);
   res.writeHead(status, raw as unknown as string[]);
   res.end(body);
+}
+
+/** One request's race against its requestTimeout. */
+class PendingRequest {
+  private settled = false;
+
+  constructor(
+    readonly deadline: number,
+    readonly answer: Answer,
+  ) {}
+
+  /** True for the first caller only: the container's answer, or the timeout, whichever comes first. */
+  settle(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    return true;
+  }
+
+  get done(): boolean {
+    return this.settled;
+  }
+}
+
+/**
+ * The 408s of every request with one requestTimeout. Requests start in deadline order, so they wait in one queue
+ * behind a single timer set for the oldest: a timer per request (made, ref-counted and cleared on every request) cost
+ * more than the routing.
+ */
+class RequestTimeouts {
+  private readonly queue: PendingRequest[] = [];
+  private armed = false;
+
+  constructor(private readonly timeoutMs: number) {}
+
+  start(answer: Answer): PendingRequest {
+    const pending = new PendingRequest(performance.now() + this.timeoutMs, answer);
+    // Most requests end in the order they came; dropping the ended ones here keeps the queue as short as the load.
+    while (this.queue[0]?.done) this.queue.shift();
+    this.queue.push(pending);
+    if (!this.armed) this.arm(this.timeoutMs);
+    return pending;
+  }
+
+  private arm(delayMs: number): void {
+    this.armed = true;
+    // Unref'd: a request in flight keeps the process alive through its socket; a bare timer must not.
+    setTimeout(() => this.expire(), delayMs).unref();
+  }
+
+  private expire(): void {
+    this.armed = false;
+    // Timers fire on the event loop's millisecond clock, which may trail performance.now() by under a millisecond.
+    const now = performance.now() + 1;
+    for (let head = this.queue[0]; head !== undefined && (head.done || head.deadline <= now); head = this.queue[0]) {
+      this.queue.shift();
+      if (head.settle()) {
+        head.answer(408, message(`Request timed out after ${this.timeoutMs} ms (requestTimeout).`), undefined);
+      }
+    }
+    const next = this.queue[0];
+    if (next) this.arm(Math.max(1, Math.ceil(next.deadline - performance.now())));
+  }
 }
 
 /**
