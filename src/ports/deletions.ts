@@ -1,4 +1,5 @@
-import type { ChannelAddress, MessageRef, Notice } from "./notifier.js";
+import type { ChannelAddress, MessageRef } from "./notifier.js";
+import type { MessageDraft } from "./outbox.js";
 import type { Leases } from "./leases.js";
 import type { Person } from "./people.js";
 import type { TimelineEvent } from "./timeline.js";
@@ -42,16 +43,9 @@ export interface Deletion {
   updatedAt: Date;
 }
 
-/** A message a deletion's change must send, written to the Outbox with the change. */
-export type DeletionDraft =
-  | { kind: "post_deletion_card"; deletionId: string; notice: Notice }
-  | { kind: "update_deletion_card"; deletionId: string; notice: Notice }
-  | { kind: "deletion_notice"; deletionId: string; channel: ChannelAddress; notice: Notice }
-  | { kind: "deletion_personal_message"; deletionId: string; conversationId: string; notice: Notice };
-
 export interface DeletionEffects {
   audit: AuditEntry[];
-  outbox: DeletionDraft[];
+  outbox: MessageDraft[];
 }
 
 /** Deletion requests and their leases, with the guarantees of the RolloutStore. */

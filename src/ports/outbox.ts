@@ -1,17 +1,27 @@
-import type { DeletionDraft } from "./deletions.js";
-import type { OutboxDraft } from "./rollouts.js";
+import type { ChannelAddress, Markdown, Notice } from "./notifier.js";
+import type { Person } from "./people.js";
 
-/** A message a stored change asked for: a rollout's, or a deletion request's. */
-export type MessageDraft = OutboxDraft | DeletionDraft;
+/**
+ * A message a stored change asks for, about the change's own subject: the store files it under that subject, and the
+ * sender finds the subject's card and channel from it (OutboxMessage.subject).
+ */
+export type MessageDraft =
+  /** Posts the subject's card in its channel; the sent message's reference is kept with the subject. */
+  | { kind: "post_card"; notice: Notice }
+  /** Replaces the subject's card (after it was posted) with the notice. */
+  | { kind: "update_card"; notice: Notice }
+  /** Replies in the card's thread, @mentioning people (a card edit notifies no one). */
+  | { kind: "reply_in_thread"; text: Markdown; mentions: Person[] }
+  /** A direct message to a stored personal conversation. */
+  | { kind: "personal_message"; conversationId: string; notice: Notice }
+  /** A short post in a channel that follows the endpoint (a change started, ended, paused). */
+  | { kind: "post_notice"; channel: ChannelAddress; notice: Notice };
 
 /** What an outbox message is about: the rollout or deletion request whose change wrote it. */
 export interface Subject {
   kind: "rollout" | "deletion";
   id: string;
 }
-
-export const subjectOf = (draft: MessageDraft): Subject =>
-  "rolloutId" in draft ? { kind: "rollout", id: draft.rolloutId } : { kind: "deletion", id: draft.deletionId };
 
 /** How logs name a subject: "rollout 7c1e…". */
 export const nameOf = (subject: Subject): string => `${subject.kind} ${subject.id}`;

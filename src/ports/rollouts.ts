@@ -1,4 +1,5 @@
-import type { ChannelAddress, Markdown, MessageRef, Notice } from "./notifier.js";
+import type { ChannelAddress, MessageRef } from "./notifier.js";
+import type { MessageDraft } from "./outbox.js";
 import type { Leases } from "./leases.js";
 import type { Person } from "./people.js";
 import type { TimelineEvent } from "./timeline.js";
@@ -160,23 +161,10 @@ export interface Rollout {
   updatedAt: Date;
 }
 
-/** A message to send once the transition that asked for it is stored (an outbox row). */
-export type OutboxDraft =
-  /** Posts the rollout's card in its channel; the sent message's reference is kept with the rollout. */
-  | { kind: "post_card"; rolloutId: string; notice: Notice }
-  /** Replaces the rollout's card (after it was posted) with the notice. */
-  | { kind: "update_card"; rolloutId: string; notice: Notice }
-  /** Replies in the card's thread, @mentioning people (a card edit notifies no one). */
-  | { kind: "reply_in_thread"; rolloutId: string; text: Markdown; mentions: Person[] }
-  /** A direct message to a stored personal conversation. */
-  | { kind: "personal_message"; rolloutId: string; conversationId: string; notice: Notice }
-  /** A short post in a channel subscribed to the endpoint (a rollout started, ended, paused). */
-  | { kind: "post_notice"; rolloutId: string; channel: ChannelAddress; notice: Notice };
-
 /** What a transition does besides changing the rollout: written in the same transaction. */
 export interface Effects {
   audit: AuditEntry[];
-  outbox: OutboxDraft[];
+  outbox: MessageDraft[];
 }
 
 /**

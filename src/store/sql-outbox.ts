@@ -1,11 +1,4 @@
-import {
-  nameOf,
-  subjectOf,
-  type MessageDraft,
-  type Outbox,
-  type OutboxMessage,
-  type Subject,
-} from "../ports/outbox.js";
+import type { MessageDraft, Outbox, OutboxMessage, Subject } from "../ports/outbox.js";
 import { cut } from "./audit-rows.js";
 import { endLease, LeaseTable } from "./leases.js";
 import type { SqlExecutor } from "./sql-client.js";
@@ -24,9 +17,9 @@ interface OutboxRow {
 }
 
 /**
- * Writes a change's messages, in the change's transaction while it holds its subject's row (inserted, or locked by the
- * compare-and-set), so a subject's messages get ids in the order they commit. One insert per message, so ids also
- * follow the order the change listed them in.
+ * Writes a change's messages under its subject, in the change's transaction while it holds the subject's row (inserted,
+ * or locked by the compare-and-set), so a subject's messages get ids in the order they commit. One insert per message,
+ * so ids also follow the order the change listed them in.
  */
 export async function enqueue(
   tx: SqlExecutor,
@@ -35,11 +28,6 @@ export async function enqueue(
   at: Date,
 ): Promise<void> {
   for (const draft of drafts) {
-    const about = subjectOf(draft);
-    // A message about another subject would be numbered outside that subject's row lock, and could overtake it.
-    if (about.kind !== subject.kind || about.id !== subject.id) {
-      throw new Error(`A change of ${nameOf(subject)} cannot send a message (${draft.kind}) about ${nameOf(about)}`);
-    }
     await tx.query("INSERT INTO outbox (subject_kind, subject_id, draft, created_at) VALUES ($1, $2, $3::json, $4)", [
       subject.kind,
       subject.id,

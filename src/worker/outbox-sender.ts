@@ -3,7 +3,7 @@ import type { Logger } from "../logger.js";
 import { BackgroundLoop } from "./background-loop.js";
 import { settlesWithin } from "./settles-within.js";
 import type { Clock } from "../ports/clock.js";
-import type { ChannelAddress, Notifier } from "../ports/notifier.js";
+import type { ChannelAddress, MessageRef, Notifier } from "../ports/notifier.js";
 import type { DeletionStore } from "../ports/deletions.js";
 import { nameOf, type Outbox, type OutboxMessage, type Subject } from "../ports/outbox.js";
 import type { RolloutStore } from "../ports/rollouts.js";
@@ -22,6 +22,14 @@ export interface OutboxSenderOptions {
   leaseMs: number;
 }
 
+/** Where the cards of one kind of subject live: the store that keeps a card's reference once it is posted. */
+interface Cards {
+  /** The channel the subject's card goes to; undefined when the subject is gone. */
+  channelOf(id: string): Promise<ChannelAddress | undefined>;
+  setCard(id: string, card: MessageRef): Promise<void>;
+  getCard(id: string): Promise<MessageRef | undefined>;
+}
+
 /** Longest wait before a failed message is tried again. */
 const MAX_BACKOFF_MS = 5 * 60 * 1000;
 
@@ -37,8 +45,22 @@ export class OutboxSender {
   private stopping = false;
   /** Messages claimed and not sent yet, the one being sent excepted. */
   private waiting: OutboxMessage[] = [];
+  private readonly cards: Record<Subject["kind"], Cards>;
 
   constructor(private readonly o: OutboxSenderOptions) {
+    const { rollouts, deletions } = o;
+    this.cards = {
+      rollout: {
+        channelOf: async (id) => (await rollouts.getRollout(id))?.channel,
+        setCard: (id, card) => rollouts.setCard(id, card),
+        getCard: (id) => rollouts.getCard(id),
+      },
+      deletion: {
+        channelOf: async (id) => (await deletions.getDeletion(id))?.channel,
+        setCard: (id, card) => deletions.setCard(id, card),
+        getCard: (id) => deletions.getCard(id),
+      },
+    };
     this.loop = new BackgroundLoop(
       () => this.round(),
       o.idleMs,
@@ -83,7 +105,7 @@ export class OutboxSender {
       const messages = await this.o.outbox.claim(this.owner, this.o.clock.now(), this.o.leaseMs, 20);
       if (messages.length === 0) return;
       this.waiting = messages;
-      // One at a time: a rollout's messages must arrive in order, and Teams limits a bot to a few sends a second.
+      // One at a time: a subject's messages must arrive in order, and Teams limits a bot to a few sends a second.
       for (let next = this.waiting[0]; next && !this.stopping; next = this.waiting[0]) {
         this.waiting.shift();
         await this.send(next);
@@ -104,35 +126,33 @@ export class OutboxSender {
 
   private async send(message: OutboxMessage): Promise<void> {
     const { draft, subject } = message;
+    const cards = this.cards[subject.kind];
     try {
       switch (draft.kind) {
-        case "post_card":
-        case "post_deletion_card": {
-          const channel = await this.channelOf(subject);
+        case "post_card": {
+          const channel = await cards.channelOf(subject.id);
           if (!channel) break;
           const posted = await this.o.notifier.postToChannel(channel, draft.notice);
-          await this.cardsOf(subject).setCard(subject.id, posted);
+          await cards.setCard(subject.id, posted);
           break;
         }
         case "update_card":
-        case "update_deletion_card":
-        case "reply_in_thread": {
-          const card = await this.cardsOf(subject).getCard(subject.id);
-          if (!card) throw new Error(`the ${subject.kind}'s card was never posted`);
-          if (draft.kind === "reply_in_thread") await this.o.notifier.replyInThread(card, draft.text, draft.mentions);
-          else await this.o.notifier.update(card, draft.notice);
+          await this.o.notifier.update(await postedCard(cards, subject), draft.notice);
           break;
-        }
+        case "reply_in_thread":
+          await this.o.notifier.replyInThread(await postedCard(cards, subject), draft.text, draft.mentions);
+          break;
         case "post_notice":
-        case "deletion_notice":
           await this.o.notifier.postToChannel(draft.channel, draft.notice);
           break;
         case "personal_message":
-        case "deletion_personal_message":
           if (!(await this.o.notifier.sendToConversation(draft.conversationId, draft.notice))) {
             this.o.log.warn("no stored conversation for a direct message; skipped", { subject: nameOf(subject) });
           }
           break;
+        default:
+          // A row this version cannot read (written by a newer one) waits in the outbox instead of being marked sent.
+          throw new Error(`no way to send a message of kind ${String((draft as { kind: unknown }).kind)}`);
       }
       await this.o.outbox.markSent(message.id, this.o.clock.now());
     } catch (error) {
@@ -150,17 +170,11 @@ export class OutboxSender {
       );
     }
   }
+}
 
-  /** The channel the subject's card goes to; undefined when the subject is gone. */
-  private async channelOf(subject: Subject): Promise<ChannelAddress | undefined> {
-    const stored =
-      subject.kind === "rollout"
-        ? await this.o.rollouts.getRollout(subject.id)
-        : await this.o.deletions.getDeletion(subject.id);
-    return stored?.channel;
-  }
-
-  private cardsOf(subject: Subject): Pick<RolloutStore, "setCard" | "getCard"> {
-    return subject.kind === "rollout" ? this.o.rollouts : this.o.deletions;
-  }
+/** The reference of the subject's posted card; a message to its card waits until the card is posted. */
+async function postedCard(cards: Cards, subject: Subject): Promise<MessageRef> {
+  const card = await cards.getCard(subject.id);
+  if (!card) throw new Error(`the ${subject.kind}'s card was never posted`);
+  return card;
 }

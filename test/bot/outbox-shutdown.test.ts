@@ -62,7 +62,7 @@ describe("the outbox sender of a stopping instance", () => {
       const notice: Notice = { kind: "text", text: asMarkdown(`card ${n}`) };
       await store.rollouts.createRollout(rollout, {
         audit: [],
-        outbox: [{ kind: "post_card", rolloutId: rollout.id, notice }],
+        outbox: [{ kind: "post_card", notice }],
       });
     }
     teams = new HeldTeams();

@@ -87,22 +87,27 @@ export function describeDeletionStoreContract(name: string, newDatabase: () => P
       const notice = (text: string) => ({ kind: "text" as const, text: asMarkdown(text) });
       await store.deletions.createDeletion(deletion, {
         audit: [],
-        outbox: [{ kind: "post_deletion_card", deletionId: deletion.id, notice: notice("card") }],
+        outbox: [{ kind: "post_card", notice: notice("card") }],
       });
       await store.deletions.updateDeletion({ ...deletion, phase: "deleting", version: 2 }, 1, {
         audit: [],
-        outbox: [{ kind: "update_deletion_card", deletionId: deletion.id, notice: notice("deleting") }],
+        outbox: [{ kind: "update_card", notice: notice("deleting") }],
       });
       const rollout = aRollout({ endpoint: "diabetes-prod" });
       await store.rollouts.createRollout(rollout, {
         audit: [],
-        outbox: [{ kind: "post_card", rolloutId: rollout.id, notice: notice("rollout") }],
+        outbox: [{ kind: "post_card", notice: notice("rollout") }],
       });
       const first = await store.outbox.claim("s", at(2), 60_000, 10);
       expect(first.map((m) => m.subject.id).sort()).toEqual([deletion.id, rollout.id].sort());
       for (const m of first) await store.outbox.markSent(m.id, at(2));
       const second = await store.outbox.claim("s", at(2), 60_000, 10);
-      expect(second.map((m) => m.draft.kind)).toEqual(["update_deletion_card"]);
+      expect(second.map((m) => [m.subject, m.draft])).toEqual([
+        [
+          { kind: "deletion", id: deletion.id },
+          { kind: "update_card", notice: notice("deleting") },
+        ],
+      ]);
       await store.deletions.setCard(deletion.id, { conversation: { id: "c" }, activityId: "a1" });
       expect(await store.deletions.getCard(deletion.id)).toEqual({ conversation: { id: "c" }, activityId: "a1" });
       expect((await store.deletions.getDeletion(deletion.id))?.version).toBe(2);

@@ -3,10 +3,9 @@
 // a subject's messages in the order they were written. Times are explicit Dates (`at(minute)`), never the clock.
 import { asMarkdown } from "../support/card-markdown.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { DeletionDraft } from "../../src/ports/deletions.js";
-import type { OutboxMessage } from "../../src/ports/outbox.js";
+import type { MessageDraft, OutboxMessage } from "../../src/ports/outbox.js";
 import type { Person } from "../../src/ports/people.js";
-import type { OutboxDraft, Rollout } from "../../src/ports/rollouts.js";
+import type { Rollout } from "../../src/ports/rollouts.js";
 import type { GreenLightStore } from "../../src/store/open-store.js";
 import { aDeletion } from "../support/a-deletion.js";
 import { aRollout as aRolloutOf } from "../support/a-rollout.js";
@@ -65,7 +64,7 @@ export function describeOutboxContract(
 
     it("returns every kind of message as it was written, created at the transition's time", async () => {
       const rollout = aRollout({ updatedAt: at(3) });
-      const drafts = allDraftKinds(rollout.id);
+      const drafts = allDraftKinds();
       await store.rollouts.createRollout(rollout, { audit: [], outbox: drafts });
       const [first] = await store.outbox.claim("sender", at(5), leaseMs, 10);
       expect(first && { ...first, id: typeof first.id }).toEqual({
@@ -83,12 +82,12 @@ export function describeOutboxContract(
       const rollout = aRollout();
       await store.rollouts.createRollout(rollout, {
         audit: [],
-        outbox: [draft(rollout, "post"), draft(rollout, "hello")],
+        outbox: [draft("post"), draft("hello")],
       });
       const next = { ...rollout, phase: "smoke_testing" as const };
       await store.rollouts.updateRollout(next, 1, {
         audit: [],
-        outbox: [draft(rollout, "update"), draft(rollout, "ping")],
+        outbox: [draft("update"), draft("ping")],
       });
 
       const [post, ...more] = await store.outbox.claim("sender-1", at(10), leaseMs, 10);
@@ -102,8 +101,8 @@ export function describeOutboxContract(
     it("hands out the oldest message of each rollout together, the oldest first", async () => {
       const first = aRollout({ id: "rollout-1", endpoint: "e1" });
       const second = aRollout({ id: "rollout-2", endpoint: "e2" });
-      await store.rollouts.createRollout(second, { audit: [], outbox: [draft(second, "2a"), draft(second, "2b")] });
-      await store.rollouts.createRollout(first, { audit: [], outbox: [draft(first, "1a"), draft(first, "1b")] });
+      await store.rollouts.createRollout(second, { audit: [], outbox: [draft("2a"), draft("2b")] });
+      await store.rollouts.createRollout(first, { audit: [], outbox: [draft("1a"), draft("1b")] });
       const batch = await store.outbox.claim("sender", at(10), leaseMs, 10);
       expect(batch.map((message) => saying(message.draft))).toEqual(["2a", "1a"]);
     });
@@ -111,7 +110,7 @@ export function describeOutboxContract(
     it("hands out at most `limit` messages", async () => {
       for (let i = 0; i < 3; i++) {
         const rollout = aRollout({ id: `rollout-${i}`, endpoint: `e${i}` });
-        await store.rollouts.createRollout(rollout, { audit: [], outbox: [draft(rollout, `m${i}`)] });
+        await store.rollouts.createRollout(rollout, { audit: [], outbox: [draft(`m${i}`)] });
       }
       const batch = await store.outbox.claim("sender", at(10), leaseMs, 2);
       expect(batch.map((message) => saying(message.draft))).toEqual(["m0", "m1"]);
@@ -121,7 +120,7 @@ export function describeOutboxContract(
       const rollout = aRollout();
       await store.rollouts.createRollout(rollout, {
         audit: [],
-        outbox: [draft(rollout, "post"), draft(rollout, "update")],
+        outbox: [draft("post"), draft("update")],
       });
       const [post] = await store.outbox.claim("sender", at(10), leaseMs, 10);
       await store.outbox.markFailed(post?.id ?? -1, "503 Service Unavailable", at(15));
@@ -136,7 +135,7 @@ export function describeOutboxContract(
 
     it("never hands out a sent message again, even after a late failure report", async () => {
       const rollout = aRollout();
-      await store.rollouts.createRollout(rollout, { audit: [], outbox: [draft(rollout, "post")] });
+      await store.rollouts.createRollout(rollout, { audit: [], outbox: [draft("post")] });
       const [post] = await store.outbox.claim("sender", at(10), leaseMs, 10);
       await store.outbox.markSent(post?.id ?? -1, at(10));
       await store.outbox.markFailed(post?.id ?? -1, "timeout", at(11));
@@ -145,7 +144,7 @@ export function describeOutboxContract(
 
     it("hands a message out again when its lease ends unsent (its sender stopped), counting the attempt", async () => {
       const rollout = aRollout();
-      await store.rollouts.createRollout(rollout, { audit: [], outbox: [draft(rollout, "post")] });
+      await store.rollouts.createRollout(rollout, { audit: [], outbox: [draft("post")] });
       const [claimed] = await store.outbox.claim("sender-1", at(10), leaseMs, 10);
       expect(await store.outbox.claim("sender-2", at(10.5), leaseMs, 10)).toEqual([]);
       const [again] = await store.outbox.claim("sender-2", at(11.5), leaseMs, 10);
@@ -154,7 +153,7 @@ export function describeOutboxContract(
 
     it("hands a message given back unsent to the next claim at once, the claim not counted as an attempt", async () => {
       const rollout = aRollout();
-      await store.rollouts.createRollout(rollout, { audit: [], outbox: [draft(rollout, "post")] });
+      await store.rollouts.createRollout(rollout, { audit: [], outbox: [draft("post")] });
       const [claimed] = await store.outbox.claim("sender-1", at(10), leaseMs, 10);
       await store.outbox.release([claimed?.id ?? -1], "sender-1");
       const [again] = await store.outbox.claim("sender-2", at(10), leaseMs, 10);
@@ -166,7 +165,7 @@ export function describeOutboxContract(
       const rollout = aRollout();
       await store.rollouts.createRollout(rollout, {
         audit: [],
-        outbox: [draft(rollout, "post"), draft(rollout, "update")],
+        outbox: [draft("post"), draft("update")],
       });
       const [post] = await store.outbox.claim("sender-1", at(10), leaseMs, 10);
       await store.outbox.release([post?.id ?? -1], "sender-2");
@@ -182,7 +181,7 @@ export function describeOutboxContract(
     it("never gives one message to two senders claiming at once", async () => {
       for (let i = 0; i < 12; i++) {
         const rollout = aRollout({ id: `rollout-${i}`, endpoint: `e${i}` });
-        await store.rollouts.createRollout(rollout, { audit: [], outbox: [draft(rollout, `m${i}`)] });
+        await store.rollouts.createRollout(rollout, { audit: [], outbox: [draft(`m${i}`)] });
       }
       const claims = await Promise.all(
         Array.from({ length: 8 }, (_, i) => store.outbox.claim(`sender-${i}`, at(10), leaseMs, 3)),
@@ -200,7 +199,7 @@ export function describeOutboxContract(
         for (const rollout of rollouts) {
           await store.rollouts.createRollout(rollout, {
             audit: [],
-            outbox: [draft(rollout, "a"), draft(rollout, "b")],
+            outbox: [draft("a"), draft("b")],
           });
         }
         const sent: OutboxMessage[] = [];
@@ -228,8 +227,8 @@ export function describeOutboxContract(
     it("names each message's subject: the rollout or deletion request whose change wrote it", async () => {
       const rollout = aRollout();
       const deletion = aDeletion({ endpoint: "fraud-scoring", updatedAt: at(1) });
-      await store.rollouts.createRollout(rollout, { audit: [], outbox: [draft(rollout, "rollout")] });
-      await store.deletions.createDeletion(deletion, { audit: [], outbox: [deletionDraft(deletion.id, "deletion")] });
+      await store.rollouts.createRollout(rollout, { audit: [], outbox: [draft("rollout")] });
+      await store.deletions.createDeletion(deletion, { audit: [], outbox: [draft("deletion")] });
       const claimed = await store.outbox.claim("sender", at(5), leaseMs, 10);
       expect(claimed.map((m) => [m.subject, saying(m.draft)])).toEqual([
         [{ kind: "rollout", id: rollout.id }, "rollout"],
@@ -240,15 +239,15 @@ export function describeOutboxContract(
     it("keeps each subject's messages in order, a rollout's and a deletion request's apart", async () => {
       const rollout = aRollout();
       const deletion = aDeletion({ endpoint: "fraud-scoring", updatedAt: at(1) });
-      await store.rollouts.createRollout(rollout, { audit: [], outbox: [draft(rollout, "r1")] });
-      await store.deletions.createDeletion(deletion, { audit: [], outbox: [deletionDraft(deletion.id, "d1")] });
+      await store.rollouts.createRollout(rollout, { audit: [], outbox: [draft("r1")] });
+      await store.deletions.createDeletion(deletion, { audit: [], outbox: [draft("d1")] });
       await store.rollouts.updateRollout({ ...rollout, phase: "smoke_testing" }, 1, {
         audit: [],
-        outbox: [draft(rollout, "r2")],
+        outbox: [draft("r2")],
       });
       await store.deletions.updateDeletion({ ...deletion, phase: "deleting", version: 2 }, 1, {
         audit: [],
-        outbox: [deletionDraft(deletion.id, "d2")],
+        outbox: [draft("d2")],
       });
       const [r1, d1, ...none] = await store.outbox.claim("sender", at(5), leaseMs, 10);
       expect([r1, d1].map((m) => m && saying(m.draft))).toEqual(["r1", "d1"]);
@@ -287,14 +286,9 @@ function aRollout(overrides: Partial<Rollout> = {}): Rollout {
   });
 }
 
-/** A message whose text says `text`, so tests can tell messages apart. */
-function draft(rollout: Rollout, text: string): OutboxDraft {
-  return { kind: "update_card", rolloutId: rollout.id, notice: { kind: "text", text: asMarkdown(text) } };
-}
-
-/** A deletion request's message whose text says `text`. */
-function deletionDraft(deletionId: string, text: string): DeletionDraft {
-  return { kind: "update_deletion_card", deletionId, notice: { kind: "text", text: asMarkdown(text) } };
+/** A message whose text says `text`, so tests can tell messages apart (its subject is the change's that writes it). */
+function draft(text: string): MessageDraft {
+  return { kind: "update_card", notice: { kind: "text", text: asMarkdown(text) } };
 }
 
 /** The text of a message made by `draft()` (or the card it shows). */
@@ -303,20 +297,20 @@ function saying(message: OutboxMessage["draft"]): string {
   return message.notice.kind === "text" ? message.notice.text : message.notice.card;
 }
 
-function allDraftKinds(rolloutId: string): OutboxDraft[] {
+function allDraftKinds(): MessageDraft[] {
   return [
-    {
-      kind: "post_card",
-      rolloutId,
-      notice: { kind: "card", card: "rollout", data: { endpoint: "diabetes-prod", step: 1 } },
-    },
-    { kind: "update_card", rolloutId, notice: { kind: "card", card: "rollout", data: { facts: [{ t: "phase" }] } } },
-    { kind: "reply_in_thread", rolloutId, text: asMarkdown("Approval needed"), mentions: [adele, megan] },
+    { kind: "post_card", notice: { kind: "card", card: "rollout", data: { endpoint: "diabetes-prod", step: 1 } } },
+    { kind: "update_card", notice: { kind: "card", card: "rollout", data: { facts: [{ t: "phase" }] } } },
+    { kind: "reply_in_thread", text: asMarkdown("Approval needed"), mentions: [adele, megan] },
     {
       kind: "personal_message",
-      rolloutId,
       conversationId: "a:1megan-personal",
       notice: { kind: "text", text: asMarkdown("done") },
+    },
+    {
+      kind: "post_notice",
+      channel: { serviceUrl: "https://smba.example/emea/", channelId: "19:ml-platform@thread.tacv2" },
+      notice: { kind: "text", text: asMarkdown("started") },
     },
   ];
 }

@@ -4,8 +4,8 @@ import { asMarkdown } from "../support/card-markdown.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { aRollout as aRolloutOf } from "../support/a-rollout.js";
 import type { MessageRef } from "../../src/ports/notifier.js";
-import type { OutboxMessage } from "../../src/ports/outbox.js";
-import { isFinal, ROLLOUT_PHASES, type Effects, type OutboxDraft, type Rollout } from "../../src/ports/rollouts.js";
+import type { MessageDraft, OutboxMessage } from "../../src/ports/outbox.js";
+import { isFinal, ROLLOUT_PHASES, type Effects, type Rollout } from "../../src/ports/rollouts.js";
 import type { Person } from "../../src/ports/people.js";
 import type { AuditEntry } from "../../src/ports/store.js";
 import type { GreenLightStore } from "../../src/store/open-store.js";
@@ -120,15 +120,11 @@ export function describeRolloutStoreContract(
           aRollout({ phase: "failed", ending: { reason: "provisioning failed", detail } }),
           {
             audit: [],
-            outbox: [
-              { kind: "update_card", rolloutId: "rollout-1", notice: { kind: "text", text: asMarkdown(detail) } },
-            ],
+            outbox: [{ kind: "update_card", notice: { kind: "text", text: asMarkdown(detail) } }],
           },
         );
         expect((await store.rollouts.getRollout("rollout-1"))?.ending?.detail).toBe(detail);
-        expect(await sendAll()).toEqual([
-          { kind: "update_card", rolloutId: "rollout-1", notice: { kind: "text", text: asMarkdown(detail) } },
-        ]);
+        expect(await sendAll()).toEqual([{ kind: "update_card", notice: { kind: "text", text: asMarkdown(detail) } }]);
       });
 
       it("stores every field of an update, at the next version", async () => {
@@ -149,14 +145,14 @@ export function describeRolloutStoreContract(
     describe("one active rollout per endpoint", () => {
       it("refuses a second active rollout on the endpoint, whatever its case, names the active one and writes nothing", async () => {
         const first = aRollout({ id: "rollout-1", endpoint: "diabetes-prod" });
-        expect(await store.rollouts.createRollout(first, effects(first, "first"))).toEqual({ created: true });
+        expect(await store.rollouts.createRollout(first, effects("first"))).toEqual({ created: true });
 
         const second = aRollout({
           id: "rollout-2",
           endpoint: "Diabetes-PROD",
           model: { name: "diabetes", version: "3" },
         });
-        expect(await store.rollouts.createRollout(second, effects(second, "second"))).toEqual({
+        expect(await store.rollouts.createRollout(second, effects("second"))).toEqual({
           created: false,
           active: first,
         });
@@ -169,8 +165,8 @@ export function describeRolloutStoreContract(
 
       it("refuses the same rollout created twice (a redelivered deploy), returning the stored one", async () => {
         const rollout = aRollout();
-        await store.rollouts.createRollout(rollout, effects(rollout, "first"));
-        expect(await store.rollouts.createRollout(rollout, effects(rollout, "again"))).toEqual({
+        await store.rollouts.createRollout(rollout, effects("first"));
+        expect(await store.rollouts.createRollout(rollout, effects("again"))).toEqual({
           created: false,
           active: rollout,
         });
@@ -260,9 +256,9 @@ export function describeRolloutStoreContract(
         const rollout = aRollout();
         await store.rollouts.createRollout(rollout, noEffects);
         const won = { ...rollout, phase: "smoke_testing" as const, updatedAt: at(10) };
-        expect(await store.rollouts.updateRollout(won, 1, effects(rollout, "won"))).toBe(true);
+        expect(await store.rollouts.updateRollout(won, 1, effects("won"))).toBe(true);
         const stale = { ...rollout, phase: "failed" as const, updatedAt: at(11) };
-        expect(await store.rollouts.updateRollout(stale, 1, effects(rollout, "stale"))).toBe(false);
+        expect(await store.rollouts.updateRollout(stale, 1, effects("stale"))).toBe(false);
 
         expect(await store.rollouts.getRollout(rollout.id)).toEqual({ ...won, version: 2 });
         expect(await auditTrail()).toEqual(["won"]);
@@ -283,7 +279,7 @@ export function describeRolloutStoreContract(
         await store.rollouts.createRollout(rollout, noEffects);
         const results = await Promise.all(
           Array.from({ length: 50 }, (_, i) =>
-            store.rollouts.updateRollout({ ...rollout, step: i, updatedAt: at(10) }, 1, effects(rollout, `click-${i}`)),
+            store.rollouts.updateRollout({ ...rollout, step: i, updatedAt: at(10) }, 1, effects(`click-${i}`)),
           ),
         );
         expect(results.filter(Boolean)).toHaveLength(1);
@@ -301,11 +297,7 @@ export function describeRolloutStoreContract(
           await store.rollouts.createRollout(rollout, noEffects);
           const results = await Promise.all(
             Array.from({ length: 20 }, (_, i) =>
-              (i % 2 === 0 ? store : other).rollouts.updateRollout(
-                { ...rollout, step: i },
-                1,
-                effects(rollout, `click-${i}`),
-              ),
+              (i % 2 === 0 ? store : other).rollouts.updateRollout({ ...rollout, step: i }, 1, effects(`click-${i}`)),
             ),
           );
           expect(results.filter(Boolean)).toHaveLength(1);
@@ -630,8 +622,8 @@ function anAuditEntry(correlationId: string): AuditEntry {
 }
 
 /** A message whose text says `text`, so tests can tell messages apart. */
-function draft(rollout: Rollout, text: string): OutboxDraft {
-  return { kind: "update_card", rolloutId: rollout.id, notice: { kind: "text", text: asMarkdown(text) } };
+function draft(text: string): MessageDraft {
+  return { kind: "update_card", notice: { kind: "text", text: asMarkdown(text) } };
 }
 
 /** The text of a message made by `draft()` (or the card it shows). */
@@ -641,6 +633,6 @@ function saying(message: OutboxMessage["draft"]): string {
 }
 
 /** One audit row and one message, both tagged with `tag`. */
-function effects(rollout: Rollout, tag: string): Effects {
-  return { audit: [anAuditEntry(tag)], outbox: [draft(rollout, tag)] };
+function effects(tag: string): Effects {
+  return { audit: [anAuditEntry(tag)], outbox: [draft(tag)] };
 }

@@ -1,8 +1,10 @@
 // The change core: what every kind of approved change (a rollout, a deletion) shares. A new request (request.ts) and
 // each later change (applyChange) are one stored transition — next version, timeline line, audit row, outbox — and a
 // person's decision is bound to the subject and version its card showed (decision.ts). A new kind brings its record
-// and phases (ports), a decision table, its Messages and its transitions; nothing here names a kind.
+// and phases (ports), a decision table, how its card is drawn (ChangeKind) and its transitions; nothing here names a
+// kind.
 import type { ChannelAddress, Markdown, Notice } from "../../ports/notifier.js";
+import type { MessageDraft } from "../../ports/outbox.js";
 import type { Person } from "../../ports/people.js";
 import type { AuditEntry } from "../../ports/store.js";
 import type { TimelineEvent } from "../../ports/timeline.js";
@@ -64,37 +66,35 @@ export interface Change<S> {
 }
 
 /**
- * The outbox messages of one kind of change: the store sends them after the change is stored. `reply` is absent for a
- * kind whose card has no thread replies yet.
+ * What a kind of change adds to the messages every change sends: how its card is drawn, and whether the card takes
+ * thread replies. The messages themselves are the same for every kind (see applyChange); the store files them under
+ * the subject whose change wrote them.
  */
-export interface Messages<S, D> {
+export interface ChangeKind<S> {
   noun: ChangeNoun;
-  /** Posts the card in its channel (a new request). */
-  post(next: S): D;
-  /** Redraws the card in place. */
-  update(next: S): D;
-  reply?(next: S, text: Markdown, mentions: Person[]): D;
-  notice(next: S, channel: ChannelAddress, notice: Notice): D;
-  personal(next: S, conversationId: string, notice: Notice): D;
+  /** The card as it shows the subject now: posted for a new request, redrawn in place after each change. */
+  card(s: S): Notice;
+  /** A kind whose card has no thread replies yet cannot ask anyone in the thread. */
+  threadReplies: boolean;
 }
 
 /** A stored change: the next version, and its audit rows and messages — written in one transaction. */
-export interface Applied<S, D> {
+export interface Applied<S> {
   next: S;
   audit: AuditEntry[];
-  outbox: D[];
+  outbox: MessageDraft[];
 }
 
 /**
  * Applies a change: the next version with a timeline line, its audit row, the card redrawn in place, and the thread
  * reply, channel posts and direct message the change calls for.
  */
-export function applyChange<S extends Versioned, D>(
+export function applyChange<S extends Versioned>(
   s: S,
   change: Change<S>,
   ctx: ChangeContext,
-  messages: Messages<S, D>,
-): Applied<S, D> {
+  kind: ChangeKind<S>,
+): Applied<S> {
   const merged: Record<string, unknown> = {
     ...s,
     ...change.set,
@@ -105,19 +105,20 @@ export function applyChange<S extends Versioned, D>(
   // Cleared fields are dropped, so the stored record never carries an undefined (exactOptionalPropertyTypes).
   for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
   const next = merged as unknown as S;
-  const outbox: D[] = [messages.update(next)];
+  const outbox: MessageDraft[] = [{ kind: "update_card", notice: kind.card(next) }];
   if (change.ask && change.ask.mentions.length > 0) {
-    if (!messages.reply) throw new Error(`a ${messages.noun} card has no thread to ask in`);
-    outbox.push(messages.reply(next, change.ask.text, change.ask.mentions));
+    if (!kind.threadReplies) throw new Error(`a ${kind.noun} card has no thread to ask in`);
+    outbox.push({ kind: "reply_in_thread", text: change.ask.text, mentions: change.ask.mentions });
   }
-  if (change.tellChannels) {
-    const notice: Notice = { kind: "text", text: change.tellChannels };
-    for (const channel of ctx.notify) outbox.push(messages.notice(next, channel, notice));
-  }
+  if (change.tellChannels) outbox.push(...channelPosts(ctx.notify, change.tellChannels));
   if (change.tellRequester && s.requesterConversationId) {
-    outbox.push(messages.personal(next, s.requesterConversationId, { kind: "text", text: change.tellRequester }));
+    outbox.push({
+      kind: "personal_message",
+      conversationId: s.requesterConversationId,
+      notice: { kind: "text", text: change.tellRequester },
+    });
   }
-  const audit = auditRow(messages.noun, s, {
+  const audit = auditRow(kind.noun, s, {
     by: change.by ?? GREENLIGHT,
     action: change.action,
     outcome: change.outcome ?? "ok",
@@ -126,6 +127,10 @@ export function applyChange<S extends Versioned, D>(
   });
   return { next, audit: [audit], outbox };
 }
+
+/** A short post in each of these channels. */
+export const channelPosts = (channels: readonly ChannelAddress[], text: Markdown): MessageDraft[] =>
+  channels.map((channel) => ({ kind: "post_notice", channel, notice: { kind: "text", text } }));
 
 /** The audit row of a change: who, what, when, the endpoint, and the subject's short id. */
 export function auditRow(

@@ -1,7 +1,7 @@
 import type { ChannelAddress, Markdown } from "../../ports/notifier.js";
 import type { Person } from "../../ports/people.js";
 import type { EndpointView } from "../../ports/workspace.js";
-import { auditRow, type Applied, type ChangeContext, type Messages, type Versioned } from "./change.js";
+import { auditRow, channelPosts, type Applied, type ChangeContext, type ChangeKind, type Versioned } from "./change.js";
 
 /** Who asks for a change, and where: a personal chat is where they hear how it goes. */
 export interface Requester {
@@ -42,13 +42,13 @@ export type Opened = Pick<
  * A new request: version 1 with its first timeline line, the audit row of the asking, its card posted, and — when it
  * says something to them — a post in the channels following the endpoint (not the card's own: it sees the card).
  */
-export function request<S extends Versioned, D>(
+export function request<S extends Versioned>(
   o: Opening,
   build: (opened: Opened) => S,
   ctx: ChangeContext,
-  messages: Messages<S, D>,
+  kind: ChangeKind<S>,
   tellChannels?: Markdown,
-): Applied<S, D> {
+): Applied<S> {
   const by = o.requester.person;
   const next = build({
     id: o.id,
@@ -62,14 +62,15 @@ export function request<S extends Versioned, D>(
     updatedAt: ctx.now,
   });
   const told = tellChannels
-    ? ctx.notify
-        .filter((c) => c.channelId !== o.channel.channelId)
-        .map((c) => messages.notice(next, c, { kind: "text", text: tellChannels }))
+    ? channelPosts(
+        ctx.notify.filter((c) => c.channelId !== o.channel.channelId),
+        tellChannels,
+      )
     : [];
   return {
     next,
-    audit: [auditRow(messages.noun, next, { by, action: o.action, outcome: "ok", what: o.detail, ctx })],
-    outbox: [messages.post(next), ...told],
+    audit: [auditRow(kind.noun, next, { by, action: o.action, outcome: "ok", what: o.detail, ctx })],
+    outbox: [{ kind: "post_card", notice: kind.card(next) }, ...told],
   };
 }
 

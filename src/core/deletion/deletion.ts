@@ -1,10 +1,10 @@
-import type { Deletion, DeletionDraft, DeletionPreview } from "../../ports/deletions.js";
+import type { Deletion, DeletionPreview } from "../../ports/deletions.js";
 import { isDeletionFinal } from "../../ports/deletions.js";
 import type { ChannelAddress, Markdown, Mention } from "../../ports/notifier.js";
 import type { Person } from "../../ports/people.js";
 import { err, ok, type Result } from "../../ports/result.js";
 import type { EndpointView, WorkspaceError } from "../../ports/workspace.js";
-import { applyChange, type Applied, type Change, type ChangeContext, type Messages } from "../change/change.js";
+import { applyChange, type Applied, type Change, type ChangeContext, type ChangeKind } from "../change/change.js";
 import { refuseDecision, type Refusals } from "../change/decision.js";
 import { readOnlyReason, request, type Opened, type Requester } from "../change/request.js";
 import { instancesText } from "../views/instances-text.js";
@@ -23,7 +23,7 @@ export interface DeletionContext extends ChangeContext {
   retryMs: number;
 }
 
-export type DeletionTransition = Applied<Deletion, DeletionDraft>;
+export type DeletionTransition = Applied<Deletion>;
 
 type Outcome = Result<DeletionTransition, UserError>;
 
@@ -51,22 +51,15 @@ const refused = (d: Deletion, target: DeletionTarget, decision: DeletionCardDeci
     REFUSALS,
   );
 
-/** A deletion's messages: its card, posts in the channels following the endpoint, direct messages to the requester. */
-const deletionMessages = (approvers: readonly Mention[]): Messages<Deletion, DeletionDraft> => ({
+/** A deletion request's card, drawn for the approvers; it has no thread replies. */
+const deletionKind = (approvers: readonly Mention[]): ChangeKind<Deletion> => ({
   noun: "deletion",
-  post: (next) => ({ kind: "post_deletion_card", deletionId: next.id, notice: deletionNotice(next, approvers) }),
-  update: (next) => ({ kind: "update_deletion_card", deletionId: next.id, notice: deletionNotice(next, approvers) }),
-  notice: (next, channel, notice) => ({ kind: "deletion_notice", deletionId: next.id, channel, notice }),
-  personal: (next, conversationId, notice) => ({
-    kind: "deletion_personal_message",
-    deletionId: next.id,
-    conversationId,
-    notice,
-  }),
+  card: (d) => deletionNotice(d, approvers),
+  threadReplies: false,
 });
 
 const change = (d: Deletion, c: Change<Deletion>, ctx: DeletionContext): DeletionTransition =>
-  applyChange(d, c, ctx, deletionMessages(ctx.approvers));
+  applyChange(d, c, ctx, deletionKind(ctx.approvers));
 
 /** An ending everyone following the endpoint hears of, the requester too. */
 const announced = (text: Markdown) => ({ tellChannels: text, tellRequester: text });
@@ -126,7 +119,7 @@ export function requestDeletion(req: DeletionRequest, ttlMs: number, ctx: Deleti
     expiresAt,
     nextRunAt: expiresAt,
   });
-  return ok(request(opening, deletion, ctx, deletionMessages(ctx.approvers)));
+  return ok(request(opening, deletion, ctx, deletionKind(ctx.approvers)));
 }
 
 /**

@@ -11,7 +11,7 @@ import { ROLLOUT_DECISIONS, type RolloutCardDecision } from "./decisions.js";
 import { msg } from "../views/markdown.js";
 import { describeTraffic, otherDeployments, parsePlan, PLAN_TAG, trafficAfter } from "./plan.js";
 import { stateLine } from "./rollout-card.js";
-import { end, restore, rolloutMessages, transition, type Transition, type TransitionContext } from "./transition.js";
+import { end, restore, rolloutKind, transition, type Transition, type TransitionContext } from "./transition.js";
 import { chooseSlots } from "./slots.js";
 import { blockedBySmokeTest } from "./smoke-test-block.js";
 
@@ -106,7 +106,7 @@ export function requestRollout(req: RolloutRequest, ctx: TransitionContext): Out
     nextRunAt: ctx.now,
   });
   const started = msg`${req.requester.person.name} started a rollout of ${wanted} to ${endpoint.name}.`;
-  return ok(request(opening, rollout, ctx, rolloutMessages(ctx.people), started));
+  return ok(request(opening, rollout, ctx, rolloutKind(ctx.people), started));
 }
 
 /** An approver approves the step the card shows: the worker applies its traffic next. */

@@ -1,12 +1,12 @@
 import type { Markdown, Mention } from "../../ports/notifier.js";
-import type { OutboxDraft, Rollout, RolloutPhase, Traffic } from "../../ports/rollouts.js";
+import type { Rollout, RolloutPhase, Traffic } from "../../ports/rollouts.js";
 import { samePerson } from "../people/identity.js";
 import {
   applyChange,
   type Applied,
   type Change as CoreChange,
   type ChangeContext,
-  type Messages,
+  type ChangeKind,
 } from "../change/change.js";
 import { othersWhoMayAct } from "../change/decision.js";
 import { msg, trusted } from "../views/markdown.js";
@@ -29,7 +29,7 @@ export interface TransitionContext extends ChangeContext {
 }
 
 /** A stored change of a rollout: the next state and what it must send and audit, written in one transaction. */
-export type Transition = Applied<Rollout, OutboxDraft>;
+export type Transition = Applied<Rollout>;
 
 /** A reply in the card's thread for the people who must act now: approvers, or admins (a failed smoke test). */
 interface Ask {
@@ -64,23 +64,15 @@ export function transition(rollout: Rollout, change: Change, ctx: TransitionCont
       ...(ask ? { ask: { text: ask.text, mentions } } : {}),
     },
     ctx,
-    rolloutMessages(ctx.people),
+    rolloutKind(ctx.people),
   );
 }
 
-/** A rollout's messages: its card, replies in the card's thread, posts in the channels following it, direct messages. */
-export const rolloutMessages = (people: RolloutPeople): Messages<Rollout, OutboxDraft> => ({
+/** A rollout's card, drawn for the people who act on it; its thread takes the replies that ask them to. */
+export const rolloutKind = (people: RolloutPeople): ChangeKind<Rollout> => ({
   noun: "rollout",
-  post: (next) => ({ kind: "post_card", rolloutId: next.id, notice: rolloutNotice(next, people) }),
-  update: (next) => ({ kind: "update_card", rolloutId: next.id, notice: rolloutNotice(next, people) }),
-  reply: (next, text, mentions) => ({ kind: "reply_in_thread", rolloutId: next.id, text, mentions }),
-  notice: (next, channel, notice) => ({ kind: "post_notice", rolloutId: next.id, channel, notice }),
-  personal: (next, conversationId, notice) => ({
-    kind: "personal_message",
-    rolloutId: next.id,
-    conversationId,
-    notice,
-  }),
+  card: (r) => rolloutNotice(r, people),
+  threadReplies: true,
 });
 
 /**

@@ -53,7 +53,7 @@ function ok<T>(result: { ok: true; value: T } | { ok: false; error: unknown }): 
 
 const personal = (t: DeletionTransition): string[] =>
   t.outbox.flatMap((m) =>
-    m.kind === "deletion_personal_message" && m.notice.kind === "text" ? [unescapeMarkdown(m.notice.text)] : [],
+    m.kind === "personal_message" && m.notice.kind === "text" ? [unescapeMarkdown(m.notice.text)] : [],
   );
 
 describe("confirming a deletion", () => {

@@ -81,7 +81,7 @@ describe("asking for a rollout", () => {
       expect.objectContaining({ action: "rollout.request", target: "diabetes-prod", actor: ALEX.person }),
     ]);
     expect(audit[0]?.detail).toBe("rollout 0f0e0d0c: diabetes:2 in green");
-    expect(outbox[0]).toMatchObject({ kind: "post_card", rolloutId: next.id });
+    expect(outbox[0]).toMatchObject({ kind: "post_card", notice: { kind: "card", card: "rollout" } });
   });
 
   it("tells the channels following the endpoint, except the one its card is posted in", () => {
@@ -153,7 +153,7 @@ describe("asking to delete an endpoint", () => {
     expect(next).toMatchObject({ phase: "awaiting_approval", expiresAt: new Date(T0.getTime() + DAY) });
     expect(audit[0]).toMatchObject({ action: "deletion.request", detail: "deletion 0f0e0d0c: 1 deployment(s)" });
     // Only the card: the channels hear of a deletion when it ends.
-    expect(outbox.map((m) => m.kind)).toEqual(["post_deletion_card"]);
+    expect(outbox).toMatchObject([{ kind: "post_card", notice: { kind: "card", card: "deletion" } }]);
   });
 
   it("refuses a Kubernetes endpoint", () => {

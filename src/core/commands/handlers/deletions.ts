@@ -1,4 +1,4 @@
-import type { Deletion, DeletionDraft } from "../../../ports/deletions.js";
+import type { Deletion } from "../../../ports/deletions.js";
 import { personOf } from "../../people/identity.js";
 import {
   confirmDeletion,
@@ -66,7 +66,7 @@ export async function requestDeletion(ctx: CommandContext, endpointName: string)
 }
 
 /** A deletion's card, as its buttons reach it; `typed` is the name the clicker typed to confirm. */
-const deletionCards = (ctx: CommandContext, typed?: string): CardSubject<Deletion, DeletionDraft> => ({
+const deletionCards = (ctx: CommandContext, typed?: string): CardSubject<Deletion> => ({
   unknown: "GreenLight has no such request",
   get: (id) => ctx.deletions.getDeletion(id),
   update: (next, expectedVersion, effects) => ctx.deletions.updateDeletion(next, expectedVersion, effects),

@@ -1,4 +1,4 @@
-import type { OutboxDraft, Rollout } from "../../../ports/rollouts.js";
+import type { Rollout } from "../../../ports/rollouts.js";
 import type { Person } from "../../../ports/people.js";
 import { personOf } from "../../people/identity.js";
 import type { UserError } from "../../errors.js";
@@ -136,7 +136,7 @@ export async function rollback(ctx: CommandContext, endpoint: string): Promise<R
 }
 
 /** A rollout's card, as its buttons reach it; `typed` is what the clicker typed in the reason box. */
-const rolloutCards = (ctx: CommandContext, typed: { reason?: string } = {}): CardSubject<Rollout, OutboxDraft> => ({
+const rolloutCards = (ctx: CommandContext, typed: { reason?: string } = {}): CardSubject<Rollout> => ({
   unknown: "GreenLight has no such rollout",
   get: (id) => ctx.rollouts.getRollout(id),
   update: (next, expectedVersion, effects) => ctx.rollouts.updateRollout(next, expectedVersion, effects),
