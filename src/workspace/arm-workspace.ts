@@ -4,6 +4,7 @@ import type { TokenCredential } from "@azure/identity";
 import type { Result } from "../ports/result.js";
 import type {
   DeploymentView,
+  EndpointTraffic,
   EndpointView,
   InvokeRequest,
   InvokeResult,
@@ -97,6 +98,10 @@ export class ArmWorkspace implements Workspace {
     const read = await reads.getEndpoint(this.arm, name);
     if (read.ok) this.scoring.remember(read.value);
     return read;
+  }
+
+  getEndpointTraffic(name: string): Promise<Result<EndpointTraffic, WorkspaceError>> {
+    return reads.getEndpointTraffic(this.arm, name);
   }
 
   listModels(name?: string): Promise<Result<ModelView[], WorkspaceError>> {
