@@ -42,8 +42,9 @@ export interface ArmWorkspaceOptions {
   keyCacheTtlMs?: number;
   /**
    * How writes wait for Azure's long-running operations: `intervalMs` between polls when Azure sends no Retry-After
-   * (default 5 s), at most `maxIntervalMs` between polls whatever it sends (default 10 s), at most `timeoutMs` in all
-   * (default 15 min).
+   * (default 5 s; the first poll of an operation waits longer when the last one of its kind took longer, see
+   * `OperationDurations`), at most `maxIntervalMs` between polls whatever it sends (default 10 s), at most `timeoutMs`
+   * in all (default 15 min).
    */
   operationPolling?: Partial<OperationPolling>;
 }
