@@ -43,6 +43,9 @@ export interface EndpointView {
   deployments: DeploymentView[];
 }
 
+/** What {@link Workspace.getEndpointTraffic} reads: an endpoint's traffic, and whether an update is still running. */
+export type EndpointTraffic = Pick<EndpointView, "state" | "traffic">;
+
 export interface DeploymentView {
   name: string;
   /** Azure's provisioningState: Creating, Updating, Succeeded, Failed, Canceled, Deleting. */
@@ -87,6 +90,11 @@ export interface Workspace {
   listEndpoints(): Promise<Result<EndpointView[], WorkspaceError>>;
   /** One endpoint with its deployments; `endpoint_not_found` when absent. */
   getEndpoint(name: string): Promise<Result<EndpointView, WorkspaceError>>;
+  /**
+   * One endpoint's live traffic and provisioningState without its deployments (one read, where getEndpoint lists the
+   * deployments too): what a rollout checks before and after each traffic change. `endpoint_not_found` when absent.
+   */
+  getEndpointTraffic(name: string): Promise<Result<EndpointTraffic, WorkspaceError>>;
   /** Registered models and their versions, optionally one model only. */
   listModels(name?: string): Promise<Result<ModelView[], WorkspaceError>>;
   /** The last `tail` lines of a deployment's inference-server log. */

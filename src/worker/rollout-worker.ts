@@ -14,6 +14,9 @@ import type { RolloutPeople } from "../core/rollout/transition.js";
 import { waitingForPerson } from "../core/rollout/waiting.js";
 import {
   actionFailed,
+  observationFor,
+  observedAfter,
+  observes,
   reconcile,
   smokeTested,
   type Decision,
@@ -56,7 +59,8 @@ const ROUNDS_PER_CLAIM = 25;
 type Outcome =
   | { kind: "wait"; until: Date | undefined }
   | { kind: "stale" }
-  | { kind: "next"; rollout: Rollout }
+  /** Driven on at once; `observed` is what still holds of Azure (no new read needed), if anything. */
+  | { kind: "next"; rollout: Rollout; observed?: Observed | undefined }
   /** The process is stopping: the rollout goes back to the store for another instance, now. */
   | { kind: "give_back" };
 
@@ -88,7 +92,8 @@ export class RolloutWorker extends LeaseDriver<Rollout> {
       // Waiting for a person: nothing to read from Azure until the approval expires.
       const person = waitingForPerson(r, ctx.now);
       if (person) return person.until;
-      const seen = observed ? { ok: true as const, value: observed } : await this.observe(r);
+      const seen =
+        observed && observes(observed, r.phase) ? { ok: true as const, value: observed } : await this.observe(r);
       if (this.abandoned) return undefined;
       if (!seen.ok) {
         // Azure could not be read (busy, throttled, down, or the identity lost its role): look again later.
@@ -98,13 +103,10 @@ export class RolloutWorker extends LeaseDriver<Rollout> {
         });
         return new Date(ctx.now.getTime() + this.o.pollMs * 5);
       }
-      const decision = reconcile(r, seen.value, ctx);
-      const outcome = await this.carryOut(r, decision, ctx);
+      const outcome = await this.carryOut(r, reconcile(r, seen.value, ctx), ctx, seen.value);
       if (outcome.kind === "wait") return outcome.until;
       if (outcome.kind === "stale" || outcome.kind === "give_back") return undefined;
-      // Only the store changed: what was just read from Azure still holds for the next decision. After an Azure action
-      // (done or failed) it is read again.
-      observed = decision.kind === "transition" ? seen.value : undefined;
+      observed = outcome.observed;
       drive.current = outcome.rollout;
       // A change that scheduled the next look for later (a restore Azure refused, tried again with back-off) is left
       // until then, not driven again at once.
@@ -115,10 +117,15 @@ export class RolloutWorker extends LeaseDriver<Rollout> {
   }
 
   /**
-   * Runs a decision: stores a transition, or does the Azure action and tells what happened. An action's failure goes
-   * back through the pure core, which decides to wait or to end the rollout.
+   * Runs a decision made on `seen`: stores a transition, or does the Azure action and tells what happened. An action's
+   * failure goes back through the pure core, which decides to wait or to end the rollout.
    */
-  private async carryOut(r: Rollout, decision: Decision, ctx: ReconcileContext): Promise<Outcome> {
+  private async carryOut(
+    r: Rollout,
+    decision: Decision,
+    ctx: ReconcileContext,
+    seen: Observed | undefined,
+  ): Promise<Outcome> {
     switch (decision.kind) {
       case "wait":
         return { kind: "wait", until: decision.until };
@@ -129,22 +136,31 @@ export class RolloutWorker extends LeaseDriver<Rollout> {
           return { kind: "stale" };
         }
         this.o.onStored();
-        return { kind: "next", rollout: t.next };
+        // Only the store changed: what was read from Azure still holds for the next decision.
+        return { kind: "next", rollout: t.next, observed: seen };
       }
       case "act": {
         if (this.stopping) return { kind: "give_back" };
         if (!(await this.stillCurrent(r))) return { kind: "stale" };
-        if (decision.action.kind === "smoke_test") {
+        const { action } = decision;
+        if (action.kind === "smoke_test") {
           const tested = await this.smokeTest(r, ctx);
           // Cut short by the shutdown: the answers say nothing about the new deployment.
           if (this.abandoned) return { kind: "give_back" };
-          return this.carryOut(r, { kind: "transition", transition: tested }, ctx);
+          return this.carryOut(r, { kind: "transition", transition: tested }, ctx, seen);
         }
-        const done = await this.act(r, decision.action);
+        const done = await this.act(r, action);
         // Cancelled by the shutdown, not failed: the next instance reads from Azure what it did.
         if (this.abandoned) return { kind: "give_back" };
-        if (done.ok) return { kind: "next", rollout: r };
-        return this.carryOut(r, actionFailed(r, decision.action, done.error, ctx), ctx);
+        if (done.ok) {
+          // A deployment just put is provisioning: Azure is looked at again when it said, not at once.
+          const lookAgainMs = done.value?.retryAfterMs;
+          const until = lookAgainMs === undefined ? undefined : new Date(this.o.clock.now().getTime() + lookAgainMs);
+          if (until) return { kind: "wait", until };
+          return { kind: "next", rollout: r, observed: seen && observedAfter(seen, action) };
+        }
+        // A failed action may have changed anything: Azure is read again after the failure is handled.
+        return this.carryOut(r, actionFailed(r, action, done.error, ctx), ctx, undefined);
       }
     }
   }
@@ -158,10 +174,11 @@ export class RolloutWorker extends LeaseDriver<Rollout> {
     return (await this.renew(r.id))?.version === r.version;
   }
 
+  /** Does an Azure action; a clone tells when to look at the new deployment again. */
   private act(
     r: Rollout,
     action: Exclude<WorkspaceAction, { kind: "smoke_test" }>,
-  ): Promise<Result<unknown, WorkspaceError>> {
+  ): Promise<Result<{ retryAfterMs: number } | void, WorkspaceError>> {
     const ws = this.o.workspace;
     switch (action.kind) {
       case "clone":
@@ -175,8 +192,16 @@ export class RolloutWorker extends LeaseDriver<Rollout> {
     }
   }
 
-  /** What the rollout's phase needs to know from Azure: one endpoint read (it lists the deployments too). */
+  /**
+   * What the rollout's phase needs to know from Azure ({@link observationFor}): the endpoint's traffic alone (one read),
+   * or the endpoint with its deployments.
+   */
   private async observe(r: Rollout): Promise<Result<Observed, WorkspaceError>> {
+    if (observationFor(r.phase) === "traffic") {
+      const read = await this.o.workspace.getEndpointTraffic(r.endpoint);
+      if (read.ok) return { ok: true, value: { traffic: read.value.traffic, endpointState: read.value.state } };
+      return read.error.code === "endpoint_not_found" ? { ok: true, value: { traffic: undefined } } : read;
+    }
     const endpoint = await this.o.workspace.getEndpoint(r.endpoint);
     if (!endpoint.ok) {
       if (endpoint.error.code === "endpoint_not_found") {

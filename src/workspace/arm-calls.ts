@@ -5,7 +5,7 @@ import type { WorkspaceError } from "../ports/workspace.js";
 import { atApiVersion, sendRaw, type RawResponse } from "./arm-client.js";
 import { ArmCallCounter } from "./arm-call-counter.js";
 import { restErrorOf, toWorkspaceError, type OperationTarget } from "./arm-errors.js";
-import type { OperationPolling } from "./arm-lro.js";
+import { OperationDurations, type OperationPolling } from "./arm-lro.js";
 import type { WorkspaceRef } from "./arm-views.js";
 
 // The first api-version whose endpoint GET carries mirrorTraffic (SPEC23; reference §1.2).
@@ -26,6 +26,8 @@ export type NotFound = (message: string) => WorkspaceError | Promise<WorkspaceEr
  */
 export class ArmCalls {
   private readonly counter: ArmCallCounter;
+  /** How long this workspace's operations took, so the first poll of the next one is not sent before it can end. */
+  readonly durations = new OperationDurations();
 
   constructor(
     readonly client: AzureMachineLearningWorkspaces,

@@ -30,6 +30,41 @@ export interface StartedOperation {
 const TERMINAL_STATES = new Set(["succeeded", "failed", "canceled", "cancelled"]);
 
 /**
+ * How long Azure's last operation of each kind (method and resource type) took, by the `startTime` and `endTime` of
+ * its `Azure-AsyncOperation` status resource (ARM RPC, reference §4.2). Azure sends no Retry-After with a PUT's 200/201
+ * (SPEC22: only `Azure-AsyncOperation` and `x-ms-async-operation-timeout`), so without this the first poll goes out
+ * after `intervalMs`, before an operation that takes longer could have ended; with it, the first poll of the next
+ * operation of that kind waits as long as the last one took. Later polls honour Retry-After as before.
+ */
+export class OperationDurations {
+  private readonly lastMs = new Map<string, number>();
+
+  /** How long the last operation of this kind took, if one was followed to its end. */
+  expectedMs(started: StartedOperation): number | undefined {
+    return this.lastMs.get(kindOf(started));
+  }
+
+  /** Remembers the time a succeeded status resource reports. */
+  learn(started: StartedOperation, status: unknown): void {
+    if (!isRecord(status)) return;
+    const startMs = Date.parse(String(status["startTime"]));
+    const endMs = Date.parse(String(status["endTime"]));
+    if (Number.isFinite(startMs) && Number.isFinite(endMs) && endMs >= startMs) {
+      this.lastMs.set(kindOf(started), endMs - startMs);
+    }
+  }
+}
+
+/** `PUT Microsoft.MachineLearningServices/workspaces/onlineEndpoints`: the method and the resource type of a path. */
+function kindOf(started: StartedOperation): string {
+  const segments = new URL(started.url, "https://arm.invalid").pathname.split("/").filter((s) => s !== "");
+  const provider = segments.findIndex((s) => s.toLowerCase() === "providers");
+  // After `providers`: the namespace, then type/name pairs; the types alone say what kind of resource it is.
+  const types = segments.slice(provider + 1).filter((_, i) => i === 0 || i % 2 === 1);
+  return `${started.method} ${types.join("/")}`;
+}
+
+/**
  * Follows the long-running operation that `accepted` (Azure's 2xx answer to `started`) began, to its end, the way
  * core-lro does (reference §1.3): an `Azure-AsyncOperation` (or `Operation-Location`) status resource until its
  * `status` is terminal; else a `Location` until it stops answering 202; else, for a PUT, the resource until its
@@ -44,11 +79,26 @@ export async function followOperation(
   started: StartedOperation,
   accepted: RawResponse,
   polling: OperationPolling,
+  durations?: OperationDurations,
 ): Promise<void> {
   const statusUrl = accepted.headers["azure-asyncoperation"] ?? accepted.headers["operation-location"];
   const location = accepted.headers["location"];
   if (statusUrl !== undefined) {
-    await pollUntilDone(client, statusUrl, started.apiVersion, accepted, polling, readStatusResource);
+    const expectedMs = durations?.expectedMs(started);
+    const firstWaitMs = expectedMs === undefined ? undefined : Math.max(polling.intervalMs, expectedMs);
+    await pollUntilDone(
+      client,
+      statusUrl,
+      started.apiVersion,
+      accepted,
+      polling,
+      (response) => {
+        const progress = readStatusResource(response);
+        if (progress === "succeeded") durations?.learn(started, response.body);
+        return progress;
+      },
+      firstWaitMs,
+    );
   } else if (location !== undefined) {
     await pollUntilDone(client, location, started.apiVersion, accepted, polling, (response) =>
       readLocation(response, started.method),
@@ -110,9 +160,11 @@ async function pollUntilDone(
   previous: RawResponse | undefined,
   polling: OperationPolling,
   read: (response: RawResponse) => Progress,
+  /** The first wait when the answer that started the operation has no Retry-After; `intervalMs` when absent. */
+  firstWaitMs?: number,
 ): Promise<void> {
   let waitedMs = 0;
-  let askedMs = previous ? retryAfterMs(previous.headers) : undefined;
+  let askedMs = (previous ? retryAfterMs(previous.headers) : undefined) ?? firstWaitMs;
   for (;;) {
     const waitMs = Math.min(askedMs ?? polling.intervalMs, polling.maxIntervalMs);
     if (waitedMs + waitMs > polling.timeoutMs) {

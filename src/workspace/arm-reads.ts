@@ -1,8 +1,8 @@
 import type { Result } from "../ports/result.js";
-import type { DeploymentView, EndpointView, ModelView, WorkspaceError } from "../ports/workspace.js";
+import type { DeploymentView, EndpointTraffic, EndpointView, ModelView, WorkspaceError } from "../ports/workspace.js";
 import { collect, isNotFound, type ArmCalls } from "./arm-calls.js";
 import { deploymentNotFound, endpointNotFound, modelVersionNotFound, rejectedWith404 } from "./arm-not-found.js";
-import { toDeploymentView, toEndpointView, toModelView } from "./arm-views.js";
+import { toDeploymentView, toEndpointTraffic, toEndpointView, toModelView } from "./arm-views.js";
 import { mapBounded } from "./bounded-map.js";
 
 // The read side of the Workspace port: what GreenLight shows and what the rollout worker observes.
@@ -29,6 +29,13 @@ export function getEndpoint(arm: ArmCalls, name: string): Promise<Result<Endpoin
       const [endpoint, deployments] = await Promise.all([arm.endpoint(name), arm.deploymentsOf(name)]);
       return toEndpointView(endpoint, deployments, arm.ref);
     },
+    () => endpointNotFound(arm, name),
+  );
+}
+
+export function getEndpointTraffic(arm: ArmCalls, name: string): Promise<Result<EndpointTraffic, WorkspaceError>> {
+  return arm.attempt(
+    async () => toEndpointTraffic(await arm.endpoint(name)),
     () => endpointNotFound(arm, name),
   );
 }

@@ -5,7 +5,14 @@ import type {
   OnlineEndpoint,
   TargetUtilizationScaleSettings,
 } from "@azure/arm-machinelearning";
-import type { AuthMode, DeploymentView, EndpointView, InstanceScale, ModelView } from "../ports/workspace.js";
+import type {
+  AuthMode,
+  DeploymentView,
+  EndpointTraffic,
+  EndpointView,
+  InstanceScale,
+  ModelView,
+} from "../ports/workspace.js";
 
 /** Where the views' model references resolve: a registered model is one of this workspace. */
 export interface WorkspaceRef {
@@ -30,17 +37,21 @@ export function toEndpointView(
     deployments.some((d) => d.properties.endpointComputeType.toLowerCase() === "kubernetes");
   return {
     name: endpoint.name ?? "",
-    state: p.provisioningState ?? "Unknown",
+    ...toEndpointTraffic(endpoint),
     authMode: authMode(p.authMode),
     computeType: kubernetes ? "Kubernetes" : "Managed",
     ...(p.description ? { description: p.description } : {}),
     ...(p.scoringUri ? { scoringUri: p.scoringUri } : {}),
-    traffic: { ...p.traffic },
     // Not in the 2022-10-01 model: read at 2023-04-01, which the SDK passes through untyped (reference §1.2).
     mirrorTraffic: numberRecord((p as { mirrorTraffic?: unknown }).mirrorTraffic),
     tags: { ...endpoint.tags },
     deployments: deploymentViews,
   };
+}
+
+/** An endpoint's traffic and provisioningState, read without its deployments. */
+export function toEndpointTraffic(endpoint: OnlineEndpoint): EndpointTraffic {
+  return { state: endpoint.properties.provisioningState ?? "Unknown", traffic: { ...endpoint.properties.traffic } };
 }
 
 export function toDeploymentView(deployment: OnlineDeployment, ws: WorkspaceRef): DeploymentView {

@@ -4,6 +4,7 @@ import type { TokenCredential } from "@azure/identity";
 import type { Result } from "../ports/result.js";
 import type {
   DeploymentView,
+  EndpointTraffic,
   EndpointView,
   InvokeRequest,
   InvokeResult,
@@ -41,8 +42,9 @@ export interface ArmWorkspaceOptions {
   keyCacheTtlMs?: number;
   /**
    * How writes wait for Azure's long-running operations: `intervalMs` between polls when Azure sends no Retry-After
-   * (default 5 s), at most `maxIntervalMs` between polls whatever it sends (default 10 s), at most `timeoutMs` in all
-   * (default 15 min).
+   * (default 5 s; the first poll of an operation waits longer when the last one of its kind took longer, see
+   * `OperationDurations`), at most `maxIntervalMs` between polls whatever it sends (default 10 s), at most `timeoutMs`
+   * in all (default 15 min).
    */
   operationPolling?: Partial<OperationPolling>;
 }
@@ -97,6 +99,10 @@ export class ArmWorkspace implements Workspace {
     const read = await reads.getEndpoint(this.arm, name);
     if (read.ok) this.scoring.remember(read.value);
     return read;
+  }
+
+  getEndpointTraffic(name: string): Promise<Result<EndpointTraffic, WorkspaceError>> {
+    return reads.getEndpointTraffic(this.arm, name);
   }
 
   listModels(name?: string): Promise<Result<ModelView[], WorkspaceError>> {

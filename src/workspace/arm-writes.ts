@@ -102,5 +102,6 @@ async function writeAndFollow(arm: ArmCalls, method: "PUT" | "DELETE", path: str
   // Already gone (or its endpoint is): what a delete is for.
   if (method === "DELETE" && accepted.status === 404) return;
   bodyOf(accepted);
-  await followOperation(arm.client, { method, url: path, apiVersion: CURRENT_API_VERSION }, accepted, arm.polling);
+  const started = { method, url: path, apiVersion: CURRENT_API_VERSION };
+  await followOperation(arm.client, started, accepted, arm.polling, arm.durations);
 }

@@ -64,14 +64,19 @@ async function deploy(endpoint: string): Promise<void> {
   expect(started.map(readReply).join("\n")).toContain(`Started the rollout of diabetes:2 to ${endpoint}`);
 }
 
-/** Approves the steps from `from` (1-based), retires blue, and checks the traffic after each. */
-async function finish(endpoint: string, from = 1): Promise<void> {
+/** Approves the steps from `from` (1-based) and checks the traffic after each. */
+async function approveSteps(endpoint: string, from = 1): Promise<void> {
   for (let step = from; step <= STEPS.length; step++) {
     const answer = await clickOnCard(endpoint, `Approve step ${step}`);
     expect(answerText(answer)).toContain(`approved step ${step}`);
     await cardShows(endpoint, step < STEPS.length ? `to approve step ${step + 1} of 3` : "All traffic on");
     expect(await admin.trafficOf(endpoint)).toEqual(STEPS[step - 1]);
   }
+}
+
+/** Approves the steps from `from` (1-based), retires blue, and checks the traffic after each. */
+async function finish(endpoint: string, from = 1): Promise<void> {
+  await approveSteps(endpoint, from);
   expect(answerText(await clickOnCard(endpoint, "Retire blue"))).toContain("retiring blue");
   await cardShows(endpoint, "Completed");
 }
@@ -147,7 +152,7 @@ describe("the bot killed with SIGKILL and started again", { timeout: 120_000 }, 
 
     it("after Azure accepted the traffic change, before the bot recorded it: the new process does not change it again", async () => {
       // Each ARM call takes 2 s: once the workspace has the new traffic, the bot still waits for the operation's
-      // status and a fresh read of the endpoint before it can record the step, and dies meanwhile.
+      // status before it can record the step, and dies meanwhile.
       await admin.injectFault({ kind: "controlPlaneDelay", delayMs: 2000, count: 1000 });
       expect(answerText(await clickOnCard(endpoint, "Approve step 3"))).toContain("approved step 3");
       await waitFor(async () => (await admin.trafficChanges(endpoint)).length === 5, "the workspace to take green 100");
@@ -159,6 +164,36 @@ describe("the bot killed with SIGKILL and started again", { timeout: 120_000 }, 
       await cardShows(endpoint, "Completed");
       await expectFinishedOnce(endpoint);
     });
+  });
+
+  it("after Azure deleted blue, before the bot recorded it: the new process completes the rollout", async () => {
+    const endpoint = "crash-retiring";
+    await anEndpoint(endpoint);
+    await deploy(endpoint);
+    await cardShows(endpoint, "to approve step 1 of 3");
+    await approveSteps(endpoint);
+    // Each ARM call takes 2 s: blue is gone from the workspace while the bot still follows its delete, and dies.
+    await admin.injectFault({ kind: "controlPlaneDelay", delayMs: 2000, count: 1000 });
+    expect(answerText(await clickOnCard(endpoint, "Retire blue"))).toContain("retiring blue");
+    const deletes = async (): Promise<number> =>
+      (await admin.writes(endpoint)).filter((w) => w.deployment === "blue" && w.method === "DELETE").length;
+    await waitFor(async () => (await deletes()) === 1, "the workspace to take blue's delete");
+
+    expect(await killAndRestart(endpoint, () => admin.clearFaults())).toMatchObject({ phase: "retiring" });
+    // The new process reads the traffic (blue has none), deletes blue again — a delete of what is gone is a no-op —
+    // and records the rollout completed, blue deleted.
+    await cardShows(endpoint, "Completed");
+    expect(await admin.trafficOf(endpoint)).toEqual({ green: 100 });
+    const names: string[] = [];
+    for await (const d of admin.client.onlineDeployments.list(
+      emulator.resourceGroup,
+      emulator.workspaceName,
+      endpoint,
+    )) {
+      names.push(d.name ?? "");
+    }
+    expect(names).toEqual(["green"]);
+    expect(cardText(latestCard({ connector }, endpoint))).toContain("blue deleted");
   });
 
   it("left one audit row per step of each rollout, read from the data folder once the bot stopped", async () => {

@@ -239,6 +239,19 @@ export function describeWorkspaceContract(name: string, target: () => Promise<Wo
       expect(deployment?.requestTimeoutMs).toBeGreaterThan(0);
     });
 
+    it("reads one endpoint's traffic and provisioning state in one ARM call, the same as the full read shows", async () => {
+      const full = value(await ws.getEndpoint(t.live.endpoint));
+      const before = ws.armCallCount;
+      const read = value(await ws.getEndpointTraffic(t.live.endpoint));
+
+      expect(ws.armCallCount - before).toBe(1);
+      expect(read).toEqual({ state: full.state, traffic: full.traffic });
+      expect(failure(await ws.getEndpointTraffic(`${t.live.endpoint}x`))).toMatchObject({
+        code: "endpoint_not_found",
+        endpoint: `${t.live.endpoint}x`,
+      });
+    });
+
     it("says endpoint_not_found for an unknown endpoint, suggesting close names", async () => {
       const error = failure(await ws.getEndpoint(`${t.live.endpoint}x`));
 

@@ -150,6 +150,30 @@ describe("ArmWorkspace following a long-running operation on the emulator", () =
     expect(calls).toBe(4);
   });
 
+  it("sends the first poll of an operation as late as the last one of its kind took, when Azure gives no Retry-After", async () => {
+    // An endpoint PUT is answered with Azure-AsyncOperation and no Retry-After, as Azure does (SPEC22).
+    local.emulator.workspace.timing.retryAfterSeconds = 0;
+    const ws = workspace({ intervalMs: 10, maxIntervalMs: 1_000 });
+    try {
+      const calls = async (traffic: Record<string, number>): Promise<number> => {
+        const before = ws.armCallCount;
+        expect(await ws.setTraffic("diabetes-prod", traffic)).toEqual({ ok: true, value: undefined });
+        return ws.armCallCount - before;
+      };
+
+      const first = await calls({ blue: 100 });
+      const second = await calls({ blue: 0 });
+
+      // The first: GET, PUT, then a poll every 10 ms for 300 ms. The second: GET, PUT, one poll once 300 ms have
+      // passed (its status resource said the first took that long), and one more 10 ms later should it be a hair early.
+      expect(first).toBeGreaterThan(10);
+      expect(second).toBeLessThanOrEqual(4);
+    } finally {
+      ws.close();
+      local.emulator.workspace.timing.retryAfterSeconds = 600;
+    }
+  });
+
   it("says operation_in_progress, with Azure's Retry-After, when the operation outlasts timeoutMs", async () => {
     const ws = workspace({ intervalMs: 10, maxIntervalMs: 1_000, timeoutMs: 100 });
 

@@ -1,4 +1,4 @@
-import type { Rollout, SmokeSample, Traffic } from "../../ports/rollouts.js";
+import type { Rollout, RolloutPhase, SmokeSample, Traffic } from "../../ports/rollouts.js";
 import type { DeploymentView, WorkspaceError } from "../../ports/workspace.js";
 import { errorText } from "../errors.js";
 import { code, msg } from "../views/markdown.js";
@@ -8,18 +8,51 @@ import { smokeTestOf, smokeTimelineText } from "./smoke-test.js";
 import { actionFailure, FAILURES, type Failure } from "./failures.js";
 import { end, pause, restore, transition, type Transition, type TransitionContext } from "./transition.js";
 
-/** What the worker read from Azure before deciding: only what the rollout's phase needs. */
+/** What the worker read from Azure before deciding: only what the rollout's phase needs ({@link observationFor}). */
 export interface Observed {
   /** The endpoint's live traffic; undefined when the endpoint is gone. */
   traffic: Record<string, number> | undefined;
   /** The endpoint's provisioningState: an update still running has not settled its traffic yet. */
   endpointState?: string;
-  /** The candidate deployment, or "missing". */
-  candidate: Pick<DeploymentView, "state" | "model"> | "missing";
-  /** Whether the old (live) deployment still exists (read while retiring). */
-  liveExists: boolean;
+  /** The candidate deployment, or "missing"; undefined when the deployments were not read. */
+  candidate?: Pick<DeploymentView, "state" | "model"> | "missing";
+  /** Whether the old (live) deployment still exists; undefined when the deployments were not read. */
+  liveExists?: boolean;
   /** The candidate's log tail, read when its provisioning failed. */
   candidateLogTail?: string;
+}
+
+/**
+ * What a phase's decision needs from Azure: the endpoint's traffic (and provisioningState) alone, or its deployments
+ * too. Only creating the candidate and continuing a paused rollout look at the deployments; a shift, a restore and a
+ * retirement go by the traffic (the retired deployment's delete succeeds when it is gone already).
+ */
+export function observationFor(phase: RolloutPhase): "traffic" | "deployments" {
+  return phase === "requested" || phase === "deploying" || phase === "resuming" ? "deployments" : "traffic";
+}
+
+/** Whether `seen` holds what `phase` decides on. */
+export const observes = (seen: Observed, phase: RolloutPhase): boolean =>
+  observationFor(phase) === "traffic" || seen.candidate !== undefined;
+
+/**
+ * What Azure's success answer to an action vouches for, on top of what was read before it: the next decision uses it
+ * without reading again. A traffic update that Azure reported Succeeded set exactly that traffic (the drift check
+ * before the next shift reads the endpoint afresh); a delete that succeeded left nothing. Undefined when only a new
+ * read says what the action led to (a deployment put is provisioning; a smoke test changes nothing in Azure).
+ */
+export function observedAfter(seen: Observed, action: WorkspaceAction): Observed | undefined {
+  switch (action.kind) {
+    case "set_traffic":
+      return { ...seen, traffic: { ...action.traffic }, endpointState: "Succeeded" };
+    case "delete_live":
+      return { ...seen, liveExists: false };
+    case "delete_candidate":
+      return { ...seen, candidate: "missing" };
+    case "clone":
+    case "smoke_test":
+      return undefined;
+  }
 }
 
 /** What the worker can do in Azure for a rollout. Each is idempotent: re-applied after a crash, it converges. */
@@ -62,6 +95,7 @@ export function reconcile(r: Rollout, seen: Observed, rctx: ReconcileContext): D
   const ctx: ReconcileContext = { ...rctx, observed: traffic };
   switch (r.phase) {
     case "requested": {
+      if (seen.candidate === undefined) throw unobserved(r);
       if (seen.candidate === "missing") return act({ kind: "clone" });
       if (sameModel(seen.candidate.model, r.model)) {
         return to(
@@ -82,6 +116,7 @@ export function reconcile(r: Rollout, seen: Observed, rctx: ReconcileContext): D
       return act({ kind: "delete_candidate" });
     }
     case "deploying": {
+      if (seen.candidate === undefined) throw unobserved(r);
       if (seen.candidate === "missing") return act({ kind: "clone" });
       const state = seen.candidate.state.toLowerCase();
       if (state === "succeeded" && sameModel(seen.candidate.model, r.model)) {
@@ -190,7 +225,7 @@ export function reconcile(r: Rollout, seen: Observed, rctx: ReconcileContext): D
       return act({ kind: "set_traffic", traffic: r.startTraffic });
     }
     case "retiring":
-      if (!seen.liveExists) {
+      if (seen.liveExists === false) {
         return to(
           end(r, "completed", { what: `${r.live} deleted`, action: "rollout.retire", oldDeployment: "deleted" }, ctx),
         );
@@ -239,6 +274,7 @@ function resumed(r: Rollout, seen: Observed, traffic: Traffic, ctx: ReconcileCon
     );
   }
   if (updating(seen)) return wait(later(ctx));
+  if (seen.candidate === undefined) throw unobserved(r);
   if (seen.candidate === "missing") {
     return pauseAgain(`${r.candidate} no longer exists, so the rollout cannot go on; restore the start.`);
   }
@@ -252,6 +288,10 @@ function resumed(r: Rollout, seen: Observed, traffic: Traffic, ctx: ReconcileCon
   if (next < 0) return to(askToRetire(r, resumedFrom, ctx));
   return to(askForStep(r, next, resumedFrom, ctx, { step: next, traffic: { ...traffic } }));
 }
+
+/** A worker that read less than the phase needs ({@link observationFor}): a defect, not something Azure did. */
+const unobserved = (r: Rollout): Error =>
+  new Error(`reconcile needs the deployments of ${r.endpoint} in phase ${r.phase}, and they were not read`);
 
 /** A step's traffic is applied: ask for the next approval, or (after the last step) for the old deployment's fate. */
 function stepDone(r: Rollout, ctx: ReconcileContext): Transition {

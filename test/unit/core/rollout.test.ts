@@ -14,6 +14,8 @@ import {
 import { parsePlan, trafficAfter } from "../../../src/core/rollout/plan.js";
 import {
   actionFailed,
+  observationFor,
+  observedAfter,
   reconcile,
   smokeTested,
   type Decision,
@@ -139,6 +141,12 @@ describe("deploying", () => {
       reconcile(r, seen({ candidate: { state: "Creating", model: { name: "diabetes", version: "2" } } }), ctx()),
     );
     expect(t.next).toMatchObject({ phase: "deploying", version: 2 });
+  });
+
+  it("needs the deployments to create the candidate, and throws rather than guess without them", () => {
+    expect(observationFor("requested")).toBe("deployments");
+    expect(observationFor("deploying")).toBe("deployments");
+    expect(() => reconcile(aRollout(), { traffic: { blue: 100 } }, ctx())).toThrow(/were not read/);
   });
 
   it("replaces an idle deployment of another model in the slot, and never one that takes traffic", () => {
@@ -338,6 +346,33 @@ describe("shifting traffic", () => {
     expect(t.next.ending?.reason).toContain("blue 50 / green 50, not blue 90 / green 10");
   });
 
+  it("decides a shift on the endpoint's traffic alone, as the worker reads it then", () => {
+    expect(observationFor("shifting")).toBe("traffic");
+    const trafficOnly = (traffic: Record<string, number>): Observed => ({ traffic, endpointState: "Succeeded" });
+    expect(reconcile(shifting, trafficOnly({ blue: 90, green: 10 }), ctx())).toMatchObject({ kind: "act" });
+    expect(transitionOf(reconcile(shifting, trafficOnly({ blue: 50, green: 50 }), ctx())).next.phase).toBe("paused");
+    expect(transitionOf(reconcile(shifting, trafficOnly({ blue: 10, green: 90 }), ctx())).next).toMatchObject({
+      phase: "awaiting_approval",
+      step: 2,
+    });
+  });
+
+  it("takes a traffic update Azure reported done as the endpoint's traffic, and asks for the next step on it", () => {
+    const before: Observed = { traffic: { blue: 90, green: 10 }, endpointState: "Succeeded" };
+    const set = { kind: "set_traffic" as const, traffic: { blue: 10, green: 90 } };
+    const after = observedAfter(before, set);
+    expect(after).toEqual({ traffic: { blue: 10, green: 90 }, endpointState: "Succeeded" });
+    const t = transitionOf(reconcile(shifting, after!, ctx()));
+    expect(t.next).toMatchObject({
+      phase: "awaiting_approval",
+      step: 2,
+      trafficSeen: { traffic: { blue: 10, green: 90 } },
+    });
+    // A clone is still provisioning, a smoke test changes nothing: Azure is read again after them.
+    expect(observedAfter(before, { kind: "clone" })).toBeUndefined();
+    expect(observedAfter(before, { kind: "smoke_test" })).toBeUndefined();
+  });
+
   it("waits out a busy or throttled workspace, and restores the start when Azure refuses the change", () => {
     const set = { kind: "set_traffic" as const, traffic: { blue: 10, green: 90 } };
     expect(
@@ -378,6 +413,15 @@ describe("retirement, rollback and the ends", () => {
     expect(
       transitionOf(reconcile(retiring, seen({ traffic: { green: 100 }, liveExists: false }), ctx())).next.phase,
     ).toBe("completed");
+    // The worker reads only the traffic while retiring: blue's delete (a success when blue is gone) says it is gone.
+    expect(observationFor("retiring")).toBe("traffic");
+    const trafficOnly: Observed = { traffic: { green: 100 } };
+    expect(reconcile(retiring, trafficOnly, ctx())).toEqual({ kind: "act", action: { kind: "delete_live" } });
+    const deleted = observedAfter(trafficOnly, { kind: "delete_live" });
+    expect(transitionOf(reconcile(retiring, deleted!, ctx())).next).toMatchObject({ phase: "completed" });
+    expect(
+      transitionOf(reconcile(retiring, { traffic: { blue: 10, green: 90 } }, ctx())).next.ending?.reason,
+    ).toContain("blue takes live traffic again");
     expect(ok(retire(promoted, target(promoted), MEGAN, true, ctx())).next.phase).toBe("completed");
   });
 
@@ -424,7 +468,7 @@ describe("a whole rollout", () => {
   it("goes from request to completion with three approvals, each change one version and one card update", () => {
     let r = aRollout();
     let traffic: Record<string, number> = { blue: 100 };
-    let candidate: Observed["candidate"] = "missing";
+    let candidate: NonNullable<Observed["candidate"]> = "missing";
     let liveExists = true;
     const cardUpdates: number[] = [];
     const run = (): void => {
