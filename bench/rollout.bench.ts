@@ -309,7 +309,7 @@ export async function benchRollout(): Promise<RolloutBenchResult> {
     // What the others were doing at each measured approval: the worker is busy when they wait on Azure or a model.
     const others = new Map<string, number>();
     const beforeApprove = async (): Promise<void> => {
-      for (const r of await bot.store.rollouts.activeRollouts()) {
+      for (const r of await bot.store.rollouts.allCurrent()) {
         if (r.endpoint !== measured.name) others.set(r.phase, (others.get(r.phase) ?? 0) + 1);
       }
     };

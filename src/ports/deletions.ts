@@ -1,9 +1,7 @@
-import type { ChannelAddress, MessageRef } from "./notifier.js";
-import type { MessageDraft } from "./outbox.js";
-import type { Leases } from "./leases.js";
+import type { ChangeStore } from "./changes.js";
+import type { ChannelAddress } from "./notifier.js";
 import type { Person } from "./people.js";
 import type { TimelineEvent } from "./timeline.js";
-import type { AuditEntry } from "./store.js";
 
 /**
  * Where a request to delete an endpoint is: waiting for an approver to confirm it on its card, being deleted, or
@@ -43,24 +41,5 @@ export interface Deletion {
   updatedAt: Date;
 }
 
-export interface DeletionEffects {
-  audit: AuditEntry[];
-  outbox: MessageDraft[];
-}
-
-/** Deletion requests and their leases, with the guarantees of the RolloutStore. */
-export interface DeletionStore extends Leases<Deletion> {
-  /** Stores a new request (version 1) unless the endpoint already has one pending: then returns that one. */
-  createDeletion(
-    deletion: Deletion,
-    effects: DeletionEffects,
-  ): Promise<{ created: true } | { created: false; pending: Deletion }>;
-  getDeletion(id: string): Promise<Deletion | undefined>;
-  /** The endpoint's pending (not ended) request, if any. */
-  pendingDeletion(endpoint: string): Promise<Deletion | undefined>;
-  /** Compare-and-set with effects, as RolloutStore.updateRollout. */
-  updateDeletion(next: Deletion, expectedVersion: number, effects: DeletionEffects): Promise<boolean>;
-  /** The reference of the request's card once posted (kept apart from the versioned state). */
-  setCard(id: string, card: MessageRef): Promise<void>;
-  getCard(id: string): Promise<MessageRef | undefined>;
-}
+/** Deletion requests: an endpoint's current one is its pending (not ended) request. */
+export type DeletionStore = ChangeStore<Deletion>;

@@ -1,9 +1,7 @@
-import type { ChannelAddress, MessageRef } from "./notifier.js";
-import type { MessageDraft } from "./outbox.js";
-import type { Leases } from "./leases.js";
+import type { ChangeStore } from "./changes.js";
+import type { ChannelAddress } from "./notifier.js";
 import type { Person } from "./people.js";
 import type { TimelineEvent } from "./timeline.js";
-import type { AuditEntry } from "./store.js";
 
 /**
  * Where a rollout is. Active phases are worked on by the worker or wait for a person; the last five are ends.
@@ -161,39 +159,5 @@ export interface Rollout {
   updatedAt: Date;
 }
 
-/** What a transition does besides changing the rollout: written in the same transaction. */
-export interface Effects {
-  audit: AuditEntry[];
-  outbox: MessageDraft[];
-}
-
-/**
- * Rollouts, and the leases that say which bot process drives each. Every write that changes a rollout is a
- * compare-and-set on its version, so two clicks, a redelivered activity or two processes never apply a step twice. A
- * transition's messages go to the Outbox in its transaction.
- */
-export interface RolloutStore extends Leases<Rollout> {
-  /**
-   * Stores a new rollout (version 1) with its effects, unless the endpoint (case-insensitive) already has an active
-   * one: then nothing is written and that one is returned.
-   */
-  createRollout(rollout: Rollout, effects: Effects): Promise<{ created: true } | { created: false; active: Rollout }>;
-
-  getRollout(id: string): Promise<Rollout | undefined>;
-  /** The endpoint's rollout in an active phase, if any. */
-  activeRollout(endpoint: string): Promise<Rollout | undefined>;
-  /** Every rollout in an active phase, oldest first. */
-  activeRollouts(): Promise<Rollout[]>;
-  /** The endpoint's most recently ended rollout. */
-  lastEndedRollout(endpoint: string): Promise<Rollout | undefined>;
-
-  /**
-   * Writes `next` with version `expectedVersion + 1`, its audit rows and outbox messages, in one transaction — only
-   * if the stored version is still `expectedVersion`. Resolves to false (and writes nothing) otherwise.
-   */
-  updateRollout(next: Rollout, expectedVersion: number, effects: Effects): Promise<boolean>;
-
-  /** The reference of the rollout's card once posted (kept apart from the versioned state). */
-  setCard(rolloutId: string, card: MessageRef): Promise<void>;
-  getCard(rolloutId: string): Promise<MessageRef | undefined>;
-}
+/** Rollouts: an endpoint's current one is its rollout in an active phase. */
+export type RolloutStore = ChangeStore<Rollout>;

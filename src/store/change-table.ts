@@ -1,17 +1,11 @@
 import type { Schedule } from "../ports/leases.js";
 import type { MessageRef } from "../ports/notifier.js";
-import type { MessageDraft, Subject } from "../ports/outbox.js";
-import type { AuditEntry } from "../ports/store.js";
+import type { ChangeStore, Effects } from "../ports/changes.js";
+import type { Subject } from "../ports/outbox.js";
 import { insertAudit } from "./audit-rows.js";
 import { LeaseTable } from "./leases.js";
 import type { SqlClient, SqlExecutor } from "./sql-client.js";
 import { enqueue } from "./sql-outbox.js";
-
-/** What a change does besides changing its subject: written in the same transaction. */
-export interface ChangeEffects {
-  audit: readonly AuditEntry[];
-  outbox: readonly MessageDraft[];
-}
 
 /** A subject people change by compare-and-set on its version: a rollout, a deletion request. */
 export interface Changeable {
@@ -40,7 +34,7 @@ export interface ChangeTableSpec<T, Row> {
  * a compare-and-set with its audit rows and outbox messages in the same transaction, leases for the worker, and the
  * posted card's reference beside the versioned state.
  */
-export class ChangeTable<T extends Changeable, Row> {
+export class ChangeTable<T extends Changeable, Row> implements ChangeStore<T> {
   private readonly leases: LeaseTable;
 
   constructor(
@@ -56,7 +50,7 @@ export class ChangeTable<T extends Changeable, Row> {
   }
 
   /** Stores a new subject (version 1) with its effects, unless its endpoint has an open one: then that one. */
-  protected create(subject: T, effects: ChangeEffects): Promise<{ created: true } | { created: false; open: T }> {
+  create(subject: T, effects: Effects): Promise<{ created: true } | { created: false; current: T }> {
     const { table, open, kind } = this.spec;
     return this.db.transaction(async (tx) => {
       // Each statement sees what committed before it began (READ COMMITTED), so if the open subject that refused the
@@ -74,26 +68,26 @@ export class ChangeTable<T extends Changeable, Row> {
           return { created: true };
         }
         const found = await this.selectOpen(tx, subject.endpoint);
-        if (found) return { created: false, open: found };
+        if (found) return { created: false, current: found };
       }
       throw new Error(`${kind}s on ${subject.endpoint} keep starting and ending; try again.`);
     });
   }
 
-  protected async get(id: string): Promise<T | undefined> {
+  async get(id: string): Promise<T | undefined> {
     const { rows } = await this.db.query<Row>(`SELECT ${this.spec.columns} FROM ${this.spec.table} WHERE id = $1`, [
       id,
     ]);
     return rows[0] && this.spec.fromRow(rows[0]);
   }
 
-  /** The endpoint's open subject, if any. */
-  protected openOn(endpoint: string): Promise<T | undefined> {
+  /** The endpoint's open (current) subject, if any. */
+  current(endpoint: string): Promise<T | undefined> {
     return this.selectOpen(this.db, endpoint);
   }
 
   /** Every open subject, oldest request first. */
-  protected async allOpen(): Promise<T[]> {
+  async allCurrent(): Promise<T[]> {
     const { rows } = await this.db.query<Row>(
       `SELECT ${this.spec.columns} FROM ${this.spec.table} WHERE ${this.spec.open} ORDER BY requested_at, id`,
     );
@@ -101,7 +95,7 @@ export class ChangeTable<T extends Changeable, Row> {
   }
 
   /** The endpoint's most recently ended subject. */
-  protected async lastEnded(endpoint: string): Promise<T | undefined> {
+  async lastEnded(endpoint: string): Promise<T | undefined> {
     const { rows } = await this.db.query<Row>(
       `SELECT ${this.spec.columns} FROM ${this.spec.table} WHERE lower(endpoint) = lower($1) AND NOT ${this.spec.open}
        ORDER BY updated_at DESC, requested_at DESC LIMIT 1`,
@@ -111,7 +105,7 @@ export class ChangeTable<T extends Changeable, Row> {
   }
 
   /** Writes `next` as version `expectedVersion + 1` with its effects, only if the stored version is still that. */
-  protected update(next: T, expectedVersion: number, effects: ChangeEffects): Promise<boolean> {
+  update(next: T, expectedVersion: number, effects: Effects): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       // The row lock makes a concurrent update with the same expectedVersion wait, then find the version moved on.
       const { rows } = await tx.query(
@@ -161,7 +155,7 @@ export class ChangeTable<T extends Changeable, Row> {
   }
 
   /** The change's audit rows and messages; `updatedAt` is the change's time, the messages' createdAt. */
-  private async writeEffects(tx: SqlExecutor, subject: T, effects: ChangeEffects): Promise<void> {
+  private async writeEffects(tx: SqlExecutor, subject: T, effects: Effects): Promise<void> {
     for (const entry of effects.audit) await insertAudit(tx, entry);
     await enqueue(tx, { kind: this.spec.kind, id: subject.id }, effects.outbox, subject.updatedAt);
   }

@@ -4,13 +4,14 @@ import type { Outbox } from "../ports/outbox.js";
 import type { RolloutStore } from "../ports/rollouts.js";
 import type { Store } from "../ports/store.js";
 import type { SubscriptionStore } from "../ports/subscriptions.js";
+import { ChangeTable } from "./change-table.js";
+import { deletionTable } from "./deletion-rows.js";
 import { migrate } from "./migrate.js";
 import { PgliteClient } from "./pglite-client.js";
 import { PostgresClient, type PostgresTimeouts } from "./postgres-client.js";
+import { rolloutTable } from "./rollout-rows.js";
 import type { SqlClient } from "./sql-client.js";
-import { SqlDeletionStore } from "./sql-deletion-store.js";
 import { SqlOutbox } from "./sql-outbox.js";
-import { SqlRolloutStore } from "./sql-rollout-store.js";
 import { SqlStore, type SqlStoreOptions } from "./sql-store.js";
 import { SqlSubscriptionStore } from "./sql-subscription-store.js";
 
@@ -58,8 +59,8 @@ export async function openSqlStore(client: SqlClient, options: SqlStoreOptions =
   }
   return {
     records: new SqlStore(client, options),
-    rollouts: new SqlRolloutStore(client),
-    deletions: new SqlDeletionStore(client),
+    rollouts: new ChangeTable(client, rolloutTable),
+    deletions: new ChangeTable(client, deletionTable),
     subscriptions: new SqlSubscriptionStore(client),
     outbox: new SqlOutbox(client),
     close: () => client.close(),

@@ -77,7 +77,7 @@ export class DeletionWorker extends LeaseDriver<Deletion> {
     if (decision.kind === "wait") return decision.until;
     if (decision.kind === "transition") {
       const t = decision.transition;
-      if (await this.o.deletions.updateDeletion(t.next, d.version, { audit: t.audit, outbox: t.outbox })) {
+      if (await this.o.deletions.update(t.next, d.version, { audit: t.audit, outbox: t.outbox })) {
         this.o.onStored();
       }
     }
@@ -90,7 +90,7 @@ export class DeletionWorker extends LeaseDriver<Deletion> {
    */
   private async observe(d: Deletion): Promise<Result<DeletionObserved, WorkspaceError>> {
     if (d.phase !== "deleting") return { ok: true, value: { rolloutActive: false } };
-    const rolloutActive = (await this.o.rollouts.activeRollout(d.endpoint)) !== undefined;
+    const rolloutActive = (await this.o.rollouts.current(d.endpoint)) !== undefined;
     const endpoint = await this.o.workspace.getEndpoint(d.endpoint);
     if (endpoint.ok) return { ok: true, value: { rolloutActive, endpoint: endpoint.value } };
     if (endpoint.error.code === "endpoint_not_found") return { ok: true, value: { rolloutActive } };

@@ -51,12 +51,12 @@ export class OutboxSender {
     const { rollouts, deletions } = o;
     this.cards = {
       rollout: {
-        channelOf: async (id) => (await rollouts.getRollout(id))?.channel,
+        channelOf: async (id) => (await rollouts.get(id))?.channel,
         setCard: (id, card) => rollouts.setCard(id, card),
         getCard: (id) => rollouts.getCard(id),
       },
       deletion: {
-        channelOf: async (id) => (await deletions.getDeletion(id))?.channel,
+        channelOf: async (id) => (await deletions.get(id))?.channel,
         setCard: (id, card) => deletions.setCard(id, card),
         getCard: (id) => deletions.getCard(id),
       },

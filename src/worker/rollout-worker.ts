@@ -131,7 +131,7 @@ export class RolloutWorker extends LeaseDriver<Rollout> {
         return { kind: "wait", until: decision.until };
       case "transition": {
         const t = decision.transition;
-        if (!(await this.o.rollouts.updateRollout(t.next, r.version, { audit: t.audit, outbox: t.outbox }))) {
+        if (!(await this.o.rollouts.update(t.next, r.version, { audit: t.audit, outbox: t.outbox }))) {
           // Another process or a click changed it first; whoever holds it now drives it.
           return { kind: "stale" };
         }

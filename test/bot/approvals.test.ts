@@ -45,7 +45,7 @@ async function atFirstApproval(endpoint: string, by: Member = USERS.operator): P
 
 /** A click on the rollout card's `verb` with the data of the rollout as stored (a forged or replayed card). */
 async function forge(endpoint: string, user: Member, verb: string, extra: Record<string, unknown> = {}) {
-  const r = await h.store.rollouts.activeRollout(endpoint);
+  const r = await h.store.rollouts.current(endpoint);
   if (!r) throw new Error(`no rollout on ${endpoint}`);
   const data = { rollout: r.id, step: r.step, version: r.version, ...extra };
   return clickWith(h, cardMessages(h, endpoint).post, user, verb, data);
@@ -157,14 +157,14 @@ describe("expiry at the click", () => {
       await new Promise((resolve) =>
         setTimeout(resolve, Math.max(0, (r.expiresAt?.getTime() ?? 0) - Date.now()) + 300),
       );
-      expect((await short.store.rollouts.activeRollout(endpoint))?.phase).toBe("awaiting_approval");
+      expect((await short.store.rollouts.current(endpoint))?.phase).toBe("awaiting_approval");
       const answer = await clickWith(short, cardMessages(short, endpoint).post, USERS.approver, "rollout.approve", {
         rollout: r.id,
         step: 0,
         version: r.version,
       });
       expect(answerText(answer)).toMatch(/That approval expired at .* UTC, so nothing changed/);
-      expect((await short.store.rollouts.getRollout(r.id))?.phase).toBe("awaiting_approval");
+      expect((await short.store.rollouts.get(r.id))?.phase).toBe("awaiting_approval");
     } finally {
       await shortAdmin.clearFaults();
     }
@@ -368,7 +368,7 @@ describe("a restore Azure keeps refusing", () => {
       frozenAt = Date.now();
       expect(first.restore?.failures).toBeLessThanOrEqual(2);
       await new Promise((resolve) => setTimeout(resolve, 1000));
-      expect((await held.store.rollouts.activeRollout(endpoint))?.restore?.failures).toBe(first.restore?.failures);
+      expect((await held.store.rollouts.current(endpoint))?.restore?.failures).toBe(first.restore?.failures);
       expect(first.nextRunAt?.getTime()).toBeGreaterThan(first.updatedAt.getTime());
     } finally {
       frozenAt = undefined;

@@ -66,7 +66,7 @@ describe("chat", () => {
       "Write `to` before the endpoint, like `deploy diabetes:2 to diabetes-prod`; nothing was started. " +
         "Usage: `deploy <model>:<version> to <endpoint>`",
     );
-    expect(await h.store.rollouts.activeRollout("diabetes-prod")).toBeUndefined();
+    expect(await h.store.rollouts.current("diabetes-prod")).toBeUndefined();
     const [, refused] = await h.store.records.latestAudit({ limit: 2 });
     expect(refused).toMatchObject({ action: "unparsed", outcome: "usage" });
   });

@@ -34,7 +34,7 @@ it("deletes nothing once another instance took the confirmed request over", asyn
   const endpoint = "del-taken-over";
   await anEndpoint(h, admin, endpoint);
   await h.say(USERS.admin, `delete ${endpoint}`);
-  const asked = await h.store.deletions.pendingDeletion(endpoint);
+  const asked = await h.store.deletions.current(endpoint);
   await h.app.outbox.drain();
   const post = h.connector.sent.find(
     (s) => s.kind === "create" && Array.isArray(s.activity.attachments) && cardText(card(s)).includes(endpoint),
@@ -52,6 +52,6 @@ it("deletes nothing once another instance took the confirmed request over", asyn
   await expect(
     admin.client.onlineEndpoints.get(h.emulator.resourceGroup, h.emulator.workspaceName, endpoint),
   ).resolves.toMatchObject({ name: endpoint });
-  expect((await h.store.deletions.getDeletion(asked.id))?.phase).toBe("deleting");
+  expect((await h.store.deletions.get(asked.id))?.phase).toBe("deleting");
   expect(h.logLines.some((line) => line.includes("another instance took over a deletion"))).toBe(true);
 });

@@ -45,7 +45,7 @@ function deletionCard(harness: BotHarness, endpoint: string): { post: SentActivi
 async function waitForDeletion(harness: BotHarness, id: string, done: (d: Deletion) => boolean): Promise<Deletion> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const d = await harness.store.deletions.getDeletion(id);
+    const d = await harness.store.deletions.get(id);
     if (d && done(d)) {
       await harness.app.outbox.drain();
       return d;
@@ -83,7 +83,7 @@ async function press(harness: BotHarness, endpoint: string, user: Member, title:
 
 /** A click sent whatever the person's view shows (a forged or replayed card), with the request's current version. */
 async function forge(harness: BotHarness, endpoint: string, user: Member, verb: string, confirm?: string) {
-  const d = (await harness.store.deletions.pendingDeletion(endpoint)) ?? fail(`no pending deletion of ${endpoint}`);
+  const d = (await harness.store.deletions.current(endpoint)) ?? fail(`no pending deletion of ${endpoint}`);
   const data = { deletion: d.id, version: d.version, ...(confirm !== undefined ? { confirm } : {}) };
   return clickWith(harness, deletionCard(harness, endpoint).post, user, verb, data);
 }
@@ -106,7 +106,7 @@ describe("deleting an endpoint", () => {
       `Asked to delete ${endpoint} and its 1 deployment(s). Nothing is deleted until an approver other than you ` +
         "confirms on the card in the release channel by typing its name.",
     );
-    asked = (await h.store.deletions.pendingDeletion(endpoint)) ?? fail("no request");
+    asked = (await h.store.deletions.current(endpoint)) ?? fail("no request");
     await h.app.outbox.drain();
     const { post, latest } = deletionCard(h, endpoint);
     expect(channelOf(post)).toBe(RELEASE_CHANNEL);
@@ -191,7 +191,7 @@ describe("deleting an endpoint", () => {
   it("deletes nothing when an approver keeps it, and tells the requester", async () => {
     await anEndpoint(h, admin, "del-kept");
     await h.say(USERS.admin, "delete del-kept");
-    const d = await h.store.deletions.pendingDeletion("del-kept");
+    const d = await h.store.deletions.current("del-kept");
     await h.app.outbox.drain();
     const from = h.connector.sent.length;
     expect(answerText(await press(h, "del-kept", USERS.approver, /Keep it/))).toContain("kept del-kept");
@@ -207,18 +207,18 @@ describe("deleting an endpoint", () => {
   it("refuses a deploy while a deletion of the endpoint waits for its decision, naming the request", async () => {
     await anEndpoint(h, admin, "del-then-deploy");
     await h.say(USERS.admin, "delete del-then-deploy");
-    const d = (await h.store.deletions.pendingDeletion("del-then-deploy")) ?? fail("no request");
+    const d = (await h.store.deletions.current("del-then-deploy")) ?? fail("no request");
     const text = readReply(only(await h.say(USERS.operator, "deploy diabetes:2 to del-then-deploy")));
     expect(text).toContain(`GreenLight cannot start a rollout on del-then-deploy: Adele Vance asked to delete it at`);
     expect(text).toContain(`(request ${d.id.slice(0, 8)}) and no approver has decided yet`);
-    expect(await h.store.rollouts.activeRollout("del-then-deploy")).toBeUndefined();
+    expect(await h.store.rollouts.current("del-then-deploy")).toBeUndefined();
   });
 
   it("deletes nothing when the endpoint is no longer what the card showed, and the card says what changed", async () => {
     const name = "del-stale";
     await anEndpoint(h, admin, name);
     await h.say(USERS.admin, `delete ${name}`);
-    const d = (await h.store.deletions.pendingDeletion(name)) ?? fail("no request");
+    const d = (await h.store.deletions.current(name)) ?? fail("no request");
     await h.app.outbox.drain();
     // Meanwhile, someone moves the endpoint on in Azure: a new deployment takes all its traffic.
     await admin.createDeployment(name, "green", 2);
@@ -236,7 +236,7 @@ describe("deleting an endpoint", () => {
     await waitForRollout(h, "del-busy", (r) => r.phase === "awaiting_approval");
     const text = readReply(only(await h.say(USERS.admin, "delete del-busy")));
     expect(text).toContain("GreenLight will not delete del-busy: a rollout of diabetes:2 is under way");
-    expect(await h.store.deletions.pendingDeletion("del-busy")).toBeUndefined();
+    expect(await h.store.deletions.current("del-busy")).toBeUndefined();
   });
 
   it("asks in the endpoint's subscribed channel, and tells that channel, not the release channel", async () => {
@@ -249,7 +249,7 @@ describe("deleting an endpoint", () => {
     expect(readReply(only(await h.say(USERS.admin, "delete del-subscribed")))).toContain(
       "confirms on the card in the channel subscribed to it by typing its name",
     );
-    const d = await h.store.deletions.pendingDeletion("del-subscribed");
+    const d = await h.store.deletions.current("del-subscribed");
     await h.app.outbox.drain();
     expect(channelOf(deletionCard(h, "del-subscribed").post)).toBe(ml);
     await press(h, "del-subscribed", USERS.approver, /Delete del-subscribed/, "del-subscribed");
@@ -283,7 +283,7 @@ describe("deleting an endpoint", () => {
     );
     const text = readReply(only(await h.say(USERS.admin, `delete ${name}`)));
     expect(text).toContain(`GreenLight will not delete ${name}: it is a Kubernetes endpoint`);
-    expect(await h.store.deletions.pendingDeletion(name)).toBeUndefined();
+    expect(await h.store.deletions.current(name)).toBeUndefined();
     expect(await exists(h, admin, name)).toBe(true);
   });
 });
@@ -303,7 +303,7 @@ describe("an unconfirmed deletion", () => {
   it("expires, deleting nothing", async () => {
     await anEndpoint(short, shortAdmin, "del-expiring");
     await short.say(USERS.admin, "delete del-expiring");
-    const d = await short.store.deletions.pendingDeletion("del-expiring");
+    const d = await short.store.deletions.current("del-expiring");
     await waitForDeletion(short, d!.id, (x) => x.phase === "expired");
     expect(await exists(short, shortAdmin, "del-expiring")).toBe(true);
     expect(cardText(deletionCard(short, "del-expiring").latest)).toContain("Kept: no approver confirmed in time");
@@ -318,9 +318,9 @@ describe("an unconfirmed deletion", () => {
     await new Promise((resolve) => setTimeout(resolve, 2200));
     const answer = await press(short, "del-late", USERS.approver, /Delete del-late/, "del-late");
     expect(answerText(answer)).toMatch(/That request expired at .* UTC, so nothing was deleted/);
-    expect((await short.store.deletions.pendingDeletion("del-late"))?.phase).toBe("awaiting_approval");
+    expect((await short.store.deletions.current("del-late"))?.phase).toBe("awaiting_approval");
     short.app.deletions.start();
-    const d = (await short.store.deletions.pendingDeletion("del-late")) ?? fail("no request");
+    const d = (await short.store.deletions.current("del-late")) ?? fail("no request");
     await waitForDeletion(short, d.id, (x) => x.phase === "expired");
     expect(await exists(short, shortAdmin, "del-late")).toBe(true);
   });

@@ -60,7 +60,7 @@ describe("the outbox sender of a stopping instance", () => {
     for (const n of [1, 2, 3]) {
       const rollout = aRollout({ id: `rollout-${n}`, endpoint: `endpoint-${n}` });
       const notice: Notice = { kind: "text", text: asMarkdown(`card ${n}`) };
-      await store.rollouts.createRollout(rollout, {
+      await store.rollouts.create(rollout, {
         audit: [],
         outbox: [{ kind: "post_card", notice }],
       });

@@ -45,7 +45,7 @@ describe("two rollouts at once", () => {
     expect(answerText(answer)).toContain("approved step 1");
     await waitForRollout(h, approved, (r) => r.phase === "awaiting_approval" && r.step === 1, "step 1");
     expect(await trafficOf(h, admin, approved)).toEqual({ blue: 90, green: 10 });
-    expect((await h.store.rollouts.activeRollout(slow))?.phase).toBe("smoke_testing");
+    expect((await h.store.rollouts.current(slow))?.phase).toBe("smoke_testing");
 
     await admin.clearFaults();
     await waitForRollout(h, slow, (r) => r.phase === "awaiting_approval", "the slow smoke test to end");
@@ -79,7 +79,7 @@ describe("many rollouts following Azure operations", () => {
     expect(answerText(answer)).toContain("approved step 1");
     await waitForRollout(h, approved, (r) => r.phase === "awaiting_approval" && r.step === 1, "step 1");
     expect(await trafficOf(h, admin, approved)).toEqual({ blue: 90, green: 10 });
-    for (const endpoint of held) expect((await h.store.rollouts.activeRollout(endpoint))?.step).toBe(0);
+    for (const endpoint of held) expect((await h.store.rollouts.current(endpoint))?.step).toBe(0);
 
     await admin.clearFaults();
     for (const endpoint of held) {

@@ -38,7 +38,7 @@ class ReadBarrier {
         const value: unknown = Reflect.get(target, key, receiver);
         if (typeof value !== "function") return value;
         const method = value as (...args: unknown[]) => unknown;
-        if (key !== "getRollout") return method.bind(target);
+        if (key !== "get") return method.bind(target);
         return async (...args: unknown[]) => {
           await this.pass();
           return method.apply(target, args);

@@ -47,7 +47,7 @@ function startBot(): Promise<BotProcess> {
 async function killAndRestart(endpoint: string, beforeStart?: () => Promise<void>): Promise<Rollout | undefined> {
   await bot.kill();
   const store = await openStore({ dataDir: join(stage.root, "bot"), pgliteSharedBuffersMb: 16 });
-  const left = await store.rollouts.activeRollout(endpoint).finally(() => store.close());
+  const left = await store.rollouts.current(endpoint).finally(() => store.close());
   await beforeStart?.();
   bot = await startBot();
   return left;
@@ -217,7 +217,7 @@ describe("the bot killed with SIGKILL and started again", { timeout: 120_000 }, 
           "rollout.approve": 3,
           "rollout.shift": 3,
         });
-        expect((await store.rollouts.lastEndedRollout(endpoint))?.phase, endpoint).toBe("completed");
+        expect((await store.rollouts.lastEnded(endpoint))?.phase, endpoint).toBe("completed");
       }
     } finally {
       await store.close();

@@ -72,7 +72,7 @@ describe("a failed smoke test", () => {
     expect(JSON.stringify(ask?.activity)).not.toContain('"name":"Megan Bowen"');
 
     // A forged approval (the button is not on the card) is refused on the server too.
-    const r = await h.store.rollouts.activeRollout(endpoint);
+    const r = await h.store.rollouts.current(endpoint);
     const { post } = cardMessages(h, endpoint);
     const forged = await clickWith(h, post, USERS.approver, "rollout.approve", {
       rollout: r!.id,
@@ -204,7 +204,7 @@ describe("expiry", () => {
     expect(e.properties.traffic).toMatchObject({ blue: 100 });
     expect(cardText(latestCard(short, endpoint))).toContain("Expired");
     const late = await clickWith(short, cardMessages(short, endpoint).post, USERS.approver, "rollout.approve", {
-      rollout: (await short.store.rollouts.lastEndedRollout(endpoint))!.id,
+      rollout: (await short.store.rollouts.lastEnded(endpoint))!.id,
       step: 0,
       version: 4,
     });
@@ -217,7 +217,7 @@ describe("where a rollout cannot start, and a plan of the endpoint's own", () =>
     await anEndpoint(h, admin, "paths-unregistered");
     const text = readReply(only(await h.say(USERS.operator, "deploy diabetes:9 to paths-unregistered")));
     expect(text).toContain("Model diabetes has no registered version 9. Its versions: 3, 2, 1.");
-    expect(await h.store.rollouts.activeRollout("paths-unregistered")).toBeUndefined();
+    expect(await h.store.rollouts.current("paths-unregistered")).toBeUndefined();
   });
 
   it("refuses to roll out the version the live deployment serves already", async () => {
@@ -226,7 +226,7 @@ describe("where a rollout cannot start, and a plan of the endpoint's own", () =>
     expect(text).toContain(
       "GreenLight cannot start a rollout on paths-same-version: diabetes:1 is what blue serves already",
     );
-    expect(await h.store.rollouts.activeRollout("paths-same-version")).toBeUndefined();
+    expect(await h.store.rollouts.current("paths-same-version")).toBeUndefined();
   });
 
   it("refuses a Kubernetes endpoint, which GreenLight shows read-only", async () => {

@@ -210,12 +210,12 @@ describe("who may do what", () => {
   });
 
   it("changes nothing for a replayed or stale click", async () => {
-    const r = await h.store.rollouts.activeRollout(endpoint);
+    const r = await h.store.rollouts.current(endpoint);
     const { post } = cardMessages(h, endpoint);
     // The step-1 button again: its step and version are no longer the rollout's.
     const replay = await clickWith(h, post, USERS.approver, "rollout.approve", { rollout: r!.id, step: 0, version: 1 });
     expect(answerText(replay)).toContain("Nothing changed: that card is out of date");
-    expect((await h.store.rollouts.getRollout(r!.id))?.version).toBe(r!.version);
+    expect((await h.store.rollouts.get(r!.id))?.version).toBe(r!.version);
     expect(await trafficOf(endpoint)).toEqual({ blue: 90, green: 10 });
   });
 

@@ -116,7 +116,7 @@ describe.runIf(databaseUrl)("several instances on one PostgreSQL, one killed mid
       `${first}'s step 2 to reach Azure`,
     );
     await bots[victim]?.kill();
-    expect(await shared.store.rollouts.activeRollout(first)).toMatchObject({ phase: "shifting", step: 1 });
+    expect(await shared.store.rollouts.current(first)).toMatchObject({ phase: "shifting", step: 1 });
     await shared.admin.clearFaults();
 
     // The survivor takes the rollouts over once the leases run out; a new instance replaces the killed one.
@@ -187,7 +187,7 @@ describe.runIf(databaseUrl)("several instances on one PostgreSQL, one killed mid
         ),
       "the deletion card",
     );
-    const d = await shared.store.deletions.pendingDeletion(endpoint);
+    const d = await shared.store.deletions.current(endpoint);
     const confirm = { data: { deletion: d?.id, version: d?.version } };
     // Every ARM call takes 2 s: Azure's delete outlasts the 1.5 s lease of the instance that sends it.
     await shared.admin.injectFault({ kind: "controlPlaneDelay", delayMs: 2000, count: 1000 });

@@ -25,42 +25,42 @@ export function describeDeletionStoreContract(name: string, newDatabase: () => P
 
     it("keeps a request with every field, Dates as Dates", async () => {
       const deletion = aDeletion({ approvedBy: { by: { id: "user-meganb", name: "Megan Bowen" }, at: at(3) } });
-      expect(await store.deletions.createDeletion(deletion, none)).toEqual({ created: true });
-      expect(await store.deletions.getDeletion(deletion.id)).toEqual(deletion);
-      expect(await store.deletions.pendingDeletion("FRAUD-SCORING")).toEqual(deletion);
+      expect(await store.deletions.create(deletion, none)).toEqual({ created: true });
+      expect(await store.deletions.get(deletion.id)).toEqual(deletion);
+      expect(await store.deletions.current("FRAUD-SCORING")).toEqual(deletion);
     });
 
     it("refuses a second pending request for the endpoint, and allows one once the first ended", async () => {
       const first = aDeletion();
-      await store.deletions.createDeletion(first, none);
+      await store.deletions.create(first, none);
       const second = aDeletion({ id: "0f0e0d0c-0000-4000-8000-0000000000d2" });
-      expect(await store.deletions.createDeletion(second, none)).toEqual({ created: false, pending: first });
-      expect(await store.deletions.updateDeletion({ ...first, phase: "rejected", version: 2 }, 1, none)).toBe(true);
-      expect(await store.deletions.pendingDeletion("fraud-scoring")).toBeUndefined();
-      expect(await store.deletions.createDeletion(second, none)).toEqual({ created: true });
+      expect(await store.deletions.create(second, none)).toEqual({ created: false, current: first });
+      expect(await store.deletions.update({ ...first, phase: "rejected", version: 2 }, 1, none)).toBe(true);
+      expect(await store.deletions.current("fraud-scoring")).toBeUndefined();
+      expect(await store.deletions.create(second, none)).toEqual({ created: true });
     });
 
     it("changes a request only from the version it was read at", async () => {
       const deletion = aDeletion();
-      await store.deletions.createDeletion(deletion, none);
+      await store.deletions.create(deletion, none);
       const audit = [
         { at: at(1), actor: { id: "u", name: "Megan" }, action: "deletion.approve", outcome: "ok", correlationId: "c" },
       ];
       const results = await Promise.all(
         Array.from({ length: 10 }, () =>
-          store.deletions.updateDeletion({ ...deletion, phase: "deleting", version: 2 }, 1, { audit, outbox: [] }),
+          store.deletions.update({ ...deletion, phase: "deleting", version: 2 }, 1, { audit, outbox: [] }),
         ),
       );
       expect(results.filter(Boolean)).toHaveLength(1);
       expect(
         (await store.records.latestAudit({ limit: 20 })).filter((a) => a.action === "deletion.approve"),
       ).toHaveLength(1);
-      expect((await store.deletions.getDeletion(deletion.id))?.version).toBe(2);
+      expect((await store.deletions.get(deletion.id))?.version).toBe(2);
     });
 
     it("leases due requests to one owner at a time, and keeps a schedule only for the version seen", async () => {
       const deletion = aDeletion({ nextRunAt: at(0) });
-      await store.deletions.createDeletion(deletion, none);
+      await store.deletions.create(deletion, none);
       expect((await store.deletions.claimDue("w1", at(1), 60_000, 10)).map((d) => d.id)).toEqual([deletion.id]);
       expect(await store.deletions.claimDue("w2", at(1), 60_000, 10)).toEqual([]);
       await store.deletions.releaseLease(deletion.id, "w1", { nextRunAt: at(30), version: 1 });
@@ -70,7 +70,7 @@ export function describeDeletionStoreContract(name: string, newDatabase: () => P
 
     it("keeps a request leased while its owner renews the lease, and only its owner", async () => {
       const deletion = aDeletion({ nextRunAt: at(0) });
-      await store.deletions.createDeletion(deletion, none);
+      await store.deletions.create(deletion, none);
       const tenMinutes = 10 * 60_000;
       expect((await store.deletions.claimDue("w1", at(1), tenMinutes, 10)).map((d) => d.id)).toEqual([deletion.id]);
       // Renewed at minute 8 for ten more: still w1's at minute 15, when the first lease would have run out.
@@ -85,16 +85,16 @@ export function describeDeletionStoreContract(name: string, newDatabase: () => P
     it("sends a request's messages in order, through the outbox it shares with rollouts", async () => {
       const deletion = aDeletion();
       const notice = (text: string) => ({ kind: "text" as const, text: asMarkdown(text) });
-      await store.deletions.createDeletion(deletion, {
+      await store.deletions.create(deletion, {
         audit: [],
         outbox: [{ kind: "post_card", notice: notice("card") }],
       });
-      await store.deletions.updateDeletion({ ...deletion, phase: "deleting", version: 2 }, 1, {
+      await store.deletions.update({ ...deletion, phase: "deleting", version: 2 }, 1, {
         audit: [],
         outbox: [{ kind: "update_card", notice: notice("deleting") }],
       });
       const rollout = aRollout({ endpoint: "diabetes-prod" });
-      await store.rollouts.createRollout(rollout, {
+      await store.rollouts.create(rollout, {
         audit: [],
         outbox: [{ kind: "post_card", notice: notice("rollout") }],
       });
@@ -110,7 +110,7 @@ export function describeDeletionStoreContract(name: string, newDatabase: () => P
       ]);
       await store.deletions.setCard(deletion.id, { conversation: { id: "c" }, activityId: "a1" });
       expect(await store.deletions.getCard(deletion.id)).toEqual({ conversation: { id: "c" }, activityId: "a1" });
-      expect((await store.deletions.getDeletion(deletion.id))?.version).toBe(2);
+      expect((await store.deletions.get(deletion.id))?.version).toBe(2);
     });
   });
 }

@@ -65,7 +65,7 @@ export function describeOutboxContract(
     it("returns every kind of message as it was written, created at the transition's time", async () => {
       const rollout = aRollout({ updatedAt: at(3) });
       const drafts = allDraftKinds();
-      await store.rollouts.createRollout(rollout, { audit: [], outbox: drafts });
+      await store.rollouts.create(rollout, { audit: [], outbox: drafts });
       const [first] = await store.outbox.claim("sender", at(5), leaseMs, 10);
       expect(first && { ...first, id: typeof first.id }).toEqual({
         id: "number",
@@ -80,12 +80,12 @@ export function describeOutboxContract(
 
     it("hands out a rollout's messages one at a time, in the order they were written", async () => {
       const rollout = aRollout();
-      await store.rollouts.createRollout(rollout, {
+      await store.rollouts.create(rollout, {
         audit: [],
         outbox: [draft("post"), draft("hello")],
       });
       const next = { ...rollout, phase: "smoke_testing" as const };
-      await store.rollouts.updateRollout(next, 1, {
+      await store.rollouts.update(next, 1, {
         audit: [],
         outbox: [draft("update"), draft("ping")],
       });
@@ -101,8 +101,8 @@ export function describeOutboxContract(
     it("hands out the oldest message of each rollout together, the oldest first", async () => {
       const first = aRollout({ id: "rollout-1", endpoint: "e1" });
       const second = aRollout({ id: "rollout-2", endpoint: "e2" });
-      await store.rollouts.createRollout(second, { audit: [], outbox: [draft("2a"), draft("2b")] });
-      await store.rollouts.createRollout(first, { audit: [], outbox: [draft("1a"), draft("1b")] });
+      await store.rollouts.create(second, { audit: [], outbox: [draft("2a"), draft("2b")] });
+      await store.rollouts.create(first, { audit: [], outbox: [draft("1a"), draft("1b")] });
       const batch = await store.outbox.claim("sender", at(10), leaseMs, 10);
       expect(batch.map((message) => saying(message.draft))).toEqual(["2a", "1a"]);
     });
@@ -110,7 +110,7 @@ export function describeOutboxContract(
     it("hands out at most `limit` messages", async () => {
       for (let i = 0; i < 3; i++) {
         const rollout = aRollout({ id: `rollout-${i}`, endpoint: `e${i}` });
-        await store.rollouts.createRollout(rollout, { audit: [], outbox: [draft(`m${i}`)] });
+        await store.rollouts.create(rollout, { audit: [], outbox: [draft(`m${i}`)] });
       }
       const batch = await store.outbox.claim("sender", at(10), leaseMs, 2);
       expect(batch.map((message) => saying(message.draft))).toEqual(["m0", "m1"]);
@@ -118,7 +118,7 @@ export function describeOutboxContract(
 
     it("holds a later message back while an earlier one failed, and retries the earlier one at retryAt", async () => {
       const rollout = aRollout();
-      await store.rollouts.createRollout(rollout, {
+      await store.rollouts.create(rollout, {
         audit: [],
         outbox: [draft("post"), draft("update")],
       });
@@ -135,7 +135,7 @@ export function describeOutboxContract(
 
     it("never hands out a sent message again, even after a late failure report", async () => {
       const rollout = aRollout();
-      await store.rollouts.createRollout(rollout, { audit: [], outbox: [draft("post")] });
+      await store.rollouts.create(rollout, { audit: [], outbox: [draft("post")] });
       const [post] = await store.outbox.claim("sender", at(10), leaseMs, 10);
       await store.outbox.markSent(post?.id ?? -1, at(10));
       await store.outbox.markFailed(post?.id ?? -1, "timeout", at(11));
@@ -144,7 +144,7 @@ export function describeOutboxContract(
 
     it("hands a message out again when its lease ends unsent (its sender stopped), counting the attempt", async () => {
       const rollout = aRollout();
-      await store.rollouts.createRollout(rollout, { audit: [], outbox: [draft("post")] });
+      await store.rollouts.create(rollout, { audit: [], outbox: [draft("post")] });
       const [claimed] = await store.outbox.claim("sender-1", at(10), leaseMs, 10);
       expect(await store.outbox.claim("sender-2", at(10.5), leaseMs, 10)).toEqual([]);
       const [again] = await store.outbox.claim("sender-2", at(11.5), leaseMs, 10);
@@ -153,7 +153,7 @@ export function describeOutboxContract(
 
     it("hands a message given back unsent to the next claim at once, the claim not counted as an attempt", async () => {
       const rollout = aRollout();
-      await store.rollouts.createRollout(rollout, { audit: [], outbox: [draft("post")] });
+      await store.rollouts.create(rollout, { audit: [], outbox: [draft("post")] });
       const [claimed] = await store.outbox.claim("sender-1", at(10), leaseMs, 10);
       await store.outbox.release([claimed?.id ?? -1], "sender-1");
       const [again] = await store.outbox.claim("sender-2", at(10), leaseMs, 10);
@@ -163,7 +163,7 @@ export function describeOutboxContract(
 
     it("ignores a give-back by a sender that does not hold the message, and one of a message already sent", async () => {
       const rollout = aRollout();
-      await store.rollouts.createRollout(rollout, {
+      await store.rollouts.create(rollout, {
         audit: [],
         outbox: [draft("post"), draft("update")],
       });
@@ -181,7 +181,7 @@ export function describeOutboxContract(
     it("never gives one message to two senders claiming at once", async () => {
       for (let i = 0; i < 12; i++) {
         const rollout = aRollout({ id: `rollout-${i}`, endpoint: `e${i}` });
-        await store.rollouts.createRollout(rollout, { audit: [], outbox: [draft(`m${i}`)] });
+        await store.rollouts.create(rollout, { audit: [], outbox: [draft(`m${i}`)] });
       }
       const claims = await Promise.all(
         Array.from({ length: 8 }, (_, i) => store.outbox.claim(`sender-${i}`, at(10), leaseMs, 3)),
@@ -197,7 +197,7 @@ export function describeOutboxContract(
         const other = await open();
         const rollouts = Array.from({ length: 16 }, (_, i) => aRollout({ id: `rollout-${i}`, endpoint: `e${i}` }));
         for (const rollout of rollouts) {
-          await store.rollouts.createRollout(rollout, {
+          await store.rollouts.create(rollout, {
             audit: [],
             outbox: [draft("a"), draft("b")],
           });
@@ -227,8 +227,8 @@ export function describeOutboxContract(
     it("names each message's subject: the rollout or deletion request whose change wrote it", async () => {
       const rollout = aRollout();
       const deletion = aDeletion({ endpoint: "fraud-scoring", updatedAt: at(1) });
-      await store.rollouts.createRollout(rollout, { audit: [], outbox: [draft("rollout")] });
-      await store.deletions.createDeletion(deletion, { audit: [], outbox: [draft("deletion")] });
+      await store.rollouts.create(rollout, { audit: [], outbox: [draft("rollout")] });
+      await store.deletions.create(deletion, { audit: [], outbox: [draft("deletion")] });
       const claimed = await store.outbox.claim("sender", at(5), leaseMs, 10);
       expect(claimed.map((m) => [m.subject, saying(m.draft)])).toEqual([
         [{ kind: "rollout", id: rollout.id }, "rollout"],
@@ -239,13 +239,13 @@ export function describeOutboxContract(
     it("keeps each subject's messages in order, a rollout's and a deletion request's apart", async () => {
       const rollout = aRollout();
       const deletion = aDeletion({ endpoint: "fraud-scoring", updatedAt: at(1) });
-      await store.rollouts.createRollout(rollout, { audit: [], outbox: [draft("r1")] });
-      await store.deletions.createDeletion(deletion, { audit: [], outbox: [draft("d1")] });
-      await store.rollouts.updateRollout({ ...rollout, phase: "smoke_testing" }, 1, {
+      await store.rollouts.create(rollout, { audit: [], outbox: [draft("r1")] });
+      await store.deletions.create(deletion, { audit: [], outbox: [draft("d1")] });
+      await store.rollouts.update({ ...rollout, phase: "smoke_testing" }, 1, {
         audit: [],
         outbox: [draft("r2")],
       });
-      await store.deletions.updateDeletion({ ...deletion, phase: "deleting", version: 2 }, 1, {
+      await store.deletions.update({ ...deletion, phase: "deleting", version: 2 }, 1, {
         audit: [],
         outbox: [draft("d2")],
       });

@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { aRollout as aRolloutOf } from "../support/a-rollout.js";
 import type { MessageRef } from "../../src/ports/notifier.js";
 import type { MessageDraft, OutboxMessage } from "../../src/ports/outbox.js";
-import { isFinal, ROLLOUT_PHASES, type Effects, type Rollout } from "../../src/ports/rollouts.js";
+import type { Effects } from "../../src/ports/changes.js";
+import { isFinal, ROLLOUT_PHASES, type Rollout } from "../../src/ports/rollouts.js";
 import type { Person } from "../../src/ports/people.js";
 import type { AuditEntry } from "../../src/ports/store.js";
 import type { GreenLightStore } from "../../src/store/open-store.js";
@@ -72,18 +73,18 @@ export function describeRolloutStoreContract(
 
     describe("rollouts", () => {
       it("has no rollout that was never stored", async () => {
-        expect(await store.rollouts.getRollout("rollout-1")).toBeUndefined();
-        expect(await store.rollouts.activeRollout("diabetes-prod")).toBeUndefined();
-        expect(await store.rollouts.lastEndedRollout("diabetes-prod")).toBeUndefined();
-        expect(await store.rollouts.activeRollouts()).toEqual([]);
+        expect(await store.rollouts.get("rollout-1")).toBeUndefined();
+        expect(await store.rollouts.current("diabetes-prod")).toBeUndefined();
+        expect(await store.rollouts.lastEnded("diabetes-prod")).toBeUndefined();
+        expect(await store.rollouts.allCurrent()).toEqual([]);
         expect(await store.rollouts.getCard("rollout-1")).toBeUndefined();
       });
 
       it("returns a new rollout with every field it was given, dates as Dates, at version 1", async () => {
         const rollout = aFullRollout({ version: 7 });
-        expect(await store.rollouts.createRollout(rollout, noEffects)).toEqual({ created: true });
+        expect(await store.rollouts.create(rollout, noEffects)).toEqual({ created: true });
 
-        const stored = await store.rollouts.getRollout(rollout.id);
+        const stored = await store.rollouts.get(rollout.id);
         expect(stored).toEqual({ ...rollout, version: 1 });
         expect(stored?.requestedAt).toBeInstanceOf(Date);
         expect(stored?.updatedAt).toBeInstanceOf(Date);
@@ -96,8 +97,8 @@ export function describeRolloutStoreContract(
       });
 
       it("leaves optional fields absent when they were not given", async () => {
-        await store.rollouts.createRollout(aRollout(), noEffects);
-        const stored = await store.rollouts.getRollout("rollout-1");
+        await store.rollouts.create(aRollout(), noEffects);
+        const stored = await store.rollouts.get("rollout-1");
         expect(stored).toEqual(aRollout());
         for (const field of [
           "smoke",
@@ -116,115 +117,112 @@ export function describeRolloutStoreContract(
 
       it("keeps a log tail exactly, NUL characters, newlines and non-ASCII included", async () => {
         const detail = 'Traceback:\n  File "score.py", line 3\x00\n\tValueError: café ☕ \\u0000 "quoted"';
-        await store.rollouts.createRollout(
-          aRollout({ phase: "failed", ending: { reason: "provisioning failed", detail } }),
-          {
-            audit: [],
-            outbox: [{ kind: "update_card", notice: { kind: "text", text: asMarkdown(detail) } }],
-          },
-        );
-        expect((await store.rollouts.getRollout("rollout-1"))?.ending?.detail).toBe(detail);
+        await store.rollouts.create(aRollout({ phase: "failed", ending: { reason: "provisioning failed", detail } }), {
+          audit: [],
+          outbox: [{ kind: "update_card", notice: { kind: "text", text: asMarkdown(detail) } }],
+        });
+        expect((await store.rollouts.get("rollout-1"))?.ending?.detail).toBe(detail);
         expect(await sendAll()).toEqual([{ kind: "update_card", notice: { kind: "text", text: asMarkdown(detail) } }]);
       });
 
       it("stores every field of an update, at the next version", async () => {
-        await store.rollouts.createRollout(aRollout(), noEffects);
+        await store.rollouts.create(aRollout(), noEffects);
         const next = aFullRollout({ id: "rollout-1", endpoint: "diabetes-prod", version: 1 });
-        expect(await store.rollouts.updateRollout(next, 1, noEffects)).toBe(true);
-        expect(await store.rollouts.getRollout("rollout-1")).toEqual({ ...next, version: 2 });
+        expect(await store.rollouts.update(next, 1, noEffects)).toBe(true);
+        expect(await store.rollouts.get("rollout-1")).toEqual({ ...next, version: 2 });
       });
 
       it("drops the optional fields an update leaves out", async () => {
-        await store.rollouts.createRollout(aFullRollout({ id: "rollout-1" }), noEffects);
+        await store.rollouts.create(aFullRollout({ id: "rollout-1" }), noEffects);
         const next = aRollout({ id: "rollout-1", endpoint: "diabetes-prod" });
-        expect(await store.rollouts.updateRollout(next, 1, noEffects)).toBe(true);
-        expect(await store.rollouts.getRollout("rollout-1")).toEqual({ ...next, version: 2 });
+        expect(await store.rollouts.update(next, 1, noEffects)).toBe(true);
+        expect(await store.rollouts.get("rollout-1")).toEqual({ ...next, version: 2 });
       });
     });
 
     describe("one active rollout per endpoint", () => {
       it("refuses a second active rollout on the endpoint, whatever its case, names the active one and writes nothing", async () => {
         const first = aRollout({ id: "rollout-1", endpoint: "diabetes-prod" });
-        expect(await store.rollouts.createRollout(first, effects("first"))).toEqual({ created: true });
+        expect(await store.rollouts.create(first, effects("first"))).toEqual({ created: true });
 
         const second = aRollout({
           id: "rollout-2",
           endpoint: "Diabetes-PROD",
           model: { name: "diabetes", version: "3" },
         });
-        expect(await store.rollouts.createRollout(second, effects("second"))).toEqual({
+        expect(await store.rollouts.create(second, effects("second"))).toEqual({
           created: false,
-          active: first,
+          current: first,
         });
 
-        expect(await store.rollouts.getRollout("rollout-2")).toBeUndefined();
-        expect(await store.rollouts.activeRollout("DIABETES-prod")).toEqual(first);
+        expect(await store.rollouts.get("rollout-2")).toBeUndefined();
+        expect(await store.rollouts.current("DIABETES-prod")).toEqual(first);
         expect(await auditTrail()).toEqual(["first"]);
         expect(said(await sendAll())).toEqual(["first"]);
       });
 
       it("refuses the same rollout created twice (a redelivered deploy), returning the stored one", async () => {
         const rollout = aRollout();
-        await store.rollouts.createRollout(rollout, effects("first"));
-        expect(await store.rollouts.createRollout(rollout, effects("again"))).toEqual({
+        await store.rollouts.create(rollout, effects("first"));
+        expect(await store.rollouts.create(rollout, effects("again"))).toEqual({
           created: false,
-          active: rollout,
+          current: rollout,
         });
         expect(await auditTrail()).toEqual(["first"]);
       });
 
       it("allows a new rollout once the active one ended", async () => {
         const first = aRollout({ id: "rollout-1" });
-        await store.rollouts.createRollout(first, noEffects);
+        await store.rollouts.create(first, noEffects);
         const ended = { ...first, phase: "completed" as const, updatedAt: at(30) };
-        expect(await store.rollouts.updateRollout(ended, 1, noEffects)).toBe(true);
+        expect(await store.rollouts.update(ended, 1, noEffects)).toBe(true);
 
         const second = aRollout({ id: "rollout-2", endpoint: "DIABETES-PROD", requestedAt: at(40), updatedAt: at(40) });
-        expect(await store.rollouts.createRollout(second, noEffects)).toEqual({ created: true });
-        expect(await store.rollouts.activeRollout("diabetes-prod")).toEqual(second);
-        expect(await store.rollouts.lastEndedRollout("diabetes-prod")).toEqual({ ...ended, version: 2 });
+        expect(await store.rollouts.create(second, noEffects)).toEqual({ created: true });
+        expect(await store.rollouts.current("diabetes-prod")).toEqual(second);
+        expect(await store.rollouts.lastEnded("diabetes-prod")).toEqual({ ...ended, version: 2 });
       });
 
       it("refuses a new rollout while the active one is paused or restoring its starting traffic", async () => {
-        await store.rollouts.createRollout(aRollout({ id: "rollout-1", phase: "restoring" }), noEffects);
-        const result = await store.rollouts.createRollout(aRollout({ id: "rollout-2" }), noEffects);
-        expect(result).toMatchObject({ created: false, active: { id: "rollout-1" } });
+        await store.rollouts.create(aRollout({ id: "rollout-1", phase: "restoring" }), noEffects);
+        const result = await store.rollouts.create(aRollout({ id: "rollout-2" }), noEffects);
+        expect(result).toMatchObject({ created: false, current: { id: "rollout-1" } });
       });
 
       it("counts a rollout as active in exactly the phases the port calls active", async () => {
         for (const phase of ROLLOUT_PHASES) {
           const rollout = aRollout({ id: `rollout-${phase}`, endpoint: `ep-${phase}`, phase });
-          expect(await store.rollouts.createRollout(rollout, noEffects)).toEqual({ created: true });
+          expect(await store.rollouts.create(rollout, noEffects)).toEqual({ created: true });
         }
         for (const phase of ROLLOUT_PHASES) {
-          const active = await store.rollouts.activeRollout(`ep-${phase}`);
-          const ended = await store.rollouts.lastEndedRollout(`ep-${phase}`);
+          const active = await store.rollouts.current(`ep-${phase}`);
+          const ended = await store.rollouts.lastEnded(`ep-${phase}`);
           expect({ phase, active: active?.id, ended: ended?.id }).toEqual(
             isFinal(phase)
               ? { phase, active: undefined, ended: `rollout-${phase}` }
               : { phase, active: `rollout-${phase}`, ended: undefined },
           );
         }
-        const listed = (await store.rollouts.activeRollouts()).map((rollout) => rollout.phase).sort();
+        const listed = (await store.rollouts.allCurrent()).map((rollout) => rollout.phase).sort();
         expect(listed).toEqual(ROLLOUT_PHASES.filter((phase) => !isFinal(phase)).sort());
       });
 
       it("lets different endpoints have a rollout each", async () => {
-        await store.rollouts.createRollout(aRollout({ id: "rollout-1", endpoint: "diabetes-prod" }), noEffects);
+        await store.rollouts.create(aRollout({ id: "rollout-1", endpoint: "diabetes-prod" }), noEffects);
         const other = aRollout({ id: "rollout-2", endpoint: "churn-prod" });
-        expect(await store.rollouts.createRollout(other, noEffects)).toEqual({ created: true });
-        expect(await store.rollouts.activeRollout("churn-prod")).toEqual(other);
+        expect(await store.rollouts.create(other, noEffects)).toEqual({ created: true });
+        expect(await store.rollouts.current("churn-prod")).toEqual(other);
       });
 
       it("lists every active rollout, the oldest request first", async () => {
-        await store.rollouts.createRollout(aRollout({ id: "b", endpoint: "e-b", requestedAt: at(2) }), noEffects);
-        await store.rollouts.createRollout(
+        await store.rollouts.create(aRollout({ id: "b", endpoint: "e-b", requestedAt: at(2) }), noEffects);
+        await store.rollouts.create(
           aRollout({ id: "ended", endpoint: "e-x", requestedAt: at(0), phase: "failed" }),
           noEffects,
         );
-        await store.rollouts.createRollout(aRollout({ id: "c", endpoint: "e-c", requestedAt: at(3) }), noEffects);
-        await store.rollouts.createRollout(aRollout({ id: "a", endpoint: "e-a", requestedAt: at(1) }), noEffects);
-        expect((await store.rollouts.activeRollouts()).map((rollout) => rollout.id)).toEqual(["a", "b", "c"]);
+        await store.rollouts.create(aRollout({ id: "c", endpoint: "e-c", requestedAt: at(3) }), noEffects);
+        await store.rollouts.create(aRollout({ id: "a", endpoint: "e-a", requestedAt: at(1) }), noEffects);
+        expect((await store.rollouts.allCurrent()).map((rollout) => rollout.id)).toEqual(["a", "b", "c"]);
       });
 
       it("finds the endpoint's most recently ended rollout, whatever the case of its name", async () => {
@@ -235,56 +233,54 @@ export function describeRolloutStoreContract(
           { id: "other-endpoint", endpoint: "churn-prod", updatedAt: at(20) },
         ];
         for (const end of ends) {
-          await store.rollouts.createRollout(aRollout({ ...end, phase: "completed" }), noEffects);
+          await store.rollouts.create(aRollout({ ...end, phase: "completed" }), noEffects);
         }
-        await store.rollouts.createRollout(aRollout({ id: "active", updatedAt: at(30) }), noEffects);
-        expect((await store.rollouts.lastEndedRollout("DIABETES-PROD"))?.id).toBe("ended-last");
+        await store.rollouts.create(aRollout({ id: "active", updatedAt: at(30) }), noEffects);
+        expect((await store.rollouts.lastEnded("DIABETES-PROD"))?.id).toBe("ended-last");
       });
     });
 
     describe("compare-and-set", () => {
       it("moves the version on with each update and refuses one made from an older version", async () => {
         const rollout = aRollout();
-        await store.rollouts.createRollout(rollout, noEffects);
-        expect(await store.rollouts.updateRollout({ ...rollout, phase: "smoke_testing" }, 1, noEffects)).toBe(true);
-        expect(await store.rollouts.updateRollout({ ...rollout, phase: "failed" }, 1, noEffects)).toBe(false);
-        expect(await store.rollouts.updateRollout({ ...rollout, phase: "awaiting_approval" }, 2, noEffects)).toBe(true);
-        expect(await store.rollouts.getRollout(rollout.id)).toMatchObject({ phase: "awaiting_approval", version: 3 });
+        await store.rollouts.create(rollout, noEffects);
+        expect(await store.rollouts.update({ ...rollout, phase: "smoke_testing" }, 1, noEffects)).toBe(true);
+        expect(await store.rollouts.update({ ...rollout, phase: "failed" }, 1, noEffects)).toBe(false);
+        expect(await store.rollouts.update({ ...rollout, phase: "awaiting_approval" }, 2, noEffects)).toBe(true);
+        expect(await store.rollouts.get(rollout.id)).toMatchObject({ phase: "awaiting_approval", version: 3 });
       });
 
       it("writes nothing for a stale update: not the rollout, not its audit rows, not its messages", async () => {
         const rollout = aRollout();
-        await store.rollouts.createRollout(rollout, noEffects);
+        await store.rollouts.create(rollout, noEffects);
         const won = { ...rollout, phase: "smoke_testing" as const, updatedAt: at(10) };
-        expect(await store.rollouts.updateRollout(won, 1, effects("won"))).toBe(true);
+        expect(await store.rollouts.update(won, 1, effects("won"))).toBe(true);
         const stale = { ...rollout, phase: "failed" as const, updatedAt: at(11) };
-        expect(await store.rollouts.updateRollout(stale, 1, effects("stale"))).toBe(false);
+        expect(await store.rollouts.update(stale, 1, effects("stale"))).toBe(false);
 
-        expect(await store.rollouts.getRollout(rollout.id)).toEqual({ ...won, version: 2 });
+        expect(await store.rollouts.get(rollout.id)).toEqual({ ...won, version: 2 });
         expect(await auditTrail()).toEqual(["won"]);
         expect(said(await sendAll())).toEqual(["won"]);
       });
 
       it("refuses to update a rollout that was never stored, writing nothing", async () => {
         const rollout = aRollout();
-        expect(await store.rollouts.updateRollout(rollout, 1, { audit: [anAuditEntry("ghost")], outbox: [] })).toBe(
-          false,
-        );
-        expect(await store.rollouts.getRollout(rollout.id)).toBeUndefined();
+        expect(await store.rollouts.update(rollout, 1, { audit: [anAuditEntry("ghost")], outbox: [] })).toBe(false);
+        expect(await store.rollouts.get(rollout.id)).toBeUndefined();
         expect(await auditTrail()).toEqual([]);
       });
 
       it("lets exactly one of 50 simultaneous updates from one version through, with only its effects", async () => {
         const rollout = aRollout();
-        await store.rollouts.createRollout(rollout, noEffects);
+        await store.rollouts.create(rollout, noEffects);
         const results = await Promise.all(
           Array.from({ length: 50 }, (_, i) =>
-            store.rollouts.updateRollout({ ...rollout, step: i, updatedAt: at(10) }, 1, effects(`click-${i}`)),
+            store.rollouts.update({ ...rollout, step: i, updatedAt: at(10) }, 1, effects(`click-${i}`)),
           ),
         );
         expect(results.filter(Boolean)).toHaveLength(1);
         const winner = results.indexOf(true);
-        expect(await store.rollouts.getRollout(rollout.id)).toMatchObject({ step: winner, version: 2 });
+        expect(await store.rollouts.get(rollout.id)).toMatchObject({ step: winner, version: 2 });
         expect(await auditTrail()).toEqual([`click-${winner}`]);
         expect(said(await sendAll())).toEqual([`click-${winner}`]);
       });
@@ -294,15 +290,15 @@ export function describeRolloutStoreContract(
         async () => {
           const other = await open();
           const rollout = aRollout();
-          await store.rollouts.createRollout(rollout, noEffects);
+          await store.rollouts.create(rollout, noEffects);
           const results = await Promise.all(
             Array.from({ length: 20 }, (_, i) =>
-              (i % 2 === 0 ? store : other).rollouts.updateRollout({ ...rollout, step: i }, 1, effects(`click-${i}`)),
+              (i % 2 === 0 ? store : other).rollouts.update({ ...rollout, step: i }, 1, effects(`click-${i}`)),
             ),
           );
           expect(results.filter(Boolean)).toHaveLength(1);
           const winner = results.indexOf(true);
-          expect(await other.rollouts.getRollout(rollout.id)).toMatchObject({ step: winner, version: 2 });
+          expect(await other.rollouts.get(rollout.id)).toMatchObject({ step: winner, version: 2 });
           expect(await auditTrail()).toEqual([`click-${winner}`]);
         },
       );
@@ -312,7 +308,7 @@ export function describeRolloutStoreContract(
       it("writes a transition's audit rows in order, cut short like any audit entry", async () => {
         const huge = "x".repeat(25_000);
         const rollout = aRollout();
-        await store.rollouts.createRollout(rollout, {
+        await store.rollouts.create(rollout, {
           audit: [anAuditEntry("deploy"), { ...anAuditEntry("huge"), detail: huge, target: huge }],
           outbox: [],
         });
@@ -331,10 +327,10 @@ export function describeRolloutStoreContract(
           aRollout({ id: "due-2", endpoint: "e2", nextRunAt: at(2) }),
           aRollout({ id: "due-now", endpoint: "e4", nextRunAt: at(10) }),
         ];
-        for (const rollout of due) await store.rollouts.createRollout(rollout, noEffects);
-        await store.rollouts.createRollout(aRollout({ id: "later", endpoint: "e5", nextRunAt: at(11) }), noEffects);
-        await store.rollouts.createRollout(aRollout({ id: "waits-for-a-person", endpoint: "e6" }), noEffects);
-        await store.rollouts.createRollout(
+        for (const rollout of due) await store.rollouts.create(rollout, noEffects);
+        await store.rollouts.create(aRollout({ id: "later", endpoint: "e5", nextRunAt: at(11) }), noEffects);
+        await store.rollouts.create(aRollout({ id: "waits-for-a-person", endpoint: "e6" }), noEffects);
+        await store.rollouts.create(
           aRollout({ id: "ended", endpoint: "e7", nextRunAt: at(0), phase: "failed" }),
           noEffects,
         );
@@ -347,7 +343,7 @@ export function describeRolloutStoreContract(
       });
 
       it("keeps a live lease from every other claim, its owner's too, and lets anyone claim once it ended", async () => {
-        await store.rollouts.createRollout(aRollout({ nextRunAt: at(0) }), noEffects);
+        await store.rollouts.create(aRollout({ nextRunAt: at(0) }), noEffects);
         expect(ids(await store.rollouts.claimDue("worker-1", at(10), leaseMs, 10))).toEqual(["rollout-1"]);
         expect(await store.rollouts.claimDue("worker-2", at(10.5), leaseMs, 10)).toEqual([]);
         expect(await store.rollouts.claimDue("worker-1", at(10.5), leaseMs, 10)).toEqual([]);
@@ -356,56 +352,52 @@ export function describeRolloutStoreContract(
       });
 
       it("gives a released rollout to the next claim at once", async () => {
-        await store.rollouts.createRollout(aRollout({ nextRunAt: at(0) }), noEffects);
+        await store.rollouts.create(aRollout({ nextRunAt: at(0) }), noEffects);
         await store.rollouts.claimDue("worker-1", at(10), leaseMs, 10);
         await store.rollouts.releaseLease("rollout-1", "worker-1");
         expect(ids(await store.rollouts.claimDue("worker-2", at(10), leaseMs, 10))).toEqual(["rollout-1"]);
       });
 
       it("makes a rollout due again when its releaser says, leaving the version alone", async () => {
-        await store.rollouts.createRollout(aRollout({ nextRunAt: at(0) }), noEffects);
+        await store.rollouts.create(aRollout({ nextRunAt: at(0) }), noEffects);
         await store.rollouts.claimDue("worker-1", at(10), leaseMs, 10);
         await store.rollouts.releaseLease("rollout-1", "worker-1", { nextRunAt: at(30), version: 1 });
-        expect(await store.rollouts.getRollout("rollout-1")).toMatchObject({ nextRunAt: at(30), version: 1 });
+        expect(await store.rollouts.get("rollout-1")).toMatchObject({ nextRunAt: at(30), version: 1 });
         expect(await store.rollouts.claimDue("worker-2", at(29), leaseMs, 10)).toEqual([]);
         expect(ids(await store.rollouts.claimDue("worker-2", at(30), leaseMs, 10))).toEqual(["rollout-1"]);
-        expect(await store.rollouts.updateRollout(aRollout({ phase: "smoke_testing" }), 1, noEffects)).toBe(true);
+        expect(await store.rollouts.update(aRollout({ phase: "smoke_testing" }), 1, noEffects)).toBe(true);
       });
 
       it("keeps the schedule a click stored while the worker held the lease", async () => {
         const rollout = aRollout({ nextRunAt: at(0) });
-        await store.rollouts.createRollout(rollout, noEffects);
+        await store.rollouts.create(rollout, noEffects);
         await store.rollouts.claimDue("worker-1", at(10), leaseMs, 10);
         // An approval, stored meanwhile: due now.
         expect(
-          await store.rollouts.updateRollout(
-            { ...rollout, phase: "shifting", version: 2, nextRunAt: at(11) },
-            1,
-            noEffects,
-          ),
+          await store.rollouts.update({ ...rollout, phase: "shifting", version: 2, nextRunAt: at(11) }, 1, noEffects),
         ).toBe(true);
         // The worker, which last saw version 1, would wait a day.
         await store.rollouts.releaseLease("rollout-1", "worker-1", { nextRunAt: at(86_400), version: 1 });
-        expect(await store.rollouts.getRollout("rollout-1")).toMatchObject({ nextRunAt: at(11), version: 2 });
+        expect(await store.rollouts.get("rollout-1")).toMatchObject({ nextRunAt: at(11), version: 2 });
         expect(ids(await store.rollouts.claimDue("worker-2", at(11), leaseMs, 10))).toEqual(["rollout-1"]);
       });
 
       it("ignores the schedule in a release by a process that does not hold the lease", async () => {
-        await store.rollouts.createRollout(aRollout({ nextRunAt: at(0) }), noEffects);
+        await store.rollouts.create(aRollout({ nextRunAt: at(0) }), noEffects);
         await store.rollouts.claimDue("worker-1", at(10), leaseMs, 10);
         await store.rollouts.releaseLease("rollout-1", "worker-2", { nextRunAt: at(30), version: 1 });
-        expect((await store.rollouts.getRollout("rollout-1"))?.nextRunAt).toEqual(at(0));
+        expect((await store.rollouts.get("rollout-1"))?.nextRunAt).toEqual(at(0));
       });
 
       it("ignores a release by a process that does not hold the lease", async () => {
-        await store.rollouts.createRollout(aRollout({ nextRunAt: at(0) }), noEffects);
+        await store.rollouts.create(aRollout({ nextRunAt: at(0) }), noEffects);
         await store.rollouts.claimDue("worker-1", at(10), leaseMs, 10);
         await store.rollouts.releaseLease("rollout-1", "worker-2");
         expect(await store.rollouts.claimDue("worker-3", at(10), leaseMs, 10)).toEqual([]);
       });
 
       it("ignores a late release by a process whose lease ended and passed to another", async () => {
-        await store.rollouts.createRollout(aRollout({ nextRunAt: at(0) }), noEffects);
+        await store.rollouts.create(aRollout({ nextRunAt: at(0) }), noEffects);
         await store.rollouts.claimDue("worker-1", at(10), leaseMs, 10);
         expect(ids(await store.rollouts.claimDue("worker-2", at(12), leaseMs, 10))).toEqual(["rollout-1"]);
         await store.rollouts.releaseLease("rollout-1", "worker-1");
@@ -414,29 +406,29 @@ export function describeRolloutStoreContract(
 
       it("keeps the lease through an update of the rollout", async () => {
         const rollout = aRollout({ nextRunAt: at(0) });
-        await store.rollouts.createRollout(rollout, noEffects);
+        await store.rollouts.create(rollout, noEffects);
         await store.rollouts.claimDue("worker-1", at(10), leaseMs, 10);
         expect(
-          await store.rollouts.updateRollout({ ...rollout, phase: "smoke_testing", nextRunAt: at(10) }, 1, noEffects),
+          await store.rollouts.update({ ...rollout, phase: "smoke_testing", nextRunAt: at(10) }, 1, noEffects),
         ).toBe(true);
         expect(await store.rollouts.claimDue("worker-2", at(10.5), leaseMs, 10)).toEqual([]);
       });
 
       it("renews its owner's lease, keeping the rollout from other claims, and tells the version stored", async () => {
         const rollout = aRollout({ nextRunAt: at(0) });
-        await store.rollouts.createRollout(rollout, noEffects);
+        await store.rollouts.create(rollout, noEffects);
         await store.rollouts.claimDue("worker-1", at(10), leaseMs, 10);
         expect(await store.rollouts.renewLease("rollout-1", "worker-1", at(10.8), leaseMs)).toEqual({ version: 1 });
         // The lease as claimed would have ended at 11.
         expect(await store.rollouts.claimDue("worker-2", at(11.5), leaseMs, 10)).toEqual([]);
         // A click stored meanwhile: the worker learns its copy is out of date.
-        expect(await store.rollouts.updateRollout({ ...rollout, phase: "shifting" }, 1, noEffects)).toBe(true);
+        expect(await store.rollouts.update({ ...rollout, phase: "shifting" }, 1, noEffects)).toBe(true);
         expect(await store.rollouts.renewLease("rollout-1", "worker-1", at(11.5), leaseMs)).toEqual({ version: 2 });
         expect(ids(await store.rollouts.claimDue("worker-2", at(12.5), leaseMs, 10))).toEqual(["rollout-1"]);
       });
 
       it("renews no lease its owner gave back, or lost to another process once it ended", async () => {
-        await store.rollouts.createRollout(aRollout({ nextRunAt: at(0) }), noEffects);
+        await store.rollouts.create(aRollout({ nextRunAt: at(0) }), noEffects);
         await store.rollouts.claimDue("worker-1", at(10), leaseMs, 10);
         expect(await store.rollouts.renewLease("rollout-1", "worker-2", at(10.5), leaseMs)).toBeUndefined();
         expect(ids(await store.rollouts.claimDue("worker-2", at(12), leaseMs, 10))).toEqual(["rollout-1"]);
@@ -448,7 +440,7 @@ export function describeRolloutStoreContract(
 
       it("never gives one rollout to two workers claiming at once", async () => {
         for (let i = 0; i < 12; i++) {
-          await store.rollouts.createRollout(
+          await store.rollouts.create(
             aRollout({ id: `rollout-${i}`, endpoint: `e${i}`, nextRunAt: at(i % 3) }),
             noEffects,
           );
@@ -466,7 +458,7 @@ export function describeRolloutStoreContract(
         async () => {
           const other = await open();
           for (let i = 0; i < 30; i++) {
-            await store.rollouts.createRollout(
+            await store.rollouts.create(
               aRollout({ id: `rollout-${i}`, endpoint: `e${i}`, nextRunAt: at(0) }),
               noEffects,
             );
@@ -489,15 +481,15 @@ export function describeRolloutStoreContract(
     describe("card", () => {
       it("keeps the card's reference apart from the version, through later updates", async () => {
         const rollout = aRollout();
-        await store.rollouts.createRollout(rollout, noEffects);
+        await store.rollouts.create(rollout, noEffects);
         await store.rollouts.setCard(rollout.id, aCard);
-        expect(await store.rollouts.getRollout(rollout.id)).toEqual(rollout);
-        expect(await store.rollouts.updateRollout({ ...rollout, phase: "smoke_testing" }, 1, noEffects)).toBe(true);
+        expect(await store.rollouts.get(rollout.id)).toEqual(rollout);
+        expect(await store.rollouts.update({ ...rollout, phase: "smoke_testing" }, 1, noEffects)).toBe(true);
         expect(await store.rollouts.getCard(rollout.id)).toEqual(aCard);
       });
 
       it("replaces the card's reference when it is set again", async () => {
-        await store.rollouts.createRollout(aRollout(), noEffects);
+        await store.rollouts.create(aRollout(), noEffects);
         await store.rollouts.setCard("rollout-1", aCard);
         const reposted = { ...aCard, activityId: "1700000000999" };
         await store.rollouts.setCard("rollout-1", reposted);

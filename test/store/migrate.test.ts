@@ -16,9 +16,10 @@ import { PgliteClient } from "../../src/store/pglite-client.js";
 import { PostgresClient } from "../../src/store/postgres-client.js";
 import { rolloutValues } from "../../src/store/rollout-rows.js";
 import type { SqlClient } from "../../src/store/sql-client.js";
-import { SqlDeletionStore } from "../../src/store/sql-deletion-store.js";
+import { ChangeTable } from "../../src/store/change-table.js";
+import { deletionTable } from "../../src/store/deletion-rows.js";
 import { SqlOutbox } from "../../src/store/sql-outbox.js";
-import { SqlRolloutStore } from "../../src/store/sql-rollout-store.js";
+import { rolloutTable } from "../../src/store/rollout-rows.js";
 import { OutboxSender } from "../../src/worker/outbox-sender.js";
 import { aDeletion } from "../support/a-deletion.js";
 import { aRollout } from "../support/a-rollout.js";
@@ -231,10 +232,10 @@ for (const database of databases) {
         ].map((draft) => ({ draft })),
       );
       const teams = new RecordingTeams();
-      const deletions = new SqlDeletionStore(client);
+      const deletions = new ChangeTable(client, deletionTable);
       const sender = new OutboxSender({
         outbox: new SqlOutbox(client),
-        rollouts: new SqlRolloutStore(client),
+        rollouts: new ChangeTable(client, rolloutTable),
         deletions,
         notifier: teams,
         clock: systemClock,

@@ -58,7 +58,7 @@ export async function waitForRollout(
   const deadline = Date.now() + timeoutMs;
   let last: Rollout | undefined;
   while (Date.now() < deadline) {
-    last = (await h.store.rollouts.activeRollout(endpoint)) ?? (await h.store.rollouts.lastEndedRollout(endpoint));
+    last = (await h.store.rollouts.current(endpoint)) ?? (await h.store.rollouts.lastEnded(endpoint));
     if (last && done(last)) {
       await h.app.outbox.drain();
       return last;

@@ -25,10 +25,10 @@ async function deletionContext(ctx: CommandContext, endpoint: string): Promise<D
  * another request waits, and as the core's `requestDeletion` says.
  */
 export async function requestDeletion(ctx: CommandContext, endpointName: string): Promise<Reply> {
-  const pending = await ctx.deletions.pendingDeletion(endpointName);
+  const pending = await ctx.deletions.current(endpointName);
   if (pending)
     return refuse({ code: "deletion_pending", endpoint: pending.endpoint, requestedBy: pending.requestedBy.name });
-  const rollout = await ctx.rollouts.activeRollout(endpointName);
+  const rollout = await ctx.rollouts.current(endpointName);
   if (rollout) {
     return refuse({
       code: "cannot_delete",
@@ -50,12 +50,12 @@ export async function requestDeletion(ctx: CommandContext, endpointName: string)
   );
   if (!requested.ok) return refuse(requested.error);
   const { next: d, audit, outbox } = requested.value;
-  const created = await ctx.deletions.createDeletion(d, { audit, outbox });
+  const created = await ctx.deletions.create(d, { audit, outbox });
   if (!created.created) {
     return refuse({
       code: "deletion_pending",
-      endpoint: created.pending.endpoint,
-      requestedBy: created.pending.requestedBy.name,
+      endpoint: created.current.endpoint,
+      requestedBy: created.current.requestedBy.name,
     });
   }
   ctx.wakeWorker();
@@ -68,8 +68,8 @@ export async function requestDeletion(ctx: CommandContext, endpointName: string)
 /** A deletion's card, as its buttons reach it; `typed` is the name the clicker typed to confirm. */
 const deletionCards = (ctx: CommandContext, typed?: string): CardSubject<Deletion> => ({
   unknown: "GreenLight has no such request",
-  get: (id) => ctx.deletions.getDeletion(id),
-  update: (next, expectedVersion, effects) => ctx.deletions.updateDeletion(next, expectedVersion, effects),
+  get: (id) => ctx.deletions.get(id),
+  update: (next, expectedVersion, effects) => ctx.deletions.update(next, expectedVersion, effects),
   stateLine: deletionStateLine,
   card: (d, refusal) => ({
     kind: "card",

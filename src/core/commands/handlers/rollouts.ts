@@ -41,9 +41,9 @@ export async function deploy(
   model: string,
   version: string,
 ): Promise<Reply> {
-  const active = await ctx.rollouts.activeRollout(endpointName);
+  const active = await ctx.rollouts.current(endpointName);
   if (active) return refuse(activeError(active));
-  const deletion = await ctx.deletions.pendingDeletion(endpointName);
+  const deletion = await ctx.deletions.current(endpointName);
   if (deletion) {
     return refuse({
       code: "cannot_deploy",
@@ -63,8 +63,8 @@ export async function deploy(
   );
   if (!requested.ok) return refuse(requested.error);
   const { next: r, audit, outbox } = requested.value;
-  const created = await ctx.rollouts.createRollout(r, { audit, outbox });
-  if (!created.created) return refuse(activeError(created.active));
+  const created = await ctx.rollouts.create(r, { audit, outbox });
+  if (!created.created) return refuse(activeError(created.current));
   ctx.wakeWorker();
   return {
     kind: "text",
@@ -86,11 +86,11 @@ function activeError(active: Rollout): UserError {
 export async function status(ctx: CommandContext, endpoint: string | undefined): Promise<Reply> {
   const shown: Rollout[] = [];
   if (endpoint) {
-    const active = await ctx.rollouts.activeRollout(endpoint);
-    const last = await ctx.rollouts.lastEndedRollout(endpoint);
+    const active = await ctx.rollouts.current(endpoint);
+    const last = await ctx.rollouts.lastEnded(endpoint);
     shown.push(...[active, last].filter((r): r is Rollout => r !== undefined));
   } else {
-    shown.push(...(await ctx.rollouts.activeRollouts()));
+    shown.push(...(await ctx.rollouts.allCurrent()));
   }
   return {
     kind: "card",
@@ -121,7 +121,7 @@ export async function status(ctx: CommandContext, endpoint: string | undefined):
 export async function rollback(ctx: CommandContext, endpoint: string): Promise<Reply> {
   // A concurrent change (a click, the worker) may win the compare-and-set; the rollback is tried on its result.
   for (let attempt = 0; attempt < 3; attempt++) {
-    const active = await ctx.rollouts.activeRollout(endpoint);
+    const active = await ctx.rollouts.current(endpoint);
     if (!active) return refuse({ code: "no_active_rollout", endpoint });
     const changed = rollBack(active, personOf(ctx.caller), await transitionContext(ctx, active.endpoint));
     if (!changed.ok) return refuse(changed.error);
@@ -138,8 +138,8 @@ export async function rollback(ctx: CommandContext, endpoint: string): Promise<R
 /** A rollout's card, as its buttons reach it; `typed` is what the clicker typed in the reason box. */
 const rolloutCards = (ctx: CommandContext, typed: { reason?: string } = {}): CardSubject<Rollout> => ({
   unknown: "GreenLight has no such rollout",
-  get: (id) => ctx.rollouts.getRollout(id),
-  update: (next, expectedVersion, effects) => ctx.rollouts.updateRollout(next, expectedVersion, effects),
+  get: (id) => ctx.rollouts.get(id),
+  update: (next, expectedVersion, effects) => ctx.rollouts.update(next, expectedVersion, effects),
   stateLine,
   card: (r, refusal) => ({
     kind: "card",
