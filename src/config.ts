@@ -90,7 +90,10 @@ const envSchema = z.object({
   ),
   /** How long a rollout waits for an approval before it expires (and its starting traffic is put back). */
   APPROVAL_TTL_SECONDS: integer(1, 30 * 24 * 3600, 24 * 3600),
-  /** How often the rollout worker looks at a running Azure operation (Azure's Retry-After when it asks for more). */
+  /**
+   * How often the rollout worker looks at a running Azure operation: Azure's Retry-After when it asks for more, and
+   * the first look waits as long as the last operation of the same kind took (Azure gives a traffic update none).
+   */
   ROLLOUT_POLL_MS: integer(50, 60_000, 1000),
   /** How often each bot instance asks the store for rollout work and messages other instances left due. */
   WORKER_IDLE_MS: integer(50, 60_000, 500),
