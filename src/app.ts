@@ -1,4 +1,3 @@
-import { DefaultAzureCredential } from "@azure/identity";
 import type { Config, Env } from "./config.js";
 import { DEFAULT_LIMITS } from "./core/commands/command-context.js";
 import { onlineAnnouncement } from "./core/notifications/announcements.js";
@@ -64,7 +63,7 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
   ]);
   // Aborted when a stopping instance has given its rollouts back: nothing of it may reach Azure after that.
   const azureCalls = new AbortController();
-  const workspace = buildWorkspace(basics, azureCalls.signal, local);
+  const workspace = await buildWorkspace(basics, azureCalls.signal, local);
   if (local) await seedLocalSamples(local, store.records, basics.clock, basics.log);
   const cards = new CardRenderer();
   const edge = buildTeamsEdge(basics, store, cards);
@@ -98,13 +97,14 @@ function basicsOf(config: Config, options: StartOptions): Basics {
 }
 
 /** The Azure ML workspace through the ARM SDK: Azure, or the local workspace when `local` says where it is. */
-function buildWorkspace(
+async function buildWorkspace(
   { config, env }: Basics,
   stopSignal: AbortSignal,
   local: LocalWorkspaceAccess | undefined,
-): Workspace {
+): Promise<Workspace> {
   const ws = config.workspace;
-  const credential = local ? localCredential() : new DefaultAzureCredential();
+  // Loaded only for Azure: @azure/identity takes a third of a second to load, and the local workspace needs none of it.
+  const credential = local ? localCredential() : new (await import("@azure/identity")).DefaultAzureCredential();
   const tls = local ? { caCertPem: local.caCertPem } : {};
   const client = createArmClient({
     subscriptionId: ws.subscriptionId,

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { setPriority } from "node:os";
 import { createInterface } from "node:readline";
 import { groupGone, signalGroup } from "./process-group.js";
 
@@ -11,6 +12,8 @@ export interface ChildSpec {
   env: NodeJS.ProcessEnv;
   /** How long it may take to stop after SIGTERM before it is killed (10 s). */
   stopGraceMs?: number;
+  /** Lower its CPU priority (a niceness, 1–19): it gives way to the processes the user waits for. */
+  nice?: number;
 }
 
 export interface ChildExit {
@@ -46,6 +49,13 @@ export class Child {
       stdio: ["ignore", "pipe", "pipe"],
       detached: true, // its own process group: Ctrl-C reaches only us, and we stop the children in order
     });
+    if (spec.nice && this.child.pid !== undefined) {
+      try {
+        setPriority(this.child.pid, spec.nice);
+      } catch {
+        // Only a matter of speed: where the system refuses, the child runs at the usual priority.
+      }
+    }
     for (const stream of ["stdout", "stderr"] as const) {
       const source = this.child[stream];
       if (!source) continue;

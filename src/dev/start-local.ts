@@ -113,6 +113,9 @@ async function runLocal(config: Config): Promise<void> {
           M365_AGENTS_PLAYGROUND_CONFIG_PATH: t.configPath,
           M365_AGENTS_PLAYGROUND_LOGFILE: resolve(env.DATA_DIR, `playground-${t.name}.log`),
         },
+        // On a small machine the four processes start on too few cores: the Playgrounds are up well before the bot,
+        // which is what the URLs wait for, so they give way to it.
+        nice: 10,
       });
       return ready(child, () =>
         waitForHttp(`http://127.0.0.1:${t.port}/`, {
