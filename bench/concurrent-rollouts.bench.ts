@@ -46,7 +46,7 @@ interface Claim {
  *   deploy to the worker's last look after the last rollout completed, over 20.
  * - Worker lag: for every rollout the worker claimed, from the moment it became due — its stored `nextRunAt`: the
  *   deploy or the approval click that was stored, or the time an Azure operation was to be looked at again — to the
- *   claim, when the worker starts driving it. Read by wrapping the store's `claimDueRollouts` here: production code is
+ *   claim, when the worker starts driving it. Read by wrapping the rollout store's `claimDue` here: production code is
  *   unchanged. A rollout that becomes due while its drive goes on (a transition stored, the next decision taken at
  *   once) is not claimed again and has no lag to measure.
  */
