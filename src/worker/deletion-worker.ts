@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { Logger } from "../logger.js";
 import type { Clock } from "../ports/clock.js";
 import type { Deletion, DeletionStore } from "../ports/deletions.js";
@@ -45,7 +44,6 @@ export class DeletionWorker extends LeaseDriver<Deletion> {
     super({
       kind: "deletion",
       leases: o.deletions,
-      owner: `deletions-${randomUUID()}`,
       settings: o,
       // One at a time: a stopping instance holds nothing it has not started, and another instance can take the next
       // request while this one follows Azure's delete.

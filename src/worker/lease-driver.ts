@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../logger.js";
 import type { Clock } from "../ports/clock.js";
@@ -30,8 +31,6 @@ export interface LeaseDriverOptions<T extends Leased> {
   /** What is driven (logs name it so). */
   kind: Subject["kind"];
   leases: Leases<T>;
-  /** This process, as a lease owner. */
-  owner: string;
   settings: LeaseSettings;
   /** Subjects driven at once, at most (a drive following an Azure operation holds its place). */
   maxAtOnce: number;
@@ -62,7 +61,7 @@ export abstract class LeaseDriver<T extends Leased> {
   private gaveUp = false;
 
   constructor(private readonly lease: LeaseDriverOptions<T>) {
-    this.owner = lease.owner;
+    this.owner = `${lease.kind}-worker-${randomUUID()}`;
     this.s = lease.settings;
     this.loop = new BackgroundLoop(
       async () => void (await this.round()),
@@ -123,7 +122,7 @@ export abstract class LeaseDriver<T extends Leased> {
     if (await settlesWithin(stopped, giveBackMs / 2)) return;
     // Nothing such a drive does from now on is recorded (`abandoned`), and the process ends next.
     const stuck = [...this.drives.keys()];
-    const released = Promise.all(stuck.map((id) => this.lease.leases.releaseLease(id, this.lease.owner))).then(
+    const released = Promise.all(stuck.map((id) => this.lease.leases.releaseLease(id, this.owner))).then(
       () => true,
       () => false,
     );
@@ -156,7 +155,7 @@ export abstract class LeaseDriver<T extends Leased> {
    * subject over (this one's lease ran out) — the action is then not this process's to do.
    */
   protected async renew(id: string): Promise<{ version: number } | undefined> {
-    const held = await this.lease.leases.renewLease(id, this.lease.owner, this.s.clock.now(), this.s.leaseMs);
+    const held = await this.lease.leases.renewLease(id, this.owner, this.s.clock.now(), this.s.leaseMs);
     if (!held)
       this.s.log.warn(`another instance took over a ${this.lease.kind}; this one leaves it`, { [this.lease.kind]: id });
     return held;
@@ -167,7 +166,7 @@ export abstract class LeaseDriver<T extends Leased> {
     let started = 0;
     while (this.drives.size < this.lease.maxAtOnce) {
       const room = this.lease.maxAtOnce - this.drives.size;
-      const due = await this.lease.leases.claimDue(this.lease.owner, this.s.clock.now(), this.s.leaseMs, room);
+      const due = await this.lease.leases.claimDue(this.owner, this.s.clock.now(), this.s.leaseMs, room);
       for (const subject of due) this.startDriving(subject);
       started += due.length;
       if (due.length === 0 || this.loop.stopped) break;
@@ -193,7 +192,8 @@ export abstract class LeaseDriver<T extends Leased> {
   }
 
   private async run(claimed: T): Promise<void> {
-    const { kind, leases, owner } = this.lease;
+    const { kind, leases } = this.lease;
+    const owner = this.owner;
     const { clock, log, leaseMs } = this.s;
     const drive: Drive<T> = { current: claimed };
     let nextRunAt: Date | undefined;

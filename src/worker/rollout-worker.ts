@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { Logger } from "../logger.js";
 import { LeaseDriver, type Drive } from "./lease-driver.js";
 import type { Clock } from "../ports/clock.js";
@@ -74,7 +73,6 @@ export class RolloutWorker extends LeaseDriver<Rollout> {
     super({
       kind: "rollout",
       leases: o.rollouts,
-      owner: `worker-${randomUUID()}`,
       settings: o,
       maxAtOnce: o.maxRollouts,
       retryMs: o.pollMs * 5,
