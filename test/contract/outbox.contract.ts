@@ -1,8 +1,9 @@
 // The Outbox port's contract, run against PGlite and PostgreSQL, each case on a fresh database. Messages are written
 // by the changes of rollouts and deletion requests (their stores' effects) and sent through the Outbox: each once, and
 // a subject's messages in the order they were written. Times are explicit Dates (`at(minute)`), never the clock.
+import { storesPerCase } from "./stores-per-case.js";
 import { asMarkdown } from "../support/card-markdown.js";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { MessageDraft, OutboxMessage } from "../../src/ports/outbox.js";
 import type { Person } from "../../src/ports/people.js";
 import type { Rollout } from "../../src/ports/rollouts.js";
@@ -26,26 +27,8 @@ export function describeOutboxContract(
   skips: OutboxContractSkips = {},
 ): void {
   describe(name, () => {
-    let database: StoreDatabase;
     let store: GreenLightStore;
-    const openStores = new Set<GreenLightStore>();
-
-    async function open(): Promise<GreenLightStore> {
-      const opened = await database.open();
-      openStores.add(opened);
-      return opened;
-    }
-
-    beforeEach(async () => {
-      database = await newDatabase();
-      store = await open();
-    });
-
-    afterEach(async () => {
-      await Promise.all([...openStores].map((opened) => opened.close()));
-      openStores.clear();
-      await database.dispose();
-    });
+    const { open } = storesPerCase(newDatabase, (opened) => (store = opened));
 
     /** Sends (claims and marks sent) every message that is due at `now`, in the order claims return them. */
     async function sendAll(now: Date = at(100)): Promise<OutboxMessage["draft"][]> {

@@ -1,7 +1,8 @@
 // The RolloutStore port's contract, run against every implementation: PGlite and PostgreSQL. Each case gets a fresh,
 // empty database of its own. Times are explicit Dates (`at(minute)`), never the clock, so nothing here is timed.
+import { storesPerCase } from "./stores-per-case.js";
 import { asMarkdown } from "../support/card-markdown.js";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { aRollout as aRolloutOf } from "../support/a-rollout.js";
 import type { MessageRef } from "../../src/ports/notifier.js";
 import type { MessageDraft, OutboxMessage } from "../../src/ports/outbox.js";
@@ -29,26 +30,8 @@ export function describeRolloutStoreContract(
   skips: RolloutStoreContractSkips = {},
 ): void {
   describe(name, () => {
-    let database: StoreDatabase;
     let store: Instance;
-    const openStores = new Set<Instance>();
-
-    async function open(): Promise<Instance> {
-      const opened = await database.open();
-      openStores.add(opened);
-      return opened;
-    }
-
-    beforeEach(async () => {
-      database = await newDatabase();
-      store = await open();
-    });
-
-    afterEach(async () => {
-      await Promise.all([...openStores].map((opened) => opened.close()));
-      openStores.clear();
-      await database.dispose();
-    });
+    const { open } = storesPerCase(newDatabase, (opened) => (store = opened));
 
     /** The correlation ids of every audit row, oldest first. */
     async function auditTrail(): Promise<string[]> {

@@ -1,6 +1,7 @@
 // The Store port's contract, run against every implementation: PGlite (in memory and on disk) and PostgreSQL.
 // Each case gets a fresh, empty database of its own, so cases never see each other's rows.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { storesPerCase } from "./stores-per-case.js";
+import { describe, expect, it } from "vitest";
 import type { AuditEntry, ConversationRecord, Sample } from "../../src/ports/store.js";
 import type { GreenLightStore } from "../../src/store/open-store.js";
 
@@ -26,30 +27,8 @@ export function describeStoreContract(
   skips: StoreContractSkips = {},
 ): void {
   describe(name, () => {
-    let database: StoreDatabase;
     let store: GreenLightStore;
-    const openStores = new Set<GreenLightStore>();
-
-    async function open(): Promise<GreenLightStore> {
-      const opened = await database.open();
-      openStores.add(opened);
-      return opened;
-    }
-
-    async function close(opened: GreenLightStore): Promise<void> {
-      openStores.delete(opened);
-      await opened.close();
-    }
-
-    beforeEach(async () => {
-      database = await newDatabase();
-      store = await open();
-    });
-
-    afterEach(async () => {
-      await Promise.all([...openStores].map((opened) => close(opened)));
-      await database.dispose();
-    });
+    const { open, close } = storesPerCase(newDatabase, (opened) => (store = opened));
 
     describe("samples", () => {
       it("has no sample that was never stored", async () => {
