@@ -2,6 +2,7 @@
 // by the changes of rollouts and deletion requests (their stores' effects) and sent through the Outbox: each once, and
 // a subject's messages in the order they were written. Times are explicit Dates (`at(minute)`), never the clock.
 import { storesPerCase } from "./stores-per-case.js";
+import { draft, said, saying, sendAll as sendAllFrom } from "./outbox-messages.js";
 import { asMarkdown } from "../support/card-markdown.js";
 import { describe, expect, it } from "vitest";
 import type { MessageDraft, OutboxMessage } from "../../src/ports/outbox.js";
@@ -30,20 +31,7 @@ export function describeOutboxContract(
     let store: GreenLightStore;
     const { open } = storesPerCase(newDatabase, (opened) => (store = opened));
 
-    /** Sends (claims and marks sent) every message that is due at `now`, in the order claims return them. */
-    async function sendAll(now: Date = at(100)): Promise<OutboxMessage["draft"][]> {
-      const sent: OutboxMessage["draft"][] = [];
-      for (;;) {
-        const batch = await store.outbox.claim("sender", now, leaseMs, 100);
-        if (batch.length === 0) return sent;
-        for (const message of batch) {
-          sent.push(message.draft);
-          await store.outbox.markSent(message.id, now);
-        }
-      }
-    }
-
-    const said = (drafts: OutboxMessage["draft"][]): string[] => drafts.map(saying);
+    const sendAll = (now: Date = at(100)) => sendAllFrom(store, now, leaseMs);
 
     it("returns every kind of message as it was written, created at the transition's time", async () => {
       const rollout = aRollout({ updatedAt: at(3) });
@@ -267,17 +255,6 @@ function aRollout(overrides: Partial<Rollout> = {}): Rollout {
     updatedAt: at(0),
     ...overrides,
   });
-}
-
-/** A message whose text says `text`, so tests can tell messages apart (its subject is the change's that writes it). */
-function draft(text: string): MessageDraft {
-  return { kind: "update_card", notice: { kind: "text", text: asMarkdown(text) } };
-}
-
-/** The text of a message made by `draft()` (or the card it shows). */
-function saying(message: OutboxMessage["draft"]): string {
-  if (message.kind === "reply_in_thread") return message.text;
-  return message.notice.kind === "text" ? message.notice.text : message.notice.card;
 }
 
 function allDraftKinds(): MessageDraft[] {

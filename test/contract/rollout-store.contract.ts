@@ -1,11 +1,11 @@
 // The RolloutStore port's contract, run against every implementation: PGlite and PostgreSQL. Each case gets a fresh,
 // empty database of its own. Times are explicit Dates (`at(minute)`), never the clock, so nothing here is timed.
 import { storesPerCase } from "./stores-per-case.js";
+import { draft, said, sendAll as sendAllFrom } from "./outbox-messages.js";
 import { asMarkdown } from "../support/card-markdown.js";
 import { describe, expect, it } from "vitest";
 import { aRollout as aRolloutOf } from "../support/a-rollout.js";
 import type { MessageRef } from "../../src/ports/notifier.js";
-import type { MessageDraft, OutboxMessage } from "../../src/ports/outbox.js";
 import type { Effects } from "../../src/ports/changes.js";
 import { isFinal, ROLLOUT_PHASES, type Rollout } from "../../src/ports/rollouts.js";
 import type { Person } from "../../src/ports/people.js";
@@ -38,21 +38,7 @@ export function describeRolloutStoreContract(
       return (await store.records.latestAudit({ limit: 1000 })).map((entry) => entry.correlationId).reverse();
     }
 
-    /** Sends (claims and marks sent) every message that is due at `now`, in the order claims return them. */
-    async function sendAll(now: Date = at(100)): Promise<OutboxMessage["draft"][]> {
-      const sent: OutboxMessage["draft"][] = [];
-      for (;;) {
-        const batch = await store.outbox.claim("sender", now, leaseMs, 100);
-        if (batch.length === 0) return sent;
-        for (const message of batch) {
-          sent.push(message.draft);
-          await store.outbox.markSent(message.id, now);
-        }
-      }
-    }
-
-    /** What each sent message said, for drafts made by `effects()`. */
-    const said = (drafts: OutboxMessage["draft"][]): string[] => drafts.map(saying);
+    const sendAll = (now: Date = at(100)) => sendAllFrom(store, now, leaseMs);
 
     describe("rollouts", () => {
       it("has no rollout that was never stored", async () => {
@@ -594,17 +580,6 @@ function anAuditEntry(correlationId: string): AuditEntry {
     outcome: "ok",
     correlationId,
   };
-}
-
-/** A message whose text says `text`, so tests can tell messages apart. */
-function draft(text: string): MessageDraft {
-  return { kind: "update_card", notice: { kind: "text", text: asMarkdown(text) } };
-}
-
-/** The text of a message made by `draft()` (or the card it shows). */
-function saying(message: OutboxMessage["draft"]): string {
-  if (message.kind === "reply_in_thread") return message.text;
-  return message.notice.kind === "text" ? message.notice.text : message.notice.card;
 }
 
 /** One audit row and one message, both tagged with `tag`. */

@@ -2,7 +2,7 @@
 // unless TEST_DATABASE_URL names a database the test may create and drop schemas in (`.ci/run` starts a throwaway
 // server and sets it). Each case gets its own schema, reached through the connection's search_path, so cases and
 // parallel test files never see each other's rows.
-import pg from "pg";
+import { withAdmin } from "../support/postgres-admin.js";
 import { describe } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
 import { uniqueName } from "../support/unique-name.js";
@@ -31,14 +31,4 @@ async function inNewSchema(url: string): Promise<StoreDatabase> {
     open: () => openStore({ databaseUrl: schemaUrl.toString(), dataDir: "unused-with-postgres" }),
     dispose: () => withAdmin(url, (admin) => admin.query(`DROP SCHEMA ${schema} CASCADE`)),
   };
-}
-
-async function withAdmin(url: string, fn: (admin: pg.Client) => Promise<unknown>): Promise<void> {
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
-    await fn(admin);
-  } finally {
-    await admin.end();
-  }
 }

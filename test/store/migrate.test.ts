@@ -5,7 +5,7 @@ import { copyFile, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import pg from "pg";
+import { withAdmin } from "../support/postgres-admin.js";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/logger.js";
 import { systemClock } from "../../src/ports/clock.js";
@@ -364,14 +364,4 @@ async function inNewSchema(url = ""): Promise<Scratch> {
       await withAdmin(url, (admin) => admin.query(`DROP SCHEMA ${schema} CASCADE`));
     },
   };
-}
-
-async function withAdmin(url: string, fn: (admin: pg.Client) => Promise<unknown>): Promise<void> {
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
-    await fn(admin);
-  } finally {
-    await admin.end();
-  }
 }
