@@ -96,6 +96,8 @@ function wording(error: UserError): string {
       return `Azure ML is throttling requests right now. Try again${error.retryAfterSeconds ? ` in ${error.retryAfterSeconds} s` : " shortly"}.`;
     case "workspace_auth_failed":
       return `GreenLight could not authenticate to the Azure ML workspace (${md(error.detail)}). Ask the platform team to check the bot's identity and its role on the workspace.`;
+    case "metrics_unavailable":
+      return `Azure Monitor did not give the metrics of ${md(error.endpoint)} (${md(error.reason)}), so no gate can pass on them. Ask the platform team to check that the bot's identity has the Monitoring Reader role on the workspace.`;
     case "workspace_rejected":
       return `Azure ML refused the request (HTTP ${error.status})${error.message ? `: ${md(error.message)}` : "."}`;
     case "invoke_timeout":
@@ -226,6 +228,7 @@ export function errorTitle(error: UserError): string {
     case "workspace_throttled":
     case "workspace_auth_failed":
     case "workspace_rejected":
+    case "metrics_unavailable":
     case "invoke_timeout":
     case "unsupported_auth_mode":
     case "operation_in_progress":

@@ -1,3 +1,4 @@
+import type { RequestMetrics } from "./metrics.js";
 import type { Result } from "./result.js";
 
 /** Failures of the Azure ML workspace that a user can act on. Core words them (`describeError`). */
@@ -15,7 +16,12 @@ export type WorkspaceError =
   | { code: "operation_in_progress"; endpoint: string; retryAfterSeconds?: number }
   /** A long-running operation ended as Failed (or Canceled), with Azure's message. */
   | { code: "operation_failed"; endpoint: string; deployment?: string; message: string }
-  | { code: "model_version_not_found"; model: string; version: string; known: string[] };
+  | { code: "model_version_not_found"; model: string; version: string; known: string[] }
+  /**
+   * Azure Monitor did not give the endpoint's metrics: no Monitoring Reader role (403), a metric-level error in its
+   * answer, or the metrics API failing. `reason` says which, in words a person can act on.
+   */
+  | { code: "metrics_unavailable"; endpoint: string; reason: string };
 
 /** How clients authenticate to a scoring URI (SPEC22 EndpointAuthMode); `other` is a newer mode, named as Azure does. */
 export type AuthMode = "Key" | "AMLToken" | "AADToken" | { other: string };
@@ -137,6 +143,12 @@ export interface Workspace {
    * workspace does not report them (no metrics access, an older cloud): a preview shows what it can.
    */
   recentRequests(endpoint: string, hours: number): Promise<Result<Record<string, number> | undefined, WorkspaceError>>;
+  /**
+   * Azure Monitor's per-minute request figures of each of the endpoint's deployments for the whole minutes in
+   * [`from`, `to`): requests, failed requests, P50 and P95 latency. Minutes Azure has not aggregated yet are absent.
+   * `metrics_unavailable` (with why) when Azure Monitor does not answer with them.
+   */
+  requestMetrics(endpoint: string, window: { from: Date; to: Date }): Promise<Result<RequestMetrics, WorkspaceError>>;
   /** Deletes an endpoint and its deployments and follows the operation to its end; already gone is success. */
   deleteEndpoint(endpoint: string): Promise<Result<void, WorkspaceError>>;
 }

@@ -16,6 +16,7 @@ import { apiVersionPolicy, ensurePolicy } from "./arm-client.js";
 import { ArmCalls } from "./arm-calls.js";
 import type { OperationPolling } from "./arm-lro.js";
 import { recentRequests } from "./arm-metrics.js";
+import type { RequestMetrics } from "../ports/metrics.js";
 import * as reads from "./arm-reads.js";
 import * as writes from "./arm-writes.js";
 import { EndpointCredentials } from "./endpoint-credentials.js";
@@ -148,6 +149,11 @@ export class ArmWorkspace implements Workspace {
 
   deleteEndpoint(endpoint: string): Promise<Result<void, WorkspaceError>> {
     return writes.deleteResource(this.arm, this.arm.endpointPath(endpoint), { endpoint });
+  }
+
+  // Replaced by the Azure Monitor client (issue 13, in progress).
+  requestMetrics(endpoint: string): Promise<Result<RequestMetrics, WorkspaceError>> {
+    return Promise.resolve({ ok: false, error: { code: "metrics_unavailable", endpoint, reason: "not wired yet" } });
   }
 
   recentRequests(endpoint: string, hours: number): Promise<Result<Record<string, number> | undefined, WorkspaceError>> {

@@ -37,6 +37,11 @@ const EXAMPLES = {
     mentions: ["no credential"],
     advice: /Ask the platform team/,
   },
+  metrics_unavailable: {
+    error: { code: "metrics_unavailable", endpoint: "diabetes-prod", reason: "HTTP 403 AuthorizationFailed" },
+    mentions: ["diabetes-prod", "403 AuthorizationFailed"],
+    advice: /Monitoring Reader/,
+  },
   workspace_rejected: {
     error: { code: "workspace_rejected", status: 400, message: "Traffic must sum to 100." },
     mentions: ["400"],
