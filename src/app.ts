@@ -177,6 +177,7 @@ function buildWorkers(
     subscriptions: store.subscriptions,
     ...releaseChannel,
     pollMs: env.ROLLOUT_POLL_MS,
+    metricsDelayMs: config.gates.metricsDelayMs,
     idleMs: env.WORKER_IDLE_MS,
     leaseMs: env.WORKER_LEASE_MS,
     maxRollouts: env.WORKER_MAX_ROLLOUTS,

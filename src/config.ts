@@ -12,6 +12,10 @@ const optionalString = z
 const integer = (min: number, max: number, byDefault: number) =>
   z.coerce.number().int().min(min).max(max).default(byDefault);
 
+/** A whole number from `min` to `max`, or undefined when unset or empty (the mode then picks the default). */
+const optionalInteger = (min: number, max: number) =>
+  optionalString.pipe(z.coerce.number<string | undefined>().int().min(min).max(max).optional());
+
 /** A comma-separated list (spaces and empty items ignored), each item checked by `item`. */
 function commaList(item: z.ZodString, byDefault: readonly string[] = []) {
   return z
@@ -91,6 +95,18 @@ const envSchema = z.object({
   /** How long a rollout waits for an approval before it expires (and its starting traffic is put back). */
   APPROVAL_TTL_SECONDS: integer(1, 30 * 24 * 3600, 24 * 3600),
   /**
+   * How long each step bakes (the gates watch the new deployment) before the next approval is asked for; an endpoint's
+   * `greenlight-bake` tag overrides it. Default 600 in Azure mode, 240 with the local workspace.
+   */
+  ROLLOUT_BAKE_SECONDS: optionalInteger(0, 24 * 3600),
+  /**
+   * How old a minute of Azure Monitor's metrics must be before the gates read it: Azure aggregates the newest minutes
+   * late. Default 180 in Azure mode, 60 with the local workspace (whose delay `npm start` sets to 60 s).
+   */
+  METRICS_DELAY_SECONDS: optionalInteger(0, 3600),
+  /** Requests to the new deployment a gate window needs for a verdict; fewer is inconclusive, never a pass. */
+  GATE_MIN_REQUESTS: integer(1, 100_000, 50),
+  /**
    * How often the rollout worker looks at a running Azure operation: Azure's Retry-After when it asks for more, and
    * the first look waits as long as the last operation of the same kind took (Azure gives a traffic update none).
    */
@@ -152,6 +168,8 @@ export interface Config {
   /** Whose people may hold roles. */
   tenants: TenantRule;
   auth: { appId?: string; enabled: boolean };
+  /** Each step's bake, the metrics' delay, and the requests a gate needs, with the mode's defaults filled in. */
+  gates: { bakeMs: number; metricsDelayMs: number; minRequests: number };
 }
 
 /** Thrown with a message that names the variable to fix. */
@@ -238,6 +256,11 @@ export function loadConfig(source: NodeJS.ProcessEnv): Config {
     tenants,
     ...(releaseChannel ? { releaseChannel } : {}),
     rolesFile: env.ROLES_FILE ?? "config/roles.local.json",
+    gates: {
+      bakeMs: (env.ROLLOUT_BAKE_SECONDS ?? (workspace.mode === "azure" ? 600 : 240)) * 1000,
+      metricsDelayMs: (env.METRICS_DELAY_SECONDS ?? (workspace.mode === "azure" ? 180 : 60)) * 1000,
+      minRequests: env.GATE_MIN_REQUESTS,
+    },
     auth: { ...(env.MicrosoftAppId ? { appId: env.MicrosoftAppId } : {}), enabled: Boolean(env.MicrosoftAppId) },
   };
 }

@@ -1,7 +1,7 @@
 import type { WorkspaceError } from "../ports/workspace.js";
 import type { Role } from "./access/roles.js";
 import { closest } from "./views/closest.js";
-import { minuteText } from "./views/time.js";
+import { durationText, minuteText, timeOfDayText } from "./views/time.js";
 import type { Markdown } from "../ports/notifier.js";
 import { escapedList, escapeMarkdown as md, markdownToPlain } from "./views/markdown.js";
 
@@ -45,6 +45,8 @@ export type UserError =
   /** Separation of duties: the requester of a rollout (or of a deletion) cannot approve it. */
   | { code: "self_approval"; endpoint: string; requester: string; what: "rollout" | "deletion" }
   | { code: "smoke_test_failed"; endpoint: string }
+  /** The step the card offers comes after a bake that has not ended; `leftMs` of it was left at the click. */
+  | { code: "still_baking"; endpoint: string; until: Date; leftMs: number }
   | { code: "no_active_rollout"; endpoint: string }
   | { code: "rollout_active"; endpoint: string; model: string; phase: string; requestedBy: string }
   | { code: "cannot_deploy"; endpoint: string; problem: string }
@@ -172,6 +174,8 @@ function wording(error: UserError): string {
       return `You asked for this ${error.what === "rollout" ? "rollout" : "deletion"} of ${md(error.endpoint)}, so someone else must approve it: a second person checks every risky step. Ask another approver.`;
     case "smoke_test_failed":
       return `The new version failed its smoke test on ${md(error.endpoint)}, so the first step cannot be approved. An admin can override it with a reason on the card, or roll back with \`rollback ${error.endpoint}\`.`;
+    case "still_baking":
+      return `Nothing changed: the last step of ${md(error.endpoint)} is still baking while the gates watch the new deployment, until ${timeOfDayText(error.until)} (${durationText(error.leftMs)} left). Approve the next step then; an admin can end the bake early with a reason.`;
     case "no_active_rollout":
       return `There is no rollout under way on ${md(error.endpoint)} that this can act on. Type \`status ${error.endpoint}\` to see its last one.`;
     case "rollout_active":
@@ -255,6 +259,8 @@ export function errorTitle(error: UserError): string {
       return "Nothing changed";
     case "smoke_test_failed":
       return "Blocked by the smoke test";
+    case "still_baking":
+      return "Still baking";
     case "card_button_typed":
       return "Use the card";
     case "unknown_command":

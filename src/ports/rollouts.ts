@@ -2,12 +2,13 @@ import type { ChangeStore } from "./changes.js";
 import type { ChannelAddress } from "./notifier.js";
 import type { Person } from "./people.js";
 import type { TimelineEvent } from "./timeline.js";
+import type { BaselineFigures, Evidence, GateSettings } from "./evidence.js";
 
 /**
  * Where a rollout is. Active phases are worked on by the worker or wait for a person; the last five are ends.
  *
- * requested → deploying → smoke_testing → awaiting_approval(step k) → shifting(step k) → … → promoted → retiring
- * → completed; or rejected / failed / expired / rolled_back. A rejection, a rollback, an expiry or a failed shift first
+ * requested → deploying → smoke_testing → awaiting_approval(step k) → shifting(step k) → baking(step k) → … →
+ * promoted → retiring → completed (the last step's bake comes before `promoted`); or rejected / failed / expired / rolled_back. A rejection, a rollback, an expiry or a failed shift first
  * passes through `restoring` (the starting traffic being put back, tried again until it is), then ends as
  * `ending.then` says. Traffic changed outside GreenLight `paused` it: a person continues from what Azure has
  * (`resuming`, then the next step's approval) or restores the start.
@@ -18,6 +19,7 @@ export const ROLLOUT_PHASES = [
   "smoke_testing",
   "awaiting_approval",
   "shifting",
+  "baking",
   "promoted",
   "retiring",
   "restoring",
@@ -101,6 +103,12 @@ export interface SmokeTest {
 /** Traffic by deployment, in percent: `{ blue: 90, green: 10 }`. */
 export type Traffic = Record<string, number>;
 
+/**
+ * One step of a plan: the new deployment's share of live traffic after it, or (as the first step only) the share of
+ * live traffic Azure mirrors to it while the live deployment keeps answering every request.
+ */
+export type PlanStep = number | { mirror: number };
+
 /** A rollout of one model version to one endpoint, as stored. Changed only by compare-and-set on `version`. */
 export interface Rollout {
   id: string;
@@ -129,7 +137,22 @@ export interface Rollout {
   /** What became of the old deployment once all traffic moved: deleted, or kept at 0 %. */
   oldDeployment?: "deleted" | "kept";
   /** The candidate's traffic share after each step, in percent, ending at 100 (default [10, 90, 100]). */
-  plan: number[];
+  plan: PlanStep[];
+  /**
+   * How long each step bakes and what its gates allow, from the endpoint's tags and the defaults when the rollout
+   * began. Absent in rollouts from before gates: they neither bake nor watch.
+   */
+  gates?: GateSettings;
+  /** When the traffic the new deployment takes now was applied: where the gates' window starts. */
+  appliedAt?: Date;
+  /** While baking: when the bake ends and the next approval (or the old deployment's fate) is asked for. */
+  bakeUntil?: Date;
+  /** An admin ended a bake early, with a reason. */
+  bakeCut?: { by: Person; reason: string; at: Date };
+  /** The gates' last reading of the step the new deployment takes now: what the approval card shows. */
+  evidence?: Evidence;
+  /** The live deployment's figures in its last window with traffic: the gates' baseline once it takes none. */
+  liveBaseline?: BaselineFigures;
   /** Index into `plan` of the step being approved or applied. */
   step: number;
   phase: RolloutPhase;
@@ -148,9 +171,10 @@ export interface Rollout {
   /**
    * Why it ended or paused, as plain text (views escape it): a failure message, the log tail, the traffic found
    * instead of the expected one. While `restoring`, `then` is the end it reaches once the starting traffic is back, and
-   * `by` the person who asked for that (they are not told of their own decision).
+   * `by` the person who asked for that (they are not told of their own decision). `automatic`: GreenLight decided it
+   * (a gate breached) and told the requester and the approvers when it began.
    */
-  ending?: { reason: string; detail?: string; then?: FinalPhase; by?: Person };
+  ending?: { reason: string; detail?: string; then?: FinalPhase; by?: Person; automatic?: boolean };
   /** The channel its card lives in (chosen when it starts; it stays there). */
   channel: ChannelAddress;
   /** The requester's personal conversation, for direct messages. */

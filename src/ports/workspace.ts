@@ -49,8 +49,11 @@ export interface EndpointView {
   deployments: DeploymentView[];
 }
 
-/** What {@link Workspace.getEndpointTraffic} reads: an endpoint's traffic, and whether an update is still running. */
-export type EndpointTraffic = Pick<EndpointView, "state" | "traffic">;
+/**
+ * What {@link Workspace.getEndpointTraffic} reads: an endpoint's live and mirror traffic, and whether an update is
+ * still running.
+ */
+export type EndpointTraffic = Pick<EndpointView, "state" | "traffic" | "mirrorTraffic">;
 
 export interface DeploymentView {
   name: string;
@@ -132,10 +135,15 @@ export interface Workspace {
     model: { name: string; version: string },
   ): Promise<Result<{ retryAfterMs: number }, WorkspaceError>>;
   /**
-   * Sets the endpoint's live traffic to exactly `traffic`, keeping everything else (mirror traffic, tags, auth), and
-   * follows the operation to its end (honouring Retry-After).
+   * Sets the endpoint's live traffic to exactly `traffic` — and its mirror traffic to exactly `mirror` when given ({}
+   * clears it) — keeping everything else (tags, auth, and the mirror when not given), and follows the operation to its
+   * end (honouring Retry-After).
    */
-  setTraffic(endpoint: string, traffic: Record<string, number>): Promise<Result<void, WorkspaceError>>;
+  setTraffic(
+    endpoint: string,
+    traffic: Record<string, number>,
+    mirror?: Record<string, number>,
+  ): Promise<Result<void, WorkspaceError>>;
   /** Deletes a deployment (it must have no traffic) and follows the operation to its end; already gone is success. */
   deleteDeployment(endpoint: string, deployment: string): Promise<Result<void, WorkspaceError>>;
   /**

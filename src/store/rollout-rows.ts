@@ -1,4 +1,5 @@
 // How a Rollout maps onto a `rollouts` row: what the queries filter on in columns, the rest as one json value.
+import type { Evidence } from "../ports/evidence.js";
 import type { Rollout, RolloutPhase } from "../ports/rollouts.js";
 import type { ChangeTableSpec } from "./change-table.js";
 
@@ -57,10 +58,20 @@ function toState(rollout: Rollout): RolloutState {
     expiresAt,
     timeline,
     trafficSeen,
+    appliedAt,
+    bakeUntil,
+    bakeCut,
+    evidence,
+    liveBaseline,
     ...plain
   } = rollout;
   return {
     ...plain,
+    ...(appliedAt === undefined ? {} : { appliedAt: appliedAt.toISOString() }),
+    ...(bakeUntil === undefined ? {} : { bakeUntil: bakeUntil.toISOString() }),
+    ...(bakeCut === undefined ? {} : { bakeCut: { ...bakeCut, at: bakeCut.at.toISOString() } }),
+    ...(evidence === undefined ? {} : { evidence: asJson(evidence) }),
+    ...(liveBaseline === undefined ? {} : { liveBaseline: asJson(liveBaseline) }),
     ...(trafficSeen === undefined ? {} : { trafficSeen: { ...trafficSeen, at: trafficSeen.at.toISOString() } }),
     approvals: approvals.map((approval) => ({ ...approval, at: approval.at.toISOString() })),
     ...(smoke === undefined ? {} : { smoke: { ...smoke, at: smoke.at.toISOString() } }),
@@ -71,11 +82,29 @@ function toState(rollout: Rollout): RolloutState {
 }
 
 export function toRollout(row: RolloutRow): Rollout {
-  const { approvals, smoke, override, expiresAt, timeline, trafficSeen, ...plain } = row.state;
+  const {
+    approvals,
+    smoke,
+    override,
+    expiresAt,
+    timeline,
+    trafficSeen,
+    appliedAt,
+    bakeUntil,
+    bakeCut,
+    evidence,
+    liveBaseline,
+    ...plain
+  } = row.state;
   return {
     id: row.id,
     endpoint: row.endpoint,
     ...plain,
+    ...(appliedAt === undefined ? {} : { appliedAt: new Date(appliedAt) }),
+    ...(bakeUntil === undefined ? {} : { bakeUntil: new Date(bakeUntil) }),
+    ...(bakeCut === undefined ? {} : { bakeCut: { ...bakeCut, at: new Date(bakeCut.at) } }),
+    ...(evidence === undefined ? {} : { evidence: evidenceFromJson(evidence) }),
+    ...(liveBaseline === undefined ? {} : { liveBaseline: { ...liveBaseline, window: windowFromJson(liveBaseline.window) } }),
     ...(trafficSeen === undefined ? {} : { trafficSeen: { ...trafficSeen, at: new Date(trafficSeen.at) } }),
     phase: row.phase,
     version: row.version,
@@ -88,6 +117,27 @@ export function toRollout(row: RolloutRow): Rollout {
     ...(expiresAt === undefined ? {} : { expiresAt: new Date(expiresAt) }),
     timeline: timeline.map((event) => ({ ...event, at: new Date(event.at) })),
   };
+}
+
+/** A value with its Dates as ISO strings, as JSON.stringify writes them. */
+const asJson = <T>(value: T): Json<T> => JSON.parse(JSON.stringify(value)) as Json<T>;
+
+const windowFromJson = (w: Json<Evidence["window"]>): Evidence["window"] => ({
+  from: new Date(w.from),
+  to: new Date(w.to),
+});
+
+function evidenceFromJson(e: Json<Evidence>): Evidence {
+  const { at, window, live, minutes, ...rest } = e;
+  return {
+    ...rest,
+    at: new Date(at),
+    window: windowFromJson(window),
+    ...(live === undefined
+      ? {}
+      : { live: { ...live, ...(live.window === undefined ? {} : { window: windowFromJson(live.window) }) } }),
+    minutes: minutes.map((m) => ({ ...m, at: new Date(m.at) })),
+  } as Evidence;
 }
 
 /** The `rollouts` table; `active` is true in every phase but the ends. */

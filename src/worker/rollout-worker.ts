@@ -11,6 +11,8 @@ import type { Workspace, WorkspaceError } from "../ports/workspace.js";
 import type { Result } from "../ports/result.js";
 import type { RolloutPeople } from "../core/rollout/transition.js";
 import { waitingForPerson } from "../core/rollout/waiting.js";
+import { windowToRead, type MetricsReading } from "../core/rollout/gate-reading.js";
+import { errorText } from "../core/errors.js";
 import {
   actionFailed,
   observationFor,
@@ -39,6 +41,8 @@ export interface RolloutWorkerOptions {
   releaseChannel?: ChannelAddress;
   /** How often a running Azure operation is looked at again (Azure's Retry-After when it says more). */
   pollMs: number;
+  /** How long Azure Monitor takes to aggregate a minute: the gates read only minutes older than this. */
+  metricsDelayMs: number;
   /** How often the store is asked for due work when nothing woke the worker (work of other instances). */
   idleMs: number;
   /** How long a claimed rollout is this process's; another process may take it over after. */
@@ -90,8 +94,11 @@ export class RolloutWorker extends LeaseDriver<Rollout> {
       // Waiting for a person: nothing to read from Azure until the approval expires.
       const person = waitingForPerson(r, ctx.now);
       if (person) return person.until;
+      const window = windowToRead(r, ctx.now, this.o.metricsDelayMs);
       const seen =
-        observed && observes(observed, r.phase) ? { ok: true as const, value: observed } : await this.observe(r);
+        observed && observes(observed, r.phase, window)
+          ? { ok: true as const, value: observed }
+          : await this.observe(r, window);
       if (this.abandoned) return undefined;
       if (!seen.ok) {
         // Azure could not be read (busy, throttled, down, or the identity lost its role): look again later.
@@ -184,7 +191,7 @@ export class RolloutWorker extends LeaseDriver<Rollout> {
       case "delete_candidate":
         return ws.deleteDeployment(r.endpoint, r.candidate);
       case "set_traffic":
-        return ws.setTraffic(r.endpoint, action.traffic);
+        return ws.setTraffic(r.endpoint, action.traffic, action.mirror);
       case "delete_live":
         return ws.deleteDeployment(r.endpoint, r.live);
     }
@@ -194,11 +201,15 @@ export class RolloutWorker extends LeaseDriver<Rollout> {
    * What the rollout's phase needs to know from Azure ({@link observationFor}): the endpoint's traffic alone (one read),
    * or the endpoint with its deployments.
    */
-  private async observe(r: Rollout): Promise<Result<Observed, WorkspaceError>> {
+  private async observe(r: Rollout, window?: { from: Date; to: Date }): Promise<Result<Observed, WorkspaceError>> {
     if (observationFor(r.phase) === "traffic") {
-      const read = await this.o.workspace.getEndpointTraffic(r.endpoint);
-      if (read.ok) return { ok: true, value: { traffic: read.value.traffic, endpointState: read.value.state } };
-      return read.error.code === "endpoint_not_found" ? { ok: true, value: { traffic: undefined } } : read;
+      const [read, metrics] = await Promise.all([
+        this.o.workspace.getEndpointTraffic(r.endpoint),
+        window ? this.readMetrics(r, window) : undefined,
+      ]);
+      if (!read.ok) return read.error.code === "endpoint_not_found" ? { ok: true, value: { traffic: undefined } } : read;
+      const { traffic, mirrorTraffic: mirror, state: endpointState } = read.value;
+      return { ok: true, value: { traffic, mirror, endpointState, ...(metrics ? { metrics } : {}) } };
     }
     const endpoint = await this.o.workspace.getEndpoint(r.endpoint);
     if (!endpoint.ok) {
@@ -220,6 +231,17 @@ export class RolloutWorker extends LeaseDriver<Rollout> {
       if (logs.ok && logs.value.trim()) seen.candidateLogTail = logs.value.trim().slice(-2000);
     }
     return { ok: true, value: seen };
+  }
+
+  /**
+   * Azure Monitor's figures for the gates' window. A failure to read them is an answer too: the gates are inconclusive,
+   * with why, and never pass on it.
+   */
+  private async readMetrics(r: Rollout, window: { from: Date; to: Date }): Promise<MetricsReading> {
+    const read = await this.o.workspace.requestMetrics(r.endpoint, window);
+    if (read.ok) return { window, metrics: read.value };
+    this.o.log.warn("could not read the gates' metrics; they are inconclusive", { rollout: r.id, error: read.error.code });
+    return { window, unavailable: errorText(read.error) };
   }
 
   /**
@@ -249,6 +271,7 @@ export class RolloutWorker extends LeaseDriver<Rollout> {
       approvalTtlMs: this.o.approvalTtlMs,
       correlationId: this.owner,
       pollMs: this.o.pollMs,
+      metricsDelayMs: this.o.metricsDelayMs,
     };
   }
 }

@@ -48,8 +48,15 @@ export function sameDeploymentSpec(current: unknown, desired: Json): boolean {
   return isDeepStrictEqual(withoutDictionary(writable(current)), withoutDictionary(desired));
 }
 
-/** A PUT body for the endpoint (a GET) with its live traffic replaced, everything else (mirror traffic, tags…) kept. */
-export function endpointTrafficBody(current: unknown, traffic: Record<string, number>): Json {
+/**
+ * A PUT body for the endpoint (a GET) with its live traffic replaced — and its mirror traffic, when given —
+ * everything else (the mirror when not given, tags…) kept.
+ */
+export function endpointTrafficBody(
+  current: unknown,
+  traffic: Record<string, number>,
+  mirror?: Record<string, number>,
+): Json {
   const body = writable(current);
   const {
     provisioningState: _state,
@@ -59,12 +66,20 @@ export function endpointTrafficBody(current: unknown, traffic: Record<string, nu
     keys: _keys,
     ...properties
   } = record(body["properties"]);
-  return { ...body, properties: { ...properties, traffic: { ...traffic } } };
+  return {
+    ...body,
+    properties: { ...properties, traffic: { ...traffic }, ...(mirror ? { mirrorTraffic: { ...mirror } } : {}) },
+  };
 }
 
 /** The live traffic of an endpoint GET. */
-export function trafficOf(endpoint: unknown): Record<string, number> {
-  const traffic = record(record(record(endpoint)["properties"])["traffic"]);
+export const trafficOf = (endpoint: unknown): Record<string, number> => shares(endpoint, "traffic");
+
+/** The mirror traffic of an endpoint GET. */
+export const mirrorTrafficOf = (endpoint: unknown): Record<string, number> => shares(endpoint, "mirrorTraffic");
+
+function shares(endpoint: unknown, key: "traffic" | "mirrorTraffic"): Record<string, number> {
+  const traffic = record(record(record(endpoint)["properties"])[key]);
   return Object.fromEntries(
     Object.entries(traffic).filter((entry): entry is [string, number] => typeof entry[1] === "number"),
   );

@@ -42,8 +42,6 @@ export function toEndpointView(
     computeType: kubernetes ? "Kubernetes" : "Managed",
     ...(p.description ? { description: p.description } : {}),
     ...(p.scoringUri ? { scoringUri: p.scoringUri } : {}),
-    // Not in the 2022-10-01 model: read at 2023-04-01, which the SDK passes through untyped (reference §1.2).
-    mirrorTraffic: numberRecord((p as { mirrorTraffic?: unknown }).mirrorTraffic),
     tags: { ...endpoint.tags },
     deployments: deploymentViews,
   };
@@ -51,7 +49,12 @@ export function toEndpointView(
 
 /** An endpoint's traffic and provisioningState, read without its deployments. */
 export function toEndpointTraffic(endpoint: OnlineEndpoint): EndpointTraffic {
-  return { state: endpoint.properties.provisioningState ?? "Unknown", traffic: { ...endpoint.properties.traffic } };
+  return {
+    state: endpoint.properties.provisioningState ?? "Unknown",
+    traffic: { ...endpoint.properties.traffic },
+    // Not in the 2022-10-01 model: read at 2023-04-01, which the SDK passes through untyped (reference §1.2).
+    mirrorTraffic: numberRecord((endpoint.properties as { mirrorTraffic?: unknown }).mirrorTraffic),
+  };
 }
 
 export function toDeploymentView(deployment: OnlineDeployment, ws: WorkspaceRef): DeploymentView {

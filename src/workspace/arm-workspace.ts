@@ -139,8 +139,12 @@ export class ArmWorkspace implements Workspace {
     return writes.cloneDeployment(this.arm, endpoint, from, to, model);
   }
 
-  setTraffic(endpoint: string, traffic: Record<string, number>): Promise<Result<void, WorkspaceError>> {
-    return writes.setTraffic(this.arm, endpoint, traffic);
+  setTraffic(
+    endpoint: string,
+    traffic: Record<string, number>,
+    mirror?: Record<string, number>,
+  ): Promise<Result<void, WorkspaceError>> {
+    return writes.setTraffic(this.arm, endpoint, traffic, mirror);
   }
 
   deleteDeployment(endpoint: string, deployment: string): Promise<Result<void, WorkspaceError>> {

@@ -5,6 +5,7 @@ import {
   endpointTrafficBody,
   sameDeploymentSpec,
   sameTraffic,
+  mirrorTrafficOf,
   trafficOf,
   workspaceModelId,
 } from "./arm-bodies.js";
@@ -53,6 +54,7 @@ export function setTraffic(
   arm: ArmCalls,
   endpoint: string,
   traffic: Record<string, number>,
+  mirror?: Record<string, number>,
 ): Promise<Result<void, WorkspaceError>> {
   const path = arm.endpointPath(endpoint);
   return arm.attempt(
@@ -61,7 +63,7 @@ export function setTraffic(
         const current = await arm.raw("GET", path);
         const body = bodyOf(current);
         const state = provisioningStateOf(body);
-        if (sameTraffic(trafficOf(body), traffic)) {
+        if (sameTraffic(trafficOf(body), traffic) && (!mirror || sameTraffic(mirrorTrafficOf(body), mirror))) {
           // Already there: no PUT (re-applied after a restart, it saves an ARM operation). If the operation that
           // set it is still running, its end is waited for, and a failed one is put again.
           if (state === undefined || state.toLowerCase() === "succeeded") return;
@@ -74,7 +76,7 @@ export function setTraffic(
             continue;
           }
         }
-        await writeAndFollow(arm, "PUT", path, endpointTrafficBody(body, traffic));
+        await writeAndFollow(arm, "PUT", path, endpointTrafficBody(body, traffic, mirror));
         return;
       }
     },

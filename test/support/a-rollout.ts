@@ -36,6 +36,7 @@ export function aReconcileContext(now: Date, people: RolloutPeople): ReconcileCo
     approvalTtlMs: 24 * 60 * 60 * 1000,
     correlationId: "test",
     pollMs: 1000,
+    metricsDelayMs: 60_000,
     notify: [{ serviceUrl: "https://smba.example/", channelId: "19:ml-platform" }],
   };
 }

@@ -93,6 +93,25 @@ describe("configuration from the environment", () => {
     expect(() => loadConfig({ ROLLOUT_LEASE_MS: "10" })).toThrow(/WORKER_LEASE_MS/);
   });
 
+  it("bakes 10 min and reads metrics 3 min old in Azure, 4 min and 1 min locally, unless set (an empty value is unset)", () => {
+    const azure = {
+      AZURE_SUBSCRIPTION_ID: "sub",
+      AZURE_RESOURCE_GROUP: "rg",
+      AZURE_ML_WORKSPACE: "ws",
+      MicrosoftAppId: "11111111-2222-3333-4444-555555555555",
+      MicrosoftAppTenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+      ROLES_FILE: "roles.json",
+    };
+    expect(loadConfig(azure).gates).toEqual({ bakeMs: 600_000, metricsDelayMs: 180_000, minRequests: 50 });
+    expect(loadConfig({}).gates).toEqual({ bakeMs: 240_000, metricsDelayMs: 60_000, minRequests: 50 });
+    expect(loadConfig({ ROLLOUT_BAKE_SECONDS: "", METRICS_DELAY_SECONDS: " " }).gates.bakeMs).toBe(240_000);
+    expect(loadConfig({ ROLLOUT_BAKE_SECONDS: "0", GATE_MIN_REQUESTS: "200" }).gates).toMatchObject({
+      bakeMs: 0,
+      minRequests: 200,
+    });
+    expect(() => loadConfig({ ROLLOUT_BAKE_SECONDS: "ten minutes" })).toThrow(/ROLLOUT_BAKE_SECONDS/);
+  });
+
   it("turns Bot Framework auth on with an app id", () => {
     expect(loadConfig({ MicrosoftAppId: "11111111-2222-3333-4444-555555555555" }).auth).toEqual({
       appId: "11111111-2222-3333-4444-555555555555",

@@ -156,6 +156,7 @@ const HANDLERS: { [A in Action]: Handler<A> } = {
     decide(ctx, c.target, decisions.reject(c.target, c.reason), { ...(c.reason ? { reason: c.reason } : {}) }),
   "rollout.retire": (ctx, c) => decide(ctx, c.target, decisions.retire(c.target, c.keep)),
   "rollout.override": (ctx, c) => decide(ctx, c.target, decisions.override(c.target, c.reason), { reason: c.reason }),
+  "rollout.end_bake": (ctx, c) => decide(ctx, c.target, decisions.endBake(c.target, c.reason), { reason: c.reason }),
   "rollout.resume": (ctx, c) => decide(ctx, c.target, decisions.resume(c.target)),
   "rollout.restore": (ctx, c) => decide(ctx, c.target, decisions.restore(c.target)),
   "rollout.view": (ctx, c) => viewRollout(ctx, c.rollout),

@@ -9,7 +9,7 @@ import { modelText } from "../views/model-text.js";
 import type { UserError } from "../errors.js";
 import { ROLLOUT_DECISIONS, type RolloutCardDecision } from "./decisions.js";
 import { msg } from "../views/markdown.js";
-import { describeTraffic, otherDeployments, parsePlan, PLAN_TAG, trafficAfter } from "./plan.js";
+import { describeStep, describeTraffic, otherDeployments, parsePlan, PLAN_TAG, trafficAfter } from "./plan.js";
 import { stateLine } from "./rollout-card.js";
 import { end, restore, rolloutKind, transition, type Transition, type TransitionContext } from "./transition.js";
 import { chooseSlots } from "./slots.js";
@@ -111,10 +111,14 @@ export function requestRollout(req: RolloutRequest, ctx: TransitionContext): Out
 
 /** An approver approves the step the card shows: the worker applies its traffic next. */
 export function approve(r: Rollout, target: CardTarget, by: Person, ctx: TransitionContext): Outcome {
+  if (r.phase === "baking" && target.rollout === r.id && target.version === r.version && r.bakeUntil) {
+    const leftMs = Math.max(0, r.bakeUntil.getTime() - ctx.now.getTime());
+    return err({ code: "still_baking", endpoint: r.endpoint, until: r.bakeUntil, leftMs });
+  }
   const refusal = refused(r, target, "approve", by, ctx.now);
   if (refusal) return err(refusal);
   if (blockedBySmokeTest(r)) return err({ code: "smoke_test_failed", endpoint: r.endpoint });
-  const traffic = describeTraffic(trafficAfter(r, r.step));
+  const traffic = describeStep(r, r.step);
   return ok(
     transition(
       r,
@@ -157,6 +161,27 @@ export function reject(
         by,
         action: "rollout.reject",
         reason: `${by.name} rejected step ${r.step + 1}${why || "."}`,
+      },
+      ctx,
+    ),
+  );
+}
+
+/**
+ * An admin ends a step's bake early, with a reason (audited): the gates read what there is now and the next approval
+ * is asked for with that evidence. It approves nothing, and a breach still rolls back.
+ */
+export function endBake(r: Rollout, target: CardTarget, by: Person, reason: string, ctx: TransitionContext): Outcome {
+  const refusal = refused(r, target, "end_bake", by, ctx.now);
+  if (refusal) return err(refusal);
+  return ok(
+    transition(
+      r,
+      {
+        set: { bakeUntil: ctx.now, bakeCut: { by, reason, at: ctx.now }, nextRunAt: ctx.now },
+        what: `ended the bake of step ${r.step + 1} early: ${reason}`,
+        by,
+        action: "rollout.end_bake",
       },
       ctx,
     ),

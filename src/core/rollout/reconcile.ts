@@ -3,83 +3,44 @@ import type { DeploymentView, WorkspaceError } from "../../ports/workspace.js";
 import { errorText } from "../errors.js";
 import { code, msg } from "../views/markdown.js";
 import { blockedBySmokeTest, smokeTestBlockAsk, smokeTestBlockToRequester } from "./smoke-test-block.js";
-import { describeTraffic, otherDeployments, sameTraffic, trafficAfter, trafficBefore } from "./plan.js";
+import {
+  describeSplit,
+  describeStep,
+  describeTraffic,
+  liveShareOf,
+  mirrorAfter,
+  mirrorBefore,
+  otherDeployments,
+  sameTraffic,
+  trafficAfter,
+  trafficBefore,
+} from "./plan.js";
 import { smokeTestOf, smokeTimelineText } from "./smoke-test.js";
 import { actionFailure, FAILURES, type Failure } from "./failures.js";
-import { end, pause, restore, transition, type Transition, type TransitionContext } from "./transition.js";
+import { end, pause, restore, transition, type Transition } from "./transition.js";
+import {
+  act,
+  later,
+  to,
+  updating,
+  wait,
+  type Decision,
+  type Observed,
+  type ReconcileContext,
+  type WorkspaceAction,
+} from "./observed.js";
+import { askForStep, askToRetire, stepDone } from "./next-approval.js";
+import { baking, watching } from "./watch.js";
 
-/** What the worker read from Azure before deciding: only what the rollout's phase needs ({@link observationFor}). */
-export interface Observed {
-  /** The endpoint's live traffic; undefined when the endpoint is gone. */
-  traffic: Record<string, number> | undefined;
-  /** The endpoint's provisioningState: an update still running has not settled its traffic yet. */
-  endpointState?: string;
-  /** The candidate deployment, or "missing"; undefined when the deployments were not read. */
-  candidate?: Pick<DeploymentView, "state" | "model"> | "missing";
-  /** Whether the old (live) deployment still exists; undefined when the deployments were not read. */
-  liveExists?: boolean;
-  /** The candidate's log tail, read when its provisioning failed. */
-  candidateLogTail?: string;
-}
-
-/**
- * What a phase's decision needs from Azure: the endpoint's traffic (and provisioningState) alone, or its deployments
- * too. Only creating the candidate and continuing a paused rollout look at the deployments; a shift, a restore and a
- * retirement go by the traffic (the retired deployment's delete succeeds when it is gone already).
- */
-export function observationFor(phase: RolloutPhase): "traffic" | "deployments" {
-  return phase === "requested" || phase === "deploying" || phase === "resuming" ? "deployments" : "traffic";
-}
-
-/** Whether `seen` holds what `phase` decides on. */
-export const observes = (seen: Observed, phase: RolloutPhase): boolean =>
-  observationFor(phase) === "traffic" || seen.candidate !== undefined;
-
-/**
- * What Azure's success answer to an action vouches for, on top of what was read before it: the next decision uses it
- * without reading again. A traffic update that Azure reported Succeeded set exactly that traffic (the drift check
- * before the next shift reads the endpoint afresh); a delete that succeeded left nothing. Undefined when only a new
- * read says what the action led to (a deployment put is provisioning; a smoke test changes nothing in Azure).
- */
-export function observedAfter(seen: Observed, action: WorkspaceAction): Observed | undefined {
-  switch (action.kind) {
-    case "set_traffic":
-      return { ...seen, traffic: { ...action.traffic }, endpointState: "Succeeded" };
-    case "delete_live":
-      return { ...seen, liveExists: false };
-    case "delete_candidate":
-      return { ...seen, candidate: "missing" };
-    case "clone":
-    case "smoke_test":
-      return undefined;
-  }
-}
-
-/** What the worker can do in Azure for a rollout. Each is idempotent: re-applied after a crash, it converges. */
-export type WorkspaceAction =
-  | { kind: "clone" }
-  | { kind: "delete_candidate" }
-  | { kind: "smoke_test" }
-  | { kind: "set_traffic"; traffic: Record<string, number> }
-  | { kind: "delete_live" };
-
-/** The next thing to do: nothing yet (look again at `until`), an Azure action, or a stored transition. */
-export type Decision =
-  | { kind: "wait"; until: Date | undefined }
-  | { kind: "act"; action: WorkspaceAction }
-  | { kind: "transition"; transition: Transition };
-
-export interface ReconcileContext extends TransitionContext {
-  /** How often a running Azure operation is looked at again. */
-  pollMs: number;
-}
-
-const wait = (until: Date | undefined): Decision => ({ kind: "wait", until });
-const act = (action: WorkspaceAction): Decision => ({ kind: "act", action });
-const to = (t: Transition): Decision => ({ kind: "transition", transition: t });
-const later = (ctx: ReconcileContext, ms = ctx.pollMs): Date => new Date(ctx.now.getTime() + ms);
-
-const updating = (seen: Observed): boolean => /^(creating|updating)$/i.test(seen.endpointState ?? "");
+export {
+  observationFor,
+  observedAfter,
+  observes,
+  type Decision,
+  type Observed,
+  type ReconcileContext,
+  type WorkspaceAction,
+} from "./observed.js";
 
 const sameModel = (model: DeploymentView["model"], wanted: Rollout["model"]): boolean =>
   "name" in model && model.name === wanted.name && model.version === wanted.version;
@@ -170,13 +131,16 @@ export function reconcile(r: Rollout, seen: Observed, rctx: ReconcileContext): D
           ),
         );
       }
-      return wait(r.expiresAt);
+      return watching(r, seen, ctx);
     case "shifting": {
-      const target = trafficAfter(r, r.step);
+      const mirror = seen.mirror ?? {};
+      const target = { traffic: trafficAfter(r, r.step), mirror: mirrorAfter(r, r.step) };
+      const before = { traffic: trafficBefore(r, r.step), mirror: mirrorBefore(r, r.step) };
+      const at = (t: typeof target) => sameTraffic(traffic, t.traffic) && sameTraffic(mirror, t.mirror);
       // The target is there but Azure's update is still running (a process died while it ran): it may yet fail.
-      if (sameTraffic(traffic, target) && updating(seen)) return wait(later(ctx));
-      if (sameTraffic(traffic, target)) return to(stepDone(r, ctx));
-      if (sameTraffic(traffic, trafficBefore(r, r.step))) return act({ kind: "set_traffic", traffic: target });
+      if (at(target) && updating(seen)) return wait(later(ctx));
+      if (at(target)) return to(stepDone(r, ctx));
+      if (at(before)) return act({ kind: "set_traffic", ...target });
       return to(
         pause(
           r,
@@ -184,15 +148,18 @@ export function reconcile(r: Rollout, seen: Observed, rctx: ReconcileContext): D
             what: "traffic changed outside GreenLight",
             action: "rollout.pause",
             outcome: "paused",
-            reason: `The endpoint's traffic is ${describeTraffic(traffic)}, not ${describeTraffic(trafficBefore(r, r.step))} as the rollout left it: someone changed it outside GreenLight, and GreenLight stopped instead of overwriting it.`,
+            reason: `The endpoint's traffic is ${describeSplit(traffic, mirror)}, not ${describeSplit(before.traffic, before.mirror)} as the rollout left it: someone changed it outside GreenLight, and GreenLight stopped instead of overwriting it.`,
           },
           ctx,
         ),
       );
     }
+    case "baking":
+      return baking(r, seen, ctx);
     case "restoring": {
-      if (sameTraffic(traffic, r.startTraffic) && updating(seen)) return wait(later(ctx));
-      if (sameTraffic(traffic, r.startTraffic)) {
+      const restored = sameTraffic(traffic, r.startTraffic) && sameTraffic(seen.mirror ?? {}, {});
+      if (restored && updating(seen)) return wait(later(ctx));
+      if (restored) {
         const then = r.ending?.then ?? "rolled_back";
         return to(
           end(
@@ -222,7 +189,7 @@ export function reconcile(r: Rollout, seen: Observed, rctx: ReconcileContext): D
           ),
         );
       }
-      return act({ kind: "set_traffic", traffic: r.startTraffic });
+      return act({ kind: "set_traffic", traffic: r.startTraffic, mirror: {} });
     }
     case "retiring":
       if (seen.liveExists === false) {
@@ -283,67 +250,17 @@ function resumed(r: Rollout, seen: Observed, traffic: Traffic, ctx: ReconcileCon
     return pauseAgain(`${others.join(", ")} takes traffic too (${describeTraffic(traffic)}).`);
   }
   const share = traffic[r.candidate] ?? 0;
-  const next = r.plan.findIndex((p) => p > share);
+  const next = r.plan.findIndex((p) => liveShareOf(p) > share);
   const resumedFrom = `continued from ${describeTraffic(traffic)}`;
-  if (next < 0) return to(askToRetire(r, resumedFrom, ctx));
-  return to(askForStep(r, next, resumedFrom, ctx, { step: next, traffic: { ...traffic } }));
+  // The gates watch what the new deployment takes from here on.
+  const watch = r.gates && share > 0 ? { appliedAt: ctx.now, evidence: undefined } : {};
+  if (next < 0) return to(askToRetire(r, resumedFrom, ctx, watch));
+  return to(askForStep(r, next, resumedFrom, ctx, { step: next, traffic: { ...traffic } }, watch));
 }
 
 /** A worker that read less than the phase needs ({@link observationFor}): a defect, not something Azure did. */
 const unobserved = (r: Rollout): Error =>
   new Error(`reconcile needs the deployments of ${r.endpoint} in phase ${r.phase}, and they were not read`);
-
-/** A step's traffic is applied: ask for the next approval, or (after the last step) for the old deployment's fate. */
-function stepDone(r: Rollout, ctx: ReconcileContext): Transition {
-  const applied = `traffic is ${describeTraffic(trafficAfter(r, r.step))}`;
-  return r.step + 1 >= r.plan.length ? askToRetire(r, applied, ctx) : askForStep(r, r.step + 1, applied, ctx);
-}
-
-function askForStep(
-  r: Rollout,
-  step: number,
-  what: string,
-  ctx: ReconcileContext,
-  baseline?: Rollout["baseline"],
-): Transition {
-  const expiresAt = new Date(ctx.now.getTime() + ctx.approvalTtlMs);
-  const next: Rollout = { ...r, step, ...(baseline ? { baseline } : {}) };
-  const blocked = blockedBySmokeTest(next);
-  return transition(
-    r,
-    {
-      set: { phase: "awaiting_approval", step, nextRunAt: expiresAt, expiresAt, ...(baseline ? { baseline } : {}) },
-      what,
-      action: r.phase === "resuming" ? "rollout.resume" : "rollout.shift",
-      ask: blocked
-        ? { who: "admins", text: smokeTestBlockAsk(r) }
-        : {
-            who: "approvers",
-            text: msg`Step ${step + 1} of ${r.plan.length} of ${r.endpoint} (${describeTraffic(trafficAfter(r, step))}) needs your approval.`,
-          },
-    },
-    ctx,
-  );
-}
-
-function askToRetire(r: Rollout, what: string, ctx: ReconcileContext): Transition {
-  const expiresAt = new Date(ctx.now.getTime() + ctx.approvalTtlMs);
-  return transition(
-    r,
-    {
-      set: { phase: "promoted", nextRunAt: expiresAt, expiresAt },
-      what,
-      action: r.phase === "resuming" ? "rollout.resume" : "rollout.shift",
-      ask: {
-        who: "approvers",
-        text: msg`${modelOf(r)} now takes all of ${r.endpoint}'s traffic. Retire ${r.live}, or keep it at 0 %?`,
-      },
-    },
-    ctx,
-  );
-}
-
-const modelOf = (r: Rollout): string => `${r.model.name}:${r.model.version}`;
 
 /** The smoke test ran: the first approval is asked for (a failed test blocks it until an admin overrides). */
 export function smokeTested(r: Rollout, samples: SmokeSample[], ctx: ReconcileContext, note?: string): Transition {
@@ -361,7 +278,7 @@ export function smokeTested(r: Rollout, samples: SmokeSample[], ctx: ReconcileCo
       ask: passed
         ? {
             who: "approvers",
-            text: msg`${modelOf(r)} passed its smoke test on ${r.endpoint}. Step 1 (${describeTraffic(trafficAfter(r, 0))}) needs your approval.`,
+            text: msg`${`${r.model.name}:${r.model.version}`} passed its smoke test on ${r.endpoint}. Step 1 (${describeStep(r, 0)}) needs your approval.`,
           }
         : { who: "admins", text: smokeTestBlockAsk(r) },
       ...(passed ? {} : { tellRequester: smokeTestBlockToRequester(r) }),

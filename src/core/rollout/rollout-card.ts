@@ -5,7 +5,7 @@ import { isAllowed, type Action } from "../vocabulary/policy.js";
 import { refusalText, type UserError } from "../errors.js";
 import { escapeMarkdown as md } from "../views/markdown.js";
 import { minuteText, timeOfDayText } from "../views/time.js";
-import { describeTraffic, trafficAfter, trafficBefore } from "./plan.js";
+import { describeStep, describeTraffic, trafficAfter, trafficBefore } from "./plan.js";
 import { blockedBySmokeTest, smokeTestBlockLine } from "./smoke-test-block.js";
 import { mayDecide } from "../change/decision.js";
 import { ROLLOUT_DECISIONS, type RolloutCardDecision } from "./decisions.js";
@@ -32,6 +32,7 @@ export interface RolloutCardView {
     approve?: { title: string };
     reject?: boolean;
     override?: boolean;
+    endBake?: boolean;
     retire?: { title: string };
     keep?: { title: string };
     resume?: { title: string };
@@ -67,12 +68,13 @@ export function rolloutCardView(
     trafficFact(r),
     {
       title: "Plan",
-      value: r.plan.map((_, i) => md(describeTraffic(trafficAfter(r, i)))).join(" → "),
+      value: r.plan.map((_, i) => md(describeStep(r, i))).join(" → "),
     },
   ];
-  if (r.phase === "awaiting_approval" || r.phase === "shifting") {
-    facts.push({ title: `Step ${r.step + 1} of ${stepCount}`, value: md(describeTraffic(trafficAfter(r, r.step))) });
+  if (r.phase === "awaiting_approval" || r.phase === "shifting" || r.phase === "baking") {
+    facts.push({ title: `Step ${r.step + 1} of ${stepCount}`, value: md(describeStep(r, r.step)) });
   }
+  if (r.phase === "baking" && r.bakeUntil) facts.push({ title: "Bake ends", value: minuteText(r.bakeUntil) });
   if (r.expiresAt && (r.phase === "awaiting_approval" || r.phase === "promoted")) {
     facts.push({ title: "Expires", value: minuteText(r.expiresAt) });
   }
@@ -118,7 +120,7 @@ export function rolloutNotice(
 
 /** What the rollout is doing, or exactly what it waits for and from whom: the card's state line, and `status`'s. */
 export function stateLine(r: Rollout): string {
-  const step = `step ${r.step + 1} of ${r.plan.length} (${describeTraffic(trafficAfter(r, r.step))})`;
+  const step = `step ${r.step + 1} of ${r.plan.length} (${describeStep(r, r.step)})`;
   switch (r.phase) {
     case "requested":
       return `Preparing ${r.candidate} beside ${r.live}`;
@@ -132,6 +134,11 @@ export function stateLine(r: Rollout): string {
         : `Waiting for an approver other than ${r.requestedBy.name} to approve ${step}`;
     case "shifting":
       return `Shifting traffic: ${step}`;
+    case "baking": {
+      const then = r.step + 1 >= r.plan.length ? `whether to retire ${r.live}` : `step ${r.step + 2}`;
+      const until = r.bakeUntil ? ` until ${timeOfDayText(r.bakeUntil)}` : "";
+      return `Baking ${step}${until}: the gates watch ${r.candidate}, then approvers are asked for ${then}`;
+    }
     case "promoted":
       return `All traffic on ${r.candidate} — waiting for an approver to retire ${r.live} or keep it`;
     case "retiring":
@@ -166,6 +173,7 @@ const TONE: Partial<Record<RolloutPhase, string>> = {
   expired: "Warning",
   rolled_back: "Warning",
   awaiting_approval: "Accent",
+  baking: "Accent",
 };
 
 function toneOf(r: Rollout): string {
@@ -177,6 +185,7 @@ function toneOf(r: Rollout): string {
 /** Whether a person must act now: the card everyone sees then offers "Show my options". */
 const needsPerson = (r: Rollout): boolean =>
   r.phase === "awaiting_approval" ||
+  r.phase === "baking" ||
   r.phase === "promoted" ||
   r.phase === "paused" ||
   (r.phase === "restoring" && (r.restore?.failures ?? 0) > 0);
@@ -216,6 +225,14 @@ function actionsFor(r: Rollout, viewer: Viewer): RolloutCardView["actions"] {
         ...(may("rollout.approve") && decides("approve") ? { approve: { title: `Approve step ${r.step + 1}` } } : {}),
         ...(may("rollout.reject") ? { reject: true } : {}),
       };
+    case "baking": {
+      const next = r.step + 1 < r.plan.length ? r.step + 2 : undefined;
+      return {
+        ...(next && may("rollout.approve") && decides("approve") ? { approve: { title: `Approve step ${next}` } } : {}),
+        ...(may("rollout.reject") ? { reject: true } : {}),
+        ...(may("rollout.end_bake") ? { endBake: true } : {}),
+      };
+    }
     case "promoted":
       return may("rollout.retire") && decides("retire")
         ? { retire: { title: `Retire ${md(r.live)}` }, keep: { title: `Keep ${md(r.live)}` } }
@@ -237,6 +254,7 @@ function actionsFor(r: Rollout, viewer: Viewer): RolloutCardView["actions"] {
 }
 
 function reasonLabel(actions: RolloutCardView["actions"]): string {
+  if (actions.endBake) return "A reason: required to end the bake early, optional to reject";
   if (actions.override && actions.reject) return "A reason: required to override the smoke test, optional to reject";
   if (actions.override) return "Why is it safe to override the failed smoke test?";
   if (actions.reject) return "Why reject? (optional; shown on the card and kept in the audit log)";
@@ -247,7 +265,7 @@ function viewerNote(r: Rollout, viewer: Viewer, actions: RolloutCardView["action
   const mine = samePerson(r.requestedBy, viewer.person) === "same";
   const any = Object.keys(actions).length > 0;
   if (!needsPerson(r)) return "";
-  if (mine && (r.phase === "awaiting_approval" || r.phase === "promoted" || r.phase === "paused")) {
+  if (mine && (r.phase === "awaiting_approval" || r.phase === "baking" || r.phase === "promoted" || r.phase === "paused")) {
     return any
       ? "You asked for this rollout, so another approver decides its steps; you can still reject or restore it."
       : "You asked for this rollout, so another approver decides its steps.";
@@ -267,6 +285,8 @@ export function currentTraffic(r: Rollout): Traffic {
     case "awaiting_approval":
     case "shifting":
       return trafficBefore(r, r.step);
+    case "baking":
+      return trafficAfter(r, r.step);
     default:
       return r.startTraffic;
   }

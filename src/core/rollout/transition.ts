@@ -82,20 +82,29 @@ export const rolloutKind = (people: RolloutPeople): ChangeKind<Rollout> => ({
 export function restore(
   rollout: Rollout,
   then: "rejected" | "rolled_back" | "expired" | "failed",
-  change: Omit<Change, "set"> & { reason: string; detail?: string },
+  change: Omit<Change, "set"> & { reason: string; detail?: string; automatic?: boolean },
   ctx: TransitionContext,
+  set: Partial<Rollout> = {},
 ): Transition {
-  const { reason, detail, ...rest } = change;
+  const { reason, detail, automatic, ...rest } = change;
   return transition(
     rollout,
     {
       ...rest,
       set: {
+        ...set,
         phase: "restoring",
-        ending: { reason, ...(detail ? { detail } : {}), then, ...(change.by ? { by: change.by } : {}) },
+        ending: {
+          reason,
+          ...(detail ? { detail } : {}),
+          then,
+          ...(change.by ? { by: change.by } : {}),
+          ...(automatic ? { automatic } : {}),
+        },
         restore: { from: expectedTraffic(rollout), failures: 0 },
         nextRunAt: ctx.now,
         expiresAt: undefined,
+        bakeUntil: undefined,
       },
     },
     ctx,
@@ -151,7 +160,10 @@ export function end(
   const what = msg`${`${rollout.model.name}:${rollout.model.version}`} to ${rollout.endpoint}`;
   const why = ending?.reason ? msg` ${ending.reason}` : msg``;
   const decidedBy = rollout.ending?.by;
-  const ownDecision = decidedBy !== undefined && samePerson(decidedBy, rollout.requestedBy) === "same";
+  // The requester heard of their own decision, and of GreenLight's automatic rollback when it began.
+  const told =
+    rollout.ending?.automatic === true ||
+    (decidedBy !== undefined && samePerson(decidedBy, rollout.requestedBy) === "same");
   return transition(
     rollout,
     {
@@ -161,10 +173,17 @@ export function end(
         nextRunAt: undefined,
         expiresAt: undefined,
         restore: undefined,
-        ending: ending ? { reason: ending.reason, ...(ending.detail ? { detail: ending.detail } : {}) } : undefined,
+        bakeUntil: undefined,
+        ending: ending
+          ? {
+              reason: ending.reason,
+              ...(ending.detail ? { detail: ending.detail } : {}),
+              ...(ending.automatic ? { automatic: true } : {}),
+            }
+          : undefined,
         ...(oldDeployment ? { oldDeployment } : {}),
       },
-      ...(ownDecision ? {} : { tellRequester: msg`Your rollout of ${trusted(what)} ${ENDED[phase]}.${trusted(why)}` }),
+      ...(told ? {} : { tellRequester: msg`Your rollout of ${trusted(what)} ${ENDED[phase]}.${trusted(why)}` }),
       tellChannels: msg`The rollout of ${trusted(what)}, requested by ${rollout.requestedBy.name}, ${ENDED[phase]}.${trusted(why)}`,
     },
     ctx,

@@ -454,6 +454,19 @@ export const COMMAND_TABLE = {
     },
     detail: rolloutDetail,
   },
+  "rollout.end_bake": {
+    roles: ADMINS,
+    card: "rollout",
+    does: "end a step's bake early",
+    cardVerbs: {
+      "rollout.end_bake": cardVerb(
+        rolloutButton.extend({ reason: z.string().trim().min(3, "say why, in a few words").max(300) }),
+        ({ reason, ...target }) => ({ name: "rollout.end_bake", target, reason }),
+        ["end bake"],
+      ),
+    },
+    detail: rolloutDetail,
+  },
   "rollout.resume": {
     roles: APPROVERS,
     card: "rollout",

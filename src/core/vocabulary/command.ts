@@ -64,6 +64,7 @@ export type Command =
   | { name: "rollout.reject"; target: RolloutButton; reason?: string }
   | { name: "rollout.retire"; target: RolloutButton; keep: boolean }
   | { name: "rollout.override"; target: RolloutButton; reason: string }
+  | { name: "rollout.end_bake"; target: RolloutButton; reason: string }
   /** After a pause: go on from the traffic the card shows, or put the starting traffic back. */
   | { name: "rollout.resume"; target: RolloutButton }
   | { name: "rollout.restore"; target: RolloutButton }

@@ -209,7 +209,7 @@ describe("expiry at the click", () => {
 });
 
 describe("putting the starting traffic back", () => {
-  const set = { kind: "set_traffic" as const, traffic: { blue: 100 } };
+  const set = { kind: "set_traffic" as const, traffic: { blue: 100 }, mirror: {} };
   const refusal = { code: "workspace_rejected" as const, status: 409, message: "endpoint locked" };
   const restoring = (): Rollout => ok(rollBack(waiting({ phase: "awaiting_approval", step: 1 }), MEGAN, ctx())).next;
 
@@ -264,7 +264,7 @@ describe("putting the starting traffic back", () => {
   it("restores after a failed shift whether or not Azure applied the step", () => {
     const shifting = waiting({ phase: "shifting", step: 1 });
     const r = transitionOf(
-      actionFailed(shifting, { kind: "set_traffic", traffic: { blue: 10, green: 90 } }, refusal, ctx()),
+      actionFailed(shifting, { kind: "set_traffic", traffic: { blue: 10, green: 90 }, mirror: {} }, refusal, ctx()),
     ).next;
     expect(r.phase).toBe("restoring");
     for (const traffic of [
@@ -310,7 +310,7 @@ describe("a paused rollout", () => {
     // The step goes from what was accepted, not from the plan's 90/10.
     expect(reconcile(approved, seen({ blue: 70, green: 30 }), ctx())).toEqual({
       kind: "act",
-      action: { kind: "set_traffic", traffic: { blue: 10, green: 90 } },
+      action: { kind: "set_traffic", traffic: { blue: 10, green: 90 }, mirror: {} },
     });
   });
 
@@ -434,7 +434,7 @@ describe("escaping", () => {
     const shifting = waiting({ phase: "shifting", step: 1 });
     const refusal = { code: "workspace_rejected" as const, status: 400, message: "Traffic [green] must be <= 100." };
     const r = transitionOf(
-      actionFailed(shifting, { kind: "set_traffic", traffic: { blue: 10, green: 90 } }, refusal, ctx()),
+      actionFailed(shifting, { kind: "set_traffic", traffic: { blue: 10, green: 90 }, mirror: {} }, refusal, ctx()),
     ).next;
     expect(unescapeMarkdown(rolloutCardView(r).ending)).toContain("Traffic [green] must be <= 100.");
   });

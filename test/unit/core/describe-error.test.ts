@@ -154,6 +154,16 @@ const EXAMPLES = {
     mentions: ["fraud-scoring"],
     advice: /override it with a reason.*`rollback fraud-scoring`/,
   },
+  still_baking: {
+    error: {
+      code: "still_baking",
+      endpoint: "fraud-scoring",
+      until: new Date("2026-12-02T15:42:00Z"),
+      leftMs: 7 * 60_000,
+    },
+    mentions: ["fraud-scoring", "15:42 UTC", "7 min left"],
+    advice: /Approve the next step then/,
+  },
   no_active_rollout: {
     error: { code: "no_active_rollout", endpoint: "fraud-scoring" },
     mentions: ["fraud-scoring"],

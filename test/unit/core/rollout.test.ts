@@ -283,7 +283,7 @@ describe("approvals", () => {
     expect(restoring).toMatchObject({ phase: "restoring", ending: { then: "expired" } });
     expect(reconcile(restoring, seen({ traffic: { blue: 90, green: 10 } }), ctx(later))).toEqual({
       kind: "act",
-      action: { kind: "set_traffic", traffic: { blue: 100 } },
+      action: { kind: "set_traffic", traffic: { blue: 100 }, mirror: {} },
     });
     expect(transitionOf(reconcile(restoring, seen(), ctx(later))).next.phase).toBe("expired");
   });
@@ -298,7 +298,7 @@ describe("approvals", () => {
     expect(t.audit[0]).toMatchObject({ detail: expect.stringContaining("p95 too high on the canary") as string });
     expect(reconcile(t.next, seen({ traffic: { blue: 90, green: 10 } }), ctx())).toMatchObject({
       kind: "act",
-      action: { kind: "set_traffic", traffic: { blue: 100 } },
+      action: { kind: "set_traffic", traffic: { blue: 100 }, mirror: {} },
     });
     const done = transitionOf(reconcile(t.next, seen({ traffic: { blue: 100, green: 0 } }), ctx())).next;
     expect(done.phase).toBe("rejected");
@@ -312,7 +312,7 @@ describe("shifting traffic", () => {
   it("sets the step's traffic when the endpoint is where the rollout left it", () => {
     expect(reconcile(shifting, seen({ traffic: { blue: 90, green: 10 } }), ctx())).toEqual({
       kind: "act",
-      action: { kind: "set_traffic", traffic: { blue: 10, green: 90 } },
+      action: { kind: "set_traffic", traffic: { blue: 10, green: 90 }, mirror: {} },
     });
   });
 
@@ -359,9 +359,9 @@ describe("shifting traffic", () => {
 
   it("takes a traffic update Azure reported done as the endpoint's traffic, and asks for the next step on it", () => {
     const before: Observed = { traffic: { blue: 90, green: 10 }, endpointState: "Succeeded" };
-    const set = { kind: "set_traffic" as const, traffic: { blue: 10, green: 90 } };
+    const set = { kind: "set_traffic" as const, traffic: { blue: 10, green: 90 }, mirror: {} };
     const after = observedAfter(before, set);
-    expect(after).toEqual({ traffic: { blue: 10, green: 90 }, endpointState: "Succeeded" });
+    expect(after).toEqual({ traffic: { blue: 10, green: 90 }, mirror: {}, endpointState: "Succeeded" });
     const t = transitionOf(reconcile(shifting, after!, ctx()));
     expect(t.next).toMatchObject({
       phase: "awaiting_approval",
@@ -374,7 +374,7 @@ describe("shifting traffic", () => {
   });
 
   it("waits out a busy or throttled workspace, and restores the start when Azure refuses the change", () => {
-    const set = { kind: "set_traffic" as const, traffic: { blue: 10, green: 90 } };
+    const set = { kind: "set_traffic" as const, traffic: { blue: 10, green: 90 }, mirror: {} };
     expect(
       actionFailed(
         shifting,

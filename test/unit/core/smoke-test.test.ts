@@ -110,6 +110,7 @@ describe("grading answers as predictions", () => {
       approvalTtlMs: 60_000,
       correlationId: "test",
       pollMs: 1000,
+      metricsDelayMs: 60_000,
       notify: [],
     });
     expect(cardText(renderer.render("rollout", rolloutCardView(t.next)))).toContain(

@@ -4,6 +4,7 @@ import { personOf } from "../../people/identity.js";
 import type { UserError } from "../../errors.js";
 import {
   approve,
+  endBake,
   overrideSmokeTest,
   reject,
   requestRollout,
@@ -12,7 +13,7 @@ import {
   rollBack,
   type CardTarget,
 } from "../../rollout/events.js";
-import { describeTraffic } from "../../rollout/plan.js";
+import { describeTraffic, planText } from "../../rollout/plan.js";
 import { currentTraffic, rolloutCardView, stateLine } from "../../rollout/rollout-card.js";
 import type { TransitionContext } from "../../rollout/transition.js";
 import { escapeMarkdown as md, msg } from "../../views/markdown.js";
@@ -68,7 +69,7 @@ export async function deploy(
   ctx.wakeWorker();
   return {
     kind: "text",
-    text: msg`Started the rollout of ${`${r.model.name}:${r.model.version}`} to ${r.endpoint}: ${r.candidate} is being created beside ${r.live} at 0 % traffic, then smoke-tested. Its card is ${cardPlace(ctx, r.channel)}, where approvers other than you move traffic step by step (${r.plan.map((p) => `${p} %`).join(" → ")}).${ctx.where.personal ? " I'll message you here when it needs you and when it ends." : ""}`,
+    text: msg`Started the rollout of ${`${r.model.name}:${r.model.version}`} to ${r.endpoint}: ${r.candidate} is being created beside ${r.live} at 0 % traffic, then smoke-tested. Its card is ${cardPlace(ctx, r.channel)}, where approvers other than you move traffic step by step (${planText(r.plan)}).${ctx.where.personal ? " I'll message you here when it needs you and when it ends." : ""}`,
   };
 }
 
@@ -181,6 +182,10 @@ export const decisions = {
     (target: CardTarget, reason: string): Decision =>
     (r, by, t) =>
       overrideSmokeTest(r, target, by, reason, t),
+  endBake:
+    (target: CardTarget, reason: string): Decision =>
+    (r, by, t) =>
+      endBake(r, target, by, reason, t),
   resume:
     (target: CardTarget): Decision =>
     (r, by, t) =>

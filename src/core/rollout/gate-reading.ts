@@ -1,0 +1,57 @@
+import type { Evidence, GateVerdict } from "../../ports/evidence.js";
+import type { RequestMetrics } from "../../ports/metrics.js";
+import type { Rollout } from "../../ports/rollouts.js";
+
+const MINUTE = 60_000;
+/** How long after a minute becomes readable the gates read it: Azure's delay is counted from the minute's end. */
+const SETTLE_MS = 250;
+
+/** What the worker read from Azure Monitor for the gates: the window's figures, or why there are none. */
+export type MetricsReading =
+  | { window: { from: Date; to: Date }; metrics: RequestMetrics }
+  | { window: { from: Date; to: Date }; unavailable: string };
+
+/**
+ * Whether the gates watch the rollout now: the new deployment takes live or mirrored traffic a step gave it, and no
+ * shift is running (during a bake, while an approval is awaited, and at 100 % until the old deployment's fate).
+ */
+export function watched(r: Rollout): r is Rollout & Required<Pick<Rollout, "gates" | "appliedAt">> {
+  if (!r.gates || !r.appliedAt) return false;
+  return r.phase === "baking" || r.phase === "awaiting_approval" || r.phase === "promoted";
+}
+
+/**
+ * The whole minutes the gates can read now: from the first minute that began after the step's traffic was applied
+ * (one that began before mixes two splits) to the last that ended at least `delayMs` ago (younger minutes are not
+ * aggregated yet, and are never read as zero). Undefined while there is no such minute.
+ */
+export function gateWindow(appliedAt: Date, now: Date, delayMs: number): { from: Date; to: Date } | undefined {
+  const from = Math.ceil(appliedAt.getTime() / MINUTE) * MINUTE;
+  const to = Math.floor((now.getTime() - delayMs) / MINUTE) * MINUTE;
+  return to > from ? { from: new Date(from), to: new Date(to) } : undefined;
+}
+
+/** The window the worker should read for a watched rollout now; undefined when it is not watched or has none yet. */
+export const windowToRead = (r: Rollout, now: Date, delayMs: number): { from: Date; to: Date } | undefined =>
+  watched(r) ? gateWindow(r.appliedAt, now, delayMs) : undefined;
+
+/** When the next whole minute becomes readable: the gates look again then. */
+export function nextGateCheck(now: Date, delayMs: number): Date {
+  const readableEnd = Math.floor((now.getTime() - delayMs) / MINUTE) * MINUTE;
+  return new Date(readableEnd + MINUTE + delayMs + SETTLE_MS);
+}
+
+/** Whether a new reading says something the stored one did not: a gate's verdict changed, or there was none. */
+export function verdictsChanged(before: Evidence | undefined, after: Evidence): boolean {
+  if (!before || before.result !== after.result) return true;
+  const key = (v: GateVerdict[]) => v.map((x) => `${x.gate}:${x.result}`).join(",");
+  return key(before.verdicts) !== key(after.verdicts);
+}
+
+/** The gates' verdicts on a reading, against the rollout's limits and the live deployment's last baseline. */
+export function judgeReading(r: Rollout, reading: MetricsReading, now: Date): Evidence {
+  void r;
+  void reading;
+  void now;
+  throw new Error("the gate judge is wired in with core/evidence");
+}
