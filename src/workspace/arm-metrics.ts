@@ -101,7 +101,7 @@ export class EndpointMetrics {
     const unavailable = (reason: string): Result<never, WorkspaceError> =>
       err({ code: "metrics_unavailable", endpoint, reason });
     // Per-metric failures come inside an HTTP 200 (reference: progressive-delivery.md §2.3).
-    const failed = metrics.find((m) => m.errorCode !== undefined && m.errorCode !== "Success");
+    const failed = metrics.find((m) => typeof m.errorCode === "string" && m.errorCode !== "Success");
     if (failed) {
       const message = failed.errorMessage ? `: ${truncate(failed.errorMessage, 300)}` : "";
       return unavailable(`Azure Monitor could not give ${failed.name.value} (${failed.errorCode})${message}`);
