@@ -121,6 +121,11 @@ export const apiVersionPolicy: PipelinePolicy = {
   },
 };
 
+/** The ARM base URL the client sends to (the emulator's in local mode), without a trailing slash. */
+export function armEndpointOf(client: AzureMachineLearningWorkspaces): string {
+  return endpoints.get(client) ?? AZURE_PUBLIC_ARM;
+}
+
 /** Adds `policy` to the client's pipeline unless one of that name is there already. */
 export function ensurePolicy(
   client: AzureMachineLearningWorkspaces,
@@ -162,9 +167,7 @@ export interface RawResponse {
 
 /** Sends a request through the client's own pipeline (auth, TLS, retries), for fields the 2.1.1 serializer drops. */
 export async function sendRaw(client: AzureMachineLearningWorkspaces, request: RawRequest): Promise<RawResponse> {
-  const url = new URL(
-    request.url.startsWith("/") ? `${endpoints.get(client) ?? AZURE_PUBLIC_ARM}${request.url}` : request.url,
-  );
+  const url = new URL(request.url.startsWith("/") ? `${armEndpointOf(client)}${request.url}` : request.url);
   url.searchParams.set("api-version", request.apiVersion);
   const headers = createHttpHeaders({ accept: "application/json" });
   if (request.body !== undefined) headers.set("content-type", "application/json");

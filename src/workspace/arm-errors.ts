@@ -124,6 +124,31 @@ export async function toWorkspaceError(
   throw error;
 }
 
+/**
+ * A failed call to Azure Monitor's metrics API (`Microsoft.Insights/metrics`) as a {@link WorkspaceError}. Azure
+ * Monitor's own refusals are `metrics_unavailable` with a reason a person can act on — 403 is the missing Monitoring
+ * Reader role; throttling (after the SDK's retries), network failures and credentials without a token are mapped as
+ * for any ARM call. Azure's message is quoted, never a request's headers: no token reaches the text.
+ */
+export async function toMetricsError(error: unknown, endpoint: string): Promise<WorkspaceError> {
+  const unavailable = (reason: string): WorkspaceError => ({ code: "metrics_unavailable", endpoint, reason });
+  if (isRestError(error) && error.statusCode !== undefined && error.statusCode !== 429) {
+    const status = error.statusCode;
+    const code = error.code ? ` ${error.code}` : "";
+    if (status === 403) {
+      return unavailable(
+        `GreenLight's identity may not read the endpoint's metrics: it needs the Monitoring Reader role on the ` +
+          `workspace (Azure Monitor answered HTTP 403${code}).`,
+      );
+    }
+    return unavailable(`Azure Monitor answered HTTP ${status}${code}: ${truncate(error.message, 300)}`);
+  }
+  // @azure/arm-monitor reads a 200 answer without checking its shape: one without `value` or `timeseries` makes it
+  // throw a TypeError (models/metricsApi/models.js).
+  if (error instanceof TypeError) return unavailable("Azure Monitor's answer could not be read.");
+  return toWorkspaceError(error, () => unavailable("Azure Monitor did not find the endpoint."));
+}
+
 // @azure/identity's errors when a credential cannot produce a token (expired secret, no az login, …).
 const CREDENTIAL_ERRORS = new Set([
   "CredentialUnavailableError",
@@ -168,7 +193,7 @@ export function parseRetryAfterSeconds(value: string | undefined): number | unde
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }
 
-function truncate(text: string, max: number): string {
+export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 

@@ -1,50 +1,117 @@
-import { ok, type Result } from "../ports/result.js";
+import type { Metric, MetricsListOptionalParams } from "@azure/arm-monitor";
+import type { TokenCredential } from "@azure/identity";
+import type { RequestMetrics } from "../ports/metrics.js";
+import { err, ok, type Result } from "../ports/result.js";
 import type { WorkspaceError } from "../ports/workspace.js";
-import { sendRaw } from "./arm-client.js";
 import type { ArmCalls } from "./arm-calls.js";
+import { toMetricsError, truncate } from "./arm-errors.js";
+import { monitorClientOf } from "./monitor-client.js";
+import {
+  foldRequestMinutes,
+  LATENCY_P50,
+  LATENCY_P95,
+  minuteCeil,
+  minuteFloor,
+  REQUESTS_PER_MINUTE,
+  requestTotals,
+} from "./request-minutes.js";
 
-// Azure Monitor's metrics API (Microsoft.Insights/metrics), where an endpoint's request counts come from.
-const METRICS_API_VERSION = "2023-10-01";
+const ENDPOINT_METRICS = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints";
+/**
+ * Series Azure Monitor may return for one metric. Split by a dimension, it returns the `top` series only, 10 unless
+ * asked (metrics_API.json): deployments × status codes pass 10 easily. An answer with this many may have left some
+ * out, so it is refused rather than undercounted.
+ */
+const MAX_SERIES = 100;
 
-/** Scoring requests per deployment over the last `hours` (RequestsPerMinute), or undefined when not reported. */
-export async function recentRequests(
-  arm: ArmCalls,
-  endpoint: string,
-  hours: number,
-): Promise<Result<Record<string, number> | undefined, WorkspaceError>> {
-  const end = new Date();
-  const start = new Date(end.getTime() - hours * 3600_000);
-  const query = new URLSearchParams({
-    metricnames: "RequestsPerMinute",
-    aggregation: "Total",
-    interval: `PT${hours}H`,
-    timespan: `${start.toISOString()}/${end.toISOString()}`,
-    $filter: "deployment eq '*'",
-  });
-  const answer = await arm.counted(() =>
-    sendRaw(arm.client, {
-      method: "GET",
-      url: `${arm.endpointPath(endpoint)}/providers/Microsoft.Insights/metrics?${query.toString()}`,
-      apiVersion: METRICS_API_VERSION,
-    }).catch(() => undefined),
-  );
-  // Metrics are a nicety of a preview: no access (403), no metrics (404) or a network failure mean "not reported".
-  if (!answer || answer.status !== 200) return ok(undefined);
-  return ok(requestTotals(answer.body));
-}
+type MetricsQuery = Pick<MetricsListOptionalParams, "metricnames" | "aggregation" | "interval" | "filter" | "timespan">;
 
-/** Azure Monitor's answer as one total per deployment (the `deployment` dimension's timeseries, summed). */
-function requestTotals(body: unknown): Record<string, number> | undefined {
-  const metric = (body as { value?: { timeseries?: unknown[] }[] } | undefined)?.value?.[0];
-  if (!metric || !Array.isArray(metric.timeseries)) return undefined;
-  const totals: Record<string, number> = {};
-  for (const series of metric.timeseries as {
-    metadatavalues?: { name?: { value?: string }; value?: string }[];
-    data?: { total?: number }[];
-  }[]) {
-    const deployment = series.metadatavalues?.find((m) => m.name?.value?.toLowerCase() === "deployment")?.value;
-    if (!deployment) continue;
-    totals[deployment] = (totals[deployment] ?? 0) + (series.data ?? []).reduce((sum, d) => sum + (d.total ?? 0), 0);
+/**
+ * An endpoint's request figures from Azure Monitor's metrics API, through `@azure/arm-monitor` (its MonitorClient
+ * shares the ARM client's pipeline, see {@link monitorClientOf}). Every call counts in the ARM call counter.
+ */
+export class EndpointMetrics {
+  constructor(
+    private readonly arm: ArmCalls,
+    private readonly credential: TokenCredential,
+  ) {}
+
+  /** Per deployment and whole minute of the window: two metrics calls, whatever the number of deployments. */
+  async requestMetrics(
+    endpoint: string,
+    window: { from: Date; to: Date },
+  ): Promise<Result<RequestMetrics, WorkspaceError>> {
+    const whole = { from: minuteCeil(window.from), to: minuteFloor(window.to) };
+    if (whole.from >= whole.to) return ok({});
+    const timespan = `${whole.from.toISOString()}/${whole.to.toISOString()}`;
+    const [counts, latencies] = await Promise.all([
+      this.list(endpoint, {
+        metricnames: REQUESTS_PER_MINUTE,
+        aggregation: "Total",
+        interval: "PT1M",
+        filter: "deployment eq '*' and statusCode eq '*'",
+        timespan,
+      }),
+      this.list(endpoint, {
+        metricnames: `${LATENCY_P50},${LATENCY_P95}`,
+        aggregation: "Average",
+        interval: "PT1M",
+        filter: "deployment eq '*'",
+        timespan,
+      }),
+    ]);
+    if (!counts.ok) return counts;
+    if (!latencies.ok) return latencies;
+    return ok(foldRequestMinutes(counts.value, latencies.value, whole));
   }
-  return totals;
+
+  /** Requests per deployment over the last `hours` (one call), or undefined when Azure Monitor did not say. */
+  async recentRequests(
+    endpoint: string,
+    hours: number,
+  ): Promise<Result<Record<string, number> | undefined, WorkspaceError>> {
+    const to = minuteFloor(new Date());
+    const from = new Date(to.getTime() - hours * 3600_000);
+    const counts = await this.list(endpoint, {
+      metricnames: REQUESTS_PER_MINUTE,
+      aggregation: "Total",
+      interval: "PT1H",
+      filter: "deployment eq '*'",
+      timespan: `${from.toISOString()}/${to.toISOString()}`,
+    });
+    // Metrics are a nicety of a preview: no access, no metrics or no answer mean "not reported".
+    return ok(counts.ok ? requestTotals(counts.value) : undefined);
+  }
+
+  /** One metrics call for the endpoint; a metric Azure Monitor answered with an error fails it all. */
+  private async list(endpoint: string, query: MetricsQuery): Promise<Result<Metric[], WorkspaceError>> {
+    const monitor = await monitorClientOf(this.arm.client, this.credential);
+    // The SDK puts a "/" of its own before the resource id ("/{+resourceUri}/providers/…", api/metrics/operations.js)
+    // and keeps a double one: the id goes without its leading "/", or the path would start "//subscriptions/".
+    const resourceUri = this.arm.endpointPath(endpoint).replace(/^\/+/, "");
+    let metrics: Metric[];
+    try {
+      const answer = await this.arm.counted(() =>
+        monitor.metrics.list(resourceUri, { ...query, top: MAX_SERIES, metricnamespace: ENDPOINT_METRICS }),
+      );
+      metrics = answer.value;
+    } catch (error) {
+      return err(await toMetricsError(error, endpoint));
+    }
+    const unavailable = (reason: string): Result<never, WorkspaceError> =>
+      err({ code: "metrics_unavailable", endpoint, reason });
+    // Per-metric failures come inside an HTTP 200 (reference: progressive-delivery.md §2.3).
+    const failed = metrics.find((m) => typeof m.errorCode === "string" && m.errorCode !== "Success");
+    if (failed) {
+      const message = failed.errorMessage ? `: ${truncate(failed.errorMessage, 300)}` : "";
+      return unavailable(`Azure Monitor could not give ${failed.name.value} (${failed.errorCode})${message}`);
+    }
+    const crowded = metrics.find((m) => m.timeseries.length >= MAX_SERIES);
+    if (crowded) {
+      return unavailable(
+        `Azure Monitor split ${crowded.name.value} into ${MAX_SERIES} series or more and may have left some out.`,
+      );
+    }
+    return ok(metrics);
+  }
 }

@@ -15,7 +15,7 @@ import type {
 import { apiVersionPolicy, ensurePolicy } from "./arm-client.js";
 import { ArmCalls } from "./arm-calls.js";
 import type { OperationPolling } from "./arm-lro.js";
-import { recentRequests } from "./arm-metrics.js";
+import { EndpointMetrics } from "./arm-metrics.js";
 import type { RequestMetrics } from "../ports/metrics.js";
 import * as reads from "./arm-reads.js";
 import * as writes from "./arm-writes.js";
@@ -60,6 +60,7 @@ export class ArmWorkspace implements Workspace {
   private readonly arm: ArmCalls;
   private readonly agent: Agent | undefined;
   private readonly scoring: EndpointScoring;
+  private readonly metrics: EndpointMetrics;
 
   constructor(options: ArmWorkspaceOptions) {
     const { client, resourceGroup, workspaceName } = options;
@@ -78,9 +79,13 @@ export class ArmWorkspace implements Workspace {
       new EndpointCredentials(client, resourceGroup, workspaceName, options.credential, keepMs),
       { agent: this.agent, timeoutMs: options.invokeTimeoutMs, keepMs },
     );
+    this.metrics = new EndpointMetrics(this.arm, options.credential);
   }
 
-  /** ARM requests this workspace has made so far (every page and retry counts), for "ARM calls per command". */
+  /**
+   * ARM requests this workspace has made so far (every page and retry counts, Azure Monitor's metrics calls too), for
+   * "ARM calls per command".
+   */
   get armCallCount(): number {
     return this.arm.count;
   }
@@ -155,12 +160,11 @@ export class ArmWorkspace implements Workspace {
     return writes.deleteResource(this.arm, this.arm.endpointPath(endpoint), { endpoint });
   }
 
-  // Replaced by the Azure Monitor client (issue 13, in progress).
-  requestMetrics(endpoint: string): Promise<Result<RequestMetrics, WorkspaceError>> {
-    return Promise.resolve({ ok: false, error: { code: "metrics_unavailable", endpoint, reason: "not wired yet" } });
+  requestMetrics(endpoint: string, window: { from: Date; to: Date }): Promise<Result<RequestMetrics, WorkspaceError>> {
+    return this.metrics.requestMetrics(endpoint, window);
   }
 
   recentRequests(endpoint: string, hours: number): Promise<Result<Record<string, number> | undefined, WorkspaceError>> {
-    return recentRequests(this.arm, endpoint, hours);
+    return this.metrics.recentRequests(endpoint, hours);
   }
 }
