@@ -178,9 +178,11 @@ const LEGEND_CHARS = 32;
  * (0.01 %, 1 ms) and the minutes bounded by the evidence, so the chart stays a few KB of the card's 28 KB.
  */
 export function evidenceChart(e: Evidence, figure: ChartedFigure = chartedFigure(e)): LineChart | undefined {
-  const w = e.window;
-  if (!w || e.points.length === 0) return undefined;
-  const x = (p: MinutePoint): number => Math.round((p.at.getTime() - w.from.getTime()) / 60_000);
+  const first = e.points[0];
+  const last = e.points[e.points.length - 1];
+  if (!first || !last) return undefined;
+  const start = first.at.getTime();
+  const x = (p: MinutePoint): number => Math.round((p.at.getTime() - start) / 60_000);
   const y = (side: MinutePoint["live"]): number | undefined => {
     const v = figure === "p95" ? side?.p95Ms : side?.failedShare;
     if (v === undefined) return undefined;
@@ -198,33 +200,26 @@ export function evidenceChart(e: Evidence, figure: ChartedFigure = chartedFigure
     (s) => s.values.length > 0,
   );
   if (data.length === 0) return undefined;
-  const verdict = e.gates.find((v) => v.gate === (figure === "p95" ? "p95_latency" : "failed_requests"));
-  const first = e.points[0];
-  const last = e.points[e.points.length - 1];
-  const limit = verdict?.limit === undefined ? undefined : y({ failedShare: verdict.limit, p95Ms: verdict.limit });
-  if (limit !== undefined && first && last) {
-    data.push({
-      legend: "limit",
-      color: "attention",
-      values: [...new Set([x(first), x(last)])].map((at) => ({ x: at, y: limit })),
-    });
-  }
-  const shown = first && last ? { from: first.at, to: new Date(last.at.getTime() + 60_000), minutes: 0 } : w;
   const unit = figure === "p95" ? " ms" : " %";
   const what = figure === "p95" ? "p95 latency" : "Failed share";
-  const ranges = data
-    .filter((s) => s.legend !== "limit")
-    .map((s) => {
-      const ys = s.values.map((v) => v.y);
-      const top = s.values.reduce((a, b) => (b.y > a.y ? b : a));
-      const at = timeOfDayText(new Date(w.from.getTime() + top.x * 60_000));
-      return `${s.legend} ${Math.min(...ys)}–${Math.max(...ys)}${unit} (highest ${at})`;
-    });
-  if (limit !== undefined) ranges.push(`limit ${limit}${unit}`);
+  const ranges = data.map((s) => {
+    const ys = s.values.map((v) => v.y);
+    const top = s.values.reduce((a, b) => (b.y > a.y ? b : a));
+    const at = timeOfDayText(new Date(start + top.x * 60_000));
+    return `${s.legend} ${Math.min(...ys)}–${Math.max(...ys)}${unit} (highest ${at})`;
+  });
+  const verdict = e.gates.find((v) => v.gate === (figure === "p95" ? "p95_latency" : "failed_requests"));
+  const limit = verdict?.limit === undefined ? undefined : y({ failedShare: verdict.limit, p95Ms: verdict.limit });
+  if (limit !== undefined) {
+    const ends = [...new Set([x(first), x(last)])];
+    data.push({ legend: "limit", color: "attention", values: ends.map((at) => ({ x: at, y: limit })) });
+    ranges.push(`limit ${limit}${unit}`);
+  }
+  const shown = { from: first.at, to: new Date(last.at.getTime() + 60_000) };
   return {
     type: "Chart.Line",
     title: `${what} per minute`,
-    xAxisTitle: `minutes since ${timeOfDayText(w.from)}`,
+    xAxisTitle: `minutes since ${timeOfDayText(first.at)}`,
     yAxisTitle: figure === "p95" ? "ms" : "%",
     data,
     fallback: {
