@@ -83,7 +83,7 @@ export function gateWhy(f: GateFinding): string {
     case "no_candidate_latency":
       return "inconclusive: Azure reported no p95 latency for the new deployment in the window; the gate decides once it does";
     case "no_live_latency":
-      return `inconclusive: new ${ms(f.candidateMs)}, but no live latency to compare with; the gate decides once the live deployment has taken ${f.needed} requests in a window`;
+      return `inconclusive: new ${ms(f.candidateMs)}, but no live latency to compare with; the gate decides once Azure reports the live deployment's p95 over a window in which it took ${f.needed} requests`;
   }
 }
 
@@ -118,7 +118,7 @@ export function evidenceView(e: Evidence): EvidenceView {
     if (!b) {
       facts.push({
         title: "Compared with",
-        value: msg`no live baseline: ${e.live} took ${count(l.requests)} requests in this window and no earlier window of it is known`,
+        value: msg`no live baseline: ${e.live} took ${count(l.requests)} requests in this window, too few to compare with, and no earlier window of it is known`,
       });
     } else if (b.earlier) {
       facts.push({

@@ -81,7 +81,7 @@ describe("the evidence on the card", () => {
   it("says when there is no live baseline at all", () => {
     const e = judgeGreen({ green: minutes(10, { requests: 30, p95Ms: 41 }) });
     expect(shown(e).facts["Compared with"]).toBe(
-      "no live baseline: blue took 0 requests in this window and no earlier window of it is known",
+      "no live baseline: blue took 0 requests in this window, too few to compare with, and no earlier window of it is known",
     );
   });
 

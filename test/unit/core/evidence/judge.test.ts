@@ -152,7 +152,7 @@ describe("the gates", () => {
       result: "inconclusive",
       lines: [
         "Failed requests: new 1.0 % (3 of 300), no live share to compare with — within the limit of 2 % (the absolute limit alone): pass",
-        "p95 latency: inconclusive: new 40 ms, but no live latency to compare with; the gate decides once the live deployment has taken 50 requests in a window",
+        "p95 latency: inconclusive: new 40 ms, but no live latency to compare with; the gate decides once Azure reports the live deployment's p95 over a window in which it took 50 requests",
       ],
     });
   });
