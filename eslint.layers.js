@@ -18,14 +18,19 @@ const adaptersFromCore = {
   message: "src/core knows only src/ports: adapters and the composition root are wired in by src/app.ts.",
 };
 const groundFloorUp = {
-  regex: "^\\.{1,2}/(commands|vocabulary|people|change|rollout|deletion)/",
+  regex: "^\\.{1,2}/(commands|vocabulary|people|change|rollout|deletion|evidence)/",
   message:
-    "Views and error wording are core's ground floor: commands, rollouts and deletions build on them, never the reverse.",
+    "Views and error wording are core's ground floor: commands, rollouts, evidence and deletions build on them, never the reverse.",
 };
 const vocabularyUp = {
   regex: "^\\.\\./(commands|change|rollout|deletion|notifications)/",
   message:
     "The command vocabulary is what the policy is read from, and the rollout and deletion cards ask the policy: it imports nothing that builds on them.",
+};
+const evidenceBelowRollout = {
+  regex: "^\\.\\./(?!\\.\\./|views/|errors\\.js$)",
+  message:
+    "src/core/evidence judges and shows a rollout's evidence below the rollout that uses it: it knows src/ports, src/core/views and src/core/errors.ts only.",
 };
 const adaptersFromWorker = {
   regex: "^(\\.\\./)+(workspace|store|teams|emulator|dev)/",
@@ -76,6 +81,10 @@ export const layerRules = [
   {
     files: ["src/core/views/**/*.ts", "src/core/errors.ts"],
     rules: rule(botbuilder, azure, nodeIo, adaptersFromCore, groundFloorUp),
+  },
+  {
+    files: ["src/core/evidence/**/*.ts"],
+    rules: rule(botbuilder, azure, nodeIo, adaptersFromCore, evidenceBelowRollout),
   },
   { files: ["src/core/change/**/*.ts"], rules: rule(botbuilder, azure, nodeIo, adaptersFromCore, kindsFromChangeCore) },
   { files: ["src/ports/**/*.ts", "src/store/**/*.ts"], rules: rule(botbuilder, azure, coreFromOutside) },

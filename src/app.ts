@@ -237,6 +237,7 @@ function startEdge(
         ...(release ? { releaseChannel: release } : {}),
         approvalTtlMs: env.APPROVAL_TTL_SECONDS * 1000,
         people,
+        gateDefaults: { bakeMs: config.gates.bakeMs, minRequests: config.gates.minRequests },
       },
       wakeWorker: wake,
       cardAnswerBudgetMs: env.CARD_ANSWER_BUDGET_MS,

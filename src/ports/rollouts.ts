@@ -2,7 +2,7 @@ import type { ChangeStore } from "./changes.js";
 import type { ChannelAddress } from "./notifier.js";
 import type { Person } from "./people.js";
 import type { TimelineEvent } from "./timeline.js";
-import type { BaselineFigures, Evidence, GateSettings } from "./evidence.js";
+import type { Evidence, LiveBaseline, RolloutGates } from "./evidence.js";
 
 /**
  * Where a rollout is. Active phases are worked on by the worker or wait for a person; the last five are ends.
@@ -142,7 +142,7 @@ export interface Rollout {
    * How long each step bakes and what its gates allow, from the endpoint's tags and the defaults when the rollout
    * began. Absent in rollouts from before gates: they neither bake nor watch.
    */
-  gates?: GateSettings;
+  gates?: RolloutGates;
   /** When the traffic the new deployment takes now was applied: where the gates' window starts. */
   appliedAt?: Date;
   /** While baking: when the bake ends and the next approval (or the old deployment's fate) is asked for. */
@@ -152,7 +152,7 @@ export interface Rollout {
   /** The gates' last reading of the step the new deployment takes now: what the approval card shows. */
   evidence?: Evidence;
   /** The live deployment's figures in its last window with traffic: the gates' baseline once it takes none. */
-  liveBaseline?: BaselineFigures;
+  liveBaseline?: LiveBaseline;
   /** Index into `plan` of the step being approved or applied. */
   step: number;
   phase: RolloutPhase;

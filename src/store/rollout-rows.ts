@@ -1,5 +1,5 @@
 // How a Rollout maps onto a `rollouts` row: what the queries filter on in columns, the rest as one json value.
-import type { Evidence } from "../ports/evidence.js";
+import { reviveEvidence, type LiveBaseline } from "../ports/evidence.js";
 import type { Rollout, RolloutPhase } from "../ports/rollouts.js";
 import type { ChangeTableSpec } from "./change-table.js";
 
@@ -103,8 +103,8 @@ export function toRollout(row: RolloutRow): Rollout {
     ...(appliedAt === undefined ? {} : { appliedAt: new Date(appliedAt) }),
     ...(bakeUntil === undefined ? {} : { bakeUntil: new Date(bakeUntil) }),
     ...(bakeCut === undefined ? {} : { bakeCut: { ...bakeCut, at: new Date(bakeCut.at) } }),
-    ...(evidence === undefined ? {} : { evidence: evidenceFromJson(evidence) }),
-    ...(liveBaseline === undefined ? {} : { liveBaseline: { ...liveBaseline, window: windowFromJson(liveBaseline.window) } }),
+    ...(evidence === undefined ? {} : { evidence: reviveEvidence(evidence) }),
+    ...(liveBaseline === undefined ? {} : { liveBaseline: reviveBaseline(liveBaseline) }),
     ...(trafficSeen === undefined ? {} : { trafficSeen: { ...trafficSeen, at: new Date(trafficSeen.at) } }),
     phase: row.phase,
     version: row.version,
@@ -122,22 +122,8 @@ export function toRollout(row: RolloutRow): Rollout {
 /** A value with its Dates as ISO strings, as JSON.stringify writes them. */
 const asJson = <T>(value: T): Json<T> => JSON.parse(JSON.stringify(value)) as Json<T>;
 
-const windowFromJson = (w: Json<Evidence["window"]>): Evidence["window"] => ({
-  from: new Date(w.from),
-  to: new Date(w.to),
-});
-
-function evidenceFromJson(e: Json<Evidence>): Evidence {
-  const { at, window, live, minutes, ...rest } = e;
-  return {
-    ...rest,
-    at: new Date(at),
-    window: windowFromJson(window),
-    ...(live === undefined
-      ? {}
-      : { live: { ...live, ...(live.window === undefined ? {} : { window: windowFromJson(live.window) }) } }),
-    minutes: minutes.map((m) => ({ ...m, at: new Date(m.at) })),
-  } as Evidence;
+function reviveBaseline(b: Json<LiveBaseline>): LiveBaseline {
+  return { ...b, window: { ...b.window, from: new Date(b.window.from), to: new Date(b.window.to) } };
 }
 
 /** The `rollouts` table; `active` is true in every phase but the ends. */

@@ -6,6 +6,7 @@ import type { SubscriptionStore } from "../ports/subscriptions.js";
 import { followingChannels } from "../core/rollout/channels.js";
 import { gradeSample } from "../core/rollout/smoke-test.js";
 import type { Rollout, RolloutStore, SmokeSample } from "../ports/rollouts.js";
+import type { GateWindow } from "../ports/evidence.js";
 import type { Store } from "../ports/store.js";
 import type { Workspace, WorkspaceError } from "../ports/workspace.js";
 import type { Result } from "../ports/result.js";
@@ -201,7 +202,7 @@ export class RolloutWorker extends LeaseDriver<Rollout> {
    * What the rollout's phase needs to know from Azure ({@link observationFor}): the endpoint's traffic alone (one read),
    * or the endpoint with its deployments.
    */
-  private async observe(r: Rollout, window?: { from: Date; to: Date }): Promise<Result<Observed, WorkspaceError>> {
+  private async observe(r: Rollout, window?: GateWindow): Promise<Result<Observed, WorkspaceError>> {
     if (observationFor(r.phase) === "traffic") {
       const [read, metrics] = await Promise.all([
         this.o.workspace.getEndpointTraffic(r.endpoint),
@@ -237,7 +238,7 @@ export class RolloutWorker extends LeaseDriver<Rollout> {
    * Azure Monitor's figures for the gates' window. A failure to read them is an answer too: the gates are inconclusive,
    * with why, and never pass on it.
    */
-  private async readMetrics(r: Rollout, window: { from: Date; to: Date }): Promise<MetricsReading> {
+  private async readMetrics(r: Rollout, window: GateWindow): Promise<MetricsReading> {
     const read = await this.o.workspace.requestMetrics(r.endpoint, window);
     if (read.ok) return { window, metrics: read.value };
     this.o.log.warn("could not read the gates' metrics; they are inconclusive", { rollout: r.id, error: read.error.code });

@@ -1,6 +1,7 @@
 import type { Clock } from "../../ports/clock.js";
 import type { ChannelAddress } from "../../ports/notifier.js";
 import type { RolloutPeople } from "../rollout/transition.js";
+import type { GateDefaults } from "../rollout/events.js";
 import type { RolloutStore } from "../../ports/rollouts.js";
 import type { SubscriptionStore } from "../../ports/subscriptions.js";
 import type { DeletionStore } from "../../ports/deletions.js";
@@ -62,4 +63,6 @@ export interface RolloutSettings {
   approvalTtlMs: number;
   /** Who holds the roles that act on rollouts: whom a reply in a card's thread @mentions when they must act. */
   people: RolloutPeople;
+  /** Each step's bake and the requests a gate needs, where an endpoint's tags do not say. */
+  gateDefaults: GateDefaults;
 }

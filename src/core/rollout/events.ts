@@ -13,6 +13,8 @@ import { describeStep, describeTraffic, otherDeployments, parsePlan, PLAN_TAG, t
 import { stateLine } from "./rollout-card.js";
 import { end, restore, rolloutKind, transition, type Transition, type TransitionContext } from "./transition.js";
 import { chooseSlots } from "./slots.js";
+import { evidenceSettings } from "../evidence/settings.js";
+import type { RolloutGates } from "../../ports/evidence.js";
 import { blockedBySmokeTest } from "./smoke-test-block.js";
 
 /** What a card button says it acts on: a click is bound to exactly this rollout, step and version. */
@@ -51,6 +53,32 @@ export interface RolloutRequest {
   model: Result<{ model: string; version: string }, WorkspaceError>;
   /** Where its card goes (a channel subscribed to the endpoint, the release channel, or the channel asked in). */
   channel: ChannelAddress | undefined;
+  /** Each step's bake and the requests a gate needs, where the endpoint's tags do not say. */
+  gateDefaults: GateDefaults;
+}
+
+/** GreenLight's settings for what an endpoint's greenlight-bake and greenlight-gates tags leave out. */
+export interface GateDefaults {
+  bakeMs: number;
+  minRequests: number;
+}
+
+/** The bake and gate limits a rollout on the endpoint keeps, or why its tags do not say anything GreenLight can use. */
+export function rolloutGates(
+  tags: Record<string, string>,
+  defaults: GateDefaults,
+): { ok: true; gates: RolloutGates } | { ok: false; problem: string } {
+  const settings = evidenceSettings(tags, { bakeSeconds: Math.round(defaults.bakeMs / 1000) });
+  if (!settings.bake.ok) return { ok: false, problem: settings.bake.problem };
+  if (!settings.gates.ok) return { ok: false, problem: settings.gates.problem };
+  const { thresholds, fromTag } = settings.gates;
+  return {
+    ok: true,
+    gates: {
+      bakeMs: settings.bake.seconds * 1000,
+      thresholds: fromTag.includes("min-requests") ? thresholds : { ...thresholds, minRequests: defaults.minRequests },
+    },
+  };
 }
 
 /**
@@ -77,6 +105,14 @@ export function requestRollout(req: RolloutRequest, ctx: TransitionContext): Out
   }
   const plan = parsePlan(endpoint.tags[PLAN_TAG]);
   if (!plan.ok) return cannot(plan.problem);
+  const gates = rolloutGates(endpoint.tags, req.gateDefaults);
+  if (!gates.ok) return cannot(gates.problem);
+  const mirrored = Object.entries(endpoint.mirrorTraffic).filter(([, share]) => share > 0);
+  if (mirrored.length > 0) {
+    return cannot(
+      `it mirrors traffic to ${mirrored.map(([name, share]) => `${name} (${share} %)`).join(", ")}; a rollout sets and clears mirror traffic itself, so clear it in Azure first`,
+    );
+  }
   if (!req.channel) {
     return cannot(
       "no release channel is set up for its approval card (RELEASE_CHANNEL_ID); run deploy in a channel instead",
@@ -100,6 +136,7 @@ export function requestRollout(req: RolloutRequest, ctx: TransitionContext): Out
     startTraffic: { ...endpoint.traffic },
     trafficSeen: { traffic: { ...endpoint.traffic }, at: ctx.now },
     plan: plan.plan,
+    gates: gates.gates,
     step: 0,
     phase: "requested",
     approvals: [],

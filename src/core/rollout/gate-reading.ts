@@ -1,15 +1,15 @@
-import type { Evidence, GateVerdict } from "../../ports/evidence.js";
+import type { Evidence, GateVerdict, GateWindow } from "../../ports/evidence.js";
 import type { RequestMetrics } from "../../ports/metrics.js";
 import type { Rollout } from "../../ports/rollouts.js";
+import { judge } from "../evidence/judge.js";
+import { gateWindow } from "../evidence/window.js";
 
 const MINUTE = 60_000;
 /** How long after a minute becomes readable the gates read it: Azure's delay is counted from the minute's end. */
 const SETTLE_MS = 250;
 
 /** What the worker read from Azure Monitor for the gates: the window's figures, or why there are none. */
-export type MetricsReading =
-  | { window: { from: Date; to: Date }; metrics: RequestMetrics }
-  | { window: { from: Date; to: Date }; unavailable: string };
+export type MetricsReading = { window: GateWindow; metrics: RequestMetrics } | { window: GateWindow; unavailable: string };
 
 /**
  * Whether the gates watch the rollout now: the new deployment takes live or mirrored traffic a step gave it, and no
@@ -20,19 +20,8 @@ export function watched(r: Rollout): r is Rollout & Required<Pick<Rollout, "gate
   return r.phase === "baking" || r.phase === "awaiting_approval" || r.phase === "promoted";
 }
 
-/**
- * The whole minutes the gates can read now: from the first minute that began after the step's traffic was applied
- * (one that began before mixes two splits) to the last that ended at least `delayMs` ago (younger minutes are not
- * aggregated yet, and are never read as zero). Undefined while there is no such minute.
- */
-export function gateWindow(appliedAt: Date, now: Date, delayMs: number): { from: Date; to: Date } | undefined {
-  const from = Math.ceil(appliedAt.getTime() / MINUTE) * MINUTE;
-  const to = Math.floor((now.getTime() - delayMs) / MINUTE) * MINUTE;
-  return to > from ? { from: new Date(from), to: new Date(to) } : undefined;
-}
-
 /** The window the worker should read for a watched rollout now; undefined when it is not watched or has none yet. */
-export const windowToRead = (r: Rollout, now: Date, delayMs: number): { from: Date; to: Date } | undefined =>
+export const windowToRead = (r: Rollout, now: Date, delayMs: number): GateWindow | undefined =>
   watched(r) ? gateWindow(r.appliedAt, now, delayMs) : undefined;
 
 /** When the next whole minute becomes readable: the gates look again then. */
@@ -41,17 +30,21 @@ export function nextGateCheck(now: Date, delayMs: number): Date {
   return new Date(readableEnd + MINUTE + delayMs + SETTLE_MS);
 }
 
+/** The gates' verdicts on a reading, against the rollout's limits and the live deployment's last baseline. */
+export function judgeReading(r: Rollout & Required<Pick<Rollout, "gates">>, reading: MetricsReading): Evidence {
+  return judge({
+    live: r.live,
+    candidate: r.candidate,
+    window: reading.window,
+    thresholds: r.gates.thresholds,
+    earlierLive: r.liveBaseline,
+    ...("unavailable" in reading ? { unavailable: reading.unavailable } : { metrics: reading.metrics }),
+  });
+}
+
 /** Whether a new reading says something the stored one did not: a gate's verdict changed, or there was none. */
 export function verdictsChanged(before: Evidence | undefined, after: Evidence): boolean {
   if (!before || before.result !== after.result) return true;
   const key = (v: GateVerdict[]) => v.map((x) => `${x.gate}:${x.result}`).join(",");
-  return key(before.verdicts) !== key(after.verdicts);
-}
-
-/** The gates' verdicts on a reading, against the rollout's limits and the live deployment's last baseline. */
-export function judgeReading(r: Rollout, reading: MetricsReading, now: Date): Evidence {
-  void r;
-  void reading;
-  void now;
-  throw new Error("the gate judge is wired in with core/evidence");
+  return key(before.gates) !== key(after.gates);
 }

@@ -1,5 +1,6 @@
-import type { Rollout, RolloutPhase, Traffic } from "../../ports/rollouts.js";
+import type { RolloutPhase, Traffic } from "../../ports/rollouts.js";
 import type { DeploymentView } from "../../ports/workspace.js";
+import type { GateWindow } from "../../ports/evidence.js";
 import type { MetricsReading } from "./gate-reading.js";
 import type { Transition, TransitionContext } from "./transition.js";
 
@@ -31,7 +32,7 @@ export function observationFor(phase: RolloutPhase): "traffic" | "deployments" {
 }
 
 /** Whether `seen` holds what the rollout's phase decides on, and the gates' window when they have one to read. */
-export function observes(seen: Observed, phase: RolloutPhase, window?: { from: Date; to: Date }): boolean {
+export function observes(seen: Observed, phase: RolloutPhase, window?: GateWindow): boolean {
   if (observationFor(phase) === "deployments" && seen.candidate === undefined) return false;
   return !window || (seen.metrics !== undefined && seen.metrics.window.to.getTime() === window.to.getTime());
 }

@@ -1,8 +1,8 @@
-import type { Rollout, RolloutPhase, SmokeSample, Traffic } from "../../ports/rollouts.js";
+import type { Rollout, SmokeSample, Traffic } from "../../ports/rollouts.js";
 import type { DeploymentView, WorkspaceError } from "../../ports/workspace.js";
 import { errorText } from "../errors.js";
 import { code, msg } from "../views/markdown.js";
-import { blockedBySmokeTest, smokeTestBlockAsk, smokeTestBlockToRequester } from "./smoke-test-block.js";
+import { smokeTestBlockAsk, smokeTestBlockToRequester } from "./smoke-test-block.js";
 import {
   describeSplit,
   describeStep,

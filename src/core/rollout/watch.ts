@@ -2,6 +2,7 @@ import type { Evidence } from "../../ports/evidence.js";
 import type { Rollout } from "../../ports/rollouts.js";
 import { msg } from "../views/markdown.js";
 import { durationText, timeOfDayText } from "../views/time.js";
+import { nextBaseline } from "../evidence/judge.js";
 import { judgeReading, nextGateCheck, verdictsChanged, watched } from "./gate-reading.js";
 import { afterBake, earliest } from "./next-approval.js";
 import { to, wait, type Decision, type Observed, type ReconcileContext } from "./observed.js";
@@ -13,13 +14,13 @@ import { restore, transition, type Transition } from "./transition.js";
  * next approval is asked for with the evidence; a verdict that changed meanwhile is put on the card.
  */
 export function baking(r: Rollout, seen: Observed, ctx: ReconcileContext): Decision {
-  const reading = readingOf(r, seen, ctx);
+  const reading = readingOf(r, seen);
   if (reading?.result === "breach") return to(breached(r, reading, ctx));
   const bakeUntil = r.bakeUntil ?? ctx.now;
   if (ctx.now >= bakeUntil) {
     const evidence = reading ?? r.evidence;
     const baked = r.bakeCut ? `bake ended early by ${r.bakeCut.by.name}` : `baked ${durationText(r.gates?.bakeMs ?? 0)}`;
-    return to(afterBake(r, `${baked}; ${gatesLine(evidence)}`, ctx, evidenceSet(r, evidence)));
+    return to(afterBake(r, `${baked}; ${gatesLine(evidence)}`, ctx, evidenceSet(evidence)));
   }
   if (reading && verdictsChanged(r.evidence, reading)) return to(noted(r, reading, ctx, bakeUntil));
   return wait(earliest(bakeUntil, nextGateCheck(ctx.now, ctx.metricsDelayMs)));
@@ -31,7 +32,7 @@ export function baking(r: Rollout, seen: Observed, ctx: ReconcileContext): Decis
  */
 export function watching(r: Rollout, seen: Observed, ctx: ReconcileContext): Decision {
   if (!watched(r)) return wait(r.expiresAt);
-  const reading = readingOf(r, seen, ctx);
+  const reading = readingOf(r, seen);
   if (reading?.result === "breach") return to(breached(r, reading, ctx));
   const next = r.expiresAt ? earliest(r.expiresAt, nextGateCheck(ctx.now, ctx.metricsDelayMs)) : undefined;
   if (reading && verdictsChanged(r.evidence, reading)) return to(noted(r, reading, ctx, next));
@@ -39,17 +40,16 @@ export function watching(r: Rollout, seen: Observed, ctx: ReconcileContext): Dec
 }
 
 /** The gates' reading of what the worker read, when the rollout is watched and a whole settled minute was read. */
-function readingOf(r: Rollout, seen: Observed, ctx: ReconcileContext): Evidence | undefined {
+function readingOf(r: Rollout, seen: Observed): Evidence | undefined {
   if (!watched(r) || !seen.metrics) return undefined;
-  return judgeReading(r, seen.metrics, ctx.now);
+  return judgeReading(r, seen.metrics);
 }
 
 /** The fields a reading sets: the evidence, and the live deployment's figures as the baseline for when it has none. */
-function evidenceSet(r: Rollout, evidence: Evidence | undefined): Partial<Rollout> {
+function evidenceSet(evidence: Evidence | undefined): Partial<Rollout> {
   if (!evidence) return {};
-  const live = evidence.live;
-  const ownWindow = live && !live.window && live.requests > 0;
-  return { evidence, ...(ownWindow ? { liveBaseline: { ...live, window: evidence.window } } : {}) };
+  const baseline = nextBaseline(evidence);
+  return { evidence, ...(baseline ? { liveBaseline: baseline } : {}) };
 }
 
 /** A gate's verdict changed: the card shows the new reading (no one is asked anything). */
@@ -57,7 +57,7 @@ function noted(r: Rollout, evidence: Evidence, ctx: ReconcileContext, nextRunAt:
   return transition(
     r,
     {
-      set: { ...evidenceSet(r, evidence), ...(nextRunAt ? { nextRunAt } : {}) },
+      set: { ...evidenceSet(evidence), ...(nextRunAt ? { nextRunAt } : {}) },
       what: gatesLine(evidence),
       action: "rollout.gates",
       outcome: evidence.result,
@@ -71,10 +71,12 @@ function noted(r: Rollout, evidence: Evidence, ctx: ReconcileContext, nextRunAt:
  * and tells the approvers and the requester once; the rollout then ends rolled back.
  */
 export function breached(r: Rollout, evidence: Evidence, ctx: ReconcileContext): Transition {
-  const breaches = evidence.verdicts.filter((v) => v.result === "breach");
+  const breaches = evidence.gates.filter((v) => v.result === "breach");
   const names = breaches.map((v) => GATE_NAMES[v.gate]).join(" and ");
   const why = breaches.map((v) => v.why).join(" ");
-  const window = `${timeOfDayText(evidence.window.from)}–${timeOfDayText(evidence.window.to)}`;
+  const window = evidence.window
+    ? `${timeOfDayText(evidence.window.from)}–${timeOfDayText(evidence.window.to)}`
+    : "the last minutes";
   const model = `${r.model.name}:${r.model.version}`;
   const told = msg`GreenLight rolled back ${model} on ${r.endpoint} automatically: the ${names} gate breached (${window}). ${why} The starting traffic (${describeTraffic(r.startTraffic)}) is being put back.`;
   return restore(
@@ -90,15 +92,15 @@ export function breached(r: Rollout, evidence: Evidence, ctx: ReconcileContext):
       tellRequester: told,
     },
     ctx,
-    evidenceSet(r, evidence),
+    evidenceSet(evidence),
   );
 }
 
-const GATE_NAMES = { failed_share: "failed-request", p95_latency: "p95 latency" } as const;
+const GATE_NAMES = { failed_requests: "failed-request", p95_latency: "p95 latency" } as const;
 
 /** "gates: pass" / "gates: failed-request breach, p95 latency inconclusive". */
 function gatesLine(evidence: Evidence | undefined): string {
   if (!evidence) return "gates: no reading yet";
   if (evidence.unavailable) return `gates: inconclusive (${evidence.unavailable})`;
-  return `gates: ${evidence.verdicts.map((v) => `${GATE_NAMES[v.gate]} ${v.result}`).join(", ")}`;
+  return `gates: ${evidence.gates.map((v) => `${GATE_NAMES[v.gate]} ${v.result}`).join(", ")}`;
 }

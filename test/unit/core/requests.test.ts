@@ -51,6 +51,7 @@ const rolloutOf = (overrides: Partial<RolloutRequest> = {}): RolloutRequest => (
   endpoint: diabetesProd(),
   model: ok({ model: "diabetes", version: "2" }),
   channel: RELEASE,
+  gateDefaults: { bakeMs: 600_000, minRequests: 50 },
   ...overrides,
 });
 

@@ -59,7 +59,12 @@ export async function deploy(
   if (!found.ok) return refuse(found.error);
   const endpoint = found.value;
   const requested = requestRollout(
-    { ...(await newRequest(ctx, endpoint.name)), endpoint, model: await ctx.workspace.getModelVersion(model, version) },
+    {
+      ...(await newRequest(ctx, endpoint.name)),
+      endpoint,
+      model: await ctx.workspace.getModelVersion(model, version),
+      gateDefaults: ctx.rolloutSettings.gateDefaults,
+    },
     await transitionContext(ctx, endpoint.name),
   );
   if (!requested.ok) return refuse(requested.error);
