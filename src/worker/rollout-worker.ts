@@ -208,7 +208,8 @@ export class RolloutWorker extends LeaseDriver<Rollout> {
         this.o.workspace.getEndpointTraffic(r.endpoint),
         window ? this.readMetrics(r, window) : undefined,
       ]);
-      if (!read.ok) return read.error.code === "endpoint_not_found" ? { ok: true, value: { traffic: undefined } } : read;
+      if (!read.ok)
+        return read.error.code === "endpoint_not_found" ? { ok: true, value: { traffic: undefined } } : read;
       const { traffic, mirrorTraffic: mirror, state: endpointState } = read.value;
       return { ok: true, value: { traffic, mirror, endpointState, ...(metrics ? { metrics } : {}) } };
     }
@@ -241,7 +242,10 @@ export class RolloutWorker extends LeaseDriver<Rollout> {
   private async readMetrics(r: Rollout, window: GateWindow): Promise<MetricsReading> {
     const read = await this.o.workspace.requestMetrics(r.endpoint, window);
     if (read.ok) return { window, metrics: read.value };
-    this.o.log.warn("could not read the gates' metrics; they are inconclusive", { rollout: r.id, error: read.error.code });
+    this.o.log.warn("could not read the gates' metrics; they are inconclusive", {
+      rollout: r.id,
+      error: read.error.code,
+    });
     return { window, unavailable: errorText(read.error) };
   }
 

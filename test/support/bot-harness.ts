@@ -112,6 +112,8 @@ export class BotHarness {
       ROLES_FILE: "test/fixtures/roles.test.json",
       ALLOWED_TENANT_IDS: TENANT,
       INVOKE_TIMEOUT_MS: "5000",
+      // Steps do not bake unless a test says so: the tests of bakes and gates set their own.
+      ROLLOUT_BAKE_SECONDS: "0",
       ...(options.appId ? { MicrosoftAppId: options.appId, MicrosoftAppPassword: "not-a-real-password" } : {}),
       // "__connector__" stands for this harness's connector URL (a release channel on the same connector).
       ...Object.fromEntries(

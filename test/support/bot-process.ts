@@ -71,6 +71,7 @@ export class BotProcess {
         ROLLOUT_POLL_MS: "50",
         WORKER_IDLE_MS: "50",
         INVOKE_TIMEOUT_MS: "5000",
+        ROLLOUT_BAKE_SECONDS: "0",
         ...options.env,
       },
       stdio: ["ignore", "pipe", "pipe"],

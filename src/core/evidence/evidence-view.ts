@@ -12,7 +12,7 @@ import type {
 } from "../../ports/evidence.js";
 import type { Markdown } from "../../ports/notifier.js";
 import { escapeMarkdown as md, msg, trusted } from "../views/markdown.js";
-import { minuteText, timeOfDayText } from "../views/time.js";
+import { durationText, minuteText, timeOfDayText } from "../views/time.js";
 import { BAKE_TAG } from "./bake.js";
 import { GATES_TAG, type GateSettingName } from "./gate-settings.js";
 import type { EvidenceSettings } from "./settings.js";
@@ -270,13 +270,7 @@ export function settingsFacts(s: EvidenceSettings): { title: string; value: Mark
 }
 
 /** "10 min", "1 h 30 min", "90 s" → "1 min 30 s", "none". */
-export function bakeText(seconds: number): string {
-  if (seconds <= 0) return "none";
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = seconds % 60;
-  return [h ? `${h} h` : "", m ? `${m} min` : "", s ? `${s} s` : ""].filter(Boolean).join(" ");
-}
+export const bakeText = (seconds: number): string => (seconds <= 0 ? "none" : durationText(seconds * 1000));
 
 /** "10:41–10:51 UTC", or with dates when the window is not within one day. */
 function span(w: Pick<GateWindow, "from" | "to">): string {

@@ -9,7 +9,8 @@ const MINUTE = 60_000;
 const SETTLE_MS = 250;
 
 /** What the worker read from Azure Monitor for the gates: the window's figures, or why there are none. */
-export type MetricsReading = { window: GateWindow; metrics: RequestMetrics } | { window: GateWindow; unavailable: string };
+export type MetricsReading =
+  { window: GateWindow; metrics: RequestMetrics } | { window: GateWindow; unavailable: string };
 
 /**
  * Whether the gates watch the rollout now: the new deployment takes live or mirrored traffic a step gave it, and no
@@ -24,10 +25,14 @@ export function watched(r: Rollout): r is Rollout & Required<Pick<Rollout, "gate
 export const windowToRead = (r: Rollout, now: Date, delayMs: number): GateWindow | undefined =>
   watched(r) ? gateWindow(r.appliedAt, now, delayMs) : undefined;
 
-/** When the next whole minute becomes readable: the gates look again then. */
-export function nextGateCheck(now: Date, delayMs: number): Date {
+/**
+ * When the next whole minute of the gates' window becomes readable (never before the first minute that began after the
+ * traffic was applied): the gates look again then.
+ */
+export function nextGateCheck(now: Date, delayMs: number, appliedAt: Date): Date {
   const readableEnd = Math.floor((now.getTime() - delayMs) / MINUTE) * MINUTE;
-  return new Date(readableEnd + MINUTE + delayMs + SETTLE_MS);
+  const firstEnd = Math.ceil(appliedAt.getTime() / MINUTE) * MINUTE + MINUTE;
+  return new Date(Math.max(readableEnd + MINUTE, firstEnd) + delayMs + SETTLE_MS);
 }
 
 /** The gates' verdicts on a reading, against the rollout's limits and the live deployment's last baseline. */

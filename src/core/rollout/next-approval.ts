@@ -24,7 +24,12 @@ export function stepDone(r: Rollout, ctx: ReconcileContext): Transition {
     return transition(
       r,
       {
-        set: { ...watch, phase: "baking", bakeUntil, nextRunAt: earliest(bakeUntil, nextGateCheck(ctx.now, ctx.metricsDelayMs)) },
+        set: {
+          ...watch,
+          phase: "baking",
+          bakeUntil,
+          nextRunAt: earliest(bakeUntil, nextGateCheck(ctx.now, ctx.metricsDelayMs, ctx.now)),
+        },
         what: `${applied}; baking until ${timeOfDayText(bakeUntil)}`,
         action: "rollout.shift",
       },
@@ -36,7 +41,9 @@ export function stepDone(r: Rollout, ctx: ReconcileContext): Transition {
 
 /** The bake is over (or there was none): the next approval, or the old deployment's fate, is asked for. */
 export function afterBake(r: Rollout, what: string, ctx: ReconcileContext, set: Patch<Rollout> = {}): Transition {
-  return r.step + 1 >= r.plan.length ? askToRetire(r, what, ctx, set) : askForStep(r, r.step + 1, what, ctx, undefined, set);
+  return r.step + 1 >= r.plan.length
+    ? askToRetire(r, what, ctx, set)
+    : askForStep(r, r.step + 1, what, ctx, undefined, set);
 }
 
 export function askForStep(
@@ -48,7 +55,13 @@ export function askForStep(
   set: Patch<Rollout> = {},
 ): Transition {
   const expiresAt = new Date(ctx.now.getTime() + ctx.approvalTtlMs);
-  const next: Rollout = { ...r, ...(set as Partial<Rollout>), phase: "awaiting_approval", step, ...(baseline ? { baseline } : {}) };
+  const next: Rollout = {
+    ...r,
+    ...(set as Partial<Rollout>),
+    phase: "awaiting_approval",
+    step,
+    ...(baseline ? { baseline } : {}),
+  };
   const blocked = blockedBySmokeTest(next);
   return transition(
     r,
@@ -95,7 +108,7 @@ export function askToRetire(r: Rollout, what: string, ctx: ReconcileContext, set
 
 /** While a person decides, the gates keep watching: the worker looks at the next readable minute, or at the expiry. */
 const nextLook = (next: Rollout, expiresAt: Date, ctx: ReconcileContext): Date =>
-  watched(next) ? earliest(expiresAt, nextGateCheck(ctx.now, ctx.metricsDelayMs)) : expiresAt;
+  watched(next) ? earliest(expiresAt, nextGateCheck(ctx.now, ctx.metricsDelayMs, next.appliedAt)) : expiresAt;
 
 export const earliest = (a: Date, b: Date): Date => (a <= b ? a : b);
 

@@ -85,4 +85,3 @@ export const to = (t: Transition): Decision => ({ kind: "transition", transition
 export const later = (ctx: ReconcileContext, ms = ctx.pollMs): Date => new Date(ctx.now.getTime() + ms);
 
 export const updating = (seen: Observed): boolean => /^(creating|updating)$/i.test(seen.endpointState ?? "");
-

@@ -1,7 +1,10 @@
 import type { Markdown } from "../../ports/notifier.js";
 import type { EndpointView } from "../../ports/workspace.js";
 import { escapeMarkdown as md, joined, msg } from "../views/markdown.js";
-import { describeTraffic, parsePlan, PLAN_TAG, trafficAfter } from "./plan.js";
+import { describeStep, parsePlan, PLAN_TAG } from "./plan.js";
+import { evidenceSettings, settingsProblems } from "../evidence/settings.js";
+import { settingsFacts } from "../evidence/evidence-view.js";
+import type { GateDefaults } from "./events.js";
 import { chooseSlots } from "./slots.js";
 
 /** The plan card: what a rollout on the endpoint would do, as facts (plan, steps; bake and gates join them later). */
@@ -18,14 +21,23 @@ export interface PlanView {
  * `greenlight-plan` tag, else the default), and the traffic after each step between the live deployment and the slot
  * the new version would take.
  */
-export function planView(endpoint: EndpointView): PlanView {
+export function planView(endpoint: EndpointView, defaults: GateDefaults): PlanView {
   const tag = endpoint.tags[PLAN_TAG];
   const plan = parsePlan(tag);
   const slots = chooseSlots(endpoint);
+  const settings = evidenceSettings(endpoint.tags, { bakeSeconds: Math.round(defaults.bakeMs / 1000) });
+  if (settings.gates.ok && !settings.gates.fromTag.includes("min-requests")) {
+    settings.gates.thresholds = { ...settings.gates.thresholds, minRequests: defaults.minRequests };
+  }
+  const mirrored = Object.entries(endpoint.mirrorTraffic).filter(([, share]) => share > 0);
   const refusals = [
     endpoint.computeType === "Kubernetes" ? "it is a Kubernetes endpoint, which GreenLight shows read-only" : undefined,
     slots.ok ? undefined : slots.problem,
     plan.ok ? undefined : plan.problem,
+    ...settingsProblems(settings),
+    mirrored.length
+      ? `it mirrors traffic to ${mirrored.map(([name]) => name).join(", ")}; clear that first`
+      : undefined,
   ].filter((problem) => problem !== undefined);
   // Without one live deployment the steps still show the shares, between the live and the new deployment.
   const pair = slots.ok ? slots : { live: "live", candidate: "new" };
@@ -33,8 +45,8 @@ export function planView(endpoint: EndpointView): PlanView {
   return {
     title: msg`What a rollout on ${endpoint.name} would do`,
     summary: slots.ok
-      ? msg`The new version goes in ${slots.candidate} beside ${slots.live}; each step below waits for an approver.`
-      : msg`Each step below waits for an approver.`,
+      ? msg`The new version goes in ${slots.candidate} beside ${slots.live}; after each step it bakes while the gates watch it, then the next step waits for an approver. A breach puts the starting traffic back at once.`
+      : msg`After each step the new version bakes while the gates watch it, then the next step waits for an approver.`,
     facts: [
       {
         title: "Plan",
@@ -43,8 +55,9 @@ export function planView(endpoint: EndpointView): PlanView {
       },
       ...steps.map((_, step) => ({
         title: `Step ${step + 1}`,
-        value: md(describeTraffic(trafficAfter({ plan: steps, ...pair }, step))),
+        value: md(describeStep({ plan: steps, ...pair }, step)),
       })),
+      ...settingsFacts(settings),
     ],
     problem: refusals.length ? msg`Deploy would be refused: ${joined(refusals.map(md), "; ")}.` : ("" as Markdown),
   };

@@ -10,6 +10,7 @@ import { blockedBySmokeTest, smokeTestBlockLine } from "./smoke-test-block.js";
 import { mayDecide } from "../change/decision.js";
 import { ROLLOUT_DECISIONS, type RolloutCardDecision } from "./decisions.js";
 import { smokeView, type SmokeView } from "./smoke-test-view.js";
+import { evidenceView, type EvidenceView } from "../evidence/evidence-view.js";
 
 /**
  * The data of `cards/rollout.card.json`. The card everyone sees has no decision buttons; each person who may act gets
@@ -23,6 +24,8 @@ export interface RolloutCardView {
   /** Good / Attention / Warning / Accent / Default: the phase line's colour. */
   tone: string;
   facts: { title: string; value: string }[];
+  /** The gates' last reading of the traffic the new deployment takes, when they have one. */
+  evidence?: EvidenceView & { heading: string };
   smoke: SmokeView["smoke"];
   smokeSummary: string;
   smokeRule: string;
@@ -87,6 +90,7 @@ export function rolloutCardView(
     phase: md(stateLine(r)),
     tone: toneOf(r),
     facts,
+    ...(r.evidence ? { evidence: { heading: evidenceHeading(r), ...evidenceView(r.evidence) } } : {}),
     ...smokeView(r),
     timeline: r.timeline.slice(-12).map((e) => ({
       at: minuteText(e.at),
@@ -117,6 +121,12 @@ export function rolloutNotice(
   const directoryIds = [...new Set([...people.approvers, ...people.admins].map((m) => m.id))];
   return { kind: "card", card: "rollout", data: view, audience: { teamsIds: [r.requestedBy.id], directoryIds } };
 }
+
+/** "Gates since 14:03 UTC: green (new) against blue (live)": the traffic the evidence judged began then. */
+const evidenceHeading = (r: Rollout): string =>
+  md(
+    `Gates${r.appliedAt ? ` since ${timeOfDayText(r.appliedAt)}` : ""}: ${r.candidate} (new) against ${r.live} (live)`,
+  );
 
 /** What the rollout is doing, or exactly what it waits for and from whom: the card's state line, and `status`'s. */
 export function stateLine(r: Rollout): string {
@@ -265,7 +275,10 @@ function viewerNote(r: Rollout, viewer: Viewer, actions: RolloutCardView["action
   const mine = samePerson(r.requestedBy, viewer.person) === "same";
   const any = Object.keys(actions).length > 0;
   if (!needsPerson(r)) return "";
-  if (mine && (r.phase === "awaiting_approval" || r.phase === "baking" || r.phase === "promoted" || r.phase === "paused")) {
+  if (
+    mine &&
+    (r.phase === "awaiting_approval" || r.phase === "baking" || r.phase === "promoted" || r.phase === "paused")
+  ) {
     return any
       ? "You asked for this rollout, so another approver decides its steps; you can still reject or restore it."
       : "You asked for this rollout, so another approver decides its steps.";

@@ -3,6 +3,7 @@ import type { Rollout } from "../../ports/rollouts.js";
 import { msg } from "../views/markdown.js";
 import { durationText, timeOfDayText } from "../views/time.js";
 import { nextBaseline } from "../evidence/judge.js";
+import { verdictLine } from "../evidence/evidence-view.js";
 import { judgeReading, nextGateCheck, verdictsChanged, watched } from "./gate-reading.js";
 import { afterBake, earliest } from "./next-approval.js";
 import { to, wait, type Decision, type Observed, type ReconcileContext } from "./observed.js";
@@ -19,11 +20,13 @@ export function baking(r: Rollout, seen: Observed, ctx: ReconcileContext): Decis
   const bakeUntil = r.bakeUntil ?? ctx.now;
   if (ctx.now >= bakeUntil) {
     const evidence = reading ?? r.evidence;
-    const baked = r.bakeCut ? `bake ended early by ${r.bakeCut.by.name}` : `baked ${durationText(r.gates?.bakeMs ?? 0)}`;
+    const baked = r.bakeCut
+      ? `bake ended early by ${r.bakeCut.by.name}`
+      : `baked ${durationText(r.gates?.bakeMs ?? 0)}`;
     return to(afterBake(r, `${baked}; ${gatesLine(evidence)}`, ctx, evidenceSet(evidence)));
   }
   if (reading && verdictsChanged(r.evidence, reading)) return to(noted(r, reading, ctx, bakeUntil));
-  return wait(earliest(bakeUntil, nextGateCheck(ctx.now, ctx.metricsDelayMs)));
+  return wait(earliest(bakeUntil, nextGateCheck(ctx.now, ctx.metricsDelayMs, r.appliedAt ?? ctx.now)));
 }
 
 /**
@@ -34,9 +37,11 @@ export function watching(r: Rollout, seen: Observed, ctx: ReconcileContext): Dec
   if (!watched(r)) return wait(r.expiresAt);
   const reading = readingOf(r, seen);
   if (reading?.result === "breach") return to(breached(r, reading, ctx));
-  const next = r.expiresAt ? earliest(r.expiresAt, nextGateCheck(ctx.now, ctx.metricsDelayMs)) : undefined;
+  const next = r.expiresAt
+    ? earliest(r.expiresAt, nextGateCheck(ctx.now, ctx.metricsDelayMs, r.appliedAt ?? ctx.now))
+    : undefined;
   if (reading && verdictsChanged(r.evidence, reading)) return to(noted(r, reading, ctx, next));
-  return wait(next ?? nextGateCheck(ctx.now, ctx.metricsDelayMs));
+  return wait(next ?? nextGateCheck(ctx.now, ctx.metricsDelayMs, r.appliedAt ?? ctx.now));
 }
 
 /** The gates' reading of what the worker read, when the rollout is watched and a whole settled minute was read. */
@@ -73,7 +78,7 @@ function noted(r: Rollout, evidence: Evidence, ctx: ReconcileContext, nextRunAt:
 export function breached(r: Rollout, evidence: Evidence, ctx: ReconcileContext): Transition {
   const breaches = evidence.gates.filter((v) => v.result === "breach");
   const names = breaches.map((v) => GATE_NAMES[v.gate]).join(" and ");
-  const why = breaches.map((v) => v.why).join(" ");
+  const why = breaches.map(verdictLine).join(" ");
   const window = evidence.window
     ? `${timeOfDayText(evidence.window.from)}–${timeOfDayText(evidence.window.to)}`
     : "the last minutes";

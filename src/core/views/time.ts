@@ -4,12 +4,12 @@ export const minuteText = (d: Date): string => `${d.toISOString().replace("T", "
 /** "10:41 UTC": a moment within the last hours, beside what it dates (traffic read at, a retry at). */
 export const timeOfDayText = (d: Date): string => `${d.toISOString().slice(11, 16)} UTC`;
 
-/** A duration as people say it: "45 s", "10 min", "1 h 30 min". */
+/** A duration as people say it: "45 s", "10 min", "1 h 30 min", "1 min 30 s". */
 export function durationText(ms: number): string {
-  const seconds = Math.round(ms / 1000);
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds === 0) return "0 s";
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return [h ? `${h} h` : "", m ? `${m} min` : "", s ? `${s} s` : ""].filter(Boolean).join(" ");
 }

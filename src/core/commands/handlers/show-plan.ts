@@ -7,5 +7,5 @@ import { refuse } from "./replies.js";
 export async function showPlan(ctx: CommandContext, name: string): Promise<Reply> {
   const found = await ctx.workspace.getEndpoint(name);
   if (!found.ok) return refuse(found.error);
-  return { kind: "card", card: "plan", data: planView(found.value) };
+  return { kind: "card", card: "plan", data: planView(found.value, ctx.rolloutSettings.gateDefaults) };
 }
