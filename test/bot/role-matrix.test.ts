@@ -105,12 +105,12 @@ const ATTEMPTS: Attempt[] = [
     }),
     allowedOutcome: "stale_card",
   })),
-  ...(["approve", "reject", "retire", "override", "resume", "restore"] as const).map((verb) => ({
+  ...(["approve", "reject", "retire", "override", "end_bake", "resume", "restore"] as const).map((verb) => ({
     ...card(`rollout.${verb}`, `rollout.${verb}`, {
       rollout: "0f0e0d0c-0000-4000-8000-00000000dead",
       step: 0,
       version: 1,
-      ...(verb === "override" ? { reason: "known limit of the sample" } : {}),
+      ...(verb === "override" || verb === "end_bake" ? { reason: "known limit of the sample" } : {}),
     }),
     allowedOutcome: "stale_card",
   })),
@@ -155,6 +155,7 @@ const EXPECTED: Record<string, [Verdict, Verdict, Verdict, Verdict, Verdict]> = 
   "card:rollout.reject":   [N, N,      Y,        Y,     N],
   "card:rollout.retire":   [N, N,      Y,        Y,     N],
   "card:rollout.override": [N, N,      N,        Y,     N],
+  "card:rollout.end_bake": [N, N,      N,        Y,     N],
   "card:rollout.resume":   [N, N,      Y,        Y,     N],
   "card:rollout.restore":  [N, Y,      N,        Y,     N],
   "card:rollout.view":     [Y, Y,      Y,        Y,     Y],
@@ -182,6 +183,7 @@ const DENIALS: Partial<Record<Action, string>> = {
   "rollout.reject": `You need the approver or admin role to reject a rollout step. ${APPROVERS}`,
   "rollout.retire": `You need the approver or admin role to retire or keep the old deployment. ${APPROVERS}`,
   "rollout.override": "You need the admin role to override a failed smoke test. People who hold it: Adele Vance.",
+  "rollout.end_bake": "You need the admin role to end a step's bake early. People who hold it: Adele Vance.",
   "rollout.resume": `You need the approver or admin role to continue a paused rollout from the traffic Azure has. ${APPROVERS}`,
   "rollout.restore": `You need the operator or admin role to put back a rollout's starting traffic. ${OPERATORS}`,
   subscribe: "You need the admin role to run `subscribe`. People who hold it: Adele Vance.",
