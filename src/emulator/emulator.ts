@@ -89,7 +89,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   let baseUrl = "";
 
   const server: Server = createServer({ key: tls.keyPem, cert: tls.certPem, keepAlive: true }, (req, res) => {
-    const url = new URL(req.url ?? "/", baseUrl);
+    const path = req.url ?? "/";
+    // @azure/arm-monitor sends a resource id's own leading slash after its own (`//subscriptions/…`), which URL would
+    // read as a host.
+    const url = new URL(path.startsWith("//") ? path.replace(/^\/+/, "/") : path, baseUrl);
     const segments = pathSegments(url.pathname);
     const handled = (() => {
       if (segments[0] === "endpoints" && segments.length === 3 && segments[2] === "score" && req.method === "POST") {
