@@ -29,7 +29,11 @@ const STARTUP_TIMEOUT_MS = 120_000;
 export interface WorkspaceTiming {
   provisioningDelayMs: number;
   retryAfterSeconds: number;
+  /** How long after a minute ends Azure Monitor reports it; 0 reports every minute at once, the current one too. */
+  metricsDelaySeconds: number;
 }
+
+const systemNow = (): Date => new Date();
 
 /**
  * The local Azure ML workspace: its state, persistence, long-running operations and the deployments' runtimes.
@@ -43,6 +47,8 @@ export class LocalWorkspace {
   private readonly runtimes = new Map<string, DeploymentRuntime>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly pending = new Set<Promise<unknown>>();
+  /** `now()` in ms since the epoch, without making a Date on the system clock: the scoring path reads it per request. */
+  readonly nowMs: () => number;
   private closed = false;
 
   constructor(
@@ -51,9 +57,10 @@ export class LocalWorkspace {
     readonly dataDir: string,
     readonly timing: WorkspaceTiming,
     readonly log: EmulatorLog,
-    readonly now: () => Date = () => new Date(),
+    readonly now: () => Date = systemNow,
   ) {
     this.logs = new DeploymentLogs(dataDir);
+    this.nowMs = now === systemNow ? Date.now : () => now().getTime();
   }
 
   get workspaceId(): string {

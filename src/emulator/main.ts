@@ -9,6 +9,7 @@ const emulator = await startEmulator({
   provisioningDelayMs: settings.EMULATOR_PROVISIONING_DELAY_MS,
   retryAfterSeconds: settings.EMULATOR_RETRY_AFTER_SECONDS,
   maxScoringRequestBytes: settings.EMULATOR_MAX_REQUEST_BYTES,
+  metricsDelaySeconds: settings.EMULATOR_METRICS_DELAY_SECONDS,
   log: (line, level = "info") => {
     if (level === "info" || settings.EMULATOR_LOG_LEVEL === "debug") console.log(`[emulator] ${line}`);
   },

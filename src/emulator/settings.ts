@@ -16,6 +16,11 @@ export const emulatorSettingsSchema = z.object({
     .int()
     .min(1024)
     .default(5 * 1024 * 1024),
+  /**
+   * How long after a minute ends Azure Monitor reports its request metrics (Azure takes a minute or two, unannounced).
+   * 0 reports every minute at once, the one in progress too.
+   */
+  EMULATOR_METRICS_DELAY_SECONDS: z.coerce.number().int().min(0).max(3600).default(120),
   /** `debug` adds a line per ARM request (method, path, status, time); start-up lines and errors show at `info`. */
   EMULATOR_LOG_LEVEL: z.enum(["info", "debug"]).default("info"),
 });

@@ -6,7 +6,7 @@ import type {
   ManagedOnlineDeployment,
   OnlineDeployment,
 } from "@azure/arm-machinelearning";
-import type { RunningEmulator } from "../../src/emulator/emulator.js";
+import type { EmulatorOptions, RunningEmulator } from "../../src/emulator/emulator.js";
 import type { Fault } from "../../src/emulator/faults.js";
 import { startLocalWorkspace } from "../support/local-workspace.js";
 import { httpsClient } from "../support/https-request.js";
@@ -84,8 +84,11 @@ export interface DeploymentMetrics {
 
 const LRO = { updateIntervalInMs: 10 };
 
-export async function startScoringWorkspace(): Promise<ScoringWorkspace> {
-  const workspace = await startLocalWorkspace({ provisioningDelayMs: 20, retryAfterSeconds: 0 });
+/** `options` add to the fast timing every scoring test uses (a manual clock, a metrics delay). */
+export async function startScoringWorkspace(
+  options: Omit<EmulatorOptions, "dataDir" | "port"> = {},
+): Promise<ScoringWorkspace> {
+  const workspace = await startLocalWorkspace({ provisioningDelayMs: 20, retryAfterSeconds: 0, ...options });
   const { emulator, client } = workspace;
   const https = httpsClient(emulator.caCertPem);
   const rg = emulator.resourceGroup;

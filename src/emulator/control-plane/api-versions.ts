@@ -37,8 +37,10 @@ export function hasNewerProperty(
   return apiVersion >= (since[property] ?? NEWEST_API_VERSION);
 }
 
-/** Azure Monitor's metrics API versions (Microsoft.Insights/metrics), served for an endpoint's request counts. */
-export const METRICS_API_VERSIONS = ["2018-01-01", "2019-07-01", "2021-05-01", "2023-10-01", "2024-02-01"] as const;
+/**
+ * Azure Monitor's metrics API (Microsoft.Insights/metrics): every api-version is served alike, since the query and the
+ * answer have kept one shape from 2018-01-01 to 2024-02-01 (what @azure/arm-monitor 8.0.0 sends).
+ */
 export const METRICS_RESOURCE_TYPE = "microsoft.insights/metrics";
 
 export function requireApiVersion(value: string | null, resourceType: string): string {
@@ -49,8 +51,8 @@ export function requireApiVersion(value: string | null, resourceType: string): s
       "The api-version query parameter (?api-version=) is required for all requests.",
     );
   }
-  const supported: readonly string[] =
-    resourceType === METRICS_RESOURCE_TYPE ? METRICS_API_VERSIONS : SUPPORTED_API_VERSIONS;
+  if (resourceType === METRICS_RESOURCE_TYPE) return value;
+  const supported: readonly string[] = SUPPORTED_API_VERSIONS;
   if (!supported.includes(value)) {
     throw new ArmError(
       400,

@@ -5,7 +5,7 @@ import { RouteTable } from "../http/route-table.js";
 import type { LocalWorkspace } from "../local-workspace.js";
 import { PROVIDER } from "../local-workspace.js";
 import { METRICS_RESOURCE_TYPE, requireApiVersion } from "./api-versions.js";
-import { endpointMetrics, type RequestCounts } from "./metric-routes.js";
+import { endpointMetrics, type RecordedRequests } from "./metric-routes.js";
 import type { ArmHandler, ArmRequest } from "./arm-request.js";
 import { assetRoutes } from "./asset-routes.js";
 import { deploymentRoutes } from "./deployment-routes.js";
@@ -18,6 +18,7 @@ const WS = `subscriptions/:subscription/resourceGroups/:resourceGroup/providers/
 const EP = `${WS}/onlineEndpoints/:endpoint`;
 const DEP = `${EP}/deployments/:deployment`;
 const OPS = `subscriptions/:subscription/providers/${PROVIDER}/locations/:location`;
+const NOTHING_RECORDED: RecordedRequests = { recordingSince: 0, recordedMinutes: () => [] };
 
 /** The handlers of one resource kind, by what they do. */
 interface ResourceRoutes {
@@ -36,7 +37,7 @@ const ITEM_METHODS = [
 ] as const satisfies readonly (readonly [string, keyof ResourceRoutes])[];
 
 /** The ARM control plane: auth, api-version, routing, ARM error bodies. */
-export function createArmRouter(ws: LocalWorkspace, requestCounts: RequestCounts = () => ({})) {
+export function createArmRouter(ws: LocalWorkspace, recorded: RecordedRequests = NOTHING_RECORDED) {
   const endpoints = endpointRoutes(ws);
   const deployments = deploymentRoutes(ws);
   const assets = assetRoutes(ws);
@@ -71,7 +72,7 @@ export function createArmRouter(ws: LocalWorkspace, requestCounts: RequestCounts
     addResource(`${WS}/${kind}/:name/versions`, ":version", `workspaces/${kind}/versions`, routes);
   }
   add("GET", `${EP}/providers/Microsoft.Insights/metrics`, METRICS_RESOURCE_TYPE, (req) =>
-    endpointMetrics(ws, req, requestCounts),
+    endpointMetrics(ws, req, recorded),
   );
   add("GET", `${OPS}/mfeOperationsStatus/:operation`, "locations/mfeOperationsStatus", operations.status);
   add("GET", `${OPS}/mfeOperationResults/:operation`, "locations/mfeOperationResults", operations.result);

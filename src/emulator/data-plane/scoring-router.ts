@@ -7,8 +7,11 @@ import type { ScoringOutcome } from "../runtime/deployment-runtime.js";
 import type { StoredDeployment, StoredEndpoint } from "../state/resources.js";
 import { DeploymentCounters } from "./deployment-counters.js";
 import { isAuthorized } from "./endpoint-auth.js";
+import { RequestMinutes, type RecordedMinute } from "./request-minutes.js";
 
 const MODEL_DEPLOYMENT_HEADER = "azureml-model-deployment";
+const MODEL_STATUS_HEADER = "ms-azureml-model-error-statuscode";
+const MINUTE_MS = 60_000;
 // azmlinfsrv answers 431 to a longer x-request-id (reference §6).
 const MAX_REQUEST_ID_LENGTH = 100;
 
@@ -20,12 +23,16 @@ export class ScoringRouter {
   private readonly lanes = new Map<string, Lane>();
   private readonly timeouts = new Map<string, RequestTimeouts>();
   private readonly requestIds = new RequestIds();
+  /** The minute counting began (minutes since the epoch): of the minutes before, nothing is known. */
+  readonly recordingSince: number;
 
   constructor(
     private readonly ws: LocalWorkspace,
     private readonly maxRequestBytes: number,
     private readonly random: () => number = Math.random,
-  ) {}
+  ) {
+    this.recordingSince = Math.floor(ws.nowMs() / MINUTE_MS);
+  }
 
   /**
    * Answers one scoring request. Resolves once the answer is written; rejects only when the request itself fails
@@ -83,7 +90,7 @@ export class ScoringRouter {
           if (!named) this.mirror(endpoint, body);
           const lane = this.laneOf(endpoint.name, target.name);
           this.run(endpoint, target, lane, body, (status, answer, headers) => {
-            lane.counters.record(status, performance.now() - started);
+            this.count(lane, status, headers, performance.now() - started);
             writeAnswer(res, requestId, status, answer, headers, target.name);
             resolve();
           });
@@ -106,6 +113,26 @@ export class ScoringRouter {
     for (const lane of this.lanes.values()) lane.counters = new DeploymentCounters();
   }
 
+  /** The minutes in [`from`, `to`) (minutes since the epoch) each deployment of an endpoint answered requests in. */
+  recordedMinutes(endpointName: string, from: number, to: number): DeploymentMinutes[] {
+    const prefix = `${endpointName}/`.toLowerCase();
+    const out: DeploymentMinutes[] = [];
+    for (const [key, lane] of this.lanes) {
+      if (key.startsWith(prefix)) out.push({ deployment: lane.deployment, minutes: lane.minutes.between(from, to) });
+    }
+    return out;
+  }
+
+  /**
+   * Counts an answer for the admin counters and for Azure Monitor's minute, which is the workspace clock's at the time
+   * of the answer. The model's status is the container's own behind a 424, and the answer's status otherwise.
+   */
+  private count(lane: Lane, status: number, headers: Record<string, string> | undefined, latencyMs: number): void {
+    lane.counters.record(status, latencyMs);
+    const modelStatus = status === 424 ? Number(headers?.[MODEL_STATUS_HEADER] ?? status) : status;
+    lane.minutes.record(Math.floor(this.ws.nowMs() / MINUTE_MS), status, modelStatus, latencyMs);
+  }
+
   private pickByTraffic(endpoint: StoredEndpoint): StoredDeployment | undefined {
     const weights = positiveWeights(endpoint.traffic);
     if (weights.total <= 0) return undefined;
@@ -118,15 +145,17 @@ export class ScoringRouter {
     return last && this.ws.findDeployment(endpoint.name, last[0]);
   }
 
-  /** Copies a traffic-routed request to the mirror deployment; its answer is ignored, only counted. */
+  /** Copies a traffic-routed request to the mirror deployment; its answer is ignored, only counted (under it). */
   private mirror(endpoint: StoredEndpoint, body: string): void {
     for (const [name, weight] of positiveWeights(endpoint.mirrorTraffic).entries) {
       if (this.random() * 100 >= weight) continue;
       const deployment = this.ws.findDeployment(endpoint.name, name);
       if (!deployment) continue;
       const started = performance.now();
-      const lane = this.laneOf(endpoint.name, name);
-      this.run(endpoint, deployment, lane, body, (status) => lane.counters.record(status, performance.now() - started));
+      const lane = this.laneOf(endpoint.name, deployment.name);
+      this.run(endpoint, deployment, lane, body, (status, _answer, headers) =>
+        this.count(lane, status, headers, performance.now() - started),
+      );
     }
   }
 
@@ -204,7 +233,7 @@ export class ScoringRouter {
     const key = `${endpoint}/${deployment}`.toLowerCase();
     let lane = this.lanes.get(key);
     if (!lane) {
-      lane = { counters: new DeploymentCounters(), inFlight: 0 };
+      lane = { deployment, counters: new DeploymentCounters(), minutes: new RequestMinutes(this.random), inFlight: 0 };
       this.lanes.set(key, lane);
     }
     return lane;
@@ -262,10 +291,19 @@ function headerValue(req: IncomingMessage, name: string): string | undefined {
   return first?.trim() || undefined;
 }
 
-/** One deployment's share of the front door: its counters and the requests it is serving now. */
+/** One deployment's share of the front door: its counters, its minutes and the requests it is serving now. */
 interface Lane {
+  /** As the deployment was named when it first answered. */
+  readonly deployment: string;
   counters: DeploymentCounters;
+  readonly minutes: RequestMinutes;
   inFlight: number;
+}
+
+/** What one deployment answered, minute by minute. */
+export interface DeploymentMinutes {
+  deployment: string;
+  minutes: RecordedMinute[];
 }
 
 /** The front door's answer to one request: status, JSON body and the headers beyond the ones every answer has. */
