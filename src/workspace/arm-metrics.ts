@@ -70,7 +70,8 @@ export class EndpointMetrics {
     endpoint: string,
     hours: number,
   ): Promise<Result<Record<string, number> | undefined, WorkspaceError>> {
-    const to = minuteFloor(new Date());
+    // To the end of the minute in progress: a preview counts what was served up to now, as far as Azure has it.
+    const to = new Date(minuteFloor(new Date()).getTime() + 60_000);
     const from = new Date(to.getTime() - hours * 3600_000);
     const counts = await this.list(endpoint, {
       metricnames: REQUESTS_PER_MINUTE,

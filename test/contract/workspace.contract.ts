@@ -245,7 +245,7 @@ export function describeWorkspaceContract(name: string, target: () => Promise<Wo
       const read = value(await ws.getEndpointTraffic(t.live.endpoint));
 
       expect(ws.armCallCount - before).toBe(1);
-      expect(read).toEqual({ state: full.state, traffic: full.traffic });
+      expect(read).toEqual({ state: full.state, traffic: full.traffic, mirrorTraffic: full.mirrorTraffic });
       expect(failure(await ws.getEndpointTraffic(`${t.live.endpoint}x`))).toMatchObject({
         code: "endpoint_not_found",
         endpoint: `${t.live.endpoint}x`,

@@ -86,6 +86,45 @@ export class WorkspaceAdmin {
     );
   }
 
+  /** Sets the endpoint's tags (GET + full PUT), as someone tagging it in Azure would. */
+  async setTags(endpoint: string, tags: Record<string, string>): Promise<void> {
+    const current = await this.client.onlineEndpoints.get(this.rg, this.ws, endpoint);
+    await this.client.onlineEndpoints.beginCreateOrUpdateAndWait(this.rg, this.ws, endpoint, { ...current, tags }, LRO);
+  }
+
+  /** The endpoint's mirror traffic, read with a raw GET at an api-version that has it (2.1.1's model drops it). */
+  async mirrorOf(endpoint: string): Promise<Record<string, number>> {
+    const id = `${this.h.emulator.workspaceId}/onlineEndpoints/${encodeURIComponent(endpoint)}`;
+    const token = await localCredential().getToken([]);
+    const answer = await this.https.send({
+      url: `${this.h.emulator.armBaseUrl}${id}?api-version=2024-04-01`,
+      headers: { authorization: `Bearer ${token?.token ?? ""}` },
+    });
+    const mirror = (answer.json as { properties?: { mirrorTraffic?: Record<string, number> } }).properties
+      ?.mirrorTraffic;
+    return Object.fromEntries(Object.entries(mirror ?? {}).filter(([, v]) => v > 0));
+  }
+
+  /**
+   * Sends `count` scoring requests to the endpoint as its clients do (its key, no deployment named: its traffic and
+   * mirror decide), one after another; the statuses, in order.
+   */
+  async score(endpoint: string, body: string, count: number): Promise<number[]> {
+    const e = await this.client.onlineEndpoints.get(this.rg, this.ws, endpoint);
+    const [key] = await this.keys(endpoint);
+    const statuses: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const answer = await this.https.send({
+        method: "POST",
+        url: e.properties.scoringUri ?? "",
+        headers: { authorization: `Bearer ${key}` },
+        body,
+      });
+      statuses.push(answer.status);
+    }
+    return statuses;
+  }
+
   /** Injects an emulator fault (`POST /_emulator/faults`). */
   async injectFault(fault: z.input<typeof faultSchema>): Promise<void> {
     const answer = await this.https.send({

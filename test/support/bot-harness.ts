@@ -98,6 +98,8 @@ export class BotHarness {
       port: 0,
       provisioningDelayMs: options.provisioningDelayMs ?? 0,
       retryAfterSeconds: 0,
+      // The bot's clock is Azure Monitor's too: a test that moves it makes minutes of metrics settle.
+      ...(options.clock ? { now: () => options.clock?.now() ?? new Date() } : {}),
     });
     const connector = await new ConnectorServer().start();
     for (const user of Object.values(USERS)) connector.members.set(user.id, user);

@@ -273,7 +273,7 @@ export function settingsFacts(s: EvidenceSettings): { title: string; value: Mark
 export const bakeText = (seconds: number): string => (seconds <= 0 ? "none" : durationText(seconds * 1000));
 
 /** "10:41–10:51 UTC", or with dates when the window is not within one day. */
-function span(w: Pick<GateWindow, "from" | "to">): string {
+export function span(w: Pick<GateWindow, "from" | "to">): string {
   const sameDay = w.from.toISOString().slice(0, 10) === new Date(w.to.getTime() - 1).toISOString().slice(0, 10);
   if (!sameDay) return `${minuteText(w.from).replace(/ UTC$/, "")} – ${minuteText(w.to)}`;
   return `${timeOfDayText(w.from).replace(/ UTC$/, "")}–${timeOfDayText(w.to)}`;

@@ -35,6 +35,11 @@ export type Transition = Applied<Rollout>;
 interface Ask {
   text: Markdown;
   who: keyof RolloutPeople;
+  /**
+   * Tell every holder of the role but the requester (told in person), the last decider included: news of what
+   * GreenLight did on its own, rather than a request to act.
+   */
+  all?: boolean;
 }
 
 type Change = Omit<CoreChange<Rollout>, "ask"> & {
@@ -53,7 +58,7 @@ export function transition(rollout: Rollout, change: Change, ctx: TransitionCont
     ? othersWhoMayAct(ctx.people[ask.who], [
         rollout.requestedBy,
         ...(change.by ? [change.by] : []),
-        ...approvals.slice(-1).map((a) => a.by),
+        ...(ask.all ? [] : approvals.slice(-1).map((a) => a.by)),
       ])
     : [];
   return applyChange(

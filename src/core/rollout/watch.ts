@@ -1,9 +1,9 @@
 import type { Evidence } from "../../ports/evidence.js";
 import type { Rollout } from "../../ports/rollouts.js";
 import { msg } from "../views/markdown.js";
-import { durationText, timeOfDayText } from "../views/time.js";
+import { durationText } from "../views/time.js";
 import { nextBaseline } from "../evidence/judge.js";
-import { verdictLine } from "../evidence/evidence-view.js";
+import { span, verdictLine } from "../evidence/evidence-view.js";
 import { judgeReading, nextGateCheck, verdictsChanged, watched } from "./gate-reading.js";
 import { afterBake, earliest } from "./next-approval.js";
 import { to, wait, type Decision, type Observed, type ReconcileContext } from "./observed.js";
@@ -78,10 +78,8 @@ function noted(r: Rollout, evidence: Evidence, ctx: ReconcileContext, nextRunAt:
 export function breached(r: Rollout, evidence: Evidence, ctx: ReconcileContext): Transition {
   const breaches = evidence.gates.filter((v) => v.result === "breach");
   const names = breaches.map((v) => GATE_NAMES[v.gate]).join(" and ");
-  const why = breaches.map(verdictLine).join(" ");
-  const window = evidence.window
-    ? `${timeOfDayText(evidence.window.from)}–${timeOfDayText(evidence.window.to)}`
-    : "the last minutes";
+  const why = breaches.map((v) => `${verdictLine(v)}.`).join(" ");
+  const window = evidence.window ? span(evidence.window) : "the last minutes";
   const model = `${r.model.name}:${r.model.version}`;
   const told = msg`GreenLight rolled back ${model} on ${r.endpoint} automatically: the ${names} gate breached (${window}). ${why} The starting traffic (${describeTraffic(r.startTraffic)}) is being put back.`;
   return restore(
@@ -93,7 +91,7 @@ export function breached(r: Rollout, evidence: Evidence, ctx: ReconcileContext):
       outcome: "breach",
       reason: `GreenLight rolled it back automatically: the ${names} gate breached in ${window}. ${why}`,
       automatic: true,
-      ask: { who: "approvers", text: told },
+      ask: { who: "approvers", text: told, all: true },
       tellRequester: told,
     },
     ctx,

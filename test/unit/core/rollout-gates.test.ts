@@ -177,8 +177,8 @@ describe("a breach restores the start with no click", () => {
       evidence: { result: "breach" },
     });
     expect(t.next.ending?.reason).toBe(
-      "GreenLight rolled it back automatically: the failed-request gate breached in 10:01 UTC–10:02 UTC. Failed " +
-        "requests: new 30.0 % (18 of 60) vs live 0.2 % — above the limit of 2 % (live + 1 pt, at least 2 %): breach",
+      "GreenLight rolled it back automatically: the failed-request gate breached in 10:01–10:02 UTC. Failed " +
+        "requests: new 30.0 % (18 of 60) vs live 0.2 % — above the limit of 2 % (live + 1 pt, at least 2 %): breach.",
     );
     expect(t.audit[0]).toMatchObject({
       action: "rollout.auto_rollback",
