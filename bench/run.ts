@@ -2,6 +2,7 @@ import { benchApprovals } from "./approvals.bench.js";
 import { benchBotTurn } from "./bot-turn.bench.js";
 import { benchConcurrentRollouts, ROLLOUTS } from "./concurrent-rollouts.bench.js";
 import { benchFootprint } from "./footprint.bench.js";
+import { benchGates } from "./gates.bench.js";
 import { benchParse } from "./parse.bench.js";
 import { benchRollout } from "./rollout.bench.js";
 import { benchScoring } from "./scoring.bench.js";
@@ -19,6 +20,9 @@ console.log(rollout.lines.join("\n"));
 console.log("");
 const approvals = await benchApprovals();
 console.log(approvals.lines.join("\n"));
+console.log("");
+const gates = await benchGates();
+console.log(gates.lines.join("\n"));
 console.log("");
 const concurrent = await benchConcurrentRollouts();
 console.log(concurrent.lines.join("\n"));
@@ -42,6 +46,8 @@ console.log(
     `  approval click answer p99, worker busy     ${rollout.ackP99.toFixed(1)} ms   (target < 1000 ms)`,
     `  last click → traffic applied / operation   ×${rollout.appliedRatio.toFixed(2)} median, ×${rollout.appliedRatioWorst.toFixed(2)} worst   (target ≤ 1.2)`,
     `  ARM calls per rollout (3 steps, retire)    ${rollout.armCalls}`,
+    `  breach readable → start restored / update  ×${gates.restoreRatio.toFixed(2)}   (target ≤ 1.2)`,
+    `  ARM + metrics calls per rollout with bakes ${gates.callsWithBakes} (${gates.callsPerLook.toFixed(1)} per minute watched; no target)`,
     approvals.skipped === undefined
       ? `  approval clicks, 2 instances on PostgreSQL ${approvals.clicksPerSecond.toFixed(0)} clicks/s acknowledged, p99 ${approvals.ackP99.toFixed(1)} ms   (no target)`
       : `  approval clicks, 2 instances on PostgreSQL skipped: ${approvals.skipped}`,

@@ -42,6 +42,8 @@ export function benchBotConfig(
     EMULATOR_DATA_DIR: info.dataDir,
     DATA_DIR: dataDir,
     ROLES_FILE: "config/roles.local.json",
+    // Steps do not bake: these benchmarks measure clicks and traffic changes (gates.bench.ts measures the bakes).
+    ROLLOUT_BAKE_SECONDS: "0",
     ...(options.releaseChannel
       ? { RELEASE_CHANNEL_ID: RELEASE_CHANNEL, RELEASE_CHANNEL_SERVICE_URL: connector.url }
       : {}),

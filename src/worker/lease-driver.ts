@@ -40,8 +40,11 @@ export interface LeaseDriverOptions<T extends Leased> {
   abandon?: (() => void) | undefined;
 }
 
-/** A subject due again within this long gets a round of its own then, rather than at an idle round. */
-const WAKE_WITHIN_MS = 60_000;
+/**
+ * A subject due again within this long gets a round of its own then, rather than at an idle round: an operation to
+ * look at again, the next readable minute of a rollout's gates (a minute apart, and a breach waits for no idle round).
+ */
+const WAKE_WITHIN_MS = 5 * 60_000;
 
 /**
  * The durable worker's loop, for every subject it leases (rollouts, deletion requests): it claims due subjects from the
@@ -221,7 +224,7 @@ export abstract class LeaseDriver<T extends Leased> {
           return false;
         },
       );
-      // Looked at again soon: claimed then, not at the next idle interval; an approval's expiry, a day away, is left
+      // Looked at again soon: claimed then, not at the next idle interval; an approval's expiry, hours away, is left
       // to the idle rounds.
       const wait = schedule && schedule.nextRunAt.getTime() - clock.now().getTime();
       if (released && wait !== undefined && wait < WAKE_WITHIN_MS) this.loop.wakeIn(wait);

@@ -5,8 +5,11 @@ import { judge } from "../evidence/judge.js";
 import { gateWindow } from "../evidence/window.js";
 
 const MINUTE = 60_000;
-/** How long after a minute becomes readable the gates read it: Azure's delay is counted from the minute's end. */
-const SETTLE_MS = 250;
+/**
+ * How long after a minute becomes readable the gates read it (the delay is counted from the minute's end): a margin
+ * for timers that fire a little early, kept small because a breach waits for it.
+ */
+const SETTLE_MS = 50;
 
 /** What the worker read from Azure Monitor for the gates: the window's figures, or why there are none. */
 export type MetricsReading =

@@ -25,8 +25,9 @@ export function baking(r: Rollout, seen: Observed, ctx: ReconcileContext): Decis
       : `baked ${durationText(r.gates?.bakeMs ?? 0)}`;
     return to(afterBake(r, `${baked}; ${gatesLine(evidence)}`, ctx, evidenceSet(evidence)));
   }
-  if (reading && verdictsChanged(r.evidence, reading)) return to(noted(r, reading, ctx, bakeUntil));
-  return wait(earliest(bakeUntil, nextGateCheck(ctx.now, ctx.metricsDelayMs, r.appliedAt ?? ctx.now)));
+  const next = earliest(bakeUntil, nextGateCheck(ctx.now, ctx.metricsDelayMs, r.appliedAt ?? ctx.now));
+  if (reading && verdictsChanged(r.evidence, reading)) return to(noted(r, reading, ctx, next));
+  return wait(next);
 }
 
 /**

@@ -88,14 +88,14 @@ describe("a step bakes while the gates watch", () => {
     const t = transitionOf(reconcile(r, { traffic: { blue: 90, green: 10 }, mirror: {} }, ctx(T0)));
     expect(t.next).toMatchObject({ phase: "baking", step: 0, appliedAt: T0, bakeUntil: at(10) });
     // Applied at 10:00:20: the first whole minute (10:01–10:02) is readable at 10:02 + 2 min delay.
-    expect(t.next.nextRunAt).toEqual(new Date("2026-11-29T10:04:00.250Z"));
+    expect(t.next.nextRunAt).toEqual(new Date("2026-11-29T10:04:00.050Z"));
     expect(t.next.timeline.at(-1)?.what).toBe("traffic is blue 90 / green 10; baking until 10:10 UTC");
   });
 
   it("reads nothing before a whole minute has settled, and waits", () => {
     const r = bakingStep1();
     const d = reconcile(r, seenAt(r, at(1), minutes(T0, 0, {})), ctx(at(1)));
-    expect(d).toEqual({ kind: "wait", until: new Date("2026-11-29T10:04:00.250Z") });
+    expect(d).toEqual({ kind: "wait", until: new Date("2026-11-29T10:04:00.050Z") });
   });
 
   it("puts a first reading on the card, and then waits quietly while the verdicts stay the same", () => {
@@ -106,6 +106,8 @@ describe("a step bakes while the gates watch", () => {
     expect(first.next.evidence?.result).toBe("pass");
     expect(first.audit[0]).toMatchObject({ action: "rollout.gates", outcome: "pass" });
     expect(first.outbox.map((m) => m.kind)).toEqual(["update_card"]);
+    // The gates look again at the next readable minute, not only when the bake ends.
+    expect(first.next.nextRunAt).toEqual(new Date("2026-11-29T10:06:00.050Z"));
     const again = reconcile(first.next, seenAt(r, at(6), minutes(T0, 3, HEALTHY)), ctx(at(6)));
     expect(again.kind).toBe("wait");
   });
@@ -124,7 +126,7 @@ describe("a step bakes while the gates watch", () => {
       text: expect.stringContaining("needs your approval. The gates on the last step: passed") as string,
     });
     // While the approver decides, the gates keep watching: the worker comes back at the next readable minute.
-    expect(t.next.nextRunAt).toEqual(new Date("2026-11-29T10:11:00.250Z"));
+    expect(t.next.nextRunAt).toEqual(new Date("2026-11-29T10:11:00.050Z"));
     const view = rolloutCardView(t.next);
     expect(view.evidence?.summary).toContain("Gates pass");
     expect(view.evidence?.facts.map((f) => f.title)).toEqual(

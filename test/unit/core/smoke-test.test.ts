@@ -9,6 +9,10 @@ import { gradeSample, smokeTestOf, type ScoringAnswer } from "../../../src/core/
 import { toRollout, type RolloutRow } from "../../../src/store/rollout-rows.js";
 import { CardRenderer } from "../../../src/teams/cards/render-card.js";
 import { MAX_CARD_BYTES } from "../../../src/teams/render-reply.js";
+import { judge } from "../../../src/core/evidence/judge.js";
+import { DEFAULT_THRESHOLDS } from "../../../src/core/evidence/gate-settings.js";
+
+const DAY_MS = 24 * 3_600_000;
 import { aRollout, ROLLOUT_T0 } from "../../support/a-rollout.js";
 import { cardText } from "../../support/bot-fixtures.js";
 import { activeMarkup } from "../../support/card-markdown.js";
@@ -271,8 +275,30 @@ describe("the card", () => {
         by: person,
       })),
       override: { by: person, reason: "r".repeat(300), at: ROLLOUT_T0 },
+      // And the gates' evidence at its largest: a day of minutes, every figure, a chart and an earlier baseline.
+      appliedAt: ROLLOUT_T0,
+      evidence: judge({
+        live: "blue",
+        candidate: "green",
+        window: { from: ROLLOUT_T0, to: new Date(ROLLOUT_T0.getTime() + DAY_MS), minutes: 1440 },
+        thresholds: DEFAULT_THRESHOLDS,
+        earlierLive: {
+          window: { from: new Date(ROLLOUT_T0.getTime() - 3_600_000), to: ROLLOUT_T0, minutes: 60 },
+          figures: { requests: 90_000, failed: 12, failedShare: 12 / 90_000, p50Ms: 11, p95Ms: 40, minutes: 60 },
+        },
+        metrics: {
+          green: Array.from({ length: 1440 }, (_, i) => ({
+            at: new Date(ROLLOUT_T0.getTime() + i * 60_000),
+            requests: 1000 + i,
+            failed: i % 7,
+            p50Ms: 10 + (i % 13) / 3,
+            p95Ms: 40 + (i % 17) / 7,
+          })),
+        },
+      }),
     });
     expect(cardText(card)).toContain("Smoke test: 5 of 10 samples passed on green");
+    expect(cardText(card)).toContain("Failed share per minute");
     expect(Buffer.byteLength(JSON.stringify(card))).toBeLessThan(MAX_CARD_BYTES);
   });
 
