@@ -6,7 +6,7 @@ import type { Store } from "../ports/store.js";
 import { whileStarting, type LocalWorkspaceAccess } from "./local-workspace-access.js";
 
 /** The emulator's `GET /_emulator/samples`: the sample payloads it ships, per endpoint it has. */
-const shippedSamples = z.object({
+export const shippedSamples = z.object({
   value: z.array(
     z.object({ endpoint: z.string().min(1), name: z.string().min(1), description: z.string(), payload: z.unknown() }),
   ),

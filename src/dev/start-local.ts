@@ -6,9 +6,11 @@ import { z } from "zod";
 import { ConfigError, loadConfig, type Config } from "../config.js";
 import { loadEmulatorSettings } from "../emulator/settings.js";
 import { Child, describeExit, type ChildSpec } from "./child.js";
+import { localWorkspaceAccess } from "./local-workspace-access.js";
 import { isPortFree, waitForHttp } from "./net.js";
 import { OrphanGuard } from "./orphan-guard.js";
 import { stopNewestFirst } from "./process-group.js";
+import type { WorkspaceRef } from "./traffic/traffic-targets.js";
 
 /**
  * `npm start`. Azure mode: the bot alone. Local mode: the local Azure ML workspace (emulator), the bot, and two
@@ -24,6 +26,8 @@ const START_TIMEOUT_MS = 90_000;
 const devSchema = z.object({
   PLAYGROUND_OPERATOR_PORT: z.coerce.number().int().min(1).max(65535).default(56150),
   PLAYGROUND_APPROVER_PORT: z.coerce.number().int().min(1).max(65535).default(56151),
+  /** Demo scoring requests per second to each endpoint with samples (0: none); empty is the default, not 0. */
+  LOCAL_TRAFFIC_RPS: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().min(0).max(100).default(3)),
 });
 
 interface Tenant {
@@ -47,6 +51,7 @@ async function runLocal(config: Config): Promise<void> {
     fatal(error instanceof Error ? error.message : String(error));
   }
   if (env.PORT === 0) fatal("npm start needs a fixed bot port: PORT=0 is not supported.");
+  const traffic = dev.data.LOCAL_TRAFFIC_RPS;
   const tenants: Tenant[] = [
     tenant("operator", "Operator", "playground/operator.yml", dev.data.PLAYGROUND_OPERATOR_PORT),
     tenant("approver", "Approver", "playground/approver.yml", dev.data.PLAYGROUND_APPROVER_PORT),
@@ -169,10 +174,16 @@ async function runLocal(config: Config): Promise<void> {
         "(help lists every command; whoami shows your roles.)",
         `Local workspace: ${workspaceUrl}   Bot: ${botUrl}/api/messages   Playground logs: ${env.DATA_DIR}/playground-*.log`,
         "The Playgrounds listen on all network interfaces, without authentication.",
+        ...(traffic > 0
+          ? [`Demo traffic: ${traffic} requests/s to each endpoint with samples (LOCAL_TRAFFIC_RPS=0 turns it off).`]
+          : []),
         "Press Ctrl-C to stop.",
         "",
       ].join("\n"),
     );
+    if (traffic > 0 && config.workspace.mode === "local") {
+      await startTraffic({ ...config.workspace, url: workspaceUrl }, traffic, supervisor.signal);
+    }
   } catch (error) {
     if (supervisor.stopping) return;
     const child = error instanceof StartFailure ? error.child : undefined;
@@ -184,6 +195,31 @@ async function runLocal(config: Config): Promise<void> {
   function tenant(name: Tenant["name"], title: string, path: string, port: number): Tenant {
     const configPath = resolve(ROOT, path);
     return { name, title, configPath, port, user: playgroundUser(configPath) ?? name };
+  }
+}
+
+/**
+ * The demo traffic, in this process rather than one of its own: it starts once everything is up, so it costs npm start
+ * nothing on the way there, and it stops (sends nothing more) as soon as stopping begins, before the children do.
+ */
+async function startTraffic(
+  workspace: WorkspaceRef & { url: string; caCertPath: string },
+  requestsPerSecond: number,
+  stopping: AbortSignal,
+): Promise<void> {
+  const log = (line: string): void => writeLine("traffic", line, "stdout");
+  try {
+    // Loaded only now: none of it is needed before the Playground URLs are printed.
+    const [{ LocalTraffic }, access] = await Promise.all([
+      import("./traffic/local-traffic.js"),
+      localWorkspaceAccess(workspace),
+    ]);
+    if (stopping.aborted) return;
+    const traffic = LocalTraffic.start({ access, workspace, requestsPerSecond, log });
+    stopping.addEventListener("abort", () => void traffic.stop(), { once: true });
+  } catch (error) {
+    // The demo goes on without it.
+    log(`not started: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
