@@ -27,7 +27,7 @@ const devSchema = z.object({
   PLAYGROUND_OPERATOR_PORT: z.coerce.number().int().min(1).max(65535).default(56150),
   PLAYGROUND_APPROVER_PORT: z.coerce.number().int().min(1).max(65535).default(56151),
   /** Demo scoring requests per second to each endpoint with samples (0: none); empty is the default, not 0. */
-  LOCAL_TRAFFIC_RPS: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().min(0).max(100).default(3)),
+  LOCAL_TRAFFIC_RPS: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().min(0).max(100).default(5)),
 });
 
 interface Tenant {
@@ -92,7 +92,13 @@ async function runLocal(config: Config): Promise<void> {
     const emulator = supervisor.start({
       name: "emulator",
       ...node("src/emulator/main.ts"),
-      env: { ...process.env, EMULATOR_PORT: String(emulatorPort) },
+      env: {
+        ...process.env,
+        EMULATOR_PORT: String(emulatorPort),
+        // Azure Monitor's delay, as long as the bot's gates wait for it (METRICS_DELAY_SECONDS), unless set apart.
+        EMULATOR_METRICS_DELAY_SECONDS:
+          process.env.EMULATOR_METRICS_DELAY_SECONDS?.trim() || String(config.gates.metricsDelayMs / 1000),
+      },
     });
     const banner = ready(emulator, async () => {
       const up = await emulator.waitForLine(/ARM base URL:\s+(\S+)/, START_TIMEOUT_MS, supervisor.signal);

@@ -18,6 +18,9 @@ const START_TIMEOUT_MS = 60_000;
 const UI_TIMEOUT_MS = 20_000;
 /** A rollout step: the local workspace's operations take about two seconds each, the worker polls every second. */
 const ROLLOUT_TIMEOUT_MS = 45_000;
+/** Longer than the first whole minute after a step can take to end (two minutes at worst). */
+const BAKE_SECONDS = 125;
+const BAKE_TIMEOUT_MS = (BAKE_SECONDS + 45) * 1000;
 /** Set UPDATE_DOCS_SCREENSHOTS=1 to refresh the README's screenshots in docs/ from this run. */
 const DOCS_DIR = fileURLToPath(new URL("../../docs/", import.meta.url));
 
@@ -57,6 +60,12 @@ describe.skipIf(!existsSync(CHROMIUM))(
         AZURE_ML_WORKSPACE: "",
         MicrosoftAppId: "",
         ROLES_FILE: "",
+        // Evidence within the test's minutes: metrics at once, a bake that always holds a whole settled minute, and
+        // clients busy enough for a verdict on 10 % of their requests.
+        ROLLOUT_BAKE_SECONDS: String(BAKE_SECONDS),
+        METRICS_DELAY_SECONDS: "0",
+        LOCAL_TRAFFIC_RPS: "20",
+        GATE_MIN_REQUESTS: "20",
       };
       stack = spawn(process.execPath, ["--import", "tsx", "src/dev/start-local.ts"], {
         cwd: PROJECT_ROOT,
@@ -148,7 +157,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
       }
     }, 60_000);
 
-    it("rolls out diabetes:2: Alex deploys, Megan approves each step from her own view of the card, traffic follows", async () => {
+    it("rolls out diabetes:2: Megan approves each step from her own view once it has baked, with the evidence on the card", async () => {
       const ctx = context!;
       // The Playground shows only what arrives while a page is open: Megan watches the Releases channel first.
       releases = await openReleases(ctx, urls.approver);
@@ -162,7 +171,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
           [2, "blue 10% · green 90%"],
           [3, "green 100%"],
         ] as const) {
-          await waitForText(card, [`to approve step ${step} of 3`], ROLLOUT_TIMEOUT_MS);
+          await waitForText(card, [`to approve step ${step} of 3`], step === 2 ? BAKE_TIMEOUT_MS : ROLLOUT_TIMEOUT_MS);
           if (step === 1) {
             // The smoke test compares the two models' predictions: one sample's label changes.
             await waitForText(card, [
@@ -170,17 +179,33 @@ describe.skipIf(!existsSync(CHROMIUM))(
             ]);
             await saveDocScreenshot(card, "rollout-approval-card.png", screenshotDir);
           }
+          if (step === 2) {
+            // After its bake, step 1's evidence: live against new in the same minutes, each gate's verdict.
+            await waitForText(card, ["Gates pass: green is within every limit", "Failed share", "p95"]);
+            await saveDocScreenshot(card, "rollout-evidence-card.png", screenshotDir);
+          }
           // Everyone sees the card without buttons; Megan asks for hers (Teams would refresh it for her).
           await showMyOptions(card);
           await waitForText(card, [`Approve step ${step}`, "Reject"]);
           if (step === 1) await saveDocScreenshot(card, "rollout-approver-view.png", screenshotDir);
           await card.getByRole("button", { name: `Approve step ${step}` }).click();
-          await waitForText(card, [step === 3 ? "All traffic on green" : `step ${step + 1} of 3`], ROLLOUT_TIMEOUT_MS);
+          await waitForText(card, [`Baking step ${step} of 3`], ROLLOUT_TIMEOUT_MS);
           // Alex sees the traffic follow in his own chat.
           await send(operator, "show diabetes-prod");
           const details = operator.locator(".ac-adaptiveCard").filter({ hasText: "Scoring URI" }).last();
           await waitForText(details, [traffic]);
           if (step === 1) await saveDocScreenshot(details, "rollout-show-after-step-1.png", screenshotDir);
+          if (step >= 2) {
+            // Megan is an admin too: she ends the later bakes early, with a reason.
+            await showMyOptions(card);
+            await card.locator("input, textarea").first().fill("step 1 baked clean; demo time");
+            await card.getByRole("button", { name: "End bake now" }).click();
+            await waitForText(
+              card,
+              [step === 3 ? "All traffic on green" : `to approve step ${step + 1} of 3`],
+              ROLLOUT_TIMEOUT_MS,
+            );
+          }
         }
         await showMyOptions(card);
         await waitForText(card, ["Retire blue", "Keep blue"]);
@@ -191,9 +216,9 @@ describe.skipIf(!existsSync(CHROMIUM))(
       } catch (error) {
         throw await failWith(error, screenshotDir, operator, releases);
       }
-    }, 180_000);
+    }, 480_000);
 
-    it("blocks diabetes:3 on its failed smoke test until Megan (an admin) overrides it, then she rejects it with a reason", async () => {
+    it("blocks diabetes:3 on its failed smoke test until Megan (an admin) overrides it; its first live step is rolled back with no click", async () => {
       const operator = alex!;
       const card = rolloutCard(releases!, "diabetes:3");
       try {
@@ -208,20 +233,27 @@ describe.skipIf(!existsSync(CHROMIUM))(
         await waitForText(card, ["Smoke test overridden by", "v3 caps pregnancies at 9"], ROLLOUT_TIMEOUT_MS);
         await showMyOptions(card);
         await card.getByRole("button", { name: "Approve step 1" }).click();
-        await waitForText(card, ["to approve step 2 of 3"], ROLLOUT_TIMEOUT_MS);
-        await showMyOptions(card);
-        await card.locator("input, textarea").first().fill("many-pregnancies answers 500 in production too");
-        await card.getByRole("button", { name: "Reject" }).click();
+        await waitForText(card, ["Baking step 1 of 3"], ROLLOUT_TIMEOUT_MS);
+        // The demo's clients send patients with 10 or more pregnancies now and then: blue fails them in its first
+        // minutes of live traffic, and the gates put the start back without anyone clicking.
         await waitForText(
           card,
-          ["Rejected: starting traffic restored", "rejected step 2: many-pregnancies answers 500 in production too"],
-          ROLLOUT_TIMEOUT_MS,
+          [
+            "Rolled back: starting traffic restored",
+            "GreenLight rolled it back automatically: the failed-request gate",
+          ],
+          BAKE_TIMEOUT_MS,
         );
-        await waitForReply(operator, "Megan Bowen rejected step 2: many-pregnancies answers 500 in production too");
+        await waitForText(card, ["Gates breached by blue: failed requests"]);
+        await saveDocScreenshot(card, "rollout-auto-rollback-card.png", screenshotDir);
+        await waitForReply(operator, "GreenLight rolled back diabetes:3 on diabetes-prod automatically");
+        await send(operator, "show diabetes-prod");
+        const details = operator.locator(".ac-adaptiveCard").filter({ hasText: "Scoring URI" }).last();
+        await waitForText(details, ["green 100%"]);
       } catch (error) {
         throw await failWith(error, screenshotDir, operator, releases!);
       }
-    }, 180_000);
+    }, 360_000);
 
     it("pauses a rollout whose traffic someone changed outside GreenLight, and Megan continues it from there", async () => {
       const operator = alex!;
