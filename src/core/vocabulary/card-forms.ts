@@ -42,6 +42,9 @@ export const optionalReason = z
   .optional()
   .transform((v) => (v?.trim() ? v.trim() : undefined));
 
+/** A reason a decision needs (an override, an early end of a bake): kept in the audit log. */
+export const requiredReason = z.string().trim().min(3, "say why, in a few words").max(300);
+
 /** A rollout card's buttons: the rollout, the step and the version the card showed. */
 export const rolloutButton = z.object({
   rollout: id("rollout"),

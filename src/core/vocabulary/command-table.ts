@@ -6,6 +6,7 @@ import {
   deletionButton,
   id,
   optionalReason,
+  requiredReason,
   rolloutButton,
   selection,
   selectionOf,
@@ -447,7 +448,7 @@ export const COMMAND_TABLE = {
     does: "override a failed smoke test",
     cardVerbs: {
       "rollout.override": cardVerb(
-        rolloutButton.extend({ reason: z.string().trim().min(3, "say why, in a few words").max(300) }),
+        rolloutButton.extend({ reason: requiredReason }),
         ({ reason, ...target }) => ({ name: "rollout.override", target, reason }),
         ["override"],
       ),
@@ -460,7 +461,7 @@ export const COMMAND_TABLE = {
     does: "end a step's bake early",
     cardVerbs: {
       "rollout.end_bake": cardVerb(
-        rolloutButton.extend({ reason: z.string().trim().min(3, "say why, in a few words").max(300) }),
+        rolloutButton.extend({ reason: requiredReason }),
         ({ reason, ...target }) => ({ name: "rollout.end_bake", target, reason }),
         ["end bake"],
       ),
