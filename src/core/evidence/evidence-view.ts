@@ -139,8 +139,10 @@ function summary(e: Evidence): Markdown {
       .map((v) => GATE_LABELS[v.gate].toLowerCase())
       .join(" and ");
   switch (e.result) {
-    case "pass":
-      return msg`Gates pass: ${e.candidate} is within every limit over ${e.window?.minutes ?? 0} whole minutes.`;
+    case "pass": {
+      const minutes = e.window?.minutes ?? 0;
+      return msg`Gates pass: ${e.candidate} is within every limit over ${minutes} whole minute${minutes === 1 ? "" : "s"}.`;
+    }
     case "breach":
       return msg`Gates breached by ${e.candidate}: ${labels("breach")}.`;
     case "inconclusive":
@@ -180,7 +182,8 @@ const LEGEND_CHARS = 32;
 export function evidenceChart(e: Evidence, figure: ChartedFigure = chartedFigure(e)): LineChart | undefined {
   const first = e.points[0];
   const last = e.points[e.points.length - 1];
-  if (!first || !last) return undefined;
+  // A line needs two minutes: one point is a dot on an empty chart, and the facts say it already.
+  if (!first || !last || first === last) return undefined;
   const start = first.at.getTime();
   const x = (p: MinutePoint): number => Math.round((p.at.getTime() - start) / 60_000);
   const y = (side: MinutePoint["live"]): number | undefined => {

@@ -55,6 +55,13 @@ describe("the evidence on the card", () => {
     const view = shown(judgeGreen({ blue: live, green: minutes(10, { requests: 30, p95Ms: 41 }) }));
     expect(view.summary).toBe("Gates pass: green is within every limit over 10 whole minutes.");
     expect(view.tone).toBe("Good");
+    const one = judgeGreen(
+      { blue: minutes(1, { requests: 300, p95Ms: 40 }), green: minutes(1, { requests: 60, p95Ms: 41 }) },
+      { window: aWindow(1) },
+    );
+    expect(shown(one).summary).toBe("Gates pass: green is within every limit over 1 whole minute.");
+    // One minute is a dot on an empty chart: the facts say it already.
+    expect(evidenceChart(one)).toBeUndefined();
   });
 
   it("says an inconclusive result is not a pass, and why each gate could not decide", () => {
