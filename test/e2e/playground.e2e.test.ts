@@ -264,6 +264,10 @@ describe.skipIf(!existsSync(CHROMIUM))(
         await waitForText(card, ["to approve step 1 of 3"], ROLLOUT_TIMEOUT_MS);
         await showMyOptions(card);
         await card.getByRole("button", { name: "Approve step 1" }).click();
+        await waitForText(card, ["Baking step 1 of 3"], ROLLOUT_TIMEOUT_MS);
+        await showMyOptions(card);
+        await card.locator("input, textarea").first().fill("a rollback drill; no need to wait");
+        await card.getByRole("button", { name: "End bake now" }).click();
         await waitForText(card, ["to approve step 2 of 3"], ROLLOUT_TIMEOUT_MS);
         // Someone moves traffic in Azure ML studio meanwhile (here: the README's npm run set-traffic).
         await runScript(["run", "set-traffic", "--", "diabetes-prod", "green=70", "blue=30"], env);
