@@ -48,6 +48,12 @@ export const GATE_LABELS: Record<GateName, string> = {
   p95_latency: "p95 latency",
 };
 
+/** A gate named in a sentence: "the failed-request gate breached". */
+export const GATE_NOUNS: Record<GateName, string> = {
+  failed_requests: "failed-request",
+  p95_latency: "p95 latency",
+};
+
 /** A gate's verdict in plain words, with the numbers and the limit, or why there is none and what would decide it. */
 export function gateWhy(f: GateFinding): string {
   switch (f.kind) {

@@ -50,6 +50,18 @@ export function judgeReading(r: Rollout & Required<Pick<Rollout, "gates">>, read
   });
 }
 
+/** The gates' verdicts before any whole minute has settled since the step: inconclusive, saying so. */
+export function noSettledMinute(r: Rollout & Required<Pick<Rollout, "gates">>): Evidence {
+  return judge({
+    live: r.live,
+    candidate: r.candidate,
+    window: undefined,
+    thresholds: r.gates.thresholds,
+    earlierLive: r.liveBaseline,
+    metrics: {},
+  });
+}
+
 /** Whether a new reading says something the stored one did not: a gate's verdict changed, or there was none. */
 export function verdictsChanged(before: Evidence | undefined, after: Evidence): boolean {
   if (!before || before.result !== after.result) return true;

@@ -3,8 +3,8 @@ import type { Rollout } from "../../ports/rollouts.js";
 import { msg } from "../views/markdown.js";
 import { durationText } from "../views/time.js";
 import { nextBaseline } from "../evidence/judge.js";
-import { span, verdictLine } from "../evidence/evidence-view.js";
-import { judgeReading, nextGateCheck, verdictsChanged, watched } from "./gate-reading.js";
+import { GATE_NOUNS, span, verdictLine } from "../evidence/evidence-view.js";
+import { judgeReading, nextGateCheck, noSettledMinute, verdictsChanged, watched } from "./gate-reading.js";
 import { afterBake, earliest } from "./next-approval.js";
 import { to, wait, type Decision, type Observed, type ReconcileContext } from "./observed.js";
 import { describeTraffic } from "./plan.js";
@@ -19,7 +19,8 @@ export function baking(r: Rollout, seen: Observed, ctx: ReconcileContext): Decis
   if (reading?.result === "breach") return to(breached(r, reading, ctx));
   const bakeUntil = r.bakeUntil ?? ctx.now;
   if (ctx.now >= bakeUntil) {
-    const evidence = reading ?? r.evidence;
+    // Never silent: with no settled minute yet the approver reads that the gates could not decide.
+    const evidence = reading ?? r.evidence ?? (watched(r) ? noSettledMinute(r) : undefined);
     const baked = r.bakeCut
       ? `bake ended early by ${r.bakeCut.by.name}`
       : `baked ${durationText(r.gates?.bakeMs ?? 0)}`;
@@ -78,7 +79,7 @@ function noted(r: Rollout, evidence: Evidence, ctx: ReconcileContext, nextRunAt:
  */
 export function breached(r: Rollout, evidence: Evidence, ctx: ReconcileContext): Transition {
   const breaches = evidence.gates.filter((v) => v.result === "breach");
-  const names = breaches.map((v) => GATE_NAMES[v.gate]).join(" and ");
+  const names = breaches.map((v) => GATE_NOUNS[v.gate]).join(" and ");
   const why = breaches.map((v) => `${verdictLine(v)}.`).join(" ");
   const window = evidence.window ? span(evidence.window) : "the last minutes";
   const model = `${r.model.name}:${r.model.version}`;
@@ -100,11 +101,9 @@ export function breached(r: Rollout, evidence: Evidence, ctx: ReconcileContext):
   );
 }
 
-const GATE_NAMES = { failed_requests: "failed-request", p95_latency: "p95 latency" } as const;
-
 /** "gates: pass" / "gates: failed-request breach, p95 latency inconclusive". */
 function gatesLine(evidence: Evidence | undefined): string {
   if (!evidence) return "gates: no reading yet";
   if (evidence.unavailable) return `gates: inconclusive (${evidence.unavailable})`;
-  return `gates: ${evidence.gates.map((v) => `${GATE_NAMES[v.gate]} ${v.result}`).join(", ")}`;
+  return `gates: ${evidence.gates.map((v) => `${GATE_NOUNS[v.gate]} ${v.result}`).join(", ")}`;
 }

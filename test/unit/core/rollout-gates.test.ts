@@ -134,6 +134,13 @@ describe("a step bakes while the gates watch", () => {
     );
   });
 
+  it("asks for the next step with the gates inconclusive when the bake ended before any minute settled", () => {
+    const r = bakingStep1({ bakeUntil: at(2) });
+    const t = transitionOf(reconcile(r, seenAt(r, at(2), minutes(T0, 0, {})), ctx(at(2))));
+    expect(t.next).toMatchObject({ phase: "awaiting_approval", step: 1, evidence: { result: "inconclusive" } });
+    expect(rolloutCardView(t.next).evidence?.facts[0]?.value).toContain("no whole minute has settled");
+  });
+
   it("refuses an approval clicked during the bake, saying how long is left, and changes nothing", () => {
     const r = bakingStep1();
     const refused = approve(r, { rollout: r.id, step: 0, version: r.version }, MEGAN, ctx(at(3)));
