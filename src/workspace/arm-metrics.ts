@@ -87,8 +87,8 @@ export class EndpointMetrics {
   /** One metrics call for the endpoint; a metric Azure Monitor answered with an error fails it all. */
   private async list(endpoint: string, query: MetricsQuery): Promise<Result<Metric[], WorkspaceError>> {
     const monitor = await monitorClientOf(this.arm.client, this.credential);
-    // The SDK puts a "/" of its own before the resource id ("/{+resourceUri}/providers/…", api/metrics/operations.js)
-    // and keeps a double one: the id goes without its leading "/", or the path would start "//subscriptions/".
+    // The SDK puts a "/" of its own before the resource id ("/{resourceUri}/providers/…", not encoded) and keeps a
+    // double one: the id goes without its leading "/", or the path would start "//subscriptions/".
     const resourceUri = this.arm.endpointPath(endpoint).replace(/^\/+/, "");
     let metrics: Metric[];
     try {
@@ -101,6 +101,10 @@ export class EndpointMetrics {
     }
     const unavailable = (reason: string): Result<never, WorkspaceError> =>
       err({ code: "metrics_unavailable", endpoint, reason });
+    // The SDK's deserializer does not insist on what the answer must hold.
+    if (!Array.isArray(metrics) || metrics.some((m) => !Array.isArray(m.timeseries))) {
+      return unavailable("Azure Monitor's answer could not be read.");
+    }
     // Per-metric failures come inside an HTTP 200 (reference: progressive-delivery.md §2.3).
     const failed = metrics.find((m) => typeof m.errorCode === "string" && m.errorCode !== "Success");
     if (failed) {

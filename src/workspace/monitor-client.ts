@@ -11,9 +11,10 @@ const clients = new WeakMap<AzureMachineLearningWorkspaces, Promise<MonitorClien
  *
  * It sends through the ARM client's own pipeline, not one of its own: the same bearer policy and credential, TLS
  * settings (the emulator's CA), retry policy, deadline, stop signal and call counter — so a metrics call behaves like
- * any other ARM call, against Azure and the emulator alike, and counts in `armCallCount`. @azure-rest/core-client uses a
- * given `pipeline` as it is and adds no policy to it (getClient.js); `credential` is then only the SDK's required
- * argument, the pipeline's bearer policy signs.
+ * any other ARM call, against Azure and the emulator alike, and counts in `armCallCount`. @azure/core-client's
+ * ServiceClient uses a given `pipeline` as it is and adds no policy to it; `credential` is then only the SDK's required
+ * argument, the pipeline's bearer policy signs. Version 7 of the package: 8 asks for Node 22, and GreenLight runs on 20
+ * as well.
  *
  * Loaded lazily: the package takes ~90 ms to load, and only rollouts with metric gates and deletion previews need it.
  */

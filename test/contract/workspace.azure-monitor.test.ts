@@ -228,7 +228,7 @@ describe("ArmWorkspace.requestMetrics against Azure Monitor's answers", () => {
     await metricsOf(workspace());
 
     const versions = standIn.requests.map((r) => r.query.get("api-version"));
-    expect(versions).toEqual(["2024-02-01", "2024-02-01"]);
+    expect(versions).toEqual(["2018-01-01", "2018-01-01"]);
   });
 
   it("asks for per-minute request totals split by deployment and status code, and latencies split by deployment", async () => {
@@ -244,14 +244,14 @@ describe("ArmWorkspace.requestMetrics against Azure Monitor's answers", () => {
       metricnamespace: "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
     };
     expect(Object.fromEntries(callWith("RequestsPerMinute").query)).toEqual({
-      "api-version": "2024-02-01",
+      "api-version": "2018-01-01",
       metricnames: "RequestsPerMinute",
       aggregation: "Total",
       $filter: "deployment eq '*' and statusCode eq '*'",
       ...common,
     });
     expect(Object.fromEntries(callWith("RequestLatency_P50,RequestLatency_P95").query)).toEqual({
-      "api-version": "2024-02-01",
+      "api-version": "2018-01-01",
       metricnames: "RequestLatency_P50,RequestLatency_P95",
       aggregation: "Average",
       $filter: "deployment eq '*'",

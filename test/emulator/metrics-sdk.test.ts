@@ -1,5 +1,5 @@
-// The emulator's metrics route through the real Azure Monitor client, @azure/arm-monitor 8.0.0 (api-version
-// 2024-02-01, the resource id sent unescaped after a slash): what it deserializes is what was scored.
+// The emulator's metrics route through the real Azure Monitor client, @azure/arm-monitor 7 (api-version
+// 2018-01-01, the resource id sent unescaped after a slash): what it deserializes is what was scored.
 import { MonitorClient } from "@azure/arm-monitor";
 import { isRestError } from "@azure/core-rest-pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -57,7 +57,7 @@ describe("emulator metrics through @azure/arm-monitor", () => {
       );
 
     expect(new URL(sent).pathname).toMatch(/^\/\/subscriptions\//);
-    expect(new URL(sent).searchParams.get("api-version")).toBe("2024-02-01");
+    expect(new URL(sent).searchParams.get("api-version")).toBe("2018-01-01");
     expect(result.interval).toBe("PT1M");
     expect(result.value.map((m) => [m.name.value, m.unit, m.errorCode])).toEqual([
       ["RequestsPerMinute", "Count", "Success"],

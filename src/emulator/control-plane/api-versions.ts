@@ -39,7 +39,7 @@ export function hasNewerProperty(
 
 /**
  * Azure Monitor's metrics API (Microsoft.Insights/metrics): every api-version is served alike, since the query and the
- * answer have kept one shape from 2018-01-01 to 2024-02-01 (what @azure/arm-monitor 8.0.0 sends).
+ * answer have kept one shape from 2018-01-01 to 2024-02-01 (@azure/arm-monitor 7 sends 2018-01-01, 8 sends 2024-02-01).
  */
 export const METRICS_RESOURCE_TYPE = "microsoft.insights/metrics";
 
