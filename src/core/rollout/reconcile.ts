@@ -141,21 +141,17 @@ export function reconcile(r: Rollout, seen: Observed, rctx: ReconcileContext): D
       if (at(target) && updating(seen)) return wait(later(ctx));
       if (at(target)) return to(stepDone(r, ctx));
       if (at(before)) return act({ kind: "set_traffic", ...target });
-      return to(
-        pause(
-          r,
-          {
-            what: "traffic changed outside GreenLight",
-            action: "rollout.pause",
-            outcome: "paused",
-            reason: `The endpoint's traffic is ${describeSplit(traffic, mirror)}, not ${describeSplit(before.traffic, before.mirror)} as the rollout left it: someone changed it outside GreenLight, and GreenLight stopped instead of overwriting it.`,
-          },
-          ctx,
-        ),
-      );
+      return to(changedOutside(r, { traffic, mirror }, before, ctx));
     }
-    case "baking":
+    case "baking": {
+      // The gates judge the split the step set: a bake on someone else's split would judge nothing of the rollout.
+      const mirror = seen.mirror ?? {};
+      const applied = { traffic: trafficAfter(r, r.step), mirror: mirrorAfter(r, r.step) };
+      if (!updating(seen) && !(sameTraffic(traffic, applied.traffic) && sameTraffic(mirror, applied.mirror))) {
+        return to(changedOutside(r, { traffic, mirror }, applied, ctx));
+      }
       return baking(r, seen, ctx);
+    }
     case "restoring": {
       const restored = sameTraffic(traffic, r.startTraffic) && sameTraffic(seen.mirror ?? {}, {});
       if (restored && updating(seen)) return wait(later(ctx));
@@ -256,6 +252,22 @@ function resumed(r: Rollout, seen: Observed, traffic: Traffic, ctx: ReconcileCon
   const watch = r.gates && share > 0 ? { appliedAt: ctx.now, evidence: undefined } : {};
   if (next < 0) return to(askToRetire(r, resumedFrom, ctx, watch));
   return to(askForStep(r, next, resumedFrom, ctx, { step: next, traffic: { ...traffic } }, watch));
+}
+
+type Split = { traffic: Traffic; mirror: Traffic };
+
+/** The endpoint is not as the rollout left it: it pauses, saying what Azure has, rather than overwrite or judge it. */
+function changedOutside(r: Rollout, found: Split, left: Split, ctx: ReconcileContext): Transition {
+  return pause(
+    r,
+    {
+      what: "traffic changed outside GreenLight",
+      action: "rollout.pause",
+      outcome: "paused",
+      reason: `The endpoint's traffic is ${describeSplit(found.traffic, found.mirror)}, not ${describeSplit(left.traffic, left.mirror)} as the rollout left it: someone changed it outside GreenLight, and GreenLight stopped instead of overwriting it.`,
+    },
+    ctx,
+  );
 }
 
 /** A worker that read less than the phase needs ({@link observationFor}): a defect, not something Azure did. */

@@ -134,6 +134,15 @@ describe("a step bakes while the gates watch", () => {
     );
   });
 
+  it("pauses a bake when someone changed the traffic outside GreenLight: the gates would judge someone else's split", () => {
+    const r = bakingStep1();
+    const t = transitionOf(
+      reconcile(r, seenAt(r, at(4), minutes(T0, 2, HEALTHY), { blue: 70, green: 30 }), ctx(at(4))),
+    );
+    expect(t.next.phase).toBe("paused");
+    expect(t.next.ending?.reason).toContain("The endpoint's traffic is blue 70 / green 30, not blue 90 / green 10");
+  });
+
   it("asks for the next step with the gates inconclusive when the bake ended before any minute settled", () => {
     const r = bakingStep1({ bakeUntil: at(2) });
     const t = transitionOf(reconcile(r, seenAt(r, at(2), minutes(T0, 0, {})), ctx(at(2))));
