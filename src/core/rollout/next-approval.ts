@@ -7,8 +7,7 @@ import { timeOfDayText } from "../views/time.js";
 import { nextGateCheck, watched } from "./gate-reading.js";
 import type { ReconcileContext } from "./observed.js";
 import { describeStep } from "./plan.js";
-import { smokeTestBlockAsk } from "./smoke-test-block.js";
-import { blockedBySmokeTest } from "./smoke-test-block.js";
+import { blockedBySmokeTest, smokeTestBlockAsk } from "./smoke-test-block.js";
 import { transition, type Transition } from "./transition.js";
 
 /**
