@@ -4,8 +4,9 @@ export interface ArmWrite {
   method: "PUT" | "PATCH" | "DELETE";
   /** Absent for a write on the endpoint itself. */
   deployment?: string;
-  /** For a PUT of the endpoint: the traffic it set (the only request that changes traffic). */
+  /** For a PUT of the endpoint: the traffic and mirror traffic it set (the only request that changes them). */
   traffic?: Record<string, number>;
+  mirrorTraffic?: Record<string, number>;
 }
 
 /** Kept per endpoint, newest last; older ones are dropped (the log is for tests and demos, not an audit trail). */

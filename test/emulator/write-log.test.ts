@@ -71,9 +71,9 @@ it("lists each accepted endpoint and deployment write once, with the traffic eac
   await client.onlineEndpoints.beginDeleteAndWait(rg, ws, name, poll);
 
   expect(await writes(name)).toEqual([
-    { method: "PUT", traffic: {} },
+    { method: "PUT", traffic: {}, mirrorTraffic: {} },
     { method: "PUT", deployment: "blue" },
-    { method: "PUT", traffic: { blue: 100 } },
+    { method: "PUT", traffic: { blue: 100 }, mirrorTraffic: {} },
     { method: "DELETE" },
   ]);
   expect(await writes("never-created")).toEqual([]);

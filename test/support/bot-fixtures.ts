@@ -154,6 +154,13 @@ export class WorkspaceAdmin {
     return (answer.json as { value: ArmWrite[] }).value;
   }
 
+  /** The mirror traffic each endpoint PUT set, in order (deployments at 0 % left out). */
+  async mirrorChanges(endpoint: string): Promise<Record<string, number>[]> {
+    return (await this.writes(endpoint))
+      .filter((w) => w.method === "PUT" && w.deployment === undefined)
+      .map((w) => Object.fromEntries(Object.entries(w.mirrorTraffic ?? {}).filter(([, v]) => v > 0)));
+  }
+
   /** The traffic each endpoint PUT set, in order: one entry per traffic change Azure accepted. */
   async trafficChanges(endpoint: string): Promise<Record<string, number>[]> {
     return (await this.writes(endpoint))

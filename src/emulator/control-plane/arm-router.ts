@@ -179,12 +179,12 @@ export function createArmRouter(ws: LocalWorkspace, recorded: RecordedRequests =
     if (endpoint === undefined || status >= 300) return;
     if (method !== "PUT" && method !== "PATCH" && method !== "DELETE") return;
     const deployment = params.deployment;
-    const traffic = deployment === undefined && method === "PUT" ? ws.findEndpoint(endpoint)?.traffic : undefined;
+    const set = deployment === undefined && method === "PUT" ? ws.findEndpoint(endpoint) : undefined;
     ws.writes.record(endpoint, {
       at: ws.now().toISOString(),
       method,
       ...(deployment !== undefined ? { deployment } : {}),
-      ...(traffic ? { traffic: { ...traffic } } : {}),
+      ...(set ? { traffic: { ...set.traffic }, mirrorTraffic: { ...set.mirrorTraffic } } : {}),
     });
   }
 }
