@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, UNAUTHENTICATED_OPT_OUT } from "../../src/config.js";
 
+/** An Azure workspace, and a bot registration with its tenant: Azure mode's settings. */
+const AZURE_WORKSPACE = { AZURE_SUBSCRIPTION_ID: "sub", AZURE_RESOURCE_GROUP: "rg", AZURE_ML_WORKSPACE: "ws" };
+const AZURE_BOT = {
+  MicrosoftAppId: "11111111-2222-3333-4444-555555555555",
+  MicrosoftAppTenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+};
+
 describe("configuration from the environment", () => {
   it("runs against the local workspace when no Azure workspace is set", () => {
     const config = loadConfig({});
@@ -9,13 +16,7 @@ describe("configuration from the environment", () => {
   });
 
   it("uses Azure when subscription, resource group and workspace are all set, and then needs a roles file", () => {
-    const azure = {
-      AZURE_SUBSCRIPTION_ID: "sub",
-      AZURE_RESOURCE_GROUP: "rg",
-      AZURE_ML_WORKSPACE: "ws",
-      MicrosoftAppId: "11111111-2222-3333-4444-555555555555",
-      MicrosoftAppTenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
-    };
+    const azure = { ...AZURE_WORKSPACE, ...AZURE_BOT };
     expect(() => loadConfig(azure)).toThrow(/ROLES_FILE/);
     expect(loadConfig({ ...azure, ROLES_FILE: "roles.json" }).workspace).toMatchObject({
       mode: "azure",
@@ -94,14 +95,7 @@ describe("configuration from the environment", () => {
   });
 
   it("bakes 10 min and reads metrics 3 min old in Azure, 4 min and 1 min locally, unless set (an empty value is unset)", () => {
-    const azure = {
-      AZURE_SUBSCRIPTION_ID: "sub",
-      AZURE_RESOURCE_GROUP: "rg",
-      AZURE_ML_WORKSPACE: "ws",
-      MicrosoftAppId: "11111111-2222-3333-4444-555555555555",
-      MicrosoftAppTenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
-      ROLES_FILE: "roles.json",
-    };
+    const azure = { ...AZURE_WORKSPACE, ...AZURE_BOT, ROLES_FILE: "roles.json" };
     expect(loadConfig(azure).gates).toEqual({ bakeMs: 600_000, metricsDelayMs: 180_000, minRequests: 50 });
     expect(loadConfig({}).gates).toEqual({ bakeMs: 240_000, metricsDelayMs: 60_000, minRequests: 50 });
     expect(loadConfig({ ROLLOUT_BAKE_SECONDS: "", METRICS_DELAY_SECONDS: " " }).gates.bakeMs).toBe(240_000);

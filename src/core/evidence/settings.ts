@@ -14,8 +14,14 @@ export interface EvidenceSettings {
     | { ok: false; tag: string; problem: string };
 }
 
-/** Reads an endpoint's greenlight-bake and greenlight-gates tags; `bakeSeconds` is the bake when it has none. */
-export function evidenceSettings(tags: Record<string, string>, defaults: { bakeSeconds: number }): EvidenceSettings {
+/**
+ * Reads an endpoint's greenlight-bake and greenlight-gates tags; `bakeSeconds` is the bake when it has none, and
+ * `minRequests` (GATE_MIN_REQUESTS) the requests a gate needs when its tag does not say.
+ */
+export function evidenceSettings(
+  tags: Record<string, string>,
+  defaults: { bakeSeconds: number; minRequests?: number },
+): EvidenceSettings {
   const bakeTag = given(tags[BAKE_TAG]);
   const gatesTag = given(tags[GATES_TAG]);
   const bake = parseBake(bakeTag, defaults.bakeSeconds);
@@ -25,7 +31,15 @@ export function evidenceSettings(tags: Record<string, string>, defaults: { bakeS
       ? { ok: true, seconds: bake.seconds, from: bakeTag === undefined ? "default" : "tag", ...tagged(bakeTag) }
       : { ok: false, tag: bakeTag ?? "", problem: bake.problem },
     gates: gates.ok
-      ? { ok: true, thresholds: gates.thresholds, fromTag: gates.fromTag, ...tagged(gatesTag) }
+      ? {
+          ok: true,
+          thresholds:
+            defaults.minRequests === undefined || gates.fromTag.includes("min-requests")
+              ? gates.thresholds
+              : { ...gates.thresholds, minRequests: defaults.minRequests },
+          fromTag: gates.fromTag,
+          ...tagged(gatesTag),
+        }
       : { ok: false, tag: gatesTag ?? "", problem: gates.problem },
   };
 }

@@ -63,22 +63,21 @@ export interface GateDefaults {
   minRequests: number;
 }
 
+/** GreenLight's defaults in the terms the tags are read in. */
+export const gateSettingDefaults = (d: GateDefaults) => ({
+  bakeSeconds: Math.round(d.bakeMs / 1000),
+  minRequests: d.minRequests,
+});
+
 /** The bake and gate limits a rollout on the endpoint keeps, or why its tags do not say anything GreenLight can use. */
 export function rolloutGates(
   tags: Record<string, string>,
   defaults: GateDefaults,
 ): { ok: true; gates: RolloutGates } | { ok: false; problem: string } {
-  const settings = evidenceSettings(tags, { bakeSeconds: Math.round(defaults.bakeMs / 1000) });
+  const settings = evidenceSettings(tags, gateSettingDefaults(defaults));
   if (!settings.bake.ok) return { ok: false, problem: settings.bake.problem };
   if (!settings.gates.ok) return { ok: false, problem: settings.gates.problem };
-  const { thresholds, fromTag } = settings.gates;
-  return {
-    ok: true,
-    gates: {
-      bakeMs: settings.bake.seconds * 1000,
-      thresholds: fromTag.includes("min-requests") ? thresholds : { ...thresholds, minRequests: defaults.minRequests },
-    },
-  };
+  return { ok: true, gates: { bakeMs: settings.bake.seconds * 1000, thresholds: settings.gates.thresholds } };
 }
 
 /**

@@ -38,27 +38,22 @@ export function nextGateCheck(now: Date, delayMs: number, appliedAt: Date): Date
   return new Date(Math.max(readableEnd + MINUTE, firstEnd) + delayMs + SETTLE_MS);
 }
 
-/** The gates' verdicts on a reading, against the rollout's limits and the live deployment's last baseline. */
-export function judgeReading(r: Rollout & Required<Pick<Rollout, "gates">>, reading: MetricsReading): Evidence {
+/**
+ * The gates' verdicts on a reading, against the rollout's limits and the live deployment's last baseline; with none
+ * (no whole minute has settled since the step), inconclusive, saying so.
+ */
+export function judgeReading(r: Rollout & Required<Pick<Rollout, "gates">>, reading?: MetricsReading): Evidence {
+  const read = !reading
+    ? { window: undefined, metrics: {} }
+    : "unavailable" in reading
+      ? { window: reading.window, unavailable: reading.unavailable }
+      : { window: reading.window, metrics: reading.metrics };
   return judge({
     live: r.live,
     candidate: r.candidate,
-    window: reading.window,
     thresholds: r.gates.thresholds,
     earlierLive: r.liveBaseline,
-    ...("unavailable" in reading ? { unavailable: reading.unavailable } : { metrics: reading.metrics }),
-  });
-}
-
-/** The gates' verdicts before any whole minute has settled since the step: inconclusive, saying so. */
-export function noSettledMinute(r: Rollout & Required<Pick<Rollout, "gates">>): Evidence {
-  return judge({
-    live: r.live,
-    candidate: r.candidate,
-    window: undefined,
-    thresholds: r.gates.thresholds,
-    earlierLive: r.liveBaseline,
-    metrics: {},
+    ...read,
   });
 }
 

@@ -4,7 +4,7 @@ import { escapeMarkdown as md, joined, msg } from "../views/markdown.js";
 import { describeStep, parsePlan, PLAN_TAG } from "./plan.js";
 import { evidenceSettings, settingsProblems } from "../evidence/settings.js";
 import { settingsFacts } from "../evidence/evidence-view.js";
-import type { GateDefaults } from "./events.js";
+import { gateSettingDefaults, type GateDefaults } from "./events.js";
 import { chooseSlots } from "./slots.js";
 
 /** The plan card: what a rollout on the endpoint would do, as facts (plan, steps; bake and gates join them later). */
@@ -25,10 +25,7 @@ export function planView(endpoint: EndpointView, defaults: GateDefaults): PlanVi
   const tag = endpoint.tags[PLAN_TAG];
   const plan = parsePlan(tag);
   const slots = chooseSlots(endpoint);
-  const settings = evidenceSettings(endpoint.tags, { bakeSeconds: Math.round(defaults.bakeMs / 1000) });
-  if (settings.gates.ok && !settings.gates.fromTag.includes("min-requests")) {
-    settings.gates.thresholds = { ...settings.gates.thresholds, minRequests: defaults.minRequests };
-  }
+  const settings = evidenceSettings(endpoint.tags, gateSettingDefaults(defaults));
   const mirrored = Object.entries(endpoint.mirrorTraffic).filter(([, share]) => share > 0);
   const refusals = [
     endpoint.computeType === "Kubernetes" ? "it is a Kubernetes endpoint, which GreenLight shows read-only" : undefined,

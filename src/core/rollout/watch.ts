@@ -4,7 +4,7 @@ import { msg } from "../views/markdown.js";
 import { durationText } from "../views/time.js";
 import { nextBaseline } from "../evidence/judge.js";
 import { GATE_NOUNS, span, verdictLine } from "../evidence/evidence-view.js";
-import { judgeReading, nextGateCheck, noSettledMinute, verdictsChanged, watched } from "./gate-reading.js";
+import { judgeReading, nextGateCheck, verdictsChanged, watched } from "./gate-reading.js";
 import { afterBake, earliest } from "./next-approval.js";
 import { to, wait, type Decision, type Observed, type ReconcileContext } from "./observed.js";
 import { describeTraffic } from "./plan.js";
@@ -20,7 +20,7 @@ export function baking(r: Rollout, seen: Observed, ctx: ReconcileContext): Decis
   const bakeUntil = r.bakeUntil ?? ctx.now;
   if (ctx.now >= bakeUntil) {
     // Never silent: with no settled minute yet the approver reads that the gates could not decide.
-    const evidence = reading ?? r.evidence ?? (watched(r) ? noSettledMinute(r) : undefined);
+    const evidence = reading ?? r.evidence ?? (watched(r) ? judgeReading(r) : undefined);
     const baked = r.bakeCut
       ? `bake ended early by ${r.bakeCut.by.name}`
       : `baked ${durationText(r.gates?.bakeMs ?? 0)}`;
