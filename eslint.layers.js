@@ -25,7 +25,12 @@ const groundFloorUp = {
 const vocabularyUp = {
   regex: "^\\.\\./(commands|change|rollout|deletion|notifications)/",
   message:
-    "The command vocabulary is what the policy is read from, and the rollout and deletion cards ask the policy: it imports nothing that builds on them.",
+    "The command vocabulary (the commands' shapes and forms) is what rollouts, deletions and the command table speak: it imports nothing that builds on it.",
+};
+const tableFromHandlers = {
+  regex: "^\\.\\./(command-table|policy|run-command)\\.js$",
+  message:
+    "The command table names each handler: a handler asks the policy through its context (ctx.may) and is given what else it needs from its entry, never by import.",
 };
 const evidenceBelowRollout = {
   regex: "^\\.\\./(?!\\.\\./|views/|errors\\.js$)",
@@ -73,6 +78,10 @@ export const layerRules = [
   {
     files: ["src/core/rollout/**/*.ts", "src/core/deletion/**/*.ts"],
     rules: rule(botbuilder, azure, nodeIo, adaptersFromCore, upFromChanges),
+  },
+  {
+    files: ["src/core/commands/handlers/**/*.ts"],
+    rules: rule(botbuilder, azure, nodeIo, adaptersFromCore, tableFromHandlers),
   },
   {
     files: ["src/core/vocabulary/**/*.ts"],

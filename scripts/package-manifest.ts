@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { deflateRawSync } from "node:zlib";
-import { COMMANDS, MENU_SCOPES } from "../src/core/vocabulary/command-table.js";
+import { COMMANDS, MENU_SCOPES } from "../src/core/commands/command-table.js";
 import { crc32 } from "./lib/crc32.js";
 
 interface CommandList {

@@ -18,6 +18,7 @@ import type { RolloutStore } from "../ports/rollouts.js";
 import type { SubscriptionStore } from "../ports/subscriptions.js";
 import type { DeletionStore } from "../ports/deletions.js";
 import { handleCardAction, handleChat } from "../core/commands/run-command.js";
+import { isAllowed } from "../core/commands/policy.js";
 import { describeError, errorTitle } from "../core/errors.js";
 import { markdownToPlain } from "../core/views/markdown.js";
 import type { Reply } from "../core/commands/reply.js";
@@ -288,9 +289,11 @@ export class GreenLightBot {
       ...(from.aadObjectId ? { aadObjectId: from.aadObjectId } : {}),
       ...(where.tenantId ? { tenantId: where.tenantId } : {}),
     });
+    const roles = this.deps.roleBook.rolesOf(caller);
     return {
       caller,
-      roles: this.deps.roleBook.rolesOf(caller),
+      roles,
+      may: (action) => isAllowed(action, roles),
       roleBook: this.deps.roleBook,
       workspace: this.deps.workspace,
       store: this.deps.store,

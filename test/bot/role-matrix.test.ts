@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POLICY, type Action } from "../../src/core/vocabulary/policy.js";
+import { POLICY, type Action } from "../../src/core/commands/policy.js";
 import { BotHarness, USERS } from "../support/bot-harness.js";
 import { lastAudit, only, patientPayload, readReply } from "../support/bot-fixtures.js";
 import type { Member, SentActivity } from "../support/connector-server.js";

@@ -8,6 +8,7 @@ import type { DeletionStore } from "../../ports/deletions.js";
 import type { Store } from "../../ports/store.js";
 import type { Workspace } from "../../ports/workspace.js";
 import type { Caller, Role, RoleBook } from "../access/roles.js";
+import type { Action } from "../vocabulary/command.js";
 
 /** Limits that keep messages small and payloads sane. */
 export interface Limits {
@@ -38,6 +39,8 @@ export const DEFAULT_LIMITS: Limits = {
 export interface CommandContext {
   caller: Caller;
   roles: Role[];
+  /** Whether the caller's roles allow an action, by the policy the command table gives. */
+  may: (action: Action) => boolean;
   roleBook: RoleBook;
   workspace: Workspace;
   store: Store;

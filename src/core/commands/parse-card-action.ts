@@ -1,6 +1,6 @@
 import type { UserError } from "../errors.js";
 import { err, ok, type Result } from "../../ports/result.js";
-import { CARD_VERBS } from "../vocabulary/command-table.js";
+import { CARD_VERBS } from "./command-table.js";
 import { shorten } from "../vocabulary/names.js";
 import type { Command } from "../vocabulary/command.js";
 

@@ -1,6 +1,6 @@
 import type { UserError } from "../errors.js";
 import { err, type Result } from "../../ports/result.js";
-import { CARD_BUTTON_WORDS, CHAT_VERBS, COMMAND_WORDS, specOf, usageOf, wordsOf } from "../vocabulary/command-table.js";
+import { CARD_BUTTON_WORDS, CHAT_VERBS, COMMAND_WORDS, specOf, usageOf, wordsOf } from "./command-table.js";
 import type { Typed, Refusal } from "../vocabulary/chat-forms.js";
 import type { Action, AttachedFile, Command } from "../vocabulary/command.js";
 import { type MessageText } from "./message-text.js";

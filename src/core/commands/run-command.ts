@@ -1,30 +1,16 @@
 import type { Person } from "../../ports/people.js";
 import { personOf } from "../people/identity.js";
-import { allowedRoles, isAllowed } from "../vocabulary/policy.js";
+import { allowedRoles } from "./policy.js";
 import type { Role } from "../access/roles.js";
 import type { UserError } from "../errors.js";
 import type { Reply } from "./reply.js";
 import type { CommandContext } from "./command-context.js";
-import { addSample } from "./handlers/add-sample.js";
-import { help } from "./handlers/help.js";
-import { invokeEndpoint } from "./handlers/invoke-endpoint.js";
-import { listEndpoints } from "./handlers/list-endpoints.js";
-import { listModels } from "./handlers/list-models.js";
-import { listSamples } from "./handlers/list-samples.js";
-import { readLogs } from "./handlers/read-logs.js";
-import { showAudit } from "./handlers/show-audit.js";
-import { showEndpoint } from "./handlers/show-endpoint.js";
-import { showPlan } from "./handlers/show-plan.js";
-import { whoami } from "./handlers/whoami.js";
-import { decide, decisions, deploy, rollback, status, viewRollout } from "./handlers/rollouts.js";
-import { listSubscriptions, subscribe, unsubscribe } from "./handlers/subscriptions.js";
-import { decideDeletion, requestDeletion, viewDeletion } from "./handlers/deletions.js";
-import { removeSamples } from "./handlers/remove-samples.js";
 import { readMessageText } from "./message-text.js";
 import { parseCardAction } from "./parse-card-action.js";
-import type { Action, AttachedFile, Command, CommandOf } from "../vocabulary/command.js";
-import { isView, specOf, whatItDoes, type CommandSpec } from "../vocabulary/command-table.js";
+import type { Action, AttachedFile, Command } from "../vocabulary/command.js";
+import { isView, specOf, whatItDoes, type CommandSpec } from "./command-table.js";
 import { parseCommand } from "./parse-command.js";
+import { showEndpoint } from "./handlers/show-endpoint.js";
 import { shorten } from "../vocabulary/names.js";
 
 /** How a command arrived: typed in chat, or a button on a card. */
@@ -92,7 +78,7 @@ export async function runCommand(command: Command, ctx: CommandContext, origin: 
     });
 
   let reply: Reply;
-  if (!isAllowed(command.name, ctx.roles)) {
+  if (!ctx.may(command.name)) {
     await audit("denied", detailOf(command));
     reply = { kind: "error", error: forbidden(command, ctx) };
   } else {
@@ -108,7 +94,7 @@ export async function runCommand(command: Command, ctx: CommandContext, origin: 
   }
   // A button on the details card answers on that card, keeping its inputs, so the next button still has them (the
   // card is redrawn only for someone who may see it).
-  if ("onCard" in command && command.onCard && command.name !== "show" && isAllowed("show", ctx.roles)) {
+  if ("onCard" in command && command.onCard && command.name !== "show" && ctx.may("show")) {
     return showEndpoint(ctx, command.endpoint, { selection: command.onCard, result: reply });
   }
   return reply;
@@ -125,49 +111,8 @@ function forbidden(command: Command, ctx: CommandContext): UserError {
   };
 }
 
-type Handler<A extends Action> = (ctx: CommandContext, command: CommandOf<A>) => Promise<Reply> | Reply;
-
-/**
- * The handler of every action in the command table. They live apart from the table because the rollout and deletion
- * cards ask the policy (read from the table) which buttons to draw, and these handlers draw those cards.
- */
-const HANDLERS: { [A in Action]: Handler<A> } = {
-  help: (ctx) => help(ctx),
-  endpoints: (ctx, c) => listEndpoints(ctx, c.filter, c.page),
-  show: (ctx, c) => showEndpoint(ctx, c.endpoint, c.onCard ? { selection: c.onCard } : {}),
-  models: (ctx, c) => listModels(ctx, c.model),
-  samples: (ctx, c) => listSamples(ctx, c.endpoint),
-  "sample.add": (ctx, c) => addSample(ctx, c.endpoint, c.sample, c.payload),
-  invoke: (ctx, c) => invokeEndpoint(ctx, c.endpoint, c.deployment, c.payload),
-  logs: (ctx, c) => readLogs(ctx, c.endpoint, c.deployment, c.tail),
-  deploy: (ctx, c) => deploy(ctx, c.endpoint, c.model, c.version),
-  plan: (ctx, c) => showPlan(ctx, c.endpoint),
-  status: (ctx, c) => status(ctx, c.endpoint),
-  rollback: (ctx, c) => rollback(ctx, c.endpoint),
-  subscribe: (ctx, c) => subscribe(ctx, c.endpoint),
-  unsubscribe: (ctx, c) => unsubscribe(ctx, c.endpoint),
-  subscriptions: (ctx) => listSubscriptions(ctx),
-  delete: (ctx, c) => requestDeletion(ctx, c.endpoint),
-  "samples.remove": (ctx, c) => removeSamples(ctx, c.endpoint, c.sample),
-  whoami: (ctx) => whoami(ctx),
-  audit: (ctx, c) => showAudit(ctx, c.endpoint),
-  "rollout.approve": (ctx, c) => decide(ctx, c.target, decisions.approve(c.target)),
-  "rollout.reject": (ctx, c) =>
-    decide(ctx, c.target, decisions.reject(c.target, c.reason), { ...(c.reason ? { reason: c.reason } : {}) }),
-  "rollout.retire": (ctx, c) => decide(ctx, c.target, decisions.retire(c.target, c.keep)),
-  "rollout.override": (ctx, c) => decide(ctx, c.target, decisions.override(c.target, c.reason), { reason: c.reason }),
-  "rollout.end_bake": (ctx, c) => decide(ctx, c.target, decisions.endBake(c.target, c.reason), { reason: c.reason }),
-  "rollout.resume": (ctx, c) => decide(ctx, c.target, decisions.resume(c.target)),
-  "rollout.restore": (ctx, c) => decide(ctx, c.target, decisions.restore(c.target)),
-  "rollout.view": (ctx, c) => viewRollout(ctx, c.rollout),
-  "deletion.view": (ctx, c) => viewDeletion(ctx, c.deletion),
-  "deletion.approve": (ctx, c) => decideDeletion(ctx, c.target, c.typed),
-  "deletion.reject": (ctx, c) => decideDeletion(ctx, c.target, undefined),
-};
-
-// TypeScript cannot tie `command.name` to the matching entry's parameter type; the tables' mapped types tie them.
 const dispatch = (command: Command, ctx: CommandContext): Promise<Reply> | Reply =>
-  (HANDLERS[command.name] as Handler<Action>)(ctx, command);
+  specOf(command.name).handle(ctx, command);
 
 /** How a command ended, for the audit row: a scoring answer other than 2xx is not `ok`, whatever the card shows. */
 function outcomeOf(reply: Reply): { outcome: string; detail?: string } {

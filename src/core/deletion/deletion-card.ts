@@ -3,7 +3,6 @@ import type { Mention, Notice } from "../../ports/notifier.js";
 import type { Viewer } from "../people/identity.js";
 import { mayDecide } from "../change/decision.js";
 import { DELETION_DECISIONS } from "./decisions.js";
-import { isAllowed } from "../vocabulary/policy.js";
 import { describeTraffic } from "../rollout/plan.js";
 import { refusalText, type UserError } from "../errors.js";
 import { escapeMarkdown as md } from "../views/markdown.js";
@@ -63,10 +62,10 @@ export function deletionCardView(
   const waiting = d.phase === "awaiting_approval";
   const traffic = d.preview.traffic;
   const requests = d.preview.recentRequests;
-  const approver = viewer !== undefined && isAllowed("deletion.approve", viewer.roles);
+  const approver = viewer !== undefined && viewer.may("deletion.approve");
   const second = viewer !== undefined && mayDecide(DELETION_DECISIONS.confirm, d.requestedBy, viewer.person);
   const canConfirm = waiting && approver && second;
-  const canKeep = waiting && viewer !== undefined && isAllowed("deletion.reject", viewer.roles);
+  const canKeep = waiting && viewer !== undefined && viewer.may("deletion.reject");
   return {
     title: `Delete endpoint ${md(d.endpoint)}?`,
     phase: md(deletionStateLine(d)),

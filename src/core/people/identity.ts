@@ -1,11 +1,13 @@
 import type { Person } from "../../ports/people.js";
 import type { UserError } from "../errors.js";
-import type { Caller, Role } from "../access/roles.js";
+import type { Caller } from "../access/roles.js";
+import type { Action } from "../vocabulary/command.js";
 
 /** Who looks at a card: the buttons drawn are theirs (the server checks every click again all the same). */
 export interface Viewer {
   person: Person;
-  roles: readonly Role[];
+  /** Whether their roles allow an action, by the policy. */
+  may: (action: Action) => boolean;
 }
 
 /** The caller as a request, an approval or an audit row records them. */

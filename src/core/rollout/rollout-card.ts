@@ -1,7 +1,7 @@
 import type { Mention, Notice } from "../../ports/notifier.js";
 import type { Rollout, RolloutPhase, Traffic } from "../../ports/rollouts.js";
 import { samePerson, type Viewer } from "../people/identity.js";
-import { isAllowed, type Action } from "../vocabulary/policy.js";
+import type { Action } from "../vocabulary/command.js";
 import { refusalText, type UserError } from "../errors.js";
 import { escapeMarkdown as md } from "../views/markdown.js";
 import { minuteText, timeOfDayText } from "../views/time.js";
@@ -221,7 +221,7 @@ function oldDeploymentText(r: Rollout): string {
 
 /** The buttons `viewer` may use now: their roles allow it, and a decision that needs a second person is not theirs. */
 function actionsFor(r: Rollout, viewer: Viewer): RolloutCardView["actions"] {
-  const may = (action: Action): boolean => isAllowed(action, viewer.roles);
+  const may = (action: Action): boolean => viewer.may(action);
   const decides = (d: RolloutCardDecision): boolean => mayDecide(ROLLOUT_DECISIONS[d], r.requestedBy, viewer.person);
   switch (r.phase) {
     case "awaiting_approval":

@@ -3,7 +3,6 @@
 // and the card (everyone's, and each person's own view) says what is true.
 import { describe, expect, it } from "vitest";
 import { samePerson } from "../../../src/core/people/identity.js";
-import type { Role } from "../../../src/core/access/roles.js";
 import {
   approve,
   overrideSmokeTest,
@@ -26,6 +25,7 @@ import type { Person } from "../../../src/ports/people.js";
 import type { Rollout, SmokeSample } from "../../../src/ports/rollouts.js";
 import { aReconcileContext, aRollout as aRolloutOf } from "../../support/a-rollout.js";
 import { unescapeMarkdown } from "../../support/card-markdown.js";
+import { viewerWith } from "../../support/viewer.js";
 
 const T0 = new Date("2026-11-29T10:00:00Z");
 const DAY = 24 * 60 * 60 * 1000;
@@ -348,7 +348,7 @@ describe("a paused rollout", () => {
 });
 
 describe("the card", () => {
-  const viewer = (person: Person, ...roles: Role[]) => ({ person, roles });
+  const viewer = viewerWith;
 
   it("shows no decision button to everyone, and each person only the buttons they may use", () => {
     const r = waiting();

@@ -5,7 +5,7 @@ import {
   COMMAND_TABLE,
   COMMANDS,
   whatItDoes,
-} from "../../../src/core/vocabulary/command-table.js";
+} from "../../../src/core/commands/command-table.js";
 
 describe("the command table", () => {
   it("gives every word typed first in chat to one command only", () => {

@@ -16,6 +16,7 @@ import type { Person } from "../../../src/ports/people.js";
 import type { DeploymentView } from "../../../src/ports/workspace.js";
 import { aDeletion, DELETION_T0 } from "../../support/a-deletion.js";
 import { unescapeMarkdown } from "../../support/card-markdown.js";
+import { viewerWith } from "../../support/viewer.js";
 
 const ADELE: Person = { id: "29:adele", name: "Adele Vance", aadObjectId: "8f6c4a52-0b1e-4c3d-9a7e-1a2b3c4d5e03" };
 const ADELE_ELSEWHERE: Person = { id: "29:adele-phone", name: "Adele", aadObjectId: ADELE.aadObjectId ?? "" };
@@ -180,29 +181,25 @@ describe("the deletion card", () => {
   it("gives the name box and Delete to approvers other than the requester, and Keep it to any approver", () => {
     const d = waiting();
     expect(deletionCardView(d)).toMatchObject({ canConfirm: false, canKeep: false, offerView: true, refresh: true });
-    expect(deletionCardView(d, { person: MEGAN, roles: ["approver"] })).toMatchObject({
+    expect(deletionCardView(d, viewerWith(MEGAN, "approver"))).toMatchObject({
       canConfirm: true,
       canKeep: true,
     });
-    expect(deletionCardView(d, { person: ADELE_ELSEWHERE, roles: ["admin"] })).toMatchObject({
+    expect(deletionCardView(d, viewerWith(ADELE_ELSEWHERE, "admin"))).toMatchObject({
       canConfirm: false,
       canKeep: true,
     });
-    expect(deletionCardView(d, { person: MEGAN, roles: ["viewer"] })).toMatchObject({
+    expect(deletionCardView(d, viewerWith(MEGAN, "viewer"))).toMatchObject({
       canConfirm: false,
       canKeep: false,
     });
   });
 
   it("keeps the typed name and shows the refusal on a redrawn card", () => {
-    const view = deletionCardView(
-      waiting(),
-      { person: MEGAN, roles: ["approver"] },
-      {
-        refusal: { code: "confirmation_mismatch", endpoint: "fraud-scoring" },
-        typed: { confirm: "fraud-scorin" },
-      },
-    );
+    const view = deletionCardView(waiting(), viewerWith(MEGAN, "approver"), {
+      refusal: { code: "confirmation_mismatch", endpoint: "fraud-scoring" },
+      typed: { confirm: "fraud-scorin" },
+    });
     expect(view).toMatchObject({
       typed: { confirm: "fraud-scorin" },
       refusal: expect.stringContaining("Nothing changed") as string,

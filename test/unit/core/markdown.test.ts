@@ -7,6 +7,7 @@ import { CardRenderer } from "../../../src/teams/cards/render-card.js";
 import { aDeletion } from "../../support/a-deletion.js";
 import { aRollout, ROLLOUT_T0 } from "../../support/a-rollout.js";
 import { activeMarkup, unescapeMarkdown } from "../../support/card-markdown.js";
+import { viewerWith } from "../../support/viewer.js";
 
 const render = (text: string): string => new MarkdownIt({ html: true, linkify: true }).render(text);
 
@@ -58,11 +59,10 @@ describe("every user- or Azure-controlled value on the rollout and deletion card
     });
     for (const view of [
       rolloutCardView(rollout),
-      rolloutCardView(
-        rollout,
-        { person: by, roles: ["approver", "operator"] },
-        { refusal: { code: "cannot_resume", endpoint: "diabetes-prod", problem: hostile }, typed: { reason: hostile } },
-      ),
+      rolloutCardView(rollout, viewerWith(by, "approver", "operator"), {
+        refusal: { code: "cannot_resume", endpoint: "diabetes-prod", problem: hostile },
+        typed: { reason: hostile },
+      }),
     ]) {
       const card = renderer.render("rollout", view);
       expect(activeMarkup(card)).toEqual([]);

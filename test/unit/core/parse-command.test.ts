@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { COMMANDS } from "../../../src/core/vocabulary/command-table.js";
+import { COMMANDS } from "../../../src/core/commands/command-table.js";
 import { DEFAULT_LIMITS } from "../../../src/core/commands/command-context.js";
 import { readMessageText, scanMessageText } from "../../../src/core/commands/message-text.js";
 import { parseCommand } from "../../../src/core/commands/parse-command.js";

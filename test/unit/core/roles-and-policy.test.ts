@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isAllowed, POLICY, type Action } from "../../../src/core/vocabulary/policy.js";
+import { isAllowed, POLICY, type Action } from "../../../src/core/commands/policy.js";
 import { RoleBook, type Role } from "../../../src/core/access/roles.js";
 
 const READ: Action[] = [

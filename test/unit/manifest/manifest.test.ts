@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AppManifestUtils } from "@microsoft/app-manifest";
 import { describe, expect, it } from "vitest";
-import { COMMANDS } from "../../../src/core/vocabulary/command-table.js";
+import { COMMANDS } from "../../../src/core/commands/command-table.js";
 import { fillManifest, zip } from "../../../scripts/package-manifest.js";
 
 const schema = createRequire(import.meta.url)(

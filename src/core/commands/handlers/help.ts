@@ -1,21 +1,30 @@
-import { isAllowed } from "../../vocabulary/policy.js";
 import type { Reply } from "../reply.js";
 import type { CommandContext } from "../command-context.js";
 import { escapeMarkdown } from "../../views/markdown.js";
-import { COMMANDS } from "../../vocabulary/command-table.js";
+import type { Action } from "../../vocabulary/command.js";
 
-/** `help`: the commands this caller may run, with examples. */
-export function help(ctx: CommandContext): Reply {
+/** A chat command as help lists it. */
+export interface HelpEntry {
+  action: Action;
+  usage: string;
+  summary: string;
+  example: string;
+}
+
+/** `help`: of the chat `commands` (the command table's, in its order), those this caller may run, with examples. */
+export function help(ctx: CommandContext, commands: readonly HelpEntry[]): Reply {
   return {
     kind: "card",
     card: "help",
     data: {
       roles: ctx.roles.length ? ctx.roles.join(", ") : "none",
-      commands: COMMANDS.filter((c) => isAllowed(c.action, ctx.roles)).map((c) => ({
-        usage: escapeMarkdown(c.usage),
-        summary: escapeMarkdown(c.summary),
-        example: escapeMarkdown(c.example),
-      })),
+      commands: commands
+        .filter((c) => ctx.may(c.action))
+        .map((c) => ({
+          usage: escapeMarkdown(c.usage),
+          summary: escapeMarkdown(c.summary),
+          example: escapeMarkdown(c.example),
+        })),
     },
   };
 }

@@ -10,7 +10,7 @@ import type { CommandContext } from "../command-context.js";
 export const refuse = (error: UserError): Reply => ({ kind: "error", error });
 
 /** The caller as a card view sees them: whose buttons to draw. */
-export const viewerOf = (ctx: CommandContext): Viewer => ({ person: personOf(ctx.caller), roles: ctx.roles });
+export const viewerOf = (ctx: CommandContext): Viewer => ({ person: personOf(ctx.caller), may: ctx.may });
 
 /** Where a rollout's or a deletion's card went, as the reply to the person who asked says it. */
 export function cardPlace(ctx: CommandContext, channel: ChannelAddress): string {

@@ -1,4 +1,3 @@
-import { isAllowed } from "../../vocabulary/policy.js";
 import { describeError, errorTitle } from "../../errors.js";
 import { escapeMarkdown } from "../../views/markdown.js";
 import { BY_TRAFFIC, type EndpointDetailsView } from "../../views/views.js";
@@ -39,8 +38,8 @@ export async function showEndpoint(ctx: CommandContext, name: string, redraw: De
         instances: instancesText(d.scale, d.instanceType),
       })),
       samples,
-      canInvoke: isAllowed("invoke", ctx.roles),
-      canReadLogs: isAllowed("logs", ctx.roles),
+      canInvoke: ctx.may("invoke"),
+      canReadLogs: ctx.may("logs"),
       // A choice that no longer exists (deleted deployment or sample) falls back to the default.
       selectedDeployment: deployments.find((d) => d === selection.deployment) ?? BY_TRAFFIC,
       selectedSample: samples.find((s) => s === selection.sample) ?? samples[0] ?? "",

@@ -4,14 +4,14 @@ import { code, escapeMarkdown as md, joined, msg, trusted } from "../../views/ma
 import { minuteText } from "../../views/time.js";
 import type { Reply } from "../reply.js";
 import type { CommandContext } from "../command-context.js";
-import { usageOf } from "../../vocabulary/command-table.js";
 
-const notInChannel = (command: "subscribe" | "unsubscribe" | "subscriptions"): Reply => ({
+/** `usage` is the command's form as the command table writes it. */
+const notInChannel = (command: "subscribe" | "unsubscribe" | "subscriptions", usage: string): Reply => ({
   kind: "error",
   error: {
     code: "usage",
     command,
-    usage: usageOf(command),
+    usage,
     problem: `Run \`${command}\` in the channel it is about: @mention GreenLight there.`,
   },
 });
@@ -22,9 +22,9 @@ const what = (endpoint: string | undefined): Markdown => (endpoint ? md(endpoint
  * `subscribe [endpoint]` (in a channel): approvals and rollout notifications for the endpoint, or for all, go to this
  * channel. A rollout's card is posted in its endpoint's first subscribed channel; the release channel is the default.
  */
-export async function subscribe(ctx: CommandContext, endpoint: string | undefined): Promise<Reply> {
+export async function subscribe(ctx: CommandContext, endpoint: string | undefined, usage: string): Promise<Reply> {
   const channel = ctx.where.channel;
-  if (!channel) return notInChannel("subscribe");
+  if (!channel) return notInChannel("subscribe", usage);
   let name = endpoint;
   if (endpoint) {
     const found = await ctx.workspace.getEndpoint(endpoint);
@@ -46,9 +46,9 @@ export async function subscribe(ctx: CommandContext, endpoint: string | undefine
 }
 
 /** `unsubscribe [endpoint]` (in a channel): undoes `subscribe`. */
-export async function unsubscribe(ctx: CommandContext, endpoint: string | undefined): Promise<Reply> {
+export async function unsubscribe(ctx: CommandContext, endpoint: string | undefined, usage: string): Promise<Reply> {
   const channel = ctx.where.channel;
-  if (!channel) return notInChannel("unsubscribe");
+  if (!channel) return notInChannel("unsubscribe", usage);
   const removed = await ctx.subscriptions.unsubscribe(channel.channelId, endpoint);
   return {
     kind: "text",
@@ -59,9 +59,9 @@ export async function unsubscribe(ctx: CommandContext, endpoint: string | undefi
 }
 
 /** `subscriptions` (in a channel): what this channel is subscribed to. */
-export async function listSubscriptions(ctx: CommandContext): Promise<Reply> {
+export async function listSubscriptions(ctx: CommandContext, usage: string): Promise<Reply> {
   const channel = ctx.where.channel;
-  if (!channel) return notInChannel("subscriptions");
+  if (!channel) return notInChannel("subscriptions", usage);
   const subscriptions = await ctx.subscriptions.subscriptionsOf(channel.channelId);
   if (subscriptions.length === 0) {
     return {

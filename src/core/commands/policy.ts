@@ -1,5 +1,5 @@
 import { COMMAND_TABLE, EVERYONE, type Roles } from "./command-table.js";
-import type { Action } from "./command.js";
+import type { Action } from "../vocabulary/command.js";
 import type { Role } from "../access/roles.js";
 
 export { EVERYONE };

@@ -12,7 +12,7 @@ import {
   selectionOf,
   type ButtonCard,
   type CardVerbSpec,
-} from "./card-forms.js";
+} from "../vocabulary/card-forms.js";
 import {
   bare,
   invalidName,
@@ -27,9 +27,32 @@ import {
   readSamplesRemove,
   refuse,
   type ChatForm,
-} from "./chat-forms.js";
-import { DEFAULT_LOG_TAIL, MAX_LOG_TAIL, type Action, type CommandOf, type RolloutButton } from "./command.js";
-import { nameSchema } from "./names.js";
+} from "../vocabulary/chat-forms.js";
+import {
+  DEFAULT_LOG_TAIL,
+  MAX_LOG_TAIL,
+  type Action,
+  type CommandOf,
+  type RolloutButton,
+} from "../vocabulary/command.js";
+import { nameSchema } from "../vocabulary/names.js";
+import type { CommandContext } from "./command-context.js";
+import type { Reply } from "./reply.js";
+import { addSample } from "./handlers/add-sample.js";
+import { help } from "./handlers/help.js";
+import { invokeEndpoint } from "./handlers/invoke-endpoint.js";
+import { listEndpoints } from "./handlers/list-endpoints.js";
+import { listModels } from "./handlers/list-models.js";
+import { listSamples } from "./handlers/list-samples.js";
+import { readLogs as readLogTail } from "./handlers/read-logs.js";
+import { showAudit } from "./handlers/show-audit.js";
+import { showEndpoint } from "./handlers/show-endpoint.js";
+import { showPlan } from "./handlers/show-plan.js";
+import { whoami } from "./handlers/whoami.js";
+import { decide, decisions, deploy, rollback, status, viewRollout } from "./handlers/rollouts.js";
+import { listSubscriptions, subscribe, unsubscribe } from "./handlers/subscriptions.js";
+import { decideDeletion, requestDeletion, viewDeletion } from "./handlers/deletions.js";
+import { removeSamples } from "./handlers/remove-samples.js";
 
 /** Anyone, even a user with no roles: they must be able to find out who they are and what they may do. */
 export const EVERYONE = "everyone";
@@ -70,8 +93,12 @@ export interface ChatSpec {
   menu?: MenuItem;
 }
 
+/** What runs an allowed command: the caller's context, and the command as parsed. */
+export type Handler<A extends Action> = (ctx: CommandContext, command: CommandOf<A>) => Promise<Reply> | Reply;
+
 interface Common<A extends Action> {
   roles: Roles;
+  handle: Handler<A>;
   /** The Action.Execute verbs GreenLight's cards send for it. */
   cardVerbs?: Record<string, CardVerbSpec<A>>;
   /** The audit row's target, when it is not the command's endpoint. */
@@ -108,12 +135,13 @@ const rolloutDetail = ({ target }: { target: RolloutButton }): string =>
 
 /**
  * Every command and card action GreenLight knows, keyed by the action the policy and the audit name: how it is typed,
- * who may run it, what a card sends for it and what its audit row says. Help, the chat verbs, "did you mean", the
- * policy and the Teams menus are read from here; chat commands in the order help lists them.
+ * who may run it, what runs it, what a card sends for it and what its audit row says. Help, the chat verbs, "did you
+ * mean", the policy, the dispatch and the Teams menus are read from here; chat commands in the order help lists them.
  */
 export const COMMAND_TABLE = {
   help: {
     roles: EVERYONE,
+    handle: (ctx) => help(ctx, COMMANDS),
     chat: {
       usage: "help",
       summary: "The commands you can use",
@@ -126,6 +154,7 @@ export const COMMAND_TABLE = {
   },
   endpoints: {
     roles: VIEWERS,
+    handle: (ctx, c) => listEndpoints(ctx, c.filter, c.page),
     chat: {
       usage: "endpoints [filter]",
       summary: "Endpoints with their traffic and models",
@@ -149,6 +178,7 @@ export const COMMAND_TABLE = {
   },
   show: {
     roles: VIEWERS,
+    handle: (ctx, c) => showEndpoint(ctx, c.endpoint, c.onCard ? { selection: c.onCard } : {}),
     chat: {
       usage: "show <endpoint>",
       summary: "One endpoint in detail",
@@ -167,6 +197,7 @@ export const COMMAND_TABLE = {
   },
   models: {
     roles: VIEWERS,
+    handle: (ctx, c) => listModels(ctx, c.model),
     chat: {
       usage: "models [name]",
       summary: "Registered models and their versions",
@@ -182,6 +213,7 @@ export const COMMAND_TABLE = {
   },
   samples: {
     roles: VIEWERS,
+    handle: (ctx, c) => listSamples(ctx, c.endpoint),
     chat: {
       usage: "samples <endpoint>",
       summary: "Sample payloads stored for an endpoint",
@@ -193,6 +225,7 @@ export const COMMAND_TABLE = {
   },
   "sample.add": {
     roles: OPERATORS,
+    handle: (ctx, c) => addSample(ctx, c.endpoint, c.sample, c.payload),
     chat: {
       usage: "sample add <endpoint> <name> + a JSON code block or .json file",
       summary: "Store a sample payload",
@@ -206,6 +239,7 @@ export const COMMAND_TABLE = {
   },
   invoke: {
     roles: OPERATORS,
+    handle: (ctx, c) => invokeEndpoint(ctx, c.endpoint, c.deployment, c.payload),
     chat: {
       usage: "invoke <endpoint> [deployment] [sample <name> | JSON code block | .json file]",
       summary: "Score a request and show the answer",
@@ -238,6 +272,7 @@ export const COMMAND_TABLE = {
   },
   logs: {
     roles: OPERATORS,
+    handle: (ctx, c) => readLogTail(ctx, c.endpoint, c.deployment, c.tail),
     chat: {
       usage: "logs <endpoint> <deployment> [tail N]",
       summary: "A deployment's log tail",
@@ -267,6 +302,7 @@ export const COMMAND_TABLE = {
   },
   deploy: {
     roles: OPERATORS,
+    handle: (ctx, c) => deploy(ctx, c.endpoint, c.model, c.version),
     chat: {
       usage: "deploy <model>:<version> to <endpoint>",
       summary: "Start a rollout: the version beside the live one, then approved traffic steps",
@@ -283,6 +319,7 @@ export const COMMAND_TABLE = {
   },
   plan: {
     roles: VIEWERS,
+    handle: (ctx, c) => showPlan(ctx, c.endpoint),
     chat: {
       usage: "plan <endpoint>",
       summary: "What a rollout on an endpoint would do: its steps, from its tags or the defaults",
@@ -294,6 +331,7 @@ export const COMMAND_TABLE = {
   },
   status: {
     roles: VIEWERS,
+    handle: (ctx, c) => status(ctx, c.endpoint),
     chat: {
       usage: "status [endpoint]",
       summary: "Rollouts under way (and an endpoint's last one)",
@@ -305,6 +343,7 @@ export const COMMAND_TABLE = {
   },
   rollback: {
     roles: OPERATORS,
+    handle: (ctx, c) => rollback(ctx, c.endpoint),
     chat: {
       usage: "rollback <endpoint>",
       summary: "Put back the traffic the rollout started from, now",
@@ -316,6 +355,7 @@ export const COMMAND_TABLE = {
   },
   subscribe: {
     roles: ADMINS,
+    handle: (ctx, c) => subscribe(ctx, c.endpoint, usageOf("subscribe")),
     chat: {
       usage: "subscribe [endpoint]",
       summary: "In a channel: approvals and rollout news for one endpoint (or all) go here",
@@ -331,6 +371,7 @@ export const COMMAND_TABLE = {
   },
   unsubscribe: {
     roles: ADMINS,
+    handle: (ctx, c) => unsubscribe(ctx, c.endpoint, usageOf("unsubscribe")),
     chat: {
       usage: "unsubscribe [endpoint]",
       summary: "In a channel: stop what subscribe started",
@@ -342,6 +383,7 @@ export const COMMAND_TABLE = {
   },
   subscriptions: {
     roles: ADMINS,
+    handle: (ctx) => listSubscriptions(ctx, usageOf("subscriptions")),
     chat: {
       usage: "subscriptions",
       summary: "In a channel: what it is subscribed to",
@@ -353,6 +395,7 @@ export const COMMAND_TABLE = {
   },
   delete: {
     roles: ADMINS,
+    handle: (ctx, c) => requestDeletion(ctx, c.endpoint),
     chat: {
       usage: "delete <endpoint>",
       summary: "Ask to delete an endpoint; an approver confirms on its card by typing the name",
@@ -371,6 +414,7 @@ export const COMMAND_TABLE = {
   },
   "samples.remove": {
     roles: ADMINS,
+    handle: (ctx, c) => removeSamples(ctx, c.endpoint, c.sample),
     chat: {
       usage: "samples remove <endpoint> [name]",
       summary: "Remove an endpoint's stored samples (all, or one)",
@@ -387,6 +431,7 @@ export const COMMAND_TABLE = {
   },
   whoami: {
     roles: EVERYONE,
+    handle: (ctx) => whoami(ctx),
     chat: {
       usage: "whoami",
       summary: "Your identity and roles",
@@ -399,6 +444,7 @@ export const COMMAND_TABLE = {
   },
   audit: {
     roles: VIEWERS,
+    handle: (ctx, c) => showAudit(ctx, c.endpoint),
     chat: {
       usage: "audit [endpoint]",
       summary: "The latest audit entries",
@@ -410,6 +456,7 @@ export const COMMAND_TABLE = {
   },
   "rollout.approve": {
     roles: APPROVERS,
+    handle: (ctx, c) => decide(ctx, c.target, decisions.approve(c.target)),
     card: "rollout",
     does: "approve a rollout step",
     cardVerbs: {
@@ -419,6 +466,8 @@ export const COMMAND_TABLE = {
   },
   "rollout.reject": {
     roles: APPROVERS,
+    handle: (ctx, c) =>
+      decide(ctx, c.target, decisions.reject(c.target, c.reason), { ...(c.reason ? { reason: c.reason } : {}) }),
     card: "rollout",
     does: "reject a rollout step",
     cardVerbs: {
@@ -432,6 +481,7 @@ export const COMMAND_TABLE = {
   },
   "rollout.retire": {
     roles: APPROVERS,
+    handle: (ctx, c) => decide(ctx, c.target, decisions.retire(c.target, c.keep)),
     card: "rollout",
     does: "retire or keep the old deployment",
     cardVerbs: {
@@ -444,6 +494,7 @@ export const COMMAND_TABLE = {
   },
   "rollout.override": {
     roles: ADMINS,
+    handle: (ctx, c) => decide(ctx, c.target, decisions.override(c.target, c.reason), { reason: c.reason }),
     card: "rollout",
     does: "override a failed smoke test",
     cardVerbs: {
@@ -457,6 +508,7 @@ export const COMMAND_TABLE = {
   },
   "rollout.end_bake": {
     roles: ADMINS,
+    handle: (ctx, c) => decide(ctx, c.target, decisions.endBake(c.target, c.reason), { reason: c.reason }),
     card: "rollout",
     does: "end a step's bake early",
     cardVerbs: {
@@ -470,6 +522,7 @@ export const COMMAND_TABLE = {
   },
   "rollout.resume": {
     roles: APPROVERS,
+    handle: (ctx, c) => decide(ctx, c.target, decisions.resume(c.target)),
     card: "rollout",
     does: "continue a paused rollout from the traffic Azure has",
     cardVerbs: {
@@ -479,6 +532,7 @@ export const COMMAND_TABLE = {
   },
   "rollout.restore": {
     roles: OPERATORS,
+    handle: (ctx, c) => decide(ctx, c.target, decisions.restore(c.target)),
     card: "rollout",
     does: "put back a rollout's starting traffic",
     // Typed, `rollback <endpoint>` does what this button does.
@@ -490,6 +544,7 @@ export const COMMAND_TABLE = {
   // "Show my options": asking for one's own view of a card is only ever a click.
   "rollout.view": {
     roles: VIEWERS,
+    handle: (ctx, c) => viewRollout(ctx, c.rollout),
     card: "rollout",
     does: "see a rollout's card",
     view: true,
@@ -502,6 +557,7 @@ export const COMMAND_TABLE = {
   },
   "deletion.view": {
     roles: VIEWERS,
+    handle: (ctx, c) => viewDeletion(ctx, c.deletion),
     card: "deletion",
     does: "see a deletion request's card",
     view: true,
@@ -515,6 +571,7 @@ export const COMMAND_TABLE = {
   // The deletion card's buttons read "Delete <endpoint>" and "Keep it", once the endpoint's name is typed to confirm.
   "deletion.approve": {
     roles: APPROVERS,
+    handle: (ctx, c) => decideDeletion(ctx, c.target, c.typed),
     card: "deletion",
     does: "confirm an endpoint's deletion",
     cardVerbs: {
@@ -527,6 +584,7 @@ export const COMMAND_TABLE = {
   },
   "deletion.reject": {
     roles: APPROVERS,
+    handle: (ctx, c) => decideDeletion(ctx, c.target, undefined),
     card: "deletion",
     does: "keep an endpoint someone asked to delete",
     cardVerbs: {
