@@ -65,6 +65,9 @@ export type UserError =
 export type ErrorCode = UserError["code"];
 
 const list = (items: readonly string[]): string => (items.length === 0 ? "none" : escapedList(items));
+/** "operator", "operator or admin", "operator, approver or admin". */
+const eitherOf = (items: readonly string[]): string =>
+  items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} or ${items.at(-1) ?? ""}`;
 const quote = (items: readonly string[]): string => items.map((i) => `'${md(i)}'`).join(", ");
 const didYouMean = (names: readonly string[]): string => (names.length ? ` Did you mean ${quote(names)}?` : "");
 
@@ -128,7 +131,7 @@ function wording(error: UserError): string {
       return `${error.problem} Usage: \`${error.usage}\``;
     case "forbidden":
       return (
-        `You need the ${error.needed.join(" or ")} role to ${error.action}.` +
+        `You need the ${eitherOf(error.needed)} role to ${error.action}.` +
         (error.holders.length
           ? ` People who hold it: ${list(error.holders)}.`
           : " Nobody holds it yet; ask the platform team.") +

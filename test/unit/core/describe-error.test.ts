@@ -256,6 +256,12 @@ describe("error messages", () => {
     );
   });
 
+  it("lists three roles as one of them", () => {
+    expect(describeError({ ...EXAMPLES.forbidden.error, needed: ["operator", "approver", "admin"] })).toContain(
+      "You need the operator, approver or admin role to run `invoke`.",
+    );
+  });
+
   it("says to ask the platform team when nobody holds the role", () => {
     const message = describeError({ ...EXAMPLES.forbidden.error, holders: [] });
 
