@@ -252,9 +252,20 @@ describe("a paused rollout", () => {
     expect(answerText(await forge(endpoint, USERS.operatorApprover, "rollout.resume"))).toContain(
       "someone else must approve it",
     );
+    // Typed, `continue` answers with the caller's own options on the card: the decision is still a click on what it shows.
+    expect(buttonsOf(cardOf(only(await h.say(USERS.operator, `continue ${endpoint}`)))).map((b) => b.title)).toEqual([
+      "Restore blue 100",
+    ]);
+    const typed = buttonsOf(cardOf(only(await h.say(USERS.approver, `continue ${endpoint}`))));
+    expect(typed.map((b) => b.title)).toEqual(["Continue from blue 70 / green 30"]);
 
-    await clickOnCard(h, endpoint, USERS.approver, /Continue from/);
+    const [continueButton] = typed;
+    if (!continueButton) throw new Error("no Continue button");
+    await h.click(USERS.approver, continueButton.verb, continueButton.data);
     const r = await waitForRollout(h, endpoint, (x) => x.phase === "awaiting_approval", "the next approval");
+    expect(readReply(only(await h.say(USERS.approver, `continue ${endpoint}`)))).toContain(
+      `GreenLight cannot continue the rollout on ${endpoint} from here: it is not paused (Waiting for`,
+    );
     expect(r).toMatchObject({ step: 1, baseline: { step: 1, traffic: { blue: 70, green: 30 } } });
     await clickOnCard(h, endpoint, USERS.approver, /Approve step 2/);
     await waitForRollout(h, endpoint, (x) => x.phase === "awaiting_approval" && x.step === 2);

@@ -91,6 +91,7 @@ const ATTEMPTS: Attempt[] = [
   chat("status", () => "status diabetes-prod", "diabetes-prod"),
   chat("plan", () => "plan diabetes-prod", "diabetes-prod"),
   { ...chat("rollback", () => "rollback diabetes-prod", "diabetes-prod"), allowedOutcome: "no_active_rollout" },
+  { ...chat("continue", () => "continue diabetes-prod", "diabetes-prod"), allowedOutcome: "no_active_rollout" },
   // In a personal chat: an admin is told to run them in a channel.
   { ...chat("subscribe", () => "subscribe diabetes-prod", "diabetes-prod"), allowedOutcome: "usage" },
   { ...chat("unsubscribe", () => "unsubscribe diabetes-prod", "diabetes-prod"), allowedOutcome: "usage" },
@@ -151,6 +152,7 @@ const EXPECTED: Record<string, [Verdict, Verdict, Verdict, Verdict, Verdict]> = 
   "status":         [Y,      Y,        Y,        Y,     Y],
   "plan":           [Y,      Y,        Y,        Y,     Y],
   "rollback":       [N,      Y,        N,        Y,     N],
+  "continue":       [N,      Y,        Y,        Y,     N],
   "card:rollout.approve":  [N, N,      Y,        Y,     N],
   "card:rollout.reject":   [N, N,      Y,        Y,     N],
   "card:rollout.retire":   [N, N,      Y,        Y,     N],
@@ -179,6 +181,8 @@ const DENIALS: Partial<Record<Action, string>> = {
   logs: `You need the operator or admin role to run \`logs\`. ${OPERATORS}`,
   deploy: `You need the operator or admin role to run \`deploy\`. ${OPERATORS}`,
   rollback: `You need the operator or admin role to run \`rollback\`. ${OPERATORS}`,
+  continue:
+    "You need the operator, approver or admin role to run `continue`. People who hold it: Alex Wilber, Megan Bowen, Adele Vance.",
   "rollout.approve": `You need the approver or admin role to approve a rollout step. ${APPROVERS}`,
   "rollout.reject": `You need the approver or admin role to reject a rollout step. ${APPROVERS}`,
   "rollout.retire": `You need the approver or admin role to retire or keep the old deployment. ${APPROVERS}`,

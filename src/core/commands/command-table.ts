@@ -53,6 +53,7 @@ import { decide, decisions, deploy, rollback, status, viewRollout } from "./hand
 import { listSubscriptions, subscribe, unsubscribe } from "./handlers/subscriptions.js";
 import { decideDeletion, requestDeletion, viewDeletion } from "./handlers/deletions.js";
 import { removeSamples } from "./handlers/remove-samples.js";
+import { continueRollout } from "./handlers/continue-rollout.js";
 
 /** Anyone, even a user with no roles: they must be able to find out who they are and what they may do. */
 export const EVERYONE = "everyone";
@@ -162,9 +163,10 @@ export const COMMAND_TABLE = {
       verbs: ["endpoints", "list"],
       // A filter is free text matched against endpoint names.
       read: ({ args }) => ok({ name: "endpoints", page: 1, ...(args.length ? { filter: args.join(" ") } : {}) }),
+      // A channel's menu has rollouts' commands instead; `endpoints` is in the other two.
       menu: {
-        scopes: MENU_SCOPES,
-        place: 10,
+        scopes: ["personal", "groupChat"],
+        place: 11,
         description: "Endpoints with their traffic and models: endpoints [filter]",
       },
     },
@@ -185,7 +187,7 @@ export const COMMAND_TABLE = {
       example: "show diabetes-prod",
       verbs: ["show"],
       read: oneEndpoint("Say which endpoint to show.", (endpoint) => ({ name: "show", endpoint })),
-      menu: { scopes: ["personal", "groupChat"], place: 11, description: "One endpoint in detail: show <endpoint>" },
+      menu: { scopes: ["personal", "groupChat"], place: 12, description: "One endpoint in detail: show <endpoint>" },
     },
     cardVerbs: {
       show: cardVerb(z.object({ ...endpointField, ...selection }), (d) => ({
@@ -207,7 +209,7 @@ export const COMMAND_TABLE = {
         leftOver(extra, "the model's name") ??
         invalidName(["model", model]) ??
         ok({ name: "models", ...(model ? { model } : {}) }),
-      menu: { scopes: ["groupChat"], place: 15, description: "Registered models and versions: models [name]" },
+      menu: { scopes: ["groupChat"], place: 16, description: "Registered models and versions: models [name]" },
     },
     target: (c) => c.model,
   },
@@ -220,7 +222,7 @@ export const COMMAND_TABLE = {
       example: "samples diabetes-prod",
       verbs: ["samples"],
       read: readSamples,
-      menu: { scopes: ["groupChat"], place: 16, description: "Stored sample payloads: samples <endpoint>" },
+      menu: { scopes: ["groupChat"], place: 17, description: "Stored sample payloads: samples <endpoint>" },
     },
   },
   "sample.add": {
@@ -233,7 +235,7 @@ export const COMMAND_TABLE = {
       verbs: ["sample"],
       payload: true,
       read: readSampleAdd,
-      menu: { scopes: ["personal"], place: 14, description: "Store a sample: sample add <endpoint> <name> + JSON" },
+      menu: { scopes: ["personal"], place: 15, description: "Store a sample: sample add <endpoint> <name> + JSON" },
     },
     detail: (c) => `sample ${c.sample}`,
   },
@@ -249,7 +251,7 @@ export const COMMAND_TABLE = {
       read: readInvoke,
       menu: {
         scopes: ["personal"],
-        place: 12,
+        place: 13,
         description: "Score a request: invoke <endpoint> [deployment] [sample <name>]",
       },
     },
@@ -281,7 +283,7 @@ export const COMMAND_TABLE = {
       read: readLogs,
       menu: {
         scopes: ["personal"],
-        place: 13,
+        place: 14,
         description: "A deployment's log tail: logs <endpoint> <deployment> [tail N]",
       },
     },
@@ -326,7 +328,7 @@ export const COMMAND_TABLE = {
       example: "plan diabetes-prod",
       verbs: ["plan"],
       read: oneEndpoint("Say which endpoint's plan to show.", (endpoint) => ({ name: "plan", endpoint })),
-      menu: { scopes: ["personal"], place: 19, description: "What a rollout would do: plan <endpoint>" },
+      menu: { scopes: ["personal"], place: 20, description: "What a rollout would do: plan <endpoint>" },
     },
   },
   status: {
@@ -353,6 +355,26 @@ export const COMMAND_TABLE = {
       menu: { scopes: MENU_SCOPES, place: 4, description: "Put the starting traffic back now: rollback <endpoint>" },
     },
   },
+  continue: {
+    // Whoever has a button on a paused rollout's card: Continue (approvers) or Restore (operators).
+    roles: ["operator", "approver", "admin"],
+    handle: (ctx, c) => continueRollout(ctx, c.endpoint),
+    chat: {
+      usage: "continue <endpoint>",
+      summary: "A paused rollout's card with your options: continue from the traffic Azure has, or restore",
+      example: "continue diabetes-prod",
+      verbs: ["continue", "resume"],
+      read: oneEndpoint("Say which endpoint's paused rollout to continue.", (endpoint) => ({
+        name: "continue",
+        endpoint,
+      })),
+      menu: {
+        scopes: ["team"],
+        place: 5,
+        description: "A paused rollout's options: continue from Azure's traffic, or restore: continue <endpoint>",
+      },
+    },
+  },
   subscribe: {
     roles: ADMINS,
     handle: (ctx, c) => subscribe(ctx, c.endpoint, usageOf("subscribe")),
@@ -364,7 +386,7 @@ export const COMMAND_TABLE = {
       read: maybeEndpoint((endpoint) => ({ name: "subscribe", ...(endpoint ? { endpoint } : {}) })),
       menu: {
         scopes: ["team"],
-        place: 5,
+        place: 6,
         description: "In a channel: approvals and rollout news go here: subscribe [endpoint]",
       },
     },
@@ -378,7 +400,7 @@ export const COMMAND_TABLE = {
       example: "unsubscribe diabetes-prod",
       verbs: ["unsubscribe"],
       read: maybeEndpoint((endpoint) => ({ name: "unsubscribe", ...(endpoint ? { endpoint } : {}) })),
-      menu: { scopes: ["team"], place: 6, description: "In a channel: stop them: unsubscribe [endpoint]" },
+      menu: { scopes: ["team"], place: 7, description: "In a channel: stop them: unsubscribe [endpoint]" },
     },
   },
   subscriptions: {
@@ -390,7 +412,7 @@ export const COMMAND_TABLE = {
       example: "subscriptions",
       verbs: ["subscriptions"],
       read: bare({ name: "subscriptions" }),
-      menu: { scopes: ["team"], place: 7, description: "In a channel: what it is subscribed to" },
+      menu: { scopes: ["team"], place: 8, description: "In a channel: what it is subscribed to" },
     },
   },
   delete: {
@@ -407,7 +429,7 @@ export const COMMAND_TABLE = {
       },
       menu: {
         scopes: ["team"],
-        place: 8,
+        place: 9,
         description: "Ask to delete an endpoint; an approver confirms: delete <endpoint>",
       },
     },
@@ -424,7 +446,7 @@ export const COMMAND_TABLE = {
       read: readSamplesRemove,
       menu: {
         scopes: ["groupChat"],
-        place: 17,
+        place: 18,
         description: "Remove stored samples: samples remove <endpoint> [name]",
       },
     },
@@ -439,7 +461,7 @@ export const COMMAND_TABLE = {
       verbs: ["whoami"],
       read: bare({ name: "whoami" }),
       // Teams allows 10 commands a menu: the personal menu offers plan instead.
-      menu: { scopes: ["groupChat"], place: 18, description: "Your identity and roles" },
+      menu: { scopes: ["groupChat"], place: 19, description: "Your identity and roles" },
     },
   },
   audit: {
@@ -451,7 +473,7 @@ export const COMMAND_TABLE = {
       example: "audit diabetes-prod",
       verbs: ["audit"],
       read: maybeEndpoint((endpoint) => ({ name: "audit", ...(endpoint ? { endpoint } : {}) })),
-      menu: { scopes: ["team"], place: 9, description: "The latest audit entries: audit [endpoint]" },
+      menu: { scopes: ["team"], place: 10, description: "The latest audit entries: audit [endpoint]" },
     },
   },
   "rollout.approve": {

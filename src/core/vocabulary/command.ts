@@ -51,6 +51,7 @@ export type Command =
   | { name: "plan"; endpoint: string }
   | { name: "status"; endpoint?: string }
   | { name: "rollback"; endpoint: string }
+  | { name: "continue"; endpoint: string }
   | { name: "subscribe"; endpoint?: string }
   | { name: "unsubscribe"; endpoint?: string }
   | { name: "subscriptions" }

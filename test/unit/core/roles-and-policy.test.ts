@@ -20,6 +20,7 @@ const DECIDE: Action[] = [
   "rollout.reject",
   "rollout.retire",
   "rollout.resume",
+  "continue",
   "deletion.approve",
   "deletion.reject",
 ];
@@ -28,7 +29,7 @@ const MAY: Record<Role | "a user with no roles", Action[]> = {
   "a user with no roles": ["help", "whoami"],
   viewer: READ,
   approver: [...READ, ...DECIDE],
-  operator: [...READ, "sample.add", "invoke", "logs", "deploy", "rollback", "rollout.restore"],
+  operator: [...READ, "sample.add", "invoke", "logs", "deploy", "rollback", "rollout.restore", "continue"],
   admin: [
     ...READ,
     "sample.add",
@@ -111,6 +112,7 @@ describe("roles and the policy table", () => {
   it("covers exactly these actions", () => {
     expect(Object.keys(POLICY).sort()).toEqual([
       "audit",
+      "continue",
       "delete",
       "deletion.approve",
       "deletion.reject",
