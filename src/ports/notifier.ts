@@ -51,6 +51,20 @@ export interface Mention {
 }
 
 /** Proactive messages: approvals and rollout notifications reach people through this. */
+/**
+ * Teams answered a send with a refusal that another try of the same message is not expected to change (400, 403 "the
+ * bot is not in the conversation", 404 …), as opposed to a timeout, a throttle or a server error.
+ */
+export class DeliveryRefused extends Error {
+  override readonly name = "DeliveryRefused";
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
 export interface Notifier {
   /** Starts a new thread in the channel with the notice; resolves to the posted message. */
   postToChannel(channel: ChannelAddress, notice: Notice): Promise<MessageRef>;

@@ -50,6 +50,11 @@ export interface Outbox {
   /** Records a failed attempt; the message is due again at `retryAt`. */
   markFailed(id: number, error: string, retryAt: Date): Promise<void>;
   /**
+   * Records that a message will never be sent (Teams keeps refusing it): it is not handed out again, it is kept with
+   * why, and the subject's later messages go on.
+   */
+  giveUp(id: number, error: string, at: Date): Promise<void>;
+  /**
    * Gives back messages `owner` claimed and did not try to send (a stopping instance): they are due again at once, for
    * any sender, and the claim does not count as an attempt. Messages `owner` no longer holds, or sent, are left alone.
    */

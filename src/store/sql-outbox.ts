@@ -78,6 +78,14 @@ export class SqlOutbox implements Outbox {
     );
   }
 
+  async giveUp(id: number, error: string, at: Date): Promise<void> {
+    // Done with, like a sent message (so the subject's later messages are due), and marked as never delivered.
+    await this.db.query(
+      `UPDATE outbox SET sent_at = $3, given_up = true, last_error = $2, ${endLease} WHERE id = $1 AND sent_at IS NULL`,
+      [id, cut(error, OUTBOX_ERROR_CHARS), at],
+    );
+  }
+
   async markFailed(id: number, error: string, retryAt: Date): Promise<void> {
     await this.db.query(
       `UPDATE outbox SET last_error = $2, next_attempt_at = $3, ${endLease} WHERE id = $1 AND sent_at IS NULL`,

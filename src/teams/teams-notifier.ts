@@ -7,7 +7,15 @@ import {
   MessageFactory,
   type TurnContext,
 } from "botbuilder";
-import type { Audience, ChannelAddress, Mention, MessageRef, Notice, Notifier } from "../ports/notifier.js";
+import {
+  DeliveryRefused,
+  type Audience,
+  type ChannelAddress,
+  type Mention,
+  type MessageRef,
+  type Notice,
+  type Notifier,
+} from "../ports/notifier.js";
 import type { Store } from "../ports/store.js";
 import type { CardRenderer } from "./cards/render-card.js";
 import { renderReply } from "./render-reply.js";
@@ -43,22 +51,26 @@ export class TeamsNotifier implements Notifier {
     // An undefined audience makes botbuilder use the bot's own default (it tests with ??, so "" would not do).
     const audience = undefined as unknown as string;
     let posted: MessageRef | undefined;
-    await this.adapter.createConversationAsync(
-      this.appId,
-      "msteams",
-      channel.serviceUrl,
-      audience,
-      parameters,
-      (ctx) => {
-        const reference: Partial<ConversationReference> = {
-          channelId: "msteams",
-          serviceUrl: channel.serviceUrl,
-          conversation: ctx.activity.conversation,
-        };
-        posted = { conversation: reference, activityId: rootMessageId(ctx.activity.conversation.id) };
-        return Promise.resolve();
-      },
-    );
+    try {
+      await this.adapter.createConversationAsync(
+        this.appId,
+        "msteams",
+        channel.serviceUrl,
+        audience,
+        parameters,
+        (ctx) => {
+          const reference: Partial<ConversationReference> = {
+            channelId: "msteams",
+            serviceUrl: channel.serviceUrl,
+            conversation: ctx.activity.conversation,
+          };
+          posted = { conversation: reference, activityId: rootMessageId(ctx.activity.conversation.id) };
+          return Promise.resolve();
+        },
+      );
+    } catch (error) {
+      throw deliveryFailure(error);
+    }
     if (!posted) throw new Error("the connector created no conversation");
     return posted;
   }
@@ -138,8 +150,20 @@ export class TeamsNotifier implements Notifier {
         }
       },
     );
-    if (failure) throw failure.error instanceof Error ? failure.error : new Error(String(failure.error));
+    if (failure) throw deliveryFailure(failure.error);
   }
+}
+
+/** Teams' answers that another try of the same message will not change; a throttle (429), 408 and 5xx pass by. */
+const REFUSED_FOR_GOOD = new Set([400, 403, 404, 405, 410, 413]);
+
+/** The connector's failure, as a DeliveryRefused when Teams refused the message itself. */
+function deliveryFailure(error: unknown): Error {
+  const status = (error as { statusCode?: unknown } | undefined)?.statusCode;
+  const failure = error instanceof Error ? error : new Error(String(error));
+  return typeof status === "number" && REFUSED_FOR_GOOD.has(status)
+    ? new DeliveryRefused(`Teams refused the message (${status}): ${failure.message}`, status)
+    : failure;
 }
 
 /** Teams names a new channel thread `<channel id>;messageid=<id of its first message>`: that message is the card. */

@@ -3,7 +3,7 @@ import type { Logger } from "../logger.js";
 import { BackgroundLoop } from "./background-loop.js";
 import { settlesWithin } from "./settles-within.js";
 import type { Clock } from "../ports/clock.js";
-import type { ChannelAddress, MessageRef, Notifier } from "../ports/notifier.js";
+import { DeliveryRefused, type ChannelAddress, type MessageRef, type Notifier } from "../ports/notifier.js";
 import type { DeletionStore } from "../ports/deletions.js";
 import { nameOf, type Outbox, type OutboxMessage, type Subject } from "../ports/outbox.js";
 import type { RolloutStore } from "../ports/rollouts.js";
@@ -32,6 +32,13 @@ interface Cards {
 
 /** Longest wait before a failed message is tried again. */
 const MAX_BACKOFF_MS = 5 * 60 * 1000;
+/** Teams refusing the same message this many times is taken at its word (one refusal may be a passing glitch). */
+const REFUSALS_BEFORE_GIVING_UP = 3;
+/**
+ * A message still failing this long after it was written is given up whatever the failure: its news is stale, and it
+ * holds back every later message of its subject.
+ */
+const GIVE_UP_AFTER_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Sends what stored transitions asked for — card posts and updates, thread replies, direct messages — after the
@@ -137,11 +144,16 @@ export class OutboxSender {
           break;
         }
         case "update_card":
-          await this.o.notifier.update(await postedCard(cards, subject), draft.notice);
+        case "reply_in_thread": {
+          // The card's post came first and is done with (a subject's messages go in order): a card missing now was
+          // never posted (Teams refused it, or the subject had no channel) and never will be.
+          const card = await cards.getCard(subject.id);
+          if (!card) return await this.skip(message, `the ${subject.kind}'s card was never posted`);
+          await (draft.kind === "update_card"
+            ? this.o.notifier.update(card, draft.notice)
+            : this.o.notifier.replyInThread(card, draft.text, draft.mentions));
           break;
-        case "reply_in_thread":
-          await this.o.notifier.replyInThread(await postedCard(cards, subject), draft.text, draft.mentions);
-          break;
+        }
         case "post_notice":
           await this.o.notifier.postToChannel(draft.channel, draft.notice);
           break;
@@ -156,25 +168,38 @@ export class OutboxSender {
       }
       await this.o.outbox.markSent(message.id, this.o.clock.now());
     } catch (error) {
-      const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(message.attempts, 10));
-      this.o.log.warn("could not send a message; retrying", {
-        subject: nameOf(subject),
-        kind: draft.kind,
-        attempts: message.attempts + 1,
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      });
-      await this.o.outbox.markFailed(
-        message.id,
-        String(error).slice(0, 500),
-        new Date(this.o.clock.now().getTime() + backoff),
-      );
+      await this.failed(message, error);
     }
   }
-}
 
-/** The reference of the subject's posted card; a message to its card waits until the card is posted. */
-async function postedCard(cards: Cards, subject: Subject): Promise<MessageRef> {
-  const card = await cards.getCard(subject.id);
-  if (!card) throw new Error(`the ${subject.kind}'s card was never posted`);
-  return card;
+  /** Gives up a message that cannot be sent, without trying it: the reason was logged when its cause failed. */
+  private async skip(message: OutboxMessage, why: string): Promise<void> {
+    this.o.log.info("skipped a message that cannot be sent", {
+      subject: nameOf(message.subject),
+      kind: message.draft.kind,
+      why,
+    });
+    await this.o.outbox.giveUp(message.id, why, this.o.clock.now());
+  }
+
+  /** Tries a failed message again later, with back-off, or gives it up when Teams keeps refusing it or it is stale. */
+  private async failed(message: OutboxMessage, error: unknown): Promise<void> {
+    const now = this.o.clock.now();
+    const attempts = message.attempts + 1;
+    const facts = {
+      subject: nameOf(message.subject),
+      kind: message.draft.kind,
+      attempts,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    };
+    const refusedForGood = error instanceof DeliveryRefused && attempts >= REFUSALS_BEFORE_GIVING_UP;
+    if (refusedForGood || now.getTime() - message.createdAt.getTime() >= GIVE_UP_AFTER_MS) {
+      this.o.log.error("gave up a message Teams would not take; the subject's later messages go on", facts);
+      await this.o.outbox.giveUp(message.id, facts.error, now);
+      return;
+    }
+    const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(message.attempts, 10));
+    this.o.log.warn("could not send a message; retrying", facts);
+    await this.o.outbox.markFailed(message.id, facts.error, new Date(now.getTime() + backoff));
+  }
 }

@@ -3,6 +3,8 @@
 import { asMarkdown } from "../support/card-markdown.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Clock } from "../../src/ports/clock.js";
+import { DeliveryRefused } from "../../src/ports/notifier.js";
+import { anEndpoint, startRolloutHarness, waitForRollout } from "../support/rollout-fixtures.js";
 import { BotHarness, USERS, cardAction, cardOf, personalMessage } from "../support/bot-harness.js";
 import type { GreenLightStore } from "../../src/store/open-store.js";
 import { WorkspaceAdmin, cardText, fact, looksLikeStackTrace, only, readReply } from "../support/bot-fixtures.js";
@@ -75,11 +77,62 @@ describe("when Teams refuses a proactive message", () => {
 
     h.connector.refuseSends = 1;
     const notice = { kind: "text", text: asMarkdown("Rollout of diabetes-prod finished.") } as const;
-    await expect(h.app.bot.notifier.sendToConversation(chat, notice)).rejects.toThrow();
+    // A refusal the outbox gives up on if it keeps coming; a throttle it only waits out.
+    await expect(h.app.bot.notifier.sendToConversation(chat, notice)).rejects.toMatchObject({
+      name: "DeliveryRefused",
+      status: 403,
+    });
+    h.connector.throttleSends = 1;
+    const throttled = await h.app.bot.notifier.sendToConversation(chat, notice).catch((error: unknown) => error);
+    expect(throttled).toBeInstanceOf(Error);
+    expect(throttled).not.toBeInstanceOf(DeliveryRefused);
     expect(inChat(from)).toEqual([]);
 
     await h.app.bot.notifier.sendToConversation(chat, notice);
     expect(inChat(from).map((s) => s.activity.text)).toEqual(["Rollout of diabetes-prod finished."]);
+  });
+});
+
+describe("when Teams keeps refusing a rollout's card", () => {
+  it("gives the card up after three refusals, says so in the log, and still tells the requester how it ended", async () => {
+    const h = await startRolloutHarness();
+    const admin = new WorkspaceAdmin(h);
+    try {
+      await anEndpoint(h, admin, "refused-card", ["typical-patient"]);
+      await h.say(USERS.operator, "whoami");
+      const toAlex = () => h.connector.sent.filter((s) => s.conversationId === `personal-${USERS.operator.id}`);
+      const heardBefore = toAlex().length;
+      h.connector.refuseChannelPosts = true;
+
+      await h.say(USERS.operator, "deploy diabetes:2 to refused-card");
+      await waitForRollout(h, "refused-card", (r) => r.phase === "awaiting_approval", "the first approval");
+      await h.say(USERS.admin, "rollback refused-card");
+      await waitForRollout(h, "refused-card", (r) => r.phase === "rolled_back", "the rollback");
+
+      // The post is tried again after 1 s and 2 s, then given up; the card's updates follow it at once.
+      const deadline = Date.now() + 20_000;
+      while (
+        !toAlex()
+          .slice(heardBefore)
+          .some((s) => readReply(s).includes("was rolled back")) &&
+        Date.now() < deadline
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await h.app.outbox.drain();
+      }
+      expect(toAlex().slice(heardBefore).map(readReply).join("\n")).toContain("Your rollout of diabetes:2 to refused-card was rolled back.");
+      expect(h.connector.sent.filter((s) => s.kind === "create")).toEqual([]);
+      const gaveUp = h.logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.level === "error");
+      expect(gaveUp[0]).toMatchObject({
+        message: "gave up a message Teams would not take; the subject's later messages go on",
+        kind: "post_card",
+        attempts: 3,
+      });
+      expect(String(gaveUp[0]?.error)).toContain("Teams refused the message (403)");
+    } finally {
+      admin.close();
+      await h.close();
+    }
   });
 });
 

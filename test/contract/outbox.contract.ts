@@ -104,6 +104,19 @@ export function describeOutboxContract(
       expect(update && [saying(update.draft), update.attempts]).toEqual(["update", 0]);
     });
 
+    it("never hands out a message given up, and goes on with the subject's later messages at once", async () => {
+      const rollout = aRollout();
+      await store.rollouts.create(rollout, { audit: [], outbox: [draft("post"), draft("update")] });
+      const [post] = await store.outbox.claim("sender", at(10), leaseMs, 10);
+      await store.outbox.giveUp(post?.id ?? -1, "DeliveryRefused: Teams refused the message (403)", at(11));
+
+      const next = await store.outbox.claim("sender", at(11), leaseMs, 10);
+      expect(next.map((message) => saying(message.draft))).toEqual(["update"]);
+      await store.outbox.markSent(next[0]?.id ?? -1, at(11));
+      await store.outbox.markFailed(post?.id ?? -1, "late", at(12));
+      expect(await store.outbox.claim("sender", at(100), leaseMs, 10)).toEqual([]);
+    });
+
     it("never hands out a sent message again, even after a late failure report", async () => {
       const rollout = aRollout();
       await store.rollouts.create(rollout, { audit: [], outbox: [draft("post")] });

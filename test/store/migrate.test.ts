@@ -161,7 +161,11 @@ for (const database of databases) {
         attempts: 1,
       });
 
-      expect(await migrate(client)).toEqual(["006-outbox-subjects.sql", "007-drafts-without-subjects.sql"]);
+      expect(await migrate(client)).toEqual([
+        "006-outbox-subjects.sql",
+        "007-drafts-without-subjects.sql",
+        "008-outbox-given-up.sql",
+      ]);
 
       const outbox = new SqlOutbox(client);
       const kinds = async (at: Date): Promise<[string, string, string, number][]> => {

@@ -39,6 +39,10 @@ export class ConnectorServer {
   failRoster = false;
   /** How many of the next messages and updates to refuse, as Teams does once the bot was removed from the chat. */
   refuseSends = 0;
+  /** How many of the next messages and updates to throttle (429), as a busy Teams does. */
+  throttleSends = 0;
+  /** When set, new channel threads (a card's post) are refused, as Teams does once the bot was removed from the team. */
+  refuseChannelPosts = false;
   private server: Server | undefined;
   private waiters: { check: () => void }[] = [];
   url = "";
@@ -105,6 +109,9 @@ export class ConnectorServer {
       return file === undefined ? { status: 404, body: { error: "no such file" } } : { status: 200, body: file };
     }
     if (parts[0] === "v3" && parts[1] === "conversations" && parts.length === 2 && req.method === "POST") {
+      if (this.refuseChannelPosts) {
+        return { status: 403, body: { error: { code: "BotNotInConversationRoster", message: "not in the team" } } };
+      }
       const parameters = JSON.parse(await readAll(req)) as Record<string, unknown>;
       const channel = (parameters.channelData as { channel?: { id?: string } } | undefined)?.channel?.id ?? "chat";
       // As Teams does: a new thread is named after its first message.
@@ -134,6 +141,10 @@ export class ConnectorServer {
         return member ? { status: 200, body: member } : { status: 404, body: { error: { code: "MemberNotFound" } } };
       }
       if (parts[3] === "activities" && (req.method === "POST" || req.method === "PUT")) {
+        if (this.throttleSends > 0) {
+          this.throttleSends -= 1;
+          return { status: 429, body: { error: { code: "Throttled", message: "too many requests" } } };
+        }
         if (this.refuseSends > 0) {
           this.refuseSends -= 1;
           return { status: 403, body: { error: { code: "BotNotInConversationRoster", message: "not in the chat" } } };
