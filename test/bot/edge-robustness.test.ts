@@ -120,7 +120,9 @@ describe("when Teams keeps refusing a rollout's card", () => {
         await new Promise((resolve) => setTimeout(resolve, 100));
         await h.app.outbox.drain();
       }
-      expect(toAlex().slice(heardBefore).map(readReply).join("\n")).toContain("Your rollout of diabetes:2 to refused-card was rolled back.");
+      expect(toAlex().slice(heardBefore).map(readReply).join("\n")).toContain(
+        "Your rollout of diabetes:2 to refused-card was rolled back.",
+      );
       expect(h.connector.sent.filter((s) => s.kind === "create")).toEqual([]);
       const gaveUp = h.logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.level === "error");
       expect(gaveUp[0]).toMatchObject({
