@@ -302,7 +302,7 @@ describe("tenants", () => {
   it("gives a person of another tenant no role, and says why", async () => {
     h.connector.members.set(stranger.id, stranger);
     const text = readReply(only(await h.say(stranger, "endpoints")));
-    expect(text).toContain("You need the viewer or operator or approver or admin role");
+    expect(text).toContain("You need the viewer, operator, approver or admin role");
     expect(text).toContain("(tenant 99999999-0000-4000-8000-000000000009) is not one of them");
   });
 

@@ -66,9 +66,10 @@ describe("help", () => {
 
   it("shows an operator invoke, logs and sample add as well", async () => {
     const usages = usagesOf(cardOf(only(await h.say(USERS.operator, "help"))));
-    expect(usages).toHaveLength(14);
+    expect(usages).toHaveLength(15);
     expect(usages).toContain("deploy <model>:<version> to <endpoint>");
     expect(usages).toContain("rollback <endpoint>");
+    expect(usages).toContain("continue <endpoint>");
     expect(usages.some((u) => u.startsWith("invoke <endpoint>"))).toBe(true);
     expect(usages.some((u) => u.startsWith("logs <endpoint> <deployment>"))).toBe(true);
     expect(usages.some((u) => u.startsWith("sample add <endpoint> <name>"))).toBe(true);
@@ -78,6 +79,7 @@ describe("help", () => {
     const text = readReply(only(await h.say(USERS.approver, "help")));
     expect(text).toContain("Your roles: approver");
     expect(text).not.toContain("invoke <endpoint>");
+    expect(text).toContain("continue <endpoint>");
   });
 });
 
