@@ -9,7 +9,7 @@ import { sayUnexpectedFailure } from "./unexpected-failure.js";
 /** botbuilder's configuration keys (MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppTenantId, MicrosoftAppType). */
 export type BotAuthSettings = Record<string, string | undefined>;
 
-/** The Teams edge: botbuilder's adapter, the bot that takes its turns, and the notifier proactive messages go through. */
+/** The Teams edge: botbuilder's adapter, the bot that takes its turns, and the notifier for proactive messages. */
 export interface TeamsEdge {
   adapter: CloudAdapter;
   bot: GreenLightBot;

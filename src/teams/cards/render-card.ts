@@ -8,8 +8,8 @@ const CARDS_DIR = fileURLToPath(new URL("../../../cards/", import.meta.url));
 export type TemplateName = CardName | "error";
 
 /**
- * Adaptive Card templates from `cards/*.card.json`, each parsed when first rendered (parsing them all takes a few hundred
- * milliseconds, on the way to the first reply), expanded with `adaptivecards-templating`.
+ * Adaptive Card templates from `cards/*.card.json`, expanded with `adaptivecards-templating`. Each is parsed when first
+ * rendered: parsing them all takes a few hundred milliseconds, which the first reply would wait for.
  */
 export class CardRenderer {
   private readonly files = new Map<string, string>();
