@@ -193,7 +193,7 @@ export async function benchBotTurn(): Promise<BotTurnResult> {
       await sleep(Math.max(0, CLICK_INTERVAL_MS - (performance.now() - started)));
     }
     operations.running = false;
-    await bot.bot.bot.idle();
+    await bot.bot.idle();
     const replies = connector.sent.slice(sentBeforeClicks).filter((s) => s.conversationId === clickConversation);
     const withPredictions =
       replies.filter((s) => JSON.stringify(s.activity).includes("Row 0")).length + answeredInPlace;

@@ -9,12 +9,13 @@ import { consoleLogger, type Logger } from "./logger.js";
 import { systemClock, type Clock } from "./ports/clock.js";
 import type { Notifier } from "./ports/notifier.js";
 import type { Workspace } from "./ports/workspace.js";
+import type { TeamsEdge } from "./teams/teams-edge.js";
 import { loadRoleBook } from "./roles-file.js";
 import { Shutdown } from "./shutdown.js";
 import { buildStore } from "./build-store.js";
 import type { GreenLightStore } from "./store/open-store.js";
-import { CardRenderer } from "./teams/cards/render-card.js";
-import { createTeamsEdge, startBotServer, type RunningBot, type TeamsEdge } from "./teams/bot-server.js";
+import { startBotServer, type RunningBot } from "./teams/bot-server.js";
+import { EdgeOnFirstUse } from "./teams/edge-on-first-use.js";
 import { DeletionWorker } from "./worker/deletion-worker.js";
 import { OutboxSender } from "./worker/outbox-sender.js";
 import { RolloutWorker } from "./worker/rollout-worker.js";
@@ -65,10 +66,16 @@ export async function startGreenLight(config: Config, options: StartOptions = {}
   const azureCalls = new AbortController();
   const workspace = await buildWorkspace(basics, azureCalls.signal, local);
   if (local) await seedLocalSamples(local, store.records, basics.clock, basics.log);
-  const cards = new CardRenderer();
-  const edge = buildTeamsEdge(basics, store, cards);
+  const edge = new EdgeOnFirstUse(
+    () => loadTeamsEdge(basics, { store, workspace, wake: () => workers.wake() }),
+    basics.log,
+  );
   const workers = buildWorkers(basics, { store, workspace, notifier: edge.notifier, azureCalls });
-  const bot = await startEdge(basics, edge, { store, workspace, cards, wake: workers.wake });
+  const bot = await startBotServer(
+    edge,
+    { store: store.records, workspace, log: basics.log },
+    { host: basics.env.BOT_HOST, port: basics.env.PORT },
+  );
   workers.start();
   announce(basics, bot, workers.rollouts);
   const shutdown = buildShutdown(basics, { bot, workers, azureCalls, ...(options.store ? {} : { store }) });
@@ -125,19 +132,6 @@ async function buildWorkspace(
     operationPolling: { intervalMs: env.ROLLOUT_POLL_MS },
     ...tls,
   });
-}
-
-/** botbuilder's adapter and the notifier: they exist before the server listens, so the workers can send at once. */
-function buildTeamsEdge({ env, log }: Basics, store: GreenLightStore, cards: CardRenderer): TeamsEdge {
-  return createTeamsEdge(
-    {
-      MicrosoftAppId: env.MicrosoftAppId,
-      MicrosoftAppPassword: env.MicrosoftAppPassword,
-      MicrosoftAppTenantId: env.MicrosoftAppTenantId,
-      MicrosoftAppType: env.MicrosoftAppType,
-    },
-    { appId: env.MicrosoftAppId ?? "", cards, store: store.records, log },
-  );
 }
 
 interface Workers {
@@ -209,23 +203,27 @@ function buildWorkers(
   };
 }
 
-/** The HTTP server: `/api/messages` (chat and card clicks), `/healthz`, `/readyz`. */
-function startEdge(
+/** botbuilder, the bot and the card templates, loaded (by `EdgeOnFirstUse`) when first needed. */
+async function loadTeamsEdge(
   { config, env, clock, log, roleBook, people }: Basics,
-  edge: TeamsEdge,
-  parts: { store: GreenLightStore; workspace: Workspace; cards: CardRenderer; wake: () => void },
-): Promise<RunningBot> {
-  const { store, workspace, cards, wake } = parts;
+  parts: { store: GreenLightStore; workspace: Workspace; wake: () => void },
+): Promise<TeamsEdge> {
+  const { createTeamsEdge } = await import("./teams/teams-edge.js");
+  const { store, workspace, wake } = parts;
   const ws = config.workspace;
   const release = config.releaseChannel;
-  return startBotServer(
-    edge,
+  return createTeamsEdge(
+    {
+      MicrosoftAppId: env.MicrosoftAppId,
+      MicrosoftAppPassword: env.MicrosoftAppPassword,
+      MicrosoftAppTenantId: env.MicrosoftAppTenantId,
+      MicrosoftAppType: env.MicrosoftAppType,
+    },
     {
       workspace,
       store: store.records,
       roleBook,
       clock,
-      cards,
       log,
       appId: env.MicrosoftAppId ?? "",
       limits: { ...DEFAULT_LIMITS, maxPayloadBytes: env.MAX_PAYLOAD_BYTES },
@@ -250,7 +248,6 @@ function startEdge(
           }
         : {}),
     },
-    { host: env.BOT_HOST, port: env.PORT },
   );
 }
 

@@ -8,7 +8,7 @@ import { ChangeTable } from "./change-table.js";
 import { deletionTable } from "./deletion-rows.js";
 import { migrate } from "./migrate.js";
 import { PgliteClient } from "./pglite-client.js";
-import { PostgresClient, type PostgresTimeouts } from "./postgres-client.js";
+import type { PostgresTimeouts } from "./postgres-client.js";
 import { rolloutTable } from "./rollout-rows.js";
 import type { SqlClient } from "./sql-client.js";
 import { SqlOutbox } from "./sql-outbox.js";
@@ -43,8 +43,9 @@ export interface OpenStoreOptions extends SqlStoreOptions {
 /** Opens the configured database and brings its schema up to date. */
 export async function openStore(options: OpenStoreOptions): Promise<GreenLightStore> {
   const { databaseUrl, dataDir, pgliteSharedBuffersMb, postgres, ...storeOptions } = options;
+  // node-postgres is loaded only for PostgreSQL: a PGlite store starts without it.
   const client = databaseUrl
-    ? new PostgresClient(databaseUrl, postgres)
+    ? new (await import("./postgres-client.js")).PostgresClient(databaseUrl, postgres)
     : await PgliteClient.open(join(dataDir, "pglite"), { sharedBuffersMb: pgliteSharedBuffersMb });
   return openSqlStore(client, storeOptions);
 }

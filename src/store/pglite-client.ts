@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { chmod, mkdir, readdir } from "node:fs/promises";
+import { chmodSync, existsSync, readdirSync } from "node:fs";
+import { chmod, mkdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { PGlite, type Transaction } from "@electric-sql/pglite";
+import type { PGlite, Transaction } from "@electric-sql/pglite";
 import type { SqlClient, SqlExecutor } from "./sql-client.js";
 
 export interface PgliteOptions {
@@ -22,7 +22,9 @@ export class PgliteClient implements SqlClient {
    * is private to this user (0700, files 0600), including a folder that already exists.
    */
   static async open(dataDir?: string, options: PgliteOptions = {}): Promise<PgliteClient> {
+    // On a first start initdb (a process of its own) begins before PGlite's module has loaded, not after.
     if (dataDir !== undefined) await preparePrivateDataDir(dataDir);
+    const { PGlite } = await import("@electric-sql/pglite");
     const startParams =
       options.sharedBuffersMb === undefined
         ? undefined
@@ -55,10 +57,11 @@ async function preparePrivateDataDir(dataDir: string): Promise<void> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await chmod(dataDir, 0o700);
   if (!existsSync(join(dataDir, "PG_VERSION"))) await initDataDir(dataDir);
-  // initdb's files arrive world-writable (0666), and folders made before this version were 0755.
-  for (const entry of await readdir(dataDir, { recursive: true, withFileTypes: true })) {
+  // initdb's files arrive world-writable (0666), and folders made before this version were 0755. Synchronously: its
+  // thousand files take a few milliseconds, where each awaited chmod would wait behind the modules the bot is loading.
+  for (const entry of readdirSync(dataDir, { recursive: true, withFileTypes: true })) {
     if (entry.isSymbolicLink()) continue;
-    await chmod(join(entry.parentPath, entry.name), entry.isDirectory() ? 0o700 : 0o600);
+    chmodSync(join(entry.parentPath, entry.name), entry.isDirectory() ? 0o700 : 0o600);
   }
 }
 

@@ -1,19 +1,15 @@
 import type { CloudAdapter } from "botbuilder";
 import restify from "restify";
-import { BotAdapter } from "./bot-auth.js";
+import type { Logger } from "../logger.js";
 import type { Notifier } from "../ports/notifier.js";
-import { GreenLightBot, type BotDependencies } from "./greenlight-bot.js";
+import type { Store } from "../ports/store.js";
+import type { Workspace } from "../ports/workspace.js";
+import type { EdgeOnFirstUse } from "./edge-on-first-use.js";
 import { checkActivity } from "./incoming-activity.js";
 import { ReadinessProbe, type ReadinessOptions } from "./readiness.js";
-import { TeamsNotifier } from "./teams-notifier.js";
-import { sayUnexpectedFailure } from "./unexpected-failure.js";
-
-/** botbuilder's configuration keys (MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppTenantId, MicrosoftAppType). */
-export type BotAuthSettings = Record<string, string | undefined>;
 
 export interface RunningBot {
   url: string;
-  bot: GreenLightBot;
   /** Proactive posts through this bot's adapter. */
   notifier: Notifier;
   /**
@@ -31,36 +27,20 @@ const MAX_ACTIVITY_BYTES = 1024 * 1024;
 /** A probe is answered within a few seconds even when a dependency hangs; a load balancer probes every few seconds. */
 const READINESS: ReadinessOptions = { timeoutMs: 3000, reuseMs: 2000 };
 
-/** The Teams edge before it listens: botbuilder's adapter, and the notifier that proactive messages go through. */
-export interface TeamsEdge {
-  adapter: CloudAdapter;
-  notifier: Notifier;
+/** What `/readyz` asks, and where the server logs. */
+export interface ServerDependencies {
+  store: Pick<Store, "ping">;
+  workspace: Pick<Workspace, "ping">;
+  log: Logger;
 }
 
-/**
- * The adapter and its notifier, which workers can send through before the server listens. With `MicrosoftAppId` set
- * every request must carry a valid Bot Framework token (401 otherwise, 503 when the signing keys cannot be loaded);
- * without it auth is off, for the local Playground.
- */
-export function createTeamsEdge(
-  auth: BotAuthSettings,
-  parts: Pick<BotDependencies, "appId" | "cards" | "store" | "log">,
-): TeamsEdge {
-  const adapter = new BotAdapter(auth, parts.log);
-  adapter.onTurnError = (ctx, error) => sayUnexpectedFailure(ctx, error, parts.log);
-  return { adapter, notifier: new TeamsNotifier(adapter, parts.appId, parts.cards, parts.store) };
-}
-
-/** `POST /api/messages` through the edge's adapter, `/healthz` and `/readyz`. */
+/** `POST /api/messages` through the edge's adapter (the edge loads with the first one), `/healthz` and `/readyz`. */
 export async function startBotServer(
-  edge: TeamsEdge,
-  deps: BotDependencies,
+  edge: EdgeOnFirstUse,
+  deps: ServerDependencies,
   listen: { host: string; port: number },
   readiness: ReadinessOptions = READINESS,
 ): Promise<RunningBot> {
-  const { adapter, notifier } = edge;
-  const bot = new GreenLightBot(deps, adapter, notifier);
-
   const server = restify.createServer({ name: "greenlight" });
   server.use(restify.plugins.bodyParser({ maxBodySize: MAX_ACTIVITY_BYTES, mapParams: false }));
   let accepting = true;
@@ -77,8 +57,11 @@ export async function startBotServer(
       res.send(400, { error: `Malformed activity (${checked.problem}).` });
       return;
     }
-    // restify's request satisfies the adapter's minimal Request; the types differ only in optionality.
-    const turn = adapter.process(req as Parameters<CloudAdapter["process"]>[0], res, (ctx) => bot.run(ctx));
+    const turn = (async () => {
+      const { adapter, bot } = await edge.get();
+      // restify's request satisfies the adapter's minimal Request; the types differ only in optionality.
+      await adapter.process(req as Parameters<CloudAdapter["process"]>[0], res, (ctx) => bot.run(ctx));
+    })();
     turns.add(turn);
     try {
       await turn;
@@ -107,12 +90,11 @@ export async function startBotServer(
   const port = server.address().port;
   const idle = async (): Promise<void> => {
     while (turns.size > 0) await Promise.allSettled([...turns]);
-    await bot.idle();
+    await edge.idle();
   };
   return {
     url: `http://${listen.host}:${port}`,
-    bot,
-    notifier,
+    notifier: edge.notifier,
     stopAccepting: () => {
       accepting = false;
     },

@@ -47,7 +47,7 @@ describe("Bot Framework auth with MicrosoftAppId set (a user-assigned managed id
     const sentBefore = h.connector.sent.length;
     const auditBefore = await auditCount(h);
     const answer = await h.post(activity, authorization ? { authorization } : {});
-    await h.app.bot.bot.idle();
+    await h.app.bot.idle();
     const body = typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
     expect(answer.status, body).toBe(status);
     expect(body, "no internal detail in the answer").not.toMatch(INTERNALS);
@@ -66,7 +66,7 @@ describe("Bot Framework auth with MicrosoftAppId set (a user-assigned managed id
     const token = login.token({ appId: APP_ID, serviceUrl: h.connector.url });
     const from = h.connector.sent.length;
     const answer = await h.post(activity, { authorization: `Bearer ${token}` });
-    await h.app.bot.bot.idle();
+    await h.app.bot.idle();
     const conversation = (activity.conversation as { id: string }).id;
     return {
       status: answer.status,

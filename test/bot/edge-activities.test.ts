@@ -35,7 +35,7 @@ async function postAndWatch(
   const sentBefore = h.connector.sent.length;
   const auditBefore = await auditCount(h);
   const answer = await h.post(activity);
-  await h.app.bot.bot.idle();
+  await h.app.bot.idle();
   return {
     answer,
     audited: (await auditCount(h)) - auditBefore,

@@ -177,7 +177,7 @@ export class BotHarness {
     const from = this.connector.sent.length;
     const result = await this.post(activity);
     if (result.status >= 300) throw new Error(`bot answered ${result.status}: ${JSON.stringify(result.body)}`);
-    await this.app.bot.bot.idle();
+    await this.app.bot.idle();
     return this.connector.sent
       .slice(from)
       .filter((s) => s.conversationId === (activity.conversation as { id: string }).id);
@@ -195,7 +195,7 @@ export class BotHarness {
     this.lastCardId = activity.replyToId as string;
     const from = this.connector.sent.length;
     const invoke = await this.post(activity);
-    await this.app.bot.bot.idle();
+    await this.app.bot.idle();
     const conversationId = (activity.conversation as { id: string }).id;
     return { invoke, sent: this.connector.sent.slice(from).filter((s) => s.conversationId === conversationId) };
   }

@@ -178,7 +178,7 @@ export async function clickWith(
   activity.conversation = { ...(activity.conversation as object), id: post.conversationId };
   activity.replyToId = post.conversationId.split(";messageid=")[1];
   const answer = await h.post(activity);
-  await h.app.bot.bot.idle();
+  await h.app.bot.idle();
   return answer as { status: number; body: { statusCode: number; type: string; value: unknown } };
 }
 
