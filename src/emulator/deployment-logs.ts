@@ -12,8 +12,8 @@ const FLUSH_INTERVAL_MS = 50;
  */
 export class DeploymentLogs {
   private readonly streams = new Map<string, WriteStream>();
-  /** Lines not yet written, per file. */
-  private readonly pending = new Map<string, string[]>();
+  /** Text not yet written, per file. A writer holds its file's entry: a busy deployment logs every request. */
+  private readonly pending = new Map<string, { text: string }>();
   private stampMs = -1;
   private stamp = "";
   private flushTimer: NodeJS.Timeout | undefined;
@@ -30,12 +30,12 @@ export class DeploymentLogs {
   /** A log function for one container, with its file resolved once (the runtime logs every request). */
   writer(endpoint: string, deployment: string, container: ContainerType): (line: string) => void {
     const path = this.path(endpoint, deployment, container);
+    let file = this.pending.get(path);
+    if (!file) this.pending.set(path, (file = { text: "" }));
+    const pending = file;
     return (line) => {
       const text = line.includes("\n") ? line.replace(/\r?\n/g, "\n    ") : line;
-      let lines = this.pending.get(path);
-      if (!lines) this.pending.set(path, (lines = []));
-      // Kept as parts, joined once per flush: a busy deployment logs every request.
-      lines.push(this.timestamp(), " ", text, "\n");
+      pending.text += this.timestamp() + " " + text + "\n";
       // Batched: a file write per line would cost more than the scoring.
       this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_INTERVAL_MS).unref();
     };
@@ -54,16 +54,17 @@ export class DeploymentLogs {
   private flush(): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    for (const [path, lines] of this.pending) {
+    for (const [path, file] of this.pending) {
+      if (file.text === "") continue;
       let stream = this.streams.get(path);
       if (!stream) {
         mkdirSync(dirname(path), { recursive: true });
         stream = createWriteStream(path, { flags: "a" });
         this.streams.set(path, stream);
       }
-      stream.write(lines.join(""));
+      stream.write(file.text);
+      file.text = "";
     }
-    this.pending.clear();
   }
 
   /** The last `tail` lines (all when absent), after pending writes reach the file. */
@@ -82,7 +83,8 @@ export class DeploymentLogs {
   async remove(endpoint: string, deployment: string): Promise<void> {
     for (const container of ["StorageInitializer", "InferenceServer"] as const) {
       const path = this.path(endpoint, deployment, container);
-      this.pending.delete(path);
+      const file = this.pending.get(path);
+      if (file) file.text = "";
       const stream = this.streams.get(path);
       if (stream) {
         this.streams.delete(path);
