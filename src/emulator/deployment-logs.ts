@@ -5,6 +5,7 @@ export type ContainerType = "StorageInitializer" | "InferenceServer";
 
 const MAX_TAIL = 10_000;
 const FLUSH_INTERVAL_MS = 50;
+const MIN_PENDING_BYTES = 16 * 1024;
 
 /**
  * Each deployment's container logs, one file per container under `<dataDir>/logs/<endpoint>/<deployment>/`,
@@ -12,8 +13,8 @@ const FLUSH_INTERVAL_MS = 50;
  */
 export class DeploymentLogs {
   private readonly streams = new Map<string, WriteStream>();
-  /** Lines not yet written, per file. */
-  private readonly pending = new Map<string, string[]>();
+  /** Lines not yet written, per file. A writer holds its file's entry: a busy deployment logs every request. */
+  private readonly pending = new Map<string, PendingLines>();
   private stampMs = -1;
   private stamp = "";
   private flushTimer: NodeJS.Timeout | undefined;
@@ -30,12 +31,12 @@ export class DeploymentLogs {
   /** A log function for one container, with its file resolved once (the runtime logs every request). */
   writer(endpoint: string, deployment: string, container: ContainerType): (line: string) => void {
     const path = this.path(endpoint, deployment, container);
+    let file = this.pending.get(path);
+    if (!file) this.pending.set(path, (file = new PendingLines()));
+    const pending = file;
     return (line) => {
       const text = line.includes("\n") ? line.replace(/\r?\n/g, "\n    ") : line;
-      let lines = this.pending.get(path);
-      if (!lines) this.pending.set(path, (lines = []));
-      // Kept as parts, joined once per flush: a busy deployment logs every request.
-      lines.push(this.timestamp(), " ", text, "\n");
+      pending.append(this.timestamp() + " " + text + "\n");
       // Batched: a file write per line would cost more than the scoring.
       this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_INTERVAL_MS).unref();
     };
@@ -54,16 +55,17 @@ export class DeploymentLogs {
   private flush(): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    for (const [path, lines] of this.pending) {
+    for (const [path, file] of this.pending) {
+      const bytes = file.take();
+      if (!bytes) continue;
       let stream = this.streams.get(path);
       if (!stream) {
         mkdirSync(dirname(path), { recursive: true });
         stream = createWriteStream(path, { flags: "a" });
         this.streams.set(path, stream);
       }
-      stream.write(lines.join(""));
+      stream.write(bytes);
     }
-    this.pending.clear();
   }
 
   /** The last `tail` lines (all when absent), after pending writes reach the file. */
@@ -82,7 +84,7 @@ export class DeploymentLogs {
   async remove(endpoint: string, deployment: string): Promise<void> {
     for (const container of ["StorageInitializer", "InferenceServer"] as const) {
       const path = this.path(endpoint, deployment, container);
-      this.pending.delete(path);
+      this.pending.get(path)?.take();
       const stream = this.streams.get(path);
       if (stream) {
         this.streams.delete(path);
@@ -106,5 +108,34 @@ export class DeploymentLogs {
   private path(endpoint: string, deployment: string, container: ContainerType): string {
     const file = container === "StorageInitializer" ? "storage-initializer.log" : "inference-server.log";
     return join(this.folder(endpoint, deployment), file);
+  }
+}
+
+/**
+ * One file's lines until the next flush, encoded as they come: kept as strings, a busy deployment's lines of the last
+ * 50 ms are still alive at every young-generation collection, which copies them.
+ */
+class PendingLines {
+  private bytes = Buffer.allocUnsafe(MIN_PENDING_BYTES);
+  private used = 0;
+
+  append(text: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    const most = text.length * 3;
+    if (this.used + most > this.bytes.length) {
+      const larger = Buffer.allocUnsafe(Math.max(2 * this.bytes.length, this.used + most));
+      this.bytes.copy(larger, 0, 0, this.used);
+      this.bytes = larger;
+    }
+    this.used += this.bytes.write(text, this.used);
+  }
+
+  /** The pending bytes, handed over: the next lines go to a fresh buffer. */
+  take(): Buffer | undefined {
+    if (this.used === 0) return undefined;
+    const taken = this.bytes.subarray(0, this.used);
+    this.bytes = Buffer.allocUnsafe(Math.max(MIN_PENDING_BYTES, this.used));
+    this.used = 0;
+    return taken;
   }
 }

@@ -44,7 +44,7 @@ export class LocalWorkspace {
   /** Accepted ARM writes per endpoint, since this process started (emulator-only). */
   readonly writes = new WriteLog();
   readonly logs: DeploymentLogs;
-  private readonly runtimes = new Map<string, DeploymentRuntime>();
+  private readonly runtimes = new Map<string, RuntimeSlot>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly pending = new Set<Promise<unknown>>();
   /** `now()` in ms since the epoch, without making a Date on the system clock: the scoring path reads it per request. */
@@ -219,8 +219,12 @@ export class LocalWorkspace {
 
   // ---- deployment runtimes -------------------------------------------------------------------------------------
 
-  runtimeOf(endpointName: string, deploymentName: string): DeploymentRuntime | undefined {
-    return this.runtimes.get(`${endpointName}/${deploymentName}`.toLowerCase());
+  /** Where the deployment's container is, now and after every update: held by the data plane across requests. */
+  runtimeSlot(endpointName: string, deploymentName: string): RuntimeSlot {
+    const key = `${endpointName}/${deploymentName}`.toLowerCase();
+    let slot = this.runtimes.get(key);
+    if (!slot) this.runtimes.set(key, (slot = { current: undefined }));
+    return slot;
   }
 
   /**
@@ -259,9 +263,9 @@ export class LocalWorkspace {
           log: serverLog,
         }),
       );
-      const key = `${endpointName}/${name}`.toLowerCase();
-      const previous = this.runtimes.get(key);
-      this.runtimes.set(key, runtime);
+      const slot = this.runtimeSlot(endpointName, name);
+      const previous = slot.current;
+      slot.current = runtime;
       await previous?.close();
       return undefined;
     } catch (error) {
@@ -272,9 +276,9 @@ export class LocalWorkspace {
   }
 
   async stopRuntime(endpointName: string, deploymentName: string): Promise<void> {
-    const key = `${endpointName}/${deploymentName}`.toLowerCase();
-    const runtime = this.runtimes.get(key);
-    this.runtimes.delete(key);
+    const slot = this.runtimes.get(`${endpointName}/${deploymentName}`.toLowerCase());
+    const runtime = slot?.current;
+    if (slot) slot.current = undefined;
     await runtime?.close();
   }
 
@@ -285,10 +289,16 @@ export class LocalWorkspace {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     await Promise.allSettled([...this.pending]);
-    await Promise.allSettled([...this.runtimes.values()].map((r) => r.close()));
-    this.runtimes.clear();
+    const running = [...this.runtimes.values()].flatMap((slot) => (slot.current ? [slot.current] : []));
+    for (const slot of this.runtimes.values()) slot.current = undefined;
+    await Promise.allSettled(running.map((r) => r.close()));
     await this.logs.close();
   }
+}
+
+/** A deployment's container: the one serving now, none before it first started or after it was stopped. */
+export interface RuntimeSlot {
+  current: DeploymentRuntime | undefined;
 }
 
 async function withStartupTimeout(starting: Promise<DeploymentRuntime>): Promise<DeploymentRuntime> {

@@ -40,6 +40,26 @@ describe("emulator data plane: key authentication", () => {
     expect([wrong.status, foreign.status, notBearer.status]).toEqual([401, 401, 401]);
   });
 
+  it("reads the key after 'Bearer' in any letter case and after any run of blanks, and nothing else after it", async () => {
+    const { primaryKey } = await w.keys(endpoint);
+    const withAuthorization = (authorization: string) =>
+      w.score(endpoint, sample("typical-patient"), { key: null, headers: { authorization } });
+
+    const spelled = await Promise.all(
+      [`bearer ${primaryKey}`, `BEARER ${primaryKey}`, `Bearer   ${primaryKey}`, `Bearer\t${primaryKey}`].map(
+        withAuthorization,
+      ),
+    );
+    const extended = await Promise.all(
+      [`Bearer ${primaryKey} x`, `Bearer ${primaryKey}\tx`, `Bearer ${primaryKey}\u00a0`, `Bearer`, `Bearer `].map(
+        withAuthorization,
+      ),
+    );
+
+    expect(spelled.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    expect(extended.map((a) => a.status)).toEqual([401, 401, 401, 401, 401]);
+  });
+
   it("accepts both the primary and the secondary key", async () => {
     const { primaryKey, secondaryKey } = await w.keys(endpoint);
 

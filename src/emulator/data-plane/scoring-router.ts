@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { durationMs } from "../control-plane/validation.js";
 import { PayloadTooLargeError } from "../http/http-io.js";
-import type { LocalWorkspace } from "../local-workspace.js";
+import type { LocalWorkspace, RuntimeSlot } from "../local-workspace.js";
 import type { ScoringOutcome } from "../runtime/deployment-runtime.js";
 import type { StoredDeployment, StoredEndpoint } from "../state/resources.js";
 import { DeploymentCounters } from "./deployment-counters.js";
@@ -12,6 +12,7 @@ import { RequestMinutes, type RecordedMinute } from "./request-minutes.js";
 const MODEL_DEPLOYMENT_HEADER = "azureml-model-deployment";
 const MODEL_STATUS_HEADER = "ms-azureml-model-error-statuscode";
 const MINUTE_MS = 60_000;
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 // azmlinfsrv answers 431 to a longer x-request-id (reference §6).
 const MAX_REQUEST_ID_LENGTH = 100;
 
@@ -21,6 +22,7 @@ const MAX_REQUEST_ID_LENGTH = 100;
  */
 export class ScoringRouter {
   private readonly lanes = new Map<string, Lane>();
+  private readonly laneByDeployment = new WeakMap<StoredDeployment, Lane>();
   private readonly timeouts = new Map<string, RequestTimeouts>();
   private readonly requestIds = new RequestIds();
   /** The minute counting began (minutes since the epoch): of the minutes before, nothing is known. */
@@ -42,7 +44,9 @@ export class ScoringRouter {
   score(req: IncomingMessage, res: ServerResponse, endpointName: string): Promise<void> {
     return new Promise((resolve, reject) => {
       const started = performance.now();
-      const clientRequestId = headerValue(req, "x-request-id");
+      // A getter on IncomingMessage: read once.
+      const headers = req.headers;
+      const clientRequestId = headerValue(headers, "x-request-id");
       const requestId = clientRequestId ?? this.requestIds.next();
       if (requestId.length > MAX_REQUEST_ID_LENGTH) {
         req.resume();
@@ -54,7 +58,7 @@ export class ScoringRouter {
         writeAnswer(res, requestId, 404, message(`Endpoint ${endpointName} not found.`));
         return resolve();
       }
-      if (!isAuthorized(endpoint, req.headers.authorization, Math.floor(Date.now() / 1000))) {
+      if (!isAuthorized(endpoint, headers.authorization, nowSeconds)) {
         req.resume();
         writeAnswer(
           res,
@@ -64,7 +68,7 @@ export class ScoringRouter {
         );
         return resolve();
       }
-      const named = headerValue(req, MODEL_DEPLOYMENT_HEADER);
+      const named = headerValue(headers, MODEL_DEPLOYMENT_HEADER);
       const target = named ? this.ws.findDeployment(endpoint.name, named) : this.pickByTraffic(endpoint);
       if (!target) {
         req.resume();
@@ -88,10 +92,10 @@ export class ScoringRouter {
         }
         try {
           if (!named) this.mirror(endpoint, body);
-          const lane = this.laneOf(endpoint.name, target.name);
-          this.run(endpoint, target, lane, body, (status, answer, headers) => {
-            this.count(lane, status, headers, performance.now() - started);
-            writeAnswer(res, requestId, status, answer, headers, target.name);
+          const lane = this.laneOf(endpoint, target);
+          this.run(endpoint, target, lane, body, (status, answer, outcome) => {
+            this.count(lane, status, outcome, performance.now() - started);
+            writeAnswer(res, requestId, status, answer, target.name, outcome);
             resolve();
           });
         } catch (thrown) {
@@ -105,7 +109,7 @@ export class ScoringRouter {
   metrics(endpointName: string): Record<string, ReturnType<DeploymentCounters["snapshot"]>> {
     const out: Record<string, ReturnType<DeploymentCounters["snapshot"]>> = {};
     for (const d of this.ws.deploymentsOf(endpointName))
-      out[d.name] = this.laneOf(endpointName, d.name).counters.snapshot();
+      out[d.name] = this.namedLane(endpointName, d.name).counters.snapshot();
     return out;
   }
 
@@ -127,9 +131,9 @@ export class ScoringRouter {
    * Counts an answer for the admin counters and for Azure Monitor's minute, which is the workspace clock's at the time
    * of the answer. The model's status is the container's own behind a 424, and the answer's status otherwise.
    */
-  private count(lane: Lane, status: number, headers: Record<string, string> | undefined, latencyMs: number): void {
+  private count(lane: Lane, status: number, outcome: ScoringOutcome | undefined, latencyMs: number): void {
     lane.counters.record(status, latencyMs);
-    const modelStatus = status === 424 ? Number(headers?.[MODEL_STATUS_HEADER] ?? status) : status;
+    const modelStatus = status === 424 && outcome ? outcome.status : status;
     lane.minutes.record(Math.floor(this.ws.nowMs() / MINUTE_MS), status, modelStatus, latencyMs);
   }
 
@@ -152,16 +156,16 @@ export class ScoringRouter {
       const deployment = this.ws.findDeployment(endpoint.name, name);
       if (!deployment) continue;
       const started = performance.now();
-      const lane = this.laneOf(endpoint.name, deployment.name);
-      this.run(endpoint, deployment, lane, body, (status, _answer, headers) =>
-        this.count(lane, status, headers, performance.now() - started),
+      const lane = this.laneOf(endpoint, deployment);
+      this.run(endpoint, deployment, lane, body, (status, _answer, outcome) =>
+        this.count(lane, status, outcome, performance.now() - started),
       );
     }
   }
 
   /** Runs the request in the deployment's container and calls `answer` once, with the front door's answer. */
   private run(endpoint: StoredEndpoint, deployment: StoredDeployment, lane: Lane, body: string, answer: Answer): void {
-    const runtime = this.ws.runtimeOf(endpoint.name, deployment.name);
+    const runtime = lane.runtime.current;
     // A failed update keeps the previous runtime serving; only a deployment that never started has none.
     if (!runtime || deployment.provisioningState === "Deleting") {
       const text = `Deployment ${deployment.name} is not ready (provisioningState ${deployment.provisioningState}).`;
@@ -177,7 +181,8 @@ export class ScoringRouter {
     this.container(endpoint.name, deployment.name, body, runtime).then(
       (outcome) => {
         lane.inFlight -= 1;
-        if (timeout.settle()) frontDoorAnswer(outcome, answer);
+        // The front door turns a container's non-200 answer into 424, saying why in headers (writeAnswer).
+        if (timeout.settle()) answer(outcome.status === 200 ? 200 : 424, outcome.body, outcome);
       },
       (error: unknown) => {
         lane.inFlight -= 1;
@@ -229,11 +234,27 @@ export class ScoringRouter {
     return timeouts;
   }
 
-  private laneOf(endpoint: string, deployment: string): Lane {
+  /** The lane of a stored deployment, found without building its name key while the deployment object stays. */
+  private laneOf(endpoint: StoredEndpoint, deployment: StoredDeployment): Lane {
+    let lane = this.laneByDeployment.get(deployment);
+    if (!lane) {
+      lane = this.namedLane(endpoint.name, deployment.name);
+      this.laneByDeployment.set(deployment, lane);
+    }
+    return lane;
+  }
+
+  private namedLane(endpoint: string, deployment: string): Lane {
     const key = `${endpoint}/${deployment}`.toLowerCase();
     let lane = this.lanes.get(key);
     if (!lane) {
-      lane = { deployment, counters: new DeploymentCounters(), minutes: new RequestMinutes(this.random), inFlight: 0 };
+      lane = {
+        deployment,
+        counters: new DeploymentCounters(),
+        minutes: new RequestMinutes(this.random),
+        runtime: this.ws.runtimeSlot(endpoint, deployment),
+        inFlight: 0,
+      };
       this.lanes.set(key, lane);
     }
     return lane;
@@ -285,8 +306,8 @@ function refuseBody(
   done(new PayloadTooLargeError(`Request body is larger than ${limitBytes} bytes.`), "");
 }
 
-function headerValue(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
+function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
   const first = Array.isArray(value) ? value[0] : value;
   return first?.trim() || undefined;
 }
@@ -297,6 +318,8 @@ interface Lane {
   readonly deployment: string;
   counters: DeploymentCounters;
   readonly minutes: RequestMinutes;
+  /** The deployment's container, as it is swapped by updates. */
+  readonly runtime: RuntimeSlot;
   inFlight: number;
 }
 
@@ -306,30 +329,19 @@ export interface DeploymentMinutes {
   minutes: RecordedMinute[];
 }
 
-/** The front door's answer to one request: status, JSON body and the headers beyond the ones every answer has. */
-type Answer = (status: number, body: string, headers: Record<string, string> | undefined) => void;
-
-/** The front door turns a container's non-200 answer into 424 and says why in these headers. */
-function frontDoorAnswer(outcome: ScoringOutcome, answer: Answer): void {
-  const execMs = outcome.execMs.toFixed(3);
-  if (outcome.status === 200) return answer(200, outcome.body, { "x-ms-run-fn-exec-ms": execMs });
-  answer(424, outcome.body, {
-    "x-ms-run-fn-exec-ms": execMs,
-    "ms-azureml-model-error-statuscode": String(outcome.status),
-    "ms-azureml-model-error-reason": outcome.runFunctionFailed ? "model_error" : "bad_request",
-    "x-ms-run-function-failed": outcome.runFunctionFailed ? "True" : "False",
-  });
-}
+/** The front door's answer to one request: status, JSON body and, when the container answered, what it answered. */
+type Answer = (status: number, body: string, outcome: ScoringOutcome | undefined) => void;
 
 const message = (text: string): string => JSON.stringify({ message: text });
 
+/** Writes an answer; one the container gave carries its run time, and behind a 424 its status and why. */
 function writeAnswer(
   res: ServerResponse,
   requestId: string,
   status: number,
   body: string,
-  headers?: Record<string, string>,
   deployment?: string,
+  outcome?: ScoringOutcome,
 ): void {
   // The flat-array form skips building a header object per request.
   const raw: (string | number)[] = [
@@ -345,7 +357,17 @@ function writeAnswer(
     "azureml-frontdoor",
   ];
   if (deployment !== undefined) raw.push(MODEL_DEPLOYMENT_HEADER, deployment);
-  if (headers) for (const name in headers) raw.push(name, headers[name] as string);
+  if (outcome) raw.push("x-ms-run-fn-exec-ms", outcome.execMs.toFixed(3));
+  if (outcome && status === 424) {
+    raw.push(
+      MODEL_STATUS_HEADER,
+      String(outcome.status),
+      "ms-azureml-model-error-reason",
+      outcome.runFunctionFailed ? "model_error" : "bad_request",
+      "x-ms-run-function-failed",
+      outcome.runFunctionFailed ? "True" : "False",
+    );
+  }
   res.writeHead(status, raw as unknown as string[]);
   res.end(body);
 }
