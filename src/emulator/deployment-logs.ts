@@ -1,11 +1,11 @@
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, type WriteStream } from "node:fs";
 import { dirname, join } from "node:path";
+import type { LogLine } from "./runtime/deployment-runtime.js";
 
 export type ContainerType = "StorageInitializer" | "InferenceServer";
 
 const MAX_TAIL = 10_000;
 const FLUSH_INTERVAL_MS = 50;
-const MIN_PENDING_BYTES = 16 * 1024;
 
 /**
  * Each deployment's container logs, one file per container under `<dataDir>/logs/<endpoint>/<deployment>/`,
@@ -29,22 +29,20 @@ export class DeploymentLogs {
   }
 
   /** A log function for one container, with its file resolved once (the runtime logs every request). */
-  writer(endpoint: string, deployment: string, container: ContainerType): (line: string) => void {
+  writer(endpoint: string, deployment: string, container: ContainerType): (line: LogLine) => void {
     const path = this.path(endpoint, deployment, container);
     let file = this.pending.get(path);
     if (!file) this.pending.set(path, (file = new PendingLines()));
     const pending = file;
     return (line) => {
-      const text = line.includes("\n") ? line.replace(/\r?\n/g, "\n    ") : line;
-      pending.append(this.timestamp() + " " + text + "\n");
+      pending.add(this.nowMs(), line);
       // Batched: a file write per line would cost more than the scoring.
       this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_INTERVAL_MS).unref();
     };
   }
 
-  /** ISO time of the current millisecond, formatted once per millisecond however many lines it has. */
-  private timestamp(): string {
-    const ms = this.nowMs();
+  /** ISO time of a millisecond, formatted once per millisecond however many lines it has. */
+  private timestamp(ms: number): string {
     if (ms !== this.stampMs) {
       this.stampMs = ms;
       this.stamp = new Date(ms).toISOString();
@@ -56,15 +54,15 @@ export class DeploymentLogs {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     for (const [path, file] of this.pending) {
-      const bytes = file.take();
-      if (!bytes) continue;
+      const text = file.take((ms) => this.timestamp(ms));
+      if (text === undefined) continue;
       let stream = this.streams.get(path);
       if (!stream) {
         mkdirSync(dirname(path), { recursive: true });
         stream = createWriteStream(path, { flags: "a" });
         this.streams.set(path, stream);
       }
-      stream.write(bytes);
+      stream.write(text);
     }
   }
 
@@ -84,7 +82,7 @@ export class DeploymentLogs {
   async remove(endpoint: string, deployment: string): Promise<void> {
     for (const container of ["StorageInitializer", "InferenceServer"] as const) {
       const path = this.path(endpoint, deployment, container);
-      this.pending.get(path)?.take();
+      this.pending.get(path)?.clear();
       const stream = this.streams.get(path);
       if (stream) {
         this.streams.delete(path);
@@ -111,31 +109,34 @@ export class DeploymentLogs {
   }
 }
 
-/**
- * One file's lines until the next flush, encoded as they come: kept as strings, a busy deployment's lines of the last
- * 50 ms are still alive at every young-generation collection, which copies them.
- */
+/** One file's lines until the next flush, with the time each was logged. */
 class PendingLines {
-  private bytes = Buffer.allocUnsafe(MIN_PENDING_BYTES);
-  private used = 0;
+  private lines: LogLine[] = [];
+  private times: number[] = [];
 
-  append(text: string): void {
-    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-    const most = text.length * 3;
-    if (this.used + most > this.bytes.length) {
-      const larger = Buffer.allocUnsafe(Math.max(2 * this.bytes.length, this.used + most));
-      this.bytes.copy(larger, 0, 0, this.used);
-      this.bytes = larger;
-    }
-    this.used += this.bytes.write(text, this.used);
+  add(ms: number, line: LogLine): void {
+    this.lines.push(line);
+    this.times.push(ms);
   }
 
-  /** The pending bytes, handed over: the next lines go to a fresh buffer. */
-  take(): Buffer | undefined {
-    if (this.used === 0) return undefined;
-    const taken = this.bytes.subarray(0, this.used);
-    this.bytes = Buffer.allocUnsafe(Math.max(MIN_PENDING_BYTES, this.used));
-    this.used = 0;
-    return taken;
+  clear(): void {
+    this.lines = [];
+    this.times = [];
+  }
+
+  /** The pending lines as the file's text, stamped with `timestamp`, or undefined when there are none. */
+  take(timestamp: (ms: number) => string): string | undefined {
+    const { lines, times } = this;
+    if (lines.length === 0) return undefined;
+    this.lines = [];
+    this.times = [];
+    let text = "";
+    for (let i = 0; i < lines.length; i++) {
+      const entry = lines[i]!;
+      const line = typeof entry === "string" ? entry : entry();
+      const indented = line.includes("\n") ? line.replace(/\r?\n/g, "\n    ") : line;
+      text += `${timestamp(times[i]!)} ${indented}\n`;
+    }
+    return text;
   }
 }

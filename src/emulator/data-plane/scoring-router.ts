@@ -435,18 +435,33 @@ class RequestTimeouts {
 }
 
 /**
- * Request ids shaped like the UUIDs Azure sends: a random per-process prefix and a counter, unique without drawing
- * fresh randomness for every request.
+ * Request ids shaped like the UUIDs Azure sends: a random per-process prefix and a counter in 12 hex digits, unique
+ * without drawing fresh randomness for every request.
  */
 class RequestIds {
   private readonly prefix = randomBytes(10)
     .toString("hex")
     .replace(/^(.{8})(.{4})(.{4})(.{4})$/, "$1-$2-$3-$4-");
+  /** The last id's characters, its counter digits advanced in place. */
+  private readonly chars = Array.from(`${this.prefix}000000000000`, (c) => c.charCodeAt(0));
   private counter = 0;
 
   next(): string {
     this.counter += 1;
-    return this.prefix + this.counter.toString(16).padStart(12, "0");
+    if (this.counter >= 16 ** 12) return this.prefix + this.counter.toString(16);
+    const chars = this.chars;
+    for (let i = chars.length - 1; ; i--) {
+      const c = chars[i]!;
+      if (c === 0x66 /* f */) {
+        chars[i] = 0x30; /* 0 */
+        continue;
+      }
+      chars[i] = c === 0x39 /* 9 */ ? 0x61 /* a */ : c + 1;
+      break;
+    }
+    // Made in one piece: the id goes into two headers, where a concatenated string would be flattened first, which
+    // cost the scoring path about 0.7 µs.
+    return String.fromCharCode(...chars);
   }
 }
 

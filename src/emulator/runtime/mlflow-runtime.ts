@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import ort from "onnxruntime-node";
-import type { DeploymentRuntime, RuntimeSpec, ScoringOutcome } from "./deployment-runtime.js";
+import type { DeploymentRuntime, LogLine, RuntimeSpec, ScoringOutcome } from "./deployment-runtime.js";
 import { createInputParser, type InputElementType } from "./mlflow-input.js";
 import { createRecordsFormatter } from "./mlflow-output.js";
 import { readMlmodel } from "./mlmodel.js";
@@ -12,7 +12,7 @@ import { badRequest, DeploymentLoadError, describeError, scored, scoringFailed }
  * scoring path for benchmarks that compare the emulator's router against a bare HTTP server.
  */
 export async function startMlflowRuntime(spec: Pick<RuntimeSpec, "modelDir" | "log">): Promise<DeploymentRuntime> {
-  const log = (line: string): void => spec.log(line);
+  const log = (line: LogLine): void => spec.log(line);
   log(`Loading model from ${spec.modelDir}`);
   const model = await readMlmodel(spec.modelDir);
   const session = await createSession(model.onnxPath);
@@ -40,7 +40,8 @@ export async function startMlflowRuntime(spec: Pick<RuntimeSpec, "modelDir" | "l
           const tensor = new ort.Tensor(elementType, input.values, [input.rows, width]);
           const body = format(await session.run({ [inputName]: tensor }), input.rows);
           const execMs = performance.now() - start;
-          log(`Scoring request: ${input.rows} row(s), 200 in ${execMs.toFixed(2)} ms`);
+          const rows = input.rows;
+          log(() => `Scoring request: ${rows} row(s), 200 in ${execMs.toFixed(2)} ms`);
           return scored(body, execMs);
         } catch (error) {
           log(`Request failed: ${describeError(error)}`);

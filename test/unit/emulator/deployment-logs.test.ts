@@ -33,6 +33,29 @@ describe("a deployment's container logs", () => {
     expect(read.split("\n").slice(0, -1)).toEqual(lines.map((line, i) => `${new Date(AT + i).toISOString()} ${line}`));
   });
 
+  it("writes a line given as a function in its place among the others, stamped with the time it was logged", async () => {
+    let now = AT;
+    const logs = logsAt(() => now);
+    const log = logs.writer("e", "blue", "InferenceServer");
+    let formatted = 0;
+
+    log("first");
+    now += 7;
+    log(() => `second (formatted ${++formatted} time)`);
+    now += 5;
+    log("third");
+    const pendingFormats = formatted;
+    const read = await logs.read("e", "blue", "InferenceServer");
+    await logs.close();
+
+    expect(pendingFormats).toBe(0);
+    expect(read).toBe(
+      "2025-02-22T10:00:00.000Z first\n" +
+        "2025-02-22T10:00:00.007Z second (formatted 1 time)\n" +
+        "2025-02-22T10:00:00.012Z third\n",
+    );
+  });
+
   it("indents the continuation lines of a multi-line message", async () => {
     const logs = logsAt(() => AT);
 

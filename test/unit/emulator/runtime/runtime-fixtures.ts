@@ -47,7 +47,7 @@ export async function startRuntime(
   const runtime = await startDeploymentRuntime({
     environmentVariables: {},
     ...spec,
-    log: (line) => logs.push(line),
+    log: (line) => logs.push(typeof line === "string" ? line : line()),
   });
   return { runtime, logs };
 }
@@ -58,7 +58,11 @@ export async function failToStart(
 ): Promise<{ error: Error; logs: string[] }> {
   const logs: string[] = [];
   try {
-    const runtime = await startDeploymentRuntime({ environmentVariables: {}, ...spec, log: (line) => logs.push(line) });
+    const runtime = await startDeploymentRuntime({
+      environmentVariables: {},
+      ...spec,
+      log: (line) => logs.push(typeof line === "string" ? line : line()),
+    });
     await runtime.close();
   } catch (error) {
     return { error: error as Error, logs };
