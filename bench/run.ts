@@ -7,6 +7,29 @@ import { benchParse } from "./parse.bench.js";
 import { benchRollout } from "./rollout.bench.js";
 import { benchScoring } from "./scoring.bench.js";
 
+/** `npm run bench -- scoring parse`: only the named benchmarks, each reported as in the full run. */
+const BY_NAME = {
+  scoring: benchScoring,
+  "bot-turn": benchBotTurn,
+  rollout: benchRollout,
+  approvals: benchApprovals,
+  gates: benchGates,
+  "concurrent-rollouts": () => benchConcurrentRollouts(),
+  footprint: benchFootprint,
+  parse: benchParse,
+} satisfies Record<string, () => { lines: string[] } | Promise<{ lines: string[] }>>;
+
+const named = process.argv.slice(2);
+if (named.length > 0) {
+  const unknown = named.filter((name) => !(name in BY_NAME));
+  if (unknown.length > 0) {
+    console.error(`No benchmark named ${unknown.join(", ")}; there are ${Object.keys(BY_NAME).join(", ")}.`);
+    process.exit(2);
+  }
+  for (const name of named) console.log((await BY_NAME[name as keyof typeof BY_NAME]()).lines.join("\n"));
+  process.exit(0);
+}
+
 /** `npm run bench`: every benchmark in one run, reported as ratios measured side by side on this machine. */
 const started = performance.now();
 const scoring = await benchScoring();
