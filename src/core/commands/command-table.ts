@@ -75,7 +75,7 @@ export interface MenuItem {
   scopes: readonly MenuScope[];
   /** At most 128 characters (Teams manifest 1.22 allows 128). */
   description: string;
-  /** Where it stands in every menu that has it: lower first. */
+  /** Where it stands in every menu that has it: lower first. Tens, so a new command goes between two untouched. */
   place: number;
 }
 
@@ -150,7 +150,7 @@ export const COMMAND_TABLE = {
       // An empty message (only a mention) asks for help.
       verbs: ["help", "?", ""],
       read: bare({ name: "help" }),
-      menu: { scopes: MENU_SCOPES, place: 1, description: "The commands you can use" },
+      menu: { scopes: MENU_SCOPES, place: 10, description: "The commands you can use" },
     },
   },
   endpoints: {
@@ -166,7 +166,7 @@ export const COMMAND_TABLE = {
       // A channel's menu has rollouts' commands instead; `endpoints` is in the other two.
       menu: {
         scopes: ["personal", "groupChat"],
-        place: 11,
+        place: 110,
         description: "Endpoints with their traffic and models: endpoints [filter]",
       },
     },
@@ -187,7 +187,7 @@ export const COMMAND_TABLE = {
       example: "show diabetes-prod",
       verbs: ["show"],
       read: oneEndpoint("Say which endpoint to show.", (endpoint) => ({ name: "show", endpoint })),
-      menu: { scopes: ["personal", "groupChat"], place: 12, description: "One endpoint in detail: show <endpoint>" },
+      menu: { scopes: ["personal", "groupChat"], place: 120, description: "One endpoint in detail: show <endpoint>" },
     },
     cardVerbs: {
       show: cardVerb(z.object({ ...endpointField, ...selection }), (d) => ({
@@ -209,7 +209,7 @@ export const COMMAND_TABLE = {
         leftOver(extra, "the model's name") ??
         invalidName(["model", model]) ??
         ok({ name: "models", ...(model ? { model } : {}) }),
-      menu: { scopes: ["groupChat"], place: 16, description: "Registered models and versions: models [name]" },
+      menu: { scopes: ["groupChat"], place: 160, description: "Registered models and versions: models [name]" },
     },
     target: (c) => c.model,
   },
@@ -222,7 +222,7 @@ export const COMMAND_TABLE = {
       example: "samples diabetes-prod",
       verbs: ["samples"],
       read: readSamples,
-      menu: { scopes: ["groupChat"], place: 17, description: "Stored sample payloads: samples <endpoint>" },
+      menu: { scopes: ["groupChat"], place: 170, description: "Stored sample payloads: samples <endpoint>" },
     },
   },
   "sample.add": {
@@ -235,7 +235,7 @@ export const COMMAND_TABLE = {
       verbs: ["sample"],
       payload: true,
       read: readSampleAdd,
-      menu: { scopes: ["personal"], place: 15, description: "Store a sample: sample add <endpoint> <name> + JSON" },
+      menu: { scopes: ["personal"], place: 150, description: "Store a sample: sample add <endpoint> <name> + JSON" },
     },
     detail: (c) => `sample ${c.sample}`,
   },
@@ -251,7 +251,7 @@ export const COMMAND_TABLE = {
       read: readInvoke,
       menu: {
         scopes: ["personal"],
-        place: 13,
+        place: 130,
         description: "Score a request: invoke <endpoint> [deployment] [sample <name>]",
       },
     },
@@ -283,7 +283,7 @@ export const COMMAND_TABLE = {
       read: readLogs,
       menu: {
         scopes: ["personal"],
-        place: 14,
+        place: 140,
         description: "A deployment's log tail: logs <endpoint> <deployment> [tail N]",
       },
     },
@@ -313,7 +313,7 @@ export const COMMAND_TABLE = {
       read: readDeploy,
       menu: {
         scopes: MENU_SCOPES,
-        place: 2,
+        place: 20,
         description: "Start a rollout: deploy <model>:<version> to <endpoint>",
       },
     },
@@ -328,7 +328,7 @@ export const COMMAND_TABLE = {
       example: "plan diabetes-prod",
       verbs: ["plan"],
       read: oneEndpoint("Say which endpoint's plan to show.", (endpoint) => ({ name: "plan", endpoint })),
-      menu: { scopes: ["personal"], place: 20, description: "What a rollout would do: plan <endpoint>" },
+      menu: { scopes: ["personal"], place: 200, description: "What a rollout would do: plan <endpoint>" },
     },
   },
   status: {
@@ -340,7 +340,7 @@ export const COMMAND_TABLE = {
       example: "status diabetes-prod",
       verbs: ["status"],
       read: maybeEndpoint((endpoint) => ({ name: "status", ...(endpoint ? { endpoint } : {}) })),
-      menu: { scopes: MENU_SCOPES, place: 3, description: "Rollouts under way: status [endpoint]" },
+      menu: { scopes: MENU_SCOPES, place: 30, description: "Rollouts under way: status [endpoint]" },
     },
   },
   rollback: {
@@ -352,7 +352,7 @@ export const COMMAND_TABLE = {
       example: "rollback diabetes-prod",
       verbs: ["rollback"],
       read: oneEndpoint("Say which endpoint to roll back.", (endpoint) => ({ name: "rollback", endpoint })),
-      menu: { scopes: MENU_SCOPES, place: 4, description: "Put the starting traffic back now: rollback <endpoint>" },
+      menu: { scopes: MENU_SCOPES, place: 40, description: "Put the starting traffic back now: rollback <endpoint>" },
     },
   },
   continue: {
@@ -370,7 +370,7 @@ export const COMMAND_TABLE = {
       })),
       menu: {
         scopes: ["team"],
-        place: 5,
+        place: 50,
         description: "A paused rollout's options: continue from Azure's traffic, or restore: continue <endpoint>",
       },
     },
@@ -386,7 +386,7 @@ export const COMMAND_TABLE = {
       read: maybeEndpoint((endpoint) => ({ name: "subscribe", ...(endpoint ? { endpoint } : {}) })),
       menu: {
         scopes: ["team"],
-        place: 6,
+        place: 60,
         description: "In a channel: approvals and rollout news go here: subscribe [endpoint]",
       },
     },
@@ -400,7 +400,7 @@ export const COMMAND_TABLE = {
       example: "unsubscribe diabetes-prod",
       verbs: ["unsubscribe"],
       read: maybeEndpoint((endpoint) => ({ name: "unsubscribe", ...(endpoint ? { endpoint } : {}) })),
-      menu: { scopes: ["team"], place: 7, description: "In a channel: stop them: unsubscribe [endpoint]" },
+      menu: { scopes: ["team"], place: 70, description: "In a channel: stop them: unsubscribe [endpoint]" },
     },
   },
   subscriptions: {
@@ -412,7 +412,7 @@ export const COMMAND_TABLE = {
       example: "subscriptions",
       verbs: ["subscriptions"],
       read: bare({ name: "subscriptions" }),
-      menu: { scopes: ["team"], place: 8, description: "In a channel: what it is subscribed to" },
+      menu: { scopes: ["team"], place: 80, description: "In a channel: what it is subscribed to" },
     },
   },
   delete: {
@@ -429,7 +429,7 @@ export const COMMAND_TABLE = {
       },
       menu: {
         scopes: ["team"],
-        place: 9,
+        place: 90,
         description: "Ask to delete an endpoint; an approver confirms: delete <endpoint>",
       },
     },
@@ -446,7 +446,7 @@ export const COMMAND_TABLE = {
       read: readSamplesRemove,
       menu: {
         scopes: ["groupChat"],
-        place: 18,
+        place: 180,
         description: "Remove stored samples: samples remove <endpoint> [name]",
       },
     },
@@ -461,7 +461,7 @@ export const COMMAND_TABLE = {
       verbs: ["whoami"],
       read: bare({ name: "whoami" }),
       // Teams allows 10 commands a menu: the personal menu offers plan instead.
-      menu: { scopes: ["groupChat"], place: 19, description: "Your identity and roles" },
+      menu: { scopes: ["groupChat"], place: 190, description: "Your identity and roles" },
     },
   },
   audit: {
@@ -473,7 +473,7 @@ export const COMMAND_TABLE = {
       example: "audit diabetes-prod",
       verbs: ["audit"],
       read: maybeEndpoint((endpoint) => ({ name: "audit", ...(endpoint ? { endpoint } : {}) })),
-      menu: { scopes: ["team"], place: 10, description: "The latest audit entries: audit [endpoint]" },
+      menu: { scopes: ["team"], place: 100, description: "The latest audit entries: audit [endpoint]" },
     },
   },
   "rollout.approve": {
