@@ -1,11 +1,9 @@
-import { execFile } from "node:child_process";
 import { chmodSync, existsSync, readdirSync } from "node:fs";
 import { chmod, mkdir } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { promisify } from "node:util";
 import type { PGlite, Transaction } from "@electric-sql/pglite";
 import type { SqlClient, SqlExecutor } from "./sql-client.js";
+import { createDataDir } from "./pglite-template.js";
 
 export interface PgliteOptions {
   /** PostgreSQL's `shared_buffers` in MB; PGlite's default (128) is allocated and touched when the database opens. */
@@ -22,7 +20,7 @@ export class PgliteClient implements SqlClient {
    * is private to this user (0700, files 0600), including a folder that already exists.
    */
   static async open(dataDir?: string, options: PgliteOptions = {}): Promise<PgliteClient> {
-    // On a first start initdb (a process of its own) begins before PGlite's module has loaded, not after.
+    // On a first start the database is made (copied, or created by a process of its own) before PGlite's module loads.
     if (dataDir !== undefined) await preparePrivateDataDir(dataDir);
     const { PGlite } = await import("@electric-sql/pglite");
     const startParams =
@@ -56,24 +54,13 @@ async function preparePrivateDataDir(dataDir: string): Promise<void> {
   await mkdir(dirname(dataDir), { recursive: true, mode: 0o700 });
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await chmod(dataDir, 0o700);
-  if (!existsSync(join(dataDir, "PG_VERSION"))) await initDataDir(dataDir);
-  // initdb's files arrive world-writable (0666), and folders made before this version were 0755. Synchronously: its
+  if (!existsSync(join(dataDir, "PG_VERSION"))) await createDataDir(dataDir);
+  // A new database's files arrive world-writable (0666), and folders made before this version were 0755. Synchronously: its
   // thousand files take a few milliseconds, where each awaited chmod would wait behind the modules the bot is loading.
   for (const entry of readdirSync(dataDir, { recursive: true, withFileTypes: true })) {
     if (entry.isSymbolicLink()) continue;
     chmodSync(join(entry.parentPath, entry.name), entry.isDirectory() ? 0o700 : 0o600);
   }
-}
-
-/**
- * PGlite's initdb runs in two extra WebAssembly instances whose ~500 MB V8 does not give back to the system, so a
- * bot that created its database would idle at three times the RSS of one that reopened it. A short-lived process
- * does it instead.
- */
-async function initDataDir(dataDir: string): Promise<void> {
-  const pglite = createRequire(import.meta.url).resolve("@electric-sql/pglite");
-  const script = "require(process.argv[1]).PGlite.create(process.argv[2]).then((db) => db.close())";
-  await promisify(execFile)(process.execPath, ["-e", script, pglite, dataDir]);
 }
 
 function wrapTransaction(tx: Transaction): SqlExecutor {

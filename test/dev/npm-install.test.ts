@@ -1,7 +1,7 @@
 // What a fresh clone's `npm ci` (as .ci/run runs it) prints, and which install scripts it would run: npm 11 blocks
 // dependencies' install scripts unless package.json's allowScripts covers them, and lists those it skipped.
 import { execFile } from "node:child_process";
-import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,7 +16,8 @@ describe("npm ci in a fresh clone", () => {
 
   beforeAll(async () => {
     clone = await mkdtemp(join(tmpdir(), "greenlight-npm-"));
-    for (const file of ["package.json", "package-lock.json", ".npmrc"]) {
+    await mkdir(join(clone, "scripts"));
+    for (const file of ["package.json", "package-lock.json", ".npmrc", "scripts/postinstall.mjs"]) {
       if (existsSync(join(ROOT, file))) await copyFile(join(ROOT, file), join(clone, file));
     }
   });

@@ -8,6 +8,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
 import { PgliteClient } from "../../src/store/pglite-client.js";
+import { databaseTemplate } from "../../src/store/pglite-template.js";
 
 describe("PGlite data folder", () => {
   let root: string;
@@ -86,4 +87,25 @@ describe("PGlite data folder", () => {
     await client.close();
     expect(rows).toEqual([{ shared_buffers: "16MB" }]);
   });
+
+  it("makes each new database a copy of one template that no store changes: two stores never share a row", async () => {
+    await useStore(join(root, "first"));
+    const template = (await databaseTemplate())!;
+    const before = await filesOf(template);
+    await useStore(join(root, "second"));
+    const third = await openStore({ dataDir: join(root, "third") });
+
+    expect(template).toContain(join("node_modules", ".cache", "greenlight", "pglite-"));
+    expect(await mode(template)).toBe("700");
+    expect(await third.records.latestAudit({ limit: 10 })).toEqual([]);
+    await third.close();
+    expect(await filesOf(template)).toEqual(before);
+  });
+
+  /** Each file under `dir` with its size and modification time. */
+  async function filesOf(dir: string): Promise<string[]> {
+    const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+    const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    return Promise.all(files.sort().map(async (f) => `${f} ${(await stat(f)).size} ${(await stat(f)).mtimeMs}`));
+  }
 });
