@@ -1,7 +1,8 @@
 // npm install's last step (npm ci's and App Service's build's too): the installed PGlite's database template, so that a
 // first `npm start` copies its database instead of creating it (src/store/pglite-template.ts). It never fails the
 // install: without a template, the first start makes one.
-/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call -- tsImport's module is untyped */
+/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call --
+   tsImport's module is untyped */
 import { existsSync } from "node:fs";
 
 // A dry run installs nothing, tsx included.

@@ -55,8 +55,9 @@ async function preparePrivateDataDir(dataDir: string): Promise<void> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await chmod(dataDir, 0o700);
   if (!existsSync(join(dataDir, "PG_VERSION"))) await createDataDir(dataDir);
-  // A new database's files arrive world-writable (0666), and folders made before this version were 0755. Synchronously: its
-  // thousand files take a few milliseconds, where each awaited chmod would wait behind the modules the bot is loading.
+  // A new database's files arrive world-writable (0666), and folders made before this version were 0755.
+  // Synchronously: its thousand files take a few milliseconds, where each awaited chmod would wait behind the modules
+  // the bot is loading.
   for (const entry of readdirSync(dataDir, { recursive: true, withFileTypes: true })) {
     if (entry.isSymbolicLink()) continue;
     chmodSync(join(entry.parentPath, entry.name), entry.isDirectory() ? 0o700 : 0o600);

@@ -6,9 +6,9 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 
 /**
- * A new PGlite database folder. Creating one (initdb) takes PGlite 2 s on its own (3 s of CPU) and several times that beside
- * the other processes `npm start` launches; every new database is the same until migrated, so one made once per
- * installed PGlite version (by `npm install`, or else by the first start) is copied instead, in a few hundred ms.
+ * A new PGlite database folder. Creating one (initdb) takes PGlite 2 s on its own (3 s of CPU) and several times that
+ * beside the other processes `npm start` launches; every new database is the same until migrated, so one made once
+ * per installed PGlite version (by `npm install`, or else by the first start) is copied instead, in a few hundred ms.
  * Where no template can be kept (node_modules not writable), the database is created in place.
  */
 export async function createDataDir(dataDir: string): Promise<void> {

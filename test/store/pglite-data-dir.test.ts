@@ -106,6 +106,11 @@ describe("PGlite data folder", () => {
   async function filesOf(dir: string): Promise<string[]> {
     const entries = await readdir(dir, { recursive: true, withFileTypes: true });
     const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-    return Promise.all(files.sort().map(async (f) => `${f} ${(await stat(f)).size} ${(await stat(f)).mtimeMs}`));
+    return Promise.all(
+      files.sort().map(async (f) => {
+        const { size, mtimeMs } = await stat(f);
+        return `${f} ${size} ${mtimeMs}`;
+      }),
+    );
   }
 });
